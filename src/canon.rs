@@ -1,0 +1,133 @@
+//! Canonicalization: turning a rec group into the form the hash-consing map
+//! compares, and a registered group into the form the runtime uses; and the
+//! trampoline form of function types.
+//!
+//! Two rec groups are the same group exactly when their *hash-consing forms*
+//! are equal: references into the group become [`TypeRef::RecGroup`]
+//! (relative to the group's start), references out of it become
+//! [`TypeRef::Shared`]. Relative indices make the form independent of where
+//! the group sits in its module; shared indices make it independent of which
+//! module the referenced groups came from.
+//!
+//! The *runtime form* replaces each `RecGroup(i)` with the shared index
+//! actually reserved for the group's `i`-th type. Those indices come off a
+//! free list and need not be contiguous, so the mapping goes through the
+//! reserved indices, never `first + i` (Wasmtime PR #10435).
+
+use crate::error::RegistryError;
+use crate::hash_cons::CanonGroup;
+use crate::matching::TypeLookup;
+use crate::types::{FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, SubType, TypeRef, ValType};
+
+/// The hash-consing form of a module's rec group that starts at module index
+/// `start`; `earlier[j]` is the shared index of the module's type `j` for
+/// every `j < start`.
+pub(crate) fn module_group_key(
+    group: &[SubType],
+    start: ModuleTypeIndex,
+    earlier: &[SharedTypeIndex],
+) -> Result<CanonGroup, RegistryError> {
+    let start = start.as_u32();
+    let end = start as usize + group.len();
+    let types = group
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| {
+            ty.map_refs(|r| match r {
+                TypeRef::Module(j) if j.as_usize() >= start as usize && j.as_usize() < end => {
+                    Ok(TypeRef::RecGroup(j.as_u32() - start))
+                }
+                TypeRef::Module(j) => {
+                    earlier.get(j.as_usize()).map(|&s| TypeRef::Shared(s)).ok_or(RegistryError::ForwardReference {
+                        type_index: start + i as u32,
+                        referenced: j.as_u32(),
+                        rec_group: u32::MAX,
+                    })
+                }
+                other => Err(RegistryError::WrongIndexSpace {
+                    type_index: start + i as u32,
+                    reference: other,
+                    expected: "module type indices",
+                }),
+            })
+        })
+        .collect::<Result<Box<[_]>, _>>()?;
+    Ok(CanonGroup::new(types))
+}
+
+/// The hash-consing form of a singleton group given directly by the
+/// embedder: shared indices, or `RecGroup(0)` for self-reference.
+pub(crate) fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
+    let ty = ty.map_refs(|r| match r {
+        TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(r),
+        other => Err(RegistryError::WrongIndexSpace {
+            type_index: 0,
+            reference: other,
+            expected: "shared type indices (or RecGroup(0) for self-reference)",
+        }),
+    })?;
+    Ok(CanonGroup::new(Box::new([ty])))
+}
+
+/// The runtime form of one type of a group whose types got `indices`.
+/// Keys only hold `RecGroup(i)` with `i < indices.len()` (checked when the
+/// key was built), so every reference resolves.
+pub(crate) fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
+    let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| {
+        Ok(match r {
+            TypeRef::RecGroup(i) => match indices.get(i as usize) {
+                Some(&index) => TypeRef::Shared(index),
+                None => {
+                    debug_assert!(false, "RecGroup({i}) outside a group of {}", indices.len());
+                    r
+                }
+            },
+            other => other,
+        })
+    });
+    match result {
+        Ok(ty) => ty,
+        Err(never) => match never {},
+    }
+}
+
+/// Whether a function type is in trampoline form: every reference type in
+/// it is a nullable reference to the top of its hierarchy, so that any two
+/// function types with the same trampoline form can share native call
+/// trampolines.
+pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
+    func.params.iter().chain(func.results.iter()).all(|v| match v {
+        ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(h) }) => *nullable && h.top() == *h,
+        ValType::Ref(_) => false,
+        _ => true,
+    })
+}
+
+/// Whether a registered type (runtime form) is its own trampoline type: a
+/// function type in trampoline form that is also final and has no
+/// supertype (Wasmtime PR #9446: a trampoline type must be usable as the
+/// canonical, unsubtypable signature).
+pub(crate) fn is_own_trampoline(ty: &SubType) -> bool {
+    ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
+}
+
+/// The trampoline type of a runtime-form function type: final, no
+/// supertype, every reference type replaced by `(ref null top)`. `None` if a
+/// concrete reference's kind is unknown to `lookup`.
+pub(crate) fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
+    let convert = |v: &ValType| -> Option<ValType> {
+        Some(match *v {
+            ValType::Ref(RefType { heap_type, .. }) => {
+                let top = match heap_type {
+                    HeapType::Abstract(h) => h.top(),
+                    HeapType::Concrete(r) => lookup.kind(r.as_shared()?)?.abstract_heap_type().top(),
+                };
+                ValType::Ref(RefType::nullable(top))
+            }
+            other => other,
+        })
+    };
+    let params = func.params.iter().map(convert).collect::<Option<Box<[_]>>>()?;
+    let results = func.results.iter().map(convert).collect::<Option<Box<[_]>>>()?;
+    Some(SubType::func(params, results))
+}

@@ -1,0 +1,158 @@
+//! The one error type of the crate.
+//!
+//! Every fallible operation validates *before* it changes anything, or rolls
+//! back what it changed before returning the error: a caller that gets an
+//! `Err` finds the registry exactly as it was.
+
+use std::fmt;
+
+use crate::types::{CompositeKind, SharedTypeIndex, TypeRef};
+
+/// Why a type, rec group, module or registration was refused.
+///
+/// The `Display` text names the problem and where it is (type index, rec
+/// group, limit); match on the variant to react programmatically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// A type reference points past the end of the module's types.
+    IndexOutOfRange {
+        /// The module-level index of the referring type.
+        type_index: u32,
+        /// The referenced index.
+        referenced: u32,
+        /// How many types the module defines.
+        num_types: u32,
+    },
+    /// A type reference points into a later rec group. References may only
+    /// go to earlier rec groups or into the referring type's own group.
+    ForwardReference {
+        /// The module-level index of the referring type.
+        type_index: u32,
+        /// The referenced index.
+        referenced: u32,
+        /// The rec group (0-based, in module order) of the referring type.
+        rec_group: u32,
+    },
+    /// A type reference is in an index space this input may not use, for
+    /// example a module-level index given to
+    /// [`RegisteredType::new`](crate::RegisteredType::new).
+    WrongIndexSpace {
+        /// The index of the referring type within its input.
+        type_index: u32,
+        /// The offending reference.
+        reference: TypeRef,
+        /// Which index spaces are allowed here.
+        expected: &'static str,
+    },
+    /// The declared supertype is not defined before the subtype.
+    SupertypeNotEarlier {
+        /// The module-level index of the subtype.
+        type_index: u32,
+        /// The declared supertype.
+        supertype: u32,
+    },
+    /// The declared supertype is final and cannot be subtyped.
+    SupertypeIsFinal {
+        /// The index of the subtype.
+        type_index: u32,
+        /// The declared supertype.
+        supertype: TypeRef,
+    },
+    /// The declared supertype is a different kind of composite type.
+    SupertypeKindMismatch {
+        /// The index of the subtype.
+        type_index: u32,
+        /// The subtype's kind.
+        kind: CompositeKind,
+        /// The supertype's kind.
+        supertype_kind: CompositeKind,
+    },
+    /// The type's structure does not match its declared supertype's.
+    SupertypeMismatch {
+        /// The index of the subtype within its input.
+        type_index: u32,
+        /// What does not match.
+        detail: String,
+    },
+    /// The chain of declared supertypes is deeper than Wasm allows.
+    SubtypingDepthExceeded {
+        /// The index of the type whose chain is too deep.
+        type_index: u32,
+        /// The most a chain may have (63).
+        limit: u32,
+    },
+    /// A size limit of the JS API embedding limits was exceeded.
+    LimitExceeded {
+        /// What was counted, for example `"struct fields"`.
+        what: &'static str,
+        /// The index of the offending type (or the type count, for the
+        /// number of types).
+        type_index: u32,
+        /// The limit.
+        limit: usize,
+        /// The actual count.
+        actual: usize,
+    },
+    /// A shared index is not registered in this registry: never registered,
+    /// already unregistered, or from another registry.
+    UnregisteredSharedIndex {
+        /// The unknown index.
+        index: SharedTypeIndex,
+    },
+    /// The registry has handed out all of its indices.
+    IndexSpaceExhausted,
+    /// A binary module could not be read (bad encoding, or a type section a
+    /// validator refused).
+    InvalidWasm {
+        /// Byte offset of the problem in the input.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use RegistryError::*;
+        match self {
+            IndexOutOfRange { type_index, referenced, num_types } => write!(
+                f,
+                "type {type_index}: type index {referenced} is out of range (the module defines {num_types} types)"
+            ),
+            ForwardReference { type_index, referenced, rec_group } => write!(
+                f,
+                "type {type_index} (rec group {rec_group}): forward reference to type {referenced} in a later rec group"
+            ),
+            WrongIndexSpace { type_index, reference, expected } => write!(
+                f,
+                "type {type_index}: reference {reference:?} is in the wrong index space (expected {expected})"
+            ),
+            SupertypeNotEarlier { type_index, supertype } => {
+                write!(f, "type {type_index}: supertype {supertype} is not defined before its subtype")
+            }
+            SupertypeIsFinal { type_index, supertype } => {
+                write!(f, "type {type_index}: supertype {supertype:?} is final and cannot be subtyped")
+            }
+            SupertypeKindMismatch { type_index, kind, supertype_kind } => {
+                write!(f, "type {type_index}: a {kind:?} type cannot subtype a {supertype_kind:?} type")
+            }
+            SupertypeMismatch { type_index, detail } => {
+                write!(f, "type {type_index}: does not match its declared supertype: {detail}")
+            }
+            SubtypingDepthExceeded { type_index, limit } => {
+                write!(f, "type {type_index}: subtyping depth exceeds the limit of {limit} supertypes")
+            }
+            LimitExceeded { what, type_index, limit, actual } => {
+                write!(f, "type {type_index}: too many {what}: {actual} (the limit is {limit})")
+            }
+            UnregisteredSharedIndex { index } => {
+                write!(f, "shared type index {index} is not registered in this registry")
+            }
+            IndexSpaceExhausted => f.write_str("the registry's shared type index space is exhausted"),
+            InvalidWasm { offset, message } => write!(f, "invalid wasm at byte offset {offset:#x}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {}

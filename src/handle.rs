@@ -1,0 +1,268 @@
+//! The handles that keep types registered: [`TypeCollection`] for a whole
+//! module's types, [`RegisteredType`] for one type.
+//!
+//! Each handle owns registrations (see [`hash_cons`](crate::hash_cons)) and
+//! gives them back when dropped; the last one given back unregisters its rec
+//! group. Handles hold the registry itself, so they may outlive every
+//! [`TypeRegistry`] value the embedder kept.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+
+use crate::canon;
+use crate::error::RegistryError;
+use crate::hash_cons::RecGroupEntry;
+use crate::module::{self, ModuleTypes};
+use crate::registry::TypeRegistry;
+use crate::sync::Arc;
+use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
+
+/// One module's types, registered: the module-to-shared index map, holding
+/// every rec group of the module registered until dropped.
+///
+/// # Examples
+/// ```
+/// use wasm_type_registry::*;
+///
+/// let registry = TypeRegistry::new();
+/// let mut builder = ModuleTypes::builder();
+/// builder.sub_type(SubType::func([ValType::I32], [ValType::I64]));
+/// let module = builder.build()?;
+///
+/// let types = registry.register_module(&module)?;
+/// let f = types.shared_type(ModuleTypeIndex::from_u32(0)).unwrap();
+/// assert!(registry.borrow(f).unwrap().as_func().is_some());
+/// drop(types);
+/// assert!(registry.borrow(f).is_none());
+/// # Ok::<(), RegistryError>(())
+/// ```
+pub struct TypeCollection {
+    registry: TypeRegistry,
+    /// One registration on each non-empty rec group, in module order.
+    rec_groups: Vec<Arc<RecGroupEntry>>,
+    /// Module type index → shared type index.
+    types: Vec<SharedTypeIndex>,
+    /// Engine trampoline type → the first module type that has it.
+    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, ahash::RandomState>,
+}
+
+impl TypeRegistry {
+    /// Registers every rec group of `module`, in order, reusing equal groups
+    /// that are already registered.
+    ///
+    /// # Errors
+    /// A type whose structure does not match its declared supertype, a
+    /// registry out of indices. On error nothing stays registered that was
+    /// not before: the groups registered so far are released again.
+    pub fn register_module(&self, module: &ModuleTypes) -> Result<TypeCollection, RegistryError> {
+        let mut collection = TypeCollection {
+            registry: self.clone(),
+            rec_groups: Vec::with_capacity(module.rec_group_count()),
+            types: Vec::with_capacity(module.len()),
+            trampolines: HashMap::default(),
+        };
+        for (start, group) in module.rec_groups() {
+            if group.is_empty() {
+                continue;
+            }
+            // On error `collection` is dropped, releasing what it holds.
+            let key = canon::module_group_key(group, start, &collection.types)?;
+            let entry = self.inner.register_group(key, start.as_u32())?;
+            collection.types.extend_from_slice(entry.indices());
+            collection.rec_groups.push(entry);
+        }
+        for (module_index, &shared) in collection.types.iter().enumerate() {
+            if module.types()[module_index].as_func().is_some() {
+                let trampoline = self.trampoline_type(shared);
+                let module_index = ModuleTypeIndex::from_u32(module_index as u32);
+                collection.trampolines.entry(trampoline).or_insert(module_index);
+            }
+        }
+        log::trace!(
+            "registered a module of {} types in {} rec groups",
+            collection.types.len(),
+            collection.rec_groups.len()
+        );
+        Ok(collection)
+    }
+}
+
+impl TypeCollection {
+    /// The shared index of the module's type `index`; `None` if the module
+    /// has no such type.
+    pub fn shared_type(&self, index: ModuleTypeIndex) -> Option<SharedTypeIndex> {
+        self.types.get(index.as_usize()).copied()
+    }
+
+    /// Every type's shared index, in module order.
+    pub fn shared_types(&self) -> &[SharedTypeIndex] {
+        &self.types
+    }
+
+    /// The module's own type whose engine trampoline type is `trampoline`
+    /// (the first such, in module order), so an engine can find the
+    /// module-compiled trampoline for an engine-level signature.
+    pub fn module_trampoline_type(&self, trampoline: SharedTypeIndex) -> Option<ModuleTypeIndex> {
+        self.trampolines.get(&trampoline).copied()
+    }
+
+    /// How many types the module defines.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether the module defines no types.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// The registry the types are registered in.
+    pub fn registry(&self) -> &TypeRegistry {
+        &self.registry
+    }
+}
+
+impl Drop for TypeCollection {
+    fn drop(&mut self) {
+        let groups = std::mem::take(&mut self.rec_groups);
+        self.registry.inner.release_all(groups, "TypeCollection dropped");
+    }
+}
+
+impl std::fmt::Debug for TypeCollection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let TypeCollection { registry: _, rec_groups, types, trampolines } = self;
+        f.debug_struct("TypeCollection")
+            .field("rec_groups", &rec_groups.len())
+            .field("types", types)
+            .field("trampolines", trampolines)
+            .finish()
+    }
+}
+
+/// One registered type, kept registered (with the rest of its rec group)
+/// while any clone of this handle lives. Dereferences to the type in runtime
+/// form.
+///
+/// Equality and hashing go by registry and index: two handles are equal
+/// exactly when they name the same type of the same registry.
+///
+/// # Examples
+/// ```
+/// use wasm_type_registry::*;
+///
+/// let registry = TypeRegistry::new();
+/// let point = RegisteredType::new(
+///     &registry,
+///     SubType::struct_(true, None, [FieldType { mutable: true, storage: StorageType::Val(ValType::F64) }]),
+/// )?;
+/// let again = RegisteredType::root(&registry, point.index()).unwrap();
+/// assert_eq!(point, again);
+/// assert!(matches!(point.composite, CompositeType::Struct(_)));
+/// # Ok::<(), RegistryError>(())
+/// ```
+pub struct RegisteredType {
+    registry: TypeRegistry,
+    entry: Arc<RecGroupEntry>,
+    index: SharedTypeIndex,
+    ty: Arc<SubType>,
+}
+
+impl RegisteredType {
+    /// Registers `ty` as a rec group of its own. Its concrete references
+    /// must be shared indices registered in `registry` (or `RecGroup(0)`, to
+    /// refer to itself).
+    ///
+    /// # Errors
+    /// A module-level or out-of-group reference, an unregistered shared
+    /// index, a supertype that is final, of another kind, structurally
+    /// unrelated or too deep, a size limit. The registry is left unchanged.
+    pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
+        module::check_size_limits(0, &ty)?;
+        let key = canon::singleton_key(&ty)?;
+        let entry = registry.inner.register_group(key, 0)?;
+        let index = entry.indices()[0];
+        match registry.borrow(index) {
+            Some(ty) => Ok(RegisteredType { registry: registry.clone(), entry, index, ty }),
+            None => {
+                // Unreachable while we hold a registration; stay consistent
+                // anyway.
+                debug_assert!(false, "{index:?} registered but has no payload");
+                registry.inner.release_all([entry], "inconsistent registration");
+                Err(RegistryError::UnregisteredSharedIndex { index })
+            }
+        }
+    }
+
+    /// A new handle on the registered type `index`, or `None` if it is not
+    /// registered (or is being unregistered right now: a dying group is never
+    /// revived). Lock-free.
+    pub fn root(registry: &TypeRegistry, index: SharedTypeIndex) -> Option<RegisteredType> {
+        let (entry, ty) = registry.inner.root(index)?;
+        Some(RegisteredType { registry: registry.clone(), entry, index, ty })
+    }
+
+    /// The type's shared index.
+    pub fn index(&self) -> SharedTypeIndex {
+        self.index
+    }
+
+    /// The registry the type is registered in.
+    pub fn registry(&self) -> &TypeRegistry {
+        &self.registry
+    }
+
+    /// The type, shared.
+    pub fn sub_type(&self) -> &Arc<SubType> {
+        &self.ty
+    }
+}
+
+impl Deref for RegisteredType {
+    type Target = SubType;
+
+    fn deref(&self) -> &SubType {
+        &self.ty
+    }
+}
+
+impl Clone for RegisteredType {
+    fn clone(&self) -> Self {
+        self.entry.incref("RegisteredType cloned");
+        RegisteredType {
+            registry: self.registry.clone(),
+            entry: self.entry.clone(),
+            index: self.index,
+            ty: self.ty.clone(),
+        }
+    }
+}
+
+impl Drop for RegisteredType {
+    fn drop(&mut self) {
+        self.registry.inner.release_all([self.entry.clone()], "RegisteredType dropped");
+    }
+}
+
+impl PartialEq for RegisteredType {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index && self.registry.same_as(&other.registry)
+    }
+}
+
+impl Eq for RegisteredType {}
+
+impl Hash for RegisteredType {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.registry.inner).hash(state);
+        self.index.hash(state);
+    }
+}
+
+impl std::fmt::Debug for RegisteredType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let RegisteredType { registry: _, entry: _, index, ty } = self;
+        f.debug_struct("RegisteredType").field("index", index).field("ty", ty).finish()
+    }
+}

@@ -1,0 +1,225 @@
+//! Rec group entries and the keys of the hash-consing map.
+//!
+//! A [`RecGroupEntry`] is one registered rec group: its hash-consing key, the
+//! shared indices reserved for its types, the groups it holds registrations
+//! on, and its *registration count*, the number of handles
+//! ([`TypeCollection`](crate::TypeCollection), [`RegisteredType`](crate::RegisteredType))
+//! and referencing groups that keep it registered.
+//!
+//! # The registration count's life
+//! ```text
+//!   prepared (0) --insert, under the shard's write lock--> live (1..)
+//!   live (n) --incref_if_live / decref--> live (n±1)
+//!   live (1) --decref--> dead (0): final, never revived
+//!   prepared (0) --lost the insertion race--> abandoned (never was live)
+//! ```
+//! Zero means "not live" both before insertion and after death, and the only
+//! 0 → 1 transition is [`RecGroupEntry::mark_inserted`], done once, by the
+//! inserting thread, under the shard's write lock. Every other increment is
+//! [`RecGroupEntry::incref_if_live`], which refuses zero. So a count that
+//! reached zero after being live stays zero: a dying entry is never revived,
+//! and exactly one thread (the one whose `decref` returned `true`) unregisters
+//! it. A concurrent registration of an equal group creates a fresh entry
+//! instead. This is what rules out the double unregistration of Wasmtime's
+//! advisory GHSA-7qmx-3fpx-r45m.
+//!
+//! # Synchronization
+//! - Increments are `Relaxed`: incrementing needs no ordering, only
+//!   atomicity; the caller already reached the entry through an `Acquire`
+//!   (a slot load, a shard lock, or a handle it owns).
+//! - Decrements are `Release`, and the one that reaches zero is followed by an
+//!   `Acquire` fence, as in `Arc::drop`: every use of the group by any holder
+//!   happens before its unregistration.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::types::{SharedTypeIndex, SubType};
+
+/// A rec group in hash-consing form, with its hash computed once.
+///
+/// References inside the group are [`TypeRef::RecGroup`](crate::TypeRef::RecGroup),
+/// references outside are [`TypeRef::Shared`](crate::TypeRef::Shared): two
+/// groups are the same group exactly when these forms are equal. The hash is
+/// stored because the map rehashes keys when it grows, and a key can be a
+/// group of thousands of types.
+#[derive(Clone, Debug)]
+pub(crate) struct CanonGroup {
+    hash: u64,
+    types: Box<[SubType]>,
+}
+
+impl CanonGroup {
+    pub(crate) fn new(types: Box<[SubType]>) -> Self {
+        // Fixed seeds: the stored hash must be a pure function of the types.
+        // The map itself re-hashes this `u64` with its own random state.
+        let mut hasher = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d).build_hasher();
+        types.hash(&mut hasher);
+        CanonGroup { hash: hasher.finish(), types }
+    }
+
+    pub(crate) fn types(&self) -> &[SubType] {
+        &self.types
+    }
+}
+
+impl PartialEq for CanonGroup {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.types == other.types
+    }
+}
+
+impl Eq for CanonGroup {}
+
+impl Hash for CanonGroup {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// One registered (or being registered) rec group.
+pub(crate) struct RecGroupEntry {
+    key: CanonGroup,
+    indices: Box<[SharedTypeIndex]>,
+    /// One index per other group this one holds a registration on: the
+    /// groups its types reference, and the groups of its trampoline types.
+    references: Box<[SharedTypeIndex]>,
+    registrations: AtomicUsize,
+    /// Set by the one thread that dismantles the entry; checks that nothing
+    /// dismantles it twice.
+    #[cfg(debug_assertions)]
+    dismantled: std::sync::atomic::AtomicBool,
+}
+
+impl RecGroupEntry {
+    /// A prepared entry: registration count zero, not yet in the map.
+    pub(crate) fn new(key: CanonGroup, indices: Box<[SharedTypeIndex]>, references: Box<[SharedTypeIndex]>) -> Self {
+        debug_assert_eq!(key.types.len(), indices.len());
+        RecGroupEntry {
+            key,
+            indices,
+            references,
+            registrations: AtomicUsize::new(0),
+            #[cfg(debug_assertions)]
+            dismantled: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn key(&self) -> &CanonGroup {
+        &self.key
+    }
+
+    /// The shared index of each type, in group order. Not necessarily
+    /// contiguous (indices are reused; see Wasmtime PR #10435).
+    pub(crate) fn indices(&self) -> &[SharedTypeIndex] {
+        &self.indices
+    }
+
+    pub(crate) fn references(&self) -> &[SharedTypeIndex] {
+        &self.references
+    }
+
+    /// 0 → 1, by the inserting thread under the shard's write lock.
+    pub(crate) fn mark_inserted(&self) {
+        // `Relaxed`: the shard lock's release publishes this along with the
+        // entry itself.
+        let previous = self.registrations.swap(1, Ordering::Relaxed);
+        debug_assert_eq!(previous, 0, "inserted an entry that was already live");
+        log::trace!("{self:?}: inserted, registrations = 1");
+    }
+
+    /// Adds a registration if the entry is live; `false` if it is prepared
+    /// or dead, which makes the caller treat the group as not registered.
+    #[must_use = "a `true` result is a registration that must be released"]
+    pub(crate) fn incref_if_live(&self, why: &str) -> bool {
+        // `Relaxed` throughout: see the module's Synchronization section.
+        let mut count = self.registrations.load(Ordering::Relaxed);
+        loop {
+            if count == 0 {
+                log::trace!("{self:?}: not live, refusing incref ({why})");
+                return false;
+            }
+            match self.registrations.compare_exchange_weak(count, count + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    log::trace!("{self:?}: incref ({why}) -> {}", count + 1);
+                    return true;
+                }
+                Err(actual) => count = actual,
+            }
+        }
+    }
+
+    /// Adds a registration on behalf of a holder that already has one.
+    pub(crate) fn incref(&self, why: &str) {
+        // `Relaxed`: the caller's own registration keeps the count above 0.
+        let previous = self.registrations.fetch_add(1, Ordering::Relaxed);
+        debug_assert!(previous > 0, "incref of a non-live entry ({why})");
+        log::trace!("{self:?}: incref ({why}) -> {}", previous + 1);
+    }
+
+    /// Drops a registration. `true` means it was the last one: the caller now
+    /// owns the unregistration and must carry it out.
+    #[must_use = "a `true` result obliges the caller to unregister the group"]
+    pub(crate) fn decref(&self, why: &str) -> bool {
+        // `Release`: our uses of the group happen before the decrement...
+        let previous = self.registrations.fetch_sub(1, Ordering::Release);
+        debug_assert!(previous > 0, "decref of a non-live entry ({why})");
+        log::trace!("{self:?}: decref ({why}) -> {}", previous - 1);
+        if previous != 1 {
+            return false;
+        }
+        // ...and this `Acquire` fence makes every holder's uses happen before
+        // the unregistration that follows (the `Arc::drop` pattern).
+        std::sync::atomic::fence(Ordering::Acquire);
+        true
+    }
+
+    /// The current registration count (for tests and debug assertions).
+    pub(crate) fn registrations(&self) -> usize {
+        // `Relaxed`: a snapshot for assertions.
+        self.registrations.load(Ordering::Relaxed)
+    }
+
+    /// Records that the entry is being dismantled; panics (in debug builds)
+    /// if it already was.
+    #[track_caller]
+    pub(crate) fn debug_assert_first_dismantle(&self) {
+        #[cfg(debug_assertions)]
+        {
+            let again = self.dismantled.swap(true, std::sync::atomic::Ordering::Relaxed);
+            assert!(!again, "{self:?} dismantled twice (GHSA-7qmx-3fpx-r45m)");
+        }
+    }
+}
+
+impl std::fmt::Debug for RecGroupEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecGroupEntry({:p}, {:?})", self, self.indices.first())
+    }
+}
+
+/// An element of the hash-consing map: the entry, compared and hashed by its
+/// key.
+#[derive(Clone)]
+pub(crate) struct GroupKey(pub(crate) Arc<RecGroupEntry>);
+
+impl PartialEq for GroupKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key == other.0.key
+    }
+}
+
+impl Eq for GroupKey {}
+
+impl Hash for GroupKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.key.hash(state)
+    }
+}
+
+impl Borrow<CanonGroup> for GroupKey {
+    fn borrow(&self) -> &CanonGroup {
+        &self.0.key
+    }
+}

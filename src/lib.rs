@@ -1,0 +1,100 @@
+//! An engine-wide, lock-free WebAssembly type registry.
+//!
+//! A WebAssembly engine interns every type it loads in one registry: equal
+//! recursion groups get the same [`SharedTypeIndex`]es, so `call_indirect`
+//! and cast checks compare indices, and [`TypeRegistry::is_subtype`] is an
+//! O(1) lookup in a per-type supertype array. This crate keeps the semantics
+//! of Wasmtime's `TypeRegistry` (with the fixes Wasmtime made after 22.0.0)
+//! and removes its global lock:
+//!
+//! - rec groups are hash-consed in a sharded concurrent map (`dashmap`);
+//!   registering a group that is already live takes only its shard's read
+//!   lock;
+//! - unregistration needs no global lock: the last holder removes the group
+//!   from its shard and retires its slots through epoch-based reclamation
+//!   (`crossbeam-epoch`);
+//! - supertype arrays are published through `arc-swap`, so `is_subtype`,
+//!   [`TypeRegistry::borrow`], [`TypeRegistry::trampoline_type`] and
+//!   [`RegisteredType::root`] take no lock at all.
+//!
+//! # Example
+//! ```
+//! use wasm_type_registry::*;
+//!
+//! let registry = TypeRegistry::new();
+//!
+//! // (rec (type $node (sub (struct (field (ref null $node))))))
+//! // (type $leaf (sub final $node (struct (field (ref null $node)) (field i32))))
+//! let mut builder = ModuleTypes::builder();
+//! let node = builder.next_index();
+//! let next = FieldType {
+//!     mutable: false,
+//!     storage: StorageType::Val(ValType::Ref(RefType::concrete(true, TypeRef::Module(node)))),
+//! };
+//! builder.rec_group([SubType::struct_(false, None, [next])]);
+//! let i32_field = FieldType { mutable: false, storage: StorageType::Val(ValType::I32) };
+//! let leaf = builder.sub_type(SubType::struct_(true, Some(TypeRef::Module(node)), [next, i32_field]));
+//! let module = builder.build()?;
+//!
+//! // Two instances of the module on two threads share the indices.
+//! let (a, b) = std::thread::scope(|s| {
+//!     let a = s.spawn(|| registry.register_module(&module));
+//!     let b = s.spawn(|| registry.register_module(&module));
+//!     (a.join().unwrap(), b.join().unwrap())
+//! });
+//! let (a, b) = (a?, b?);
+//! assert_eq!(a.shared_types(), b.shared_types());
+//!
+//! let node = a.shared_type(node).unwrap();
+//! let leaf = a.shared_type(leaf).unwrap();
+//! assert!(registry.is_subtype(leaf, node));
+//!
+//! // A handle on one type keeps its rec group (and what it references) alive.
+//! let leaf_handle = RegisteredType::root(&registry, leaf).unwrap();
+//! drop((a, b));
+//! assert!(registry.borrow(leaf).is_some());
+//! drop(leaf_handle);
+//! assert_eq!(registry.len(), 0);
+//! # Ok::<(), RegistryError>(())
+//! ```
+//!
+//! # Trampoline types
+//! Every function type has a *trampoline type*: the same signature with each
+//! reference type widened to a nullable reference to the top of its
+//! hierarchy, final and without a supertype. Engines share native call
+//! trampolines between all function types with one trampoline type. A
+//! function type that is already in that form, final and without a
+//! supertype is its own trampoline type; any other registers its trampoline
+//! type as a separate rec group and keeps it registered (Wasmtime PR #9446).
+//!
+//! # Where to read on
+//! `docs/design.md` (rendered as [`design`]) has the data structures, the
+//! protocol, the invariants and the memory orderings.
+
+#![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod canon;
+mod error;
+mod handle;
+mod hash_cons;
+mod matching;
+mod module;
+mod registry;
+mod slots;
+mod sync;
+mod types;
+
+pub use error::RegistryError;
+pub use handle::{RegisteredType, TypeCollection};
+pub use module::{
+    ModuleTypes, ModuleTypesBuilder, MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES,
+};
+pub use registry::{RegistryStats, TypeRegistry};
+pub use types::{
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
+    SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
+};
+
+#[doc = include_str!("../docs/design.md")]
+pub mod design {}

@@ -1,0 +1,134 @@
+//! Subtype matching over runtime-form types: the abstract heap type
+//! hierarchy, nullability, bottom types, and concrete types through the
+//! registry's O(1) `is_subtype`.
+//!
+//! Used twice: by the registry, to check that a newly registered type's
+//! structure matches its declared supertype, and by embedders (through
+//! [`TypeRegistry::val_type_matches`](crate::TypeRegistry::val_type_matches)
+//! and [`TypeRegistry::heap_type_matches`](crate::TypeRegistry::heap_type_matches)),
+//! for import linking.
+
+use crate::types::{
+    AbstractHeapType, CompositeKind, CompositeType, FieldType, HeapType, RefType, SharedTypeIndex, StorageType, ValType,
+};
+
+/// What matching needs to know about concrete types.
+pub(crate) trait TypeLookup {
+    /// The kind of the type at `index`, if it is registered.
+    fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind>;
+    /// Whether `sub` is `sup` or declares it, transitively, as a supertype.
+    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool;
+}
+
+/// `a <: b` for abstract heap types.
+fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
+    use AbstractHeapType::*;
+    a == b
+        || matches!(
+            (a, b),
+            (NoFunc, Func)
+                | (NoExtern, Extern)
+                | (NoExn, Exn)
+                | (None, Any | Eq | I31 | Struct | Array)
+                | (Eq | I31 | Struct | Array, Any)
+                | (I31 | Struct | Array, Eq)
+        )
+}
+
+/// `a <: b` for heap types. Concrete references must be shared indices;
+/// anything else does not match.
+pub(crate) fn heap_type_matches(lookup: &impl TypeLookup, a: HeapType, b: HeapType) -> bool {
+    match (a, b) {
+        (HeapType::Abstract(a), HeapType::Abstract(b)) => abstract_matches(a, b),
+        (HeapType::Concrete(a), HeapType::Abstract(b)) => {
+            let Some(kind) = a.as_shared().and_then(|a| lookup.kind(a)) else {
+                return false;
+            };
+            abstract_matches(kind.abstract_heap_type(), b)
+        }
+        (HeapType::Abstract(a), HeapType::Concrete(b)) => {
+            let Some(kind) = b.as_shared().and_then(|b| lookup.kind(b)) else {
+                return false;
+            };
+            a == kind.abstract_heap_type().bottom()
+        }
+        (HeapType::Concrete(a), HeapType::Concrete(b)) => match (a.as_shared(), b.as_shared()) {
+            (Some(a), Some(b)) => lookup.is_subtype(a, b),
+            _ => false,
+        },
+    }
+}
+
+/// `a <: b` for reference types.
+pub(crate) fn ref_type_matches(lookup: &impl TypeLookup, a: RefType, b: RefType) -> bool {
+    (!a.nullable || b.nullable) && heap_type_matches(lookup, a.heap_type, b.heap_type)
+}
+
+/// `a <: b` for value types.
+pub(crate) fn val_type_matches(lookup: &impl TypeLookup, a: ValType, b: ValType) -> bool {
+    match (a, b) {
+        (ValType::Ref(a), ValType::Ref(b)) => ref_type_matches(lookup, a, b),
+        (a, b) => a == b,
+    }
+}
+
+fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> bool {
+    match (a, b) {
+        (StorageType::Val(a), StorageType::Val(b)) => val_type_matches(lookup, a, b),
+        (a, b) => a == b,
+    }
+}
+
+/// Field subtyping: immutable fields are covariant, mutable fields must be
+/// equivalent (in runtime form, equal: equal types have equal indices).
+fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
+    a.mutable == b.mutable
+        && if a.mutable { a.storage == b.storage } else { storage_matches(lookup, a.storage, b.storage) }
+}
+
+/// Whether composite type `sub` may declare `sup` as its supertype; on
+/// failure, which part does not match.
+pub(crate) fn composite_matches(
+    lookup: &impl TypeLookup,
+    sub: &CompositeType,
+    sup: &CompositeType,
+) -> Result<(), String> {
+    match (sub, sup) {
+        (CompositeType::Func(a), CompositeType::Func(b)) => {
+            if a.params.len() != b.params.len() || a.results.len() != b.results.len() {
+                return Err(format!(
+                    "function arity differs: ({} params, {} results) vs ({} params, {} results)",
+                    a.params.len(),
+                    a.results.len(),
+                    b.params.len(),
+                    b.results.len()
+                ));
+            }
+            // Parameters are contravariant, results covariant.
+            if let Some(i) = (0..a.params.len()).find(|&i| !val_type_matches(lookup, b.params[i], a.params[i])) {
+                return Err(format!("param {i}: {:?} is not a supertype of {:?}", a.params[i], b.params[i]));
+            }
+            if let Some(i) = (0..a.results.len()).find(|&i| !val_type_matches(lookup, a.results[i], b.results[i])) {
+                return Err(format!("result {i}: {:?} does not match {:?}", a.results[i], b.results[i]));
+            }
+            Ok(())
+        }
+        (CompositeType::Struct(a), CompositeType::Struct(b)) => {
+            if a.fields.len() < b.fields.len() {
+                return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
+            }
+            match (0..b.fields.len()).find(|&i| !field_matches(lookup, a.fields[i], b.fields[i])) {
+                Some(i) => Err(format!("field {i}: {:?} does not match {:?}", a.fields[i], b.fields[i])),
+                None => Ok(()),
+            }
+        }
+        (CompositeType::Array(a), CompositeType::Array(b)) => {
+            if field_matches(lookup, a.element, b.element) {
+                Ok(())
+            } else {
+                Err(format!("element {:?} does not match {:?}", a.element, b.element))
+            }
+        }
+        (a, b) => Err(format!("a {:?} type cannot subtype a {:?} type", a.kind(), b.kind())),
+    }
+}

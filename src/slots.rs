@@ -1,0 +1,320 @@
+//! The index table: one slot per [`SharedTypeIndex`], and the free list that
+//! lets unregistered indices be reused.
+//!
+//! # Type-stable memory
+//! Slots live in segments that are allocated on demand and never freed or
+//! moved while the table lives: segment `k` holds `BASE << k` slots, so 27
+//! segments cover the whole `u32` index space and an index maps to the same
+//! slot address forever. That is what lets readers look a slot up with one
+//! `Acquire` load and no lock, even for an index that is being unregistered or
+//! was never handed out: the *slot* is always valid memory; only its contents
+//! ([`RetiringCell`], [`PublishedCell`]) come and go, and those cells protect
+//! their own readers.
+//!
+//! # Synchronization
+//! - `segments[k]` goes from null to a fully initialized segment exactly once
+//!   (a `compare_exchange` with `AcqRel`; the loser frees its copy). Readers
+//!   load it with `Acquire`, so they see initialized slots.
+//! - `next_unused` is a bump counter (`Relaxed` `fetch_add`: it only hands out
+//!   distinct numbers, it publishes nothing).
+//! - The free list is a Treiber stack threaded through `Slot::next_free`,
+//!   whose head packs the top index with a tag that every push and pop
+//!   increments ([`FreeHead`]), so a pop that read a stale `next_free` fails
+//!   its `compare_exchange` instead of corrupting the list (the ABA problem).
+//!   Pushes are `Release` and pops `Acquire`, so the popper sees `next_free`
+//!   as the pusher wrote it, and everything the freeing thread did to the
+//!   slot (retiring its payload) happens before the new owner writes it.
+
+use crate::error::RegistryError;
+use crate::hash_cons::RecGroupEntry;
+use crate::sync::{Arc, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering, PublishedCell, RetiringCell};
+use crate::types::{SharedTypeIndex, SubType};
+
+/// Slots in segment 0; segment `k` has `BASE << k`.
+const BASE_SHIFT: u32 = 5;
+const BASE: u64 = 1 << BASE_SHIFT;
+/// Enough segments that `BASE * (2^SEGMENTS - 1) > u32::MAX`.
+const SEGMENTS: usize = 28;
+/// Not a valid index: marks the end of the free list.
+const NONE: u32 = u32::MAX;
+/// The largest number of indices a registry hands out at once.
+pub(crate) const MAX_INDICES: u32 = NONE;
+
+/// What a reader needs about a registered type, published as one unit.
+pub(crate) struct TypePayload {
+    /// The type in runtime form (every reference a shared index).
+    pub(crate) sub_type: Arc<SubType>,
+    /// The rec group that owns this index; `RegisteredType::root` increments
+    /// its registration count.
+    pub(crate) entry: Arc<RecGroupEntry>,
+    /// The type's trampoline type: itself, or a registered trampoline type
+    /// that `entry` holds a registration on.
+    pub(crate) trampoline: SharedTypeIndex,
+}
+
+/// A type's declared supertypes, outermost first: `chain[d]` is its ancestor
+/// at depth `d`, and `chain.len()` is its own depth.
+pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
+
+/// One entry of the index table.
+pub(crate) struct Slot {
+    /// Read by `borrow`, `root` and `trampoline_type`.
+    pub(crate) payload: RetiringCell<TypePayload>,
+    /// Read by `is_subtype`.
+    pub(crate) supertypes: PublishedCell<SupertypeChain>,
+    /// The depth of the type in this slot (`supertypes.len()`); read without
+    /// synchronization by `is_subtype` for the *supertype* argument, which
+    /// the caller keeps registered, so the value is stable (see
+    /// `TypeRegistry::is_subtype`).
+    pub(crate) depth: AtomicU8,
+    /// The next free index while this slot is on the free list.
+    next_free: AtomicU32,
+}
+
+impl Slot {
+    fn empty() -> Self {
+        Slot {
+            payload: RetiringCell::empty(),
+            supertypes: PublishedCell::empty(),
+            depth: AtomicU8::new(0),
+            next_free: AtomicU32::new(NONE),
+        }
+    }
+}
+
+/// The free list's head: the top index and an ABA tag, packed in one word.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct FreeHead {
+    index: u32,
+    tag: u32,
+}
+
+impl FreeHead {
+    const EMPTY: FreeHead = FreeHead { index: NONE, tag: 0 };
+
+    fn pack(self) -> u64 {
+        (u64::from(self.tag) << 32) | u64::from(self.index)
+    }
+
+    fn unpack(word: u64) -> FreeHead {
+        FreeHead { index: word as u32, tag: (word >> 32) as u32 }
+    }
+
+    /// The head after replacing the top with `index`.
+    fn with_top(self, index: u32) -> FreeHead {
+        FreeHead { index, tag: self.tag.wrapping_add(1) }
+    }
+}
+
+/// The table of slots and the free list of indices.
+pub(crate) struct SlotTable {
+    segments: [AtomicPtr<Slot>; SEGMENTS],
+    /// Indices below this have been handed out at least once.
+    next_unused: AtomicU32,
+    free_head: AtomicU64,
+    /// How many indices are on the free list (statistics only).
+    free_count: AtomicUsize,
+}
+
+/// Where an index lives: segment number, offset inside it.
+fn locate(index: u32) -> (usize, usize) {
+    let biased = u64::from(index) + BASE;
+    let segment = (63 - biased.leading_zeros() - BASE_SHIFT) as usize;
+    let offset = (biased - (BASE << segment)) as usize;
+    (segment, offset)
+}
+
+fn segment_len(segment: usize) -> usize {
+    (BASE as usize) << segment
+}
+
+impl SlotTable {
+    pub(crate) fn new() -> Self {
+        SlotTable {
+            segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
+            next_unused: AtomicU32::new(0),
+            free_head: AtomicU64::new(FreeHead::EMPTY.pack()),
+            free_count: AtomicUsize::new(0),
+        }
+    }
+
+    /// The slot of `index`, or `None` if no index that high was ever handed
+    /// out. Lock-free: one `Acquire` load.
+    #[inline]
+    pub(crate) fn get(&self, index: SharedTypeIndex) -> Option<&Slot> {
+        let (segment, offset) = locate(index.as_u32());
+        // `Acquire`: pairs with the `AcqRel` publication in `ensure_segment`,
+        // so the slots behind the pointer are initialized.
+        let base = self.segments.get(segment)?.load(Ordering::Acquire);
+        if base.is_null() {
+            return None;
+        }
+        // SAFETY: `base` points to a live array of `segment_len(segment)`
+        // slots (published once by `ensure_segment`, freed only in `Drop`,
+        // which `&self` excludes), and `offset < segment_len(segment)` by the
+        // construction of `locate`.
+        Some(unsafe { &*base.add(offset) })
+    }
+
+    /// Takes an index off the free list, or a never-used one.
+    pub(crate) fn allocate(&self) -> Result<SharedTypeIndex, RegistryError> {
+        if let Some(index) = self.pop_free() {
+            return Ok(index);
+        }
+        // `Relaxed`: the counter only has to hand out distinct values; the
+        // slot's memory is published by `ensure_segment`.
+        let index = self.next_unused.fetch_add(1, Ordering::Relaxed);
+        if index >= MAX_INDICES {
+            // Undo so the counter cannot wrap around into used indices.
+            self.next_unused.fetch_sub(1, Ordering::Relaxed);
+            return Err(RegistryError::IndexSpaceExhausted);
+        }
+        self.ensure_segment(locate(index).0);
+        Ok(SharedTypeIndex::from_u32(index))
+    }
+
+    /// Puts `index` back on the free list. The caller must have emptied its
+    /// slot and must not use the index again.
+    pub(crate) fn free(&self, index: SharedTypeIndex) {
+        let Some(slot) = self.get(index) else {
+            debug_assert!(false, "freeing {index:?}, which was never allocated");
+            return;
+        };
+        // `Relaxed`: this load only seeds the CAS loop, which re-checks it.
+        let mut head = FreeHead::unpack(self.free_head.load(Ordering::Relaxed));
+        loop {
+            // `Relaxed`: published by the `Release` CAS below.
+            slot.next_free.store(head.index, Ordering::Relaxed);
+            // `Release` on success: a popper that `Acquire`s this head sees
+            // `next_free` and everything the freeing thread did before.
+            match self.free_head.compare_exchange_weak(
+                head.pack(),
+                head.with_top(index.as_u32()).pack(),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => head = FreeHead::unpack(actual),
+            }
+        }
+        // `Relaxed`: statistics only.
+        self.free_count.fetch_add(1, Ordering::Relaxed);
+        log::trace!("freed {index:?}");
+    }
+
+    fn pop_free(&self) -> Option<SharedTypeIndex> {
+        // `Acquire`: pairs with the `Release` push that installed this head,
+        // so `next_free` below is the value that push wrote.
+        let mut head = FreeHead::unpack(self.free_head.load(Ordering::Acquire));
+        loop {
+            if head.index == NONE {
+                return None;
+            }
+            let slot = self.get(SharedTypeIndex::from_u32(head.index))?;
+            // May be stale if another thread popped `head.index` meanwhile
+            // and pushed it back; the tag then differs and the CAS fails.
+            let next = slot.next_free.load(Ordering::Relaxed);
+            // `Acquire` on success and failure: the next iteration (or the
+            // caller, who now owns the slot) must see the pusher's writes.
+            match self.free_head.compare_exchange_weak(
+                head.pack(),
+                head.with_top(next).pack(),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    // `Relaxed`: statistics only.
+                    self.free_count.fetch_sub(1, Ordering::Relaxed);
+                    return Some(SharedTypeIndex::from_u32(head.index));
+                }
+                Err(actual) => head = FreeHead::unpack(actual),
+            }
+        }
+    }
+
+    /// Makes sure segment `segment` is allocated.
+    fn ensure_segment(&self, segment: usize) {
+        let cell = &self.segments[segment];
+        // `Acquire`: if it is there, we will hand out pointers into it.
+        if !cell.load(Ordering::Acquire).is_null() {
+            return;
+        }
+        let fresh: Box<[Slot]> = (0..segment_len(segment)).map(|_| Slot::empty()).collect();
+        let fresh = Box::into_raw(fresh) as *mut Slot;
+        // `AcqRel`: `Release` publishes the initialized slots; `Acquire` on
+        // failure is for symmetry with readers (we only free our own copy).
+        if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            // SAFETY: `fresh` came from `Box::into_raw` of a boxed slice of
+            // exactly `segment_len(segment)` slots just above and was never
+            // shared: the CAS that would have published it failed.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, segment_len(segment))) });
+        }
+    }
+
+    /// How many distinct indices were ever handed out (the high-water mark).
+    pub(crate) fn capacity_used(&self) -> usize {
+        // `Relaxed`: statistics only.
+        self.next_unused.load(Ordering::Relaxed).min(MAX_INDICES) as usize
+    }
+
+    /// How many indices are on the free list.
+    pub(crate) fn free_len(&self) -> usize {
+        // `Relaxed`: statistics only.
+        self.free_count.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for SlotTable {
+    fn drop(&mut self) {
+        for (segment, cell) in self.segments.iter_mut().enumerate() {
+            let base = *cell.get_mut();
+            if !base.is_null() {
+                // SAFETY: a non-null segment pointer came from `Box::into_raw`
+                // of a boxed slice of `segment_len(segment)` slots in
+                // `ensure_segment`; `&mut self` means no reader remains.
+                drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(base, segment_len(segment))) });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_covers_the_index_space_without_gaps() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(31), (0, 31));
+        assert_eq!(locate(32), (1, 0));
+        assert_eq!(locate(95), (1, 63));
+        assert_eq!(locate(96), (2, 0));
+        let (segment, offset) = locate(u32::MAX - 1);
+        assert!(segment < SEGMENTS);
+        assert!(offset < segment_len(segment));
+    }
+
+    #[test]
+    fn freed_indices_are_reused_last_in_first_out() {
+        let table = SlotTable::new();
+        let a = table.allocate().unwrap();
+        let b = table.allocate().unwrap();
+        assert_ne!(a, b);
+        table.free(a);
+        table.free(b);
+        assert_eq!(table.free_len(), 2);
+        assert_eq!(table.allocate().unwrap(), b);
+        assert_eq!(table.allocate().unwrap(), a);
+        assert_eq!(table.free_len(), 0);
+        assert_eq!(table.capacity_used(), 2);
+    }
+
+    #[test]
+    fn indices_never_allocated_have_no_slot() {
+        let table = SlotTable::new();
+        assert!(table.get(SharedTypeIndex::from_u32(0)).is_none());
+        let a = table.allocate().unwrap();
+        assert!(table.get(a).is_some());
+        assert!(table.get(SharedTypeIndex::from_u32(u32::MAX)).is_none());
+    }
+}
