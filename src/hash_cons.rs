@@ -32,7 +32,7 @@
 //!   happens before its unregistration.
 
 use std::borrow::Borrow;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::types::{SharedTypeIndex, SubType};
@@ -54,9 +54,8 @@ impl CanonGroup {
     pub(crate) fn new(types: Box<[SubType]>) -> Self {
         // Fixed seeds: the stored hash must be a pure function of the types.
         // The map itself re-hashes this `u64` with its own random state.
-        let mut hasher = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d).build_hasher();
-        types.hash(&mut hasher);
-        CanonGroup { hash: hasher.finish(), types }
+        let hash = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d).hash_one(&types);
+        CanonGroup { hash, types }
     }
 
     pub(crate) fn types(&self) -> &[SubType] {

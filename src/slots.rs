@@ -109,8 +109,9 @@ impl FreeHead {
 /// The table of slots and the free list of indices.
 pub(crate) struct SlotTable {
     segments: [AtomicPtr<Slot>; SEGMENTS],
-    /// Indices below this have been handed out at least once.
-    next_unused: AtomicU32,
+    /// Indices below this have been handed out at least once. 64 bits so
+    /// that failed allocations past the last index cannot wrap it around.
+    next_unused: AtomicU64,
     free_head: AtomicU64,
     /// How many indices are on the free list (statistics only).
     free_count: AtomicUsize,
@@ -132,7 +133,7 @@ impl SlotTable {
     pub(crate) fn new() -> Self {
         SlotTable {
             segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
-            next_unused: AtomicU32::new(0),
+            next_unused: AtomicU64::new(0),
             free_head: AtomicU64::new(FreeHead::EMPTY.pack()),
             free_count: AtomicUsize::new(0),
         }
@@ -164,11 +165,9 @@ impl SlotTable {
         // `Relaxed`: the counter only has to hand out distinct values; the
         // slot's memory is published by `ensure_segment`.
         let index = self.next_unused.fetch_add(1, Ordering::Relaxed);
-        if index >= MAX_INDICES {
-            // Undo so the counter cannot wrap around into used indices.
-            self.next_unused.fetch_sub(1, Ordering::Relaxed);
+        let Some(index) = u32::try_from(index).ok().filter(|&i| i < MAX_INDICES) else {
             return Err(RegistryError::IndexSpaceExhausted);
-        }
+        };
         self.ensure_segment(locate(index).0);
         Ok(SharedTypeIndex::from_u32(index))
     }
@@ -254,7 +253,7 @@ impl SlotTable {
     /// How many distinct indices were ever handed out (the high-water mark).
     pub(crate) fn capacity_used(&self) -> usize {
         // `Relaxed`: statistics only.
-        self.next_unused.load(Ordering::Relaxed).min(MAX_INDICES) as usize
+        self.next_unused.load(Ordering::Relaxed).min(u64::from(MAX_INDICES)) as usize
     }
 
     /// How many indices are on the free list.
