@@ -22,7 +22,7 @@ use crate::types::{FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex
 /// The hash-consing form of a module's rec group that starts at module index
 /// `start`; `earlier[j]` is the shared index of the module's type `j` for
 /// every `j < start`.
-pub(crate) fn module_group_key(
+pub fn module_group_key(
     group: &[SubType],
     start: ModuleTypeIndex,
     earlier: &[SharedTypeIndex],
@@ -57,7 +57,7 @@ pub(crate) fn module_group_key(
 
 /// The hash-consing form of a singleton group given directly by the
 /// embedder: shared indices, or `RecGroup(0)` for self-reference.
-pub(crate) fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
+pub fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
     let ty = ty.map_refs(|r| match r {
         TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(r),
         other => Err(RegistryError::WrongIndexSpace {
@@ -72,7 +72,7 @@ pub(crate) fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
 /// The runtime form of one type of a group whose types got `indices`.
 /// Keys only hold `RecGroup(i)` with `i < indices.len()` (checked when the
 /// key was built), so every reference resolves.
-pub(crate) fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
+pub fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
     let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| {
         Ok(match r {
             TypeRef::RecGroup(i) => match indices.get(i as usize) {
@@ -107,14 +107,14 @@ pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
 /// function type in trampoline form that is also final and has no
 /// supertype (Wasmtime PR #9446: a trampoline type must be usable as the
 /// canonical, unsubtypable signature).
-pub(crate) fn is_own_trampoline(ty: &SubType) -> bool {
+pub fn is_own_trampoline(ty: &SubType) -> bool {
     ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
 }
 
 /// The trampoline type of a runtime-form function type: final, no
 /// supertype, every reference type replaced by `(ref null top)`. `None` if a
 /// concrete reference's kind is unknown to `lookup`.
-pub(crate) fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
+pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
             ValType::Ref(RefType { heap_type, .. }) => {

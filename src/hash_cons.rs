@@ -45,20 +45,22 @@ use crate::types::{SharedTypeIndex, SubType};
 /// stored because the map rehashes keys when it grows, and a key can be a
 /// group of thousands of types.
 #[derive(Clone, Debug)]
-pub(crate) struct CanonGroup {
+pub struct CanonGroup {
     hash: u64,
     types: Box<[SubType]>,
 }
 
 impl CanonGroup {
-    pub(crate) fn new(types: Box<[SubType]>) -> Self {
+    /// Hashes `types` once; they must be in hash-consing form.
+    pub fn new(types: Box<[SubType]>) -> Self {
         // Fixed seeds: the stored hash must be a pure function of the types.
         // The map itself re-hashes this `u64` with its own random state.
         let hash = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d).hash_one(&types);
         CanonGroup { hash, types }
     }
 
-    pub(crate) fn types(&self) -> &[SubType] {
+    /// The group's types, in hash-consing form.
+    pub fn types(&self) -> &[SubType] {
         &self.types
     }
 }

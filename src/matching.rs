@@ -13,7 +13,7 @@ use crate::types::{
 };
 
 /// What matching needs to know about concrete types.
-pub(crate) trait TypeLookup {
+pub trait TypeLookup {
     /// The kind of the type at `index`, if it is registered.
     fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind>;
     /// Whether `sub` is `sup` or declares it, transitively, as a supertype.
@@ -88,11 +88,7 @@ fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
 
 /// Whether composite type `sub` may declare `sup` as its supertype; on
 /// failure, which part does not match.
-pub(crate) fn composite_matches(
-    lookup: &impl TypeLookup,
-    sub: &CompositeType,
-    sup: &CompositeType,
-) -> Result<(), String> {
+pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &CompositeType) -> Result<(), String> {
     match (sub, sup) {
         (CompositeType::Func(a), CompositeType::Func(b)) => {
             if a.params.len() != b.params.len() || a.results.len() != b.results.len() {
