@@ -56,10 +56,11 @@ pub fn module_group_key(
 }
 
 /// The hash-consing form of a singleton group given directly by the
-/// embedder: shared indices, or `RecGroup(0)` for self-reference.
-pub fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
-    let ty = ty.map_refs(|r| match r {
-        TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(r),
+/// embedder: shared indices, or `RecGroup(0)` for self-reference. That is
+/// the form the type is already in, so it is only checked, not copied.
+pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
+    ty.trace(|r| match r {
+        TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
         other => Err(RegistryError::WrongIndexSpace {
             type_index: 0,
             reference: other,

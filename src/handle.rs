@@ -180,7 +180,7 @@ impl RegisteredType {
     /// unrelated or too deep, a size limit. The registry is left unchanged.
     pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
         module::check_size_limits(0, &ty)?;
-        let key = canon::singleton_key(&ty)?;
+        let key = canon::singleton_key(ty)?;
         let entry = registry.inner.register_group(key, 0)?;
         let index = entry.indices()[0];
         match registry.borrow(index) {

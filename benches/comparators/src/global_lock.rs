@@ -452,7 +452,7 @@ impl GlobalLockRegistry {
     pub fn register_type(&self, ty: SubType) -> Result<GlobalLockRegisteredType, RegistryError> {
         let mut inner = self.write();
         internals::check_size_limits(0, &ty)?;
-        let key = internals::singleton_key(&ty)?;
+        let key = internals::singleton_key(ty)?;
         let entry = inner.register_rec_group(key, 0)?;
         let index = entry.0.indices[0];
         let ty = inner.sub_type(index).expect("just registered").clone();
