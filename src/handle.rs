@@ -189,7 +189,7 @@ impl RegisteredType {
                 // Unreachable while we hold a registration; stay consistent
                 // anyway.
                 debug_assert!(false, "{index:?} registered but has no payload");
-                registry.inner.release_all([entry], "inconsistent registration");
+                registry.inner.release(&entry, "inconsistent registration");
                 Err(RegistryError::UnregisteredSharedIndex { index })
             }
         }
@@ -241,7 +241,7 @@ impl Clone for RegisteredType {
 
 impl Drop for RegisteredType {
     fn drop(&mut self) {
-        self.registry.inner.release_all([self.entry.clone()], "RegisteredType dropped");
+        self.registry.inner.release(&self.entry, "RegisteredType dropped");
     }
 }
 

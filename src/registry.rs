@@ -365,6 +365,17 @@ impl RegistryInner {
         self.payload(index, guard).map(|p| p.entry.clone())
     }
 
+    /// Drops one registration of `entry`, unregistering it (and what only it
+    /// kept alive) if that was the last. Allocates nothing unless it
+    /// unregisters: this is every `RegisteredType` drop.
+    pub(crate) fn release(&self, entry: &Arc<RecGroupEntry>, why: &str) {
+        if entry.decref(why) {
+            let mut worklist = Vec::new();
+            self.unregister(entry, &mut worklist);
+            self.release_all(worklist, why);
+        }
+    }
+
     /// Drops one registration of each entry; unregisters those whose count
     /// reaches zero and, through an explicit worklist rather than recursion,
     /// the groups that only they kept alive.
