@@ -12,7 +12,7 @@ use std::ops::Deref;
 
 use crate::canon;
 use crate::error::RegistryError;
-use crate::hash_cons::RecGroupEntry;
+use crate::hash_cons::{FixedState, RecGroupEntry};
 use crate::module::{self, ModuleTypes};
 use crate::registry::TypeRegistry;
 use crate::sync::Arc;
@@ -44,7 +44,7 @@ pub struct TypeCollection {
     /// Module type index → shared type index.
     types: Vec<SharedTypeIndex>,
     /// Engine trampoline type → the first module type that has it.
-    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, ahash::RandomState>,
+    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, FixedState>,
 }
 
 impl TypeRegistry {

@@ -50,12 +50,30 @@ pub struct CanonGroup {
     types: Box<[SubType]>,
 }
 
+/// `ahash` with fixed seeds: a pure function of the hashed value, and free to
+/// create. For the stored hash of a [`CanonGroup`], and for the registry's
+/// short-lived internal maps keyed by indices and pointers it hands out
+/// itself (`ahash::RandomState::new()` would bump a process-wide atomic
+/// counter on every registration, a cache line all threads contend for).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FixedState;
+
+impl std::hash::BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        const SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d);
+        SEEDS.build_hasher()
+    }
+}
+
 impl CanonGroup {
     /// Hashes `types` once; they must be in hash-consing form.
     pub fn new(types: Box<[SubType]>) -> Self {
         // Fixed seeds: the stored hash must be a pure function of the types.
         // The map itself re-hashes this `u64` with its own random state.
-        let hash = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d).hash_one(&types);
+        let hash = std::hash::BuildHasher::hash_one(&FixedState, &types);
         CanonGroup { hash, types }
     }
 

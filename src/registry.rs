@@ -56,7 +56,7 @@ use std::collections::HashMap;
 
 use crate::canon;
 use crate::error::RegistryError;
-use crate::hash_cons::{CanonGroup, GroupKey, RecGroupEntry};
+use crate::hash_cons::{CanonGroup, FixedState, GroupKey, RecGroupEntry};
 use crate::matching::{self, TypeLookup};
 use crate::module;
 use crate::slots::{SlotTable, SupertypeChain, TypePayload};
@@ -479,7 +479,7 @@ impl Preparation<'_> {
         references: &mut Vec<SharedTypeIndex>,
     ) -> Result<(), RegistryError> {
         let guard = pin();
-        let mut seen: HashMap<*const RecGroupEntry, (), ahash::RandomState> = HashMap::default();
+        let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
         for ty in key.types() {
             ty.trace(|r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
@@ -536,7 +536,7 @@ struct GroupView<'a> {
     /// Each type's supertype chain (outermost first).
     chains: Vec<Box<[SharedTypeIndex]>>,
     /// Position in the group of each of its indices.
-    positions: HashMap<SharedTypeIndex, usize, ahash::RandomState>,
+    positions: HashMap<SharedTypeIndex, usize, FixedState>,
     first_type_index: u32,
 }
 
