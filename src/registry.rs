@@ -59,7 +59,7 @@ use crate::error::RegistryError;
 use crate::hash_cons::{CanonGroup, FixedState, GroupKey, RecGroupEntry};
 use crate::matching::{self, TypeLookup};
 use crate::module;
-use crate::slots::{SlotTable, SupertypeChain, TypePayload};
+use crate::slots::{SlotTable, TypePayload};
 use crate::sync::{pin, Arc, AtomicUsize, Guard, InsertOutcome, Ordering, ShardedSet};
 use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
 
@@ -244,13 +244,13 @@ impl RegistryInner {
         let (Some(sub_slot), Some(sup_slot)) = (self.slots.get(sub), self.slots.get(sup)) else {
             return false;
         };
-        // `Relaxed`: `sup` is registered and kept so by the caller, and its
-        // depth was written before its index was handed out (which is a
-        // `Release`/`Acquire` hand-off: shard lock or slot publication). If
-        // the caller broke that rule the value may belong to another type
-        // and the answer is merely meaningless, not unsafe.
-        let depth = usize::from(sup_slot.depth.load(Ordering::Relaxed));
-        sub_slot.supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&sup)))
+        // Both loads are `Relaxed` atomics in type-stable slots: both types
+        // are registered and kept so by the caller, and their slots were
+        // written before their indices were handed out (a `Release`/`Acquire`
+        // hand-off: shard lock or payload publication). If the caller broke
+        // that rule the values may belong to other types and the answer is
+        // merely meaningless, never unsafe.
+        sub_slot.supertype_at(sup_slot.depth()) == Some(sup)
     }
 
     /// Registers one rec group given in hash-consing form, or finds the live
@@ -343,10 +343,9 @@ impl RegistryInner {
             debug_assert!(false, "reserved {index:?} has no slot");
             return;
         };
-        // `Relaxed`: published to readers by the `Release` stores below and
-        // by the hand-off of the index itself.
-        slot.depth.store(chain.len() as u8, Ordering::Relaxed);
-        slot.supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+        // Published to readers by the payload's `Release` below and by the
+        // hand-off of the index itself.
+        slot.publish_supertypes(&chain);
         slot.payload.publish(TypePayload { sub_type: Arc::new(ty), entry: entry.clone(), trampoline }, guard);
     }
 
@@ -420,7 +419,7 @@ impl RegistryInner {
         }
         for &index in entry.indices() {
             if let Some(slot) = self.slots.get(index) {
-                slot.supertypes.store(None);
+                slot.clear_supertypes();
                 let had_payload = slot.payload.retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
@@ -592,10 +591,7 @@ impl<'a> GroupView<'a> {
                     .payload(sup_index, &guard)
                     .ok_or(RegistryError::UnregisteredSharedIndex { index: sup_index })?;
                 module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
-                self.registry
-                    .slots
-                    .get(sup_index)
-                    .map_or_else(Vec::new, |slot| slot.supertypes.with(|c| c.map_or_else(Vec::new, |c| c.0.to_vec())))
+                self.registry.slots.get(sup_index).map_or_else(Vec::new, |slot| slot.supertype_chain())
             }
         };
         chain.push(sup_index);
@@ -638,7 +634,7 @@ impl TypeLookup for GroupView<'_> {
         let depth = match self.positions.get(&sup) {
             Some(&position) => self.chains[position].len(),
             None => match self.registry.slots.get(sup) {
-                Some(slot) => usize::from(slot.depth.load(Ordering::Relaxed)),
+                Some(slot) => slot.depth(),
                 None => return false,
             },
         };

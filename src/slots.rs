@@ -52,21 +52,34 @@ pub(crate) struct TypePayload {
     pub(crate) trampoline: SharedTypeIndex,
 }
 
-/// A type's declared supertypes, outermost first: `chain[d]` is its ancestor
-/// at depth `d`, and `chain.len()` is its own depth.
-pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
+/// How many of a type's supertypes its slot holds inline: enough for every
+/// hierarchy real compilers emit (dart2wasm's is 9 deep), and what fills the
+/// slot to one 64-byte cache line.
+pub(crate) const INLINE_SUPERTYPES: usize = 10;
 
-/// One entry of the index table.
+/// The supertypes of a type deeper than [`INLINE_SUPERTYPES`], from depth
+/// `INLINE_SUPERTYPES` on (the inline part is not repeated).
+pub(crate) struct SupertypeOverflow(Box<[SharedTypeIndex]>);
+
+/// One entry of the index table: one cache line.
+///
+/// `is_subtype(sub, sup)` reads `sup`'s `depth` and `sub`'s supertype at
+/// that depth, which for every depth below [`INLINE_SUPERTYPES`] is an atomic
+/// in `sub`'s slot: two loads from type-stable memory, no reference count, no
+/// lock, no epoch pin. Only deeper lookups load the overflow through
+/// arc-swap.
+#[repr(align(64))]
 pub(crate) struct Slot {
     /// Read by `borrow`, `root` and `trampoline_type`.
     pub(crate) payload: RetiringCell<TypePayload>,
-    /// Read by `is_subtype`.
-    pub(crate) supertypes: PublishedCell<SupertypeChain>,
-    /// The depth of the type in this slot (`supertypes.len()`); read without
-    /// synchronization by `is_subtype` for the *supertype* argument, which
-    /// the caller keeps registered, so the value is stable (see
-    /// `TypeRegistry::is_subtype`).
-    pub(crate) depth: AtomicU8,
+    /// `supertypes[d]` is the type's ancestor at depth `d`, outermost first,
+    /// for `d < min(depth, INLINE_SUPERTYPES)`; the rest hold `NONE`.
+    supertypes: [AtomicU32; INLINE_SUPERTYPES],
+    /// Ancestors at depths `INLINE_SUPERTYPES..depth`; empty unless the type
+    /// is that deep.
+    overflow: PublishedCell<SupertypeOverflow>,
+    /// How many supertypes the type has (its depth in its hierarchy).
+    depth: AtomicU8,
     /// The next free index while this slot is on the free list.
     next_free: AtomicU32,
 }
@@ -75,10 +88,69 @@ impl Slot {
     fn empty() -> Self {
         Slot {
             payload: RetiringCell::empty(),
-            supertypes: PublishedCell::empty(),
+            supertypes: std::array::from_fn(|_| AtomicU32::new(NONE)),
+            overflow: PublishedCell::empty(),
             depth: AtomicU8::new(0),
             next_free: AtomicU32::new(NONE),
         }
+    }
+
+    /// Records the supertype chain (outermost first) of the type being
+    /// published in this slot.
+    ///
+    /// Every store is `Relaxed`: the slot's index is handed to anyone else
+    /// only afterwards, through a `Release`/`Acquire` pair (the payload's
+    /// publication, the shard lock, the free list), which carries these
+    /// stores with it.
+    pub(crate) fn publish_supertypes(&self, chain: &[SharedTypeIndex]) {
+        debug_assert!(chain.len() <= usize::from(u8::MAX));
+        for (d, cell) in self.supertypes.iter().enumerate() {
+            // `Relaxed`: see above.
+            cell.store(chain.get(d).map_or(NONE, |s| s.as_u32()), Ordering::Relaxed);
+        }
+        if let Some(deeper) = chain.get(INLINE_SUPERTYPES..).filter(|deeper| !deeper.is_empty()) {
+            self.overflow.store(Some(Arc::new(SupertypeOverflow(deeper.into()))));
+        }
+        // `Relaxed`: see above.
+        self.depth.store(chain.len() as u8, Ordering::Relaxed);
+    }
+
+    /// Forgets the supertypes of the type leaving this slot, so that a stale
+    /// `is_subtype` on its index answers `false` rather than its old answer
+    /// for longer than necessary.
+    pub(crate) fn clear_supertypes(&self) {
+        // `Relaxed`: stale readers may see either value, which is allowed;
+        // the next owner is ordered after us by the free list.
+        let depth = usize::from(self.depth.swap(0, Ordering::Relaxed));
+        for cell in &self.supertypes {
+            // `Relaxed`: as above.
+            cell.store(NONE, Ordering::Relaxed);
+        }
+        if depth > INLINE_SUPERTYPES {
+            self.overflow.store(None);
+        }
+    }
+
+    /// How many supertypes the type in this slot has.
+    #[inline]
+    pub(crate) fn depth(&self) -> usize {
+        // `Relaxed`: published with the slot (see `publish_supertypes`).
+        usize::from(self.depth.load(Ordering::Relaxed))
+    }
+
+    /// The type's ancestor at depth `d`, if it has one.
+    #[inline]
+    pub(crate) fn supertype_at(&self, d: usize) -> Option<SharedTypeIndex> {
+        match self.supertypes.get(d) {
+            // `Relaxed`: published with the slot (see `publish_supertypes`).
+            Some(cell) => Some(cell.load(Ordering::Relaxed)).filter(|&s| s != NONE).map(SharedTypeIndex::from_u32),
+            None => self.overflow.with(|deeper| deeper?.0.get(d - INLINE_SUPERTYPES).copied()),
+        }
+    }
+
+    /// The whole chain, outermost first.
+    pub(crate) fn supertype_chain(&self) -> Vec<SharedTypeIndex> {
+        (0..self.depth()).map_while(|d| self.supertype_at(d)).collect()
     }
 }
 
@@ -306,6 +378,29 @@ mod tests {
         assert_eq!(table.allocate().unwrap(), a);
         assert_eq!(table.free_len(), 0);
         assert_eq!(table.capacity_used(), 2);
+    }
+
+    #[test]
+    fn supertype_chains_past_the_inline_part_round_trip() {
+        let table = SlotTable::new();
+        let slot = table.get(table.allocate().unwrap()).unwrap();
+        for depth in [0, 1, INLINE_SUPERTYPES - 1, INLINE_SUPERTYPES, INLINE_SUPERTYPES + 1, 63] {
+            let chain: Vec<SharedTypeIndex> = (0..depth as u32).map(|d| SharedTypeIndex::from_u32(1000 + d)).collect();
+            slot.publish_supertypes(&chain);
+            assert_eq!(slot.depth(), depth);
+            assert_eq!(slot.supertype_chain(), chain);
+            for d in 0..70 {
+                assert_eq!(slot.supertype_at(d), chain.get(d).copied(), "depth {depth}, position {d}");
+            }
+            slot.clear_supertypes();
+            assert_eq!(slot.depth(), 0);
+            assert!((0..70).all(|d| slot.supertype_at(d).is_none()), "cleared at depth {depth}");
+        }
+    }
+
+    #[test]
+    fn a_slot_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Slot>(), 64);
     }
 
     #[test]
