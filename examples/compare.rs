@@ -27,11 +27,25 @@ struct Options {
     target: Duration,
     threads: Vec<usize>,
     churn_ops: u64,
+    /// Only workloads whose name contains this.
+    only: Option<String>,
+    /// Only this comparator.
+    comparator: Option<String>,
+    /// A fixed number of iterations instead of calibrated times (for
+    /// profiling under callgrind, which needs a deterministic amount of work).
+    fixed: Option<u64>,
 }
 
 fn options() -> Options {
-    let mut options =
-        Options { reps: 5, target: Duration::from_millis(40), threads: THREAD_COUNTS.to_vec(), churn_ops: 200_000 };
+    let mut options = Options {
+        reps: 5,
+        target: Duration::from_millis(40),
+        threads: THREAD_COUNTS.to_vec(),
+        churn_ops: 200_000,
+        only: None,
+        comparator: None,
+        fixed: None,
+    };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
@@ -41,13 +55,19 @@ fn options() -> Options {
             "--ms" => options.target = Duration::from_millis(value.parse().expect("--ms N")),
             "--threads" => options.threads = value.split(',').map(|t| t.parse().expect("--threads 1,2")).collect(),
             "--churn" => options.churn_ops = value.parse().expect("--churn OPS_PER_THREAD"),
+            "--only" => options.only = Some(value),
+            "--comparator" => options.comparator = Some(value),
+            "--fixed" => options.fixed = Some(value.parse().expect("--fixed ITERATIONS")),
             // `cargo bench` passes `--bench` to every target; ignore it.
             "--bench" => {
                 i += 1;
                 continue;
             }
             other => {
-                eprintln!("unknown argument {other}; options: --reps N, --ms N, --threads 1,2,4,8, --churn N");
+                eprintln!(
+                    "unknown argument {other}; options: --reps N, --ms N, --threads 1,2,4,8, --churn N, \
+                     --only WORKLOAD_SUBSTRING, --comparator NAME, --fixed ITERATIONS"
+                );
                 std::process::exit(2);
             }
         }
@@ -80,7 +100,8 @@ fn median(mut values: Vec<f64>) -> f64 {
 type Row = HashMap<Comparator, f64>;
 
 fn measure_row(prepared: &[(Comparator, Prepared)], threads: usize, options: &Options) -> Row {
-    let iters: Vec<u64> = prepared.iter().map(|(_, p)| calibrate(p, threads, options.target)).collect();
+    let iters: Vec<u64> =
+        prepared.iter().map(|(_, p)| options.fixed.unwrap_or_else(|| calibrate(p, threads, options.target))).collect();
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); prepared.len()];
     for _ in 0..options.reps {
         for (k, (_, p)) in prepared.iter().enumerate() {
@@ -132,12 +153,20 @@ fn main() {
         cpu_model(),
         if cfg!(feature = "compare-wasmtime") { "included" } else { "not built (use --features compare-wasmtime)" },
     );
-    let total = Workload::ALL.len() * options.threads.len();
+    let workloads: Vec<Workload> = Workload::ALL
+        .into_iter()
+        .filter(|w| options.only.as_ref().is_none_or(|only| w.name().contains(only.as_str())))
+        .collect();
+    let total = workloads.len() * options.threads.len();
     let mut done = 0;
     let mut results: Vec<(Workload, usize, Row)> = Vec::new();
-    for workload in Workload::ALL {
-        let prepared: Vec<(Comparator, Prepared)> =
-            workload.comparators().into_iter().filter_map(|c| workload.prepare(c).map(|p| (c, p))).collect();
+    for workload in workloads {
+        let prepared: Vec<(Comparator, Prepared)> = workload
+            .comparators()
+            .into_iter()
+            .filter(|c| options.comparator.as_ref().is_none_or(|name| c.name() == name))
+            .filter_map(|c| workload.prepare(c).map(|p| (c, p)))
+            .collect();
         for &threads in &options.threads {
             let row = measure_row(&prepared, threads, &options);
             done += 1;
@@ -180,6 +209,9 @@ fn main() {
     println!();
     print_targets(&results);
 
+    if options.only.is_some() || options.comparator.is_some() || options.fixed.is_some() {
+        return;
+    }
     eprintln!("churn memory: {} fresh modules per thread on 2 threads, each registry ...", options.churn_ops);
     let ours = churn_memory::<TypeRegistry>(2, options.churn_ops);
     let theirs = churn_memory::<GlobalLockRegistry>(2, options.churn_ops);
