@@ -17,6 +17,7 @@
 use crate::error::RegistryError;
 use crate::hash_cons::CanonGroup;
 use crate::matching::TypeLookup;
+use crate::sync::Arc;
 use crate::types::{FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, SubType, TypeRef, ValType};
 
 /// The hash-consing form of a module's rec group that starts at module index
@@ -29,30 +30,28 @@ pub fn module_group_key(
 ) -> Result<CanonGroup, RegistryError> {
     let start = start.as_u32();
     let end = start as usize + group.len();
-    let types = group
-        .iter()
-        .enumerate()
-        .map(|(i, ty)| {
-            ty.map_refs(|r| match r {
-                TypeRef::Module(j) if j.as_usize() >= start as usize && j.as_usize() < end => {
-                    Ok(TypeRef::RecGroup(j.as_u32() - start))
-                }
-                TypeRef::Module(j) => {
-                    earlier.get(j.as_usize()).map(|&s| TypeRef::Shared(s)).ok_or(RegistryError::ForwardReference {
-                        type_index: start + i as u32,
-                        referenced: j.as_u32(),
-                        rec_group: u32::MAX,
-                    })
-                }
-                other => Err(RegistryError::WrongIndexSpace {
+    let mut types = Vec::with_capacity(group.len());
+    for (i, ty) in group.iter().enumerate() {
+        let key = ty.map_refs(|r| match r {
+            TypeRef::Module(j) if j.as_usize() >= start as usize && j.as_usize() < end => {
+                Ok(TypeRef::RecGroup(j.as_u32() - start))
+            }
+            TypeRef::Module(j) => {
+                earlier.get(j.as_usize()).map(|&s| TypeRef::Shared(s)).ok_or(RegistryError::ForwardReference {
                     type_index: start + i as u32,
-                    reference: other,
-                    expected: "module type indices",
-                }),
-            })
-        })
-        .collect::<Result<Box<[_]>, _>>()?;
-    Ok(CanonGroup::new(types))
+                    referenced: j.as_u32(),
+                    rec_group: u32::MAX,
+                })
+            }
+            other => Err(RegistryError::WrongIndexSpace {
+                type_index: start + i as u32,
+                reference: other,
+                expected: "module type indices",
+            }),
+        })?;
+        types.push(Arc::new(key));
+    }
+    Ok(CanonGroup::new(types.into_boxed_slice()))
 }
 
 /// The hash-consing form of a singleton group given directly by the
@@ -67,13 +66,19 @@ pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
             expected: "shared type indices (or RecGroup(0) for self-reference)",
         }),
     })?;
-    Ok(CanonGroup::new(Box::new([ty])))
+    Ok(CanonGroup::new(Box::new([Arc::new(ty)])))
 }
 
 /// The runtime form of one type of a group whose types got `indices`.
 /// Keys only hold `RecGroup(i)` with `i < indices.len()` (checked when the
-/// key was built), so every reference resolves.
-pub fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
+/// key was built), so every reference resolves. A type without references
+/// into its own group is already in runtime form: the key's `Arc` is shared,
+/// not copied.
+pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubType> {
+    let refers_into_group = ty.trace(|r| if matches!(r, TypeRef::RecGroup(_)) { Err(()) } else { Ok(()) }).is_err();
+    if !refers_into_group {
+        return ty.clone();
+    }
     let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| {
         Ok(match r {
             TypeRef::RecGroup(i) => match indices.get(i as usize) {
@@ -87,7 +92,7 @@ pub fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
         })
     });
     match result {
-        Ok(ty) => ty,
+        Ok(ty) => Arc::new(ty),
         Err(never) => match never {},
     }
 }

@@ -44,10 +44,15 @@ use crate::types::{SharedTypeIndex, SubType};
 /// groups are the same group exactly when these forms are equal. The hash is
 /// stored because the map rehashes keys when it grows, and a key can be a
 /// group of thousands of types.
+///
+/// Each type is behind an `Arc` so that a type whose runtime form is the
+/// same (one without references into its own group: every singleton that
+/// does not refer to itself, every trampoline type) is shared between the
+/// key and the registered type instead of copied (see `canon::for_runtime`).
 #[derive(Clone, Debug)]
 pub struct CanonGroup {
     hash: u64,
-    types: Box<[SubType]>,
+    types: Box<[Arc<SubType>]>,
 }
 
 /// `ahash` with fixed seeds: a pure function of the hashed value, and free to
@@ -70,7 +75,7 @@ impl std::hash::BuildHasher for FixedState {
 
 impl CanonGroup {
     /// Hashes `types` once; they must be in hash-consing form.
-    pub fn new(types: Box<[SubType]>) -> Self {
+    pub fn new(types: Box<[Arc<SubType>]>) -> Self {
         // Fixed seeds: the stored hash must be a pure function of the types.
         // The map itself re-hashes this `u64` with its own random state.
         let hash = std::hash::BuildHasher::hash_one(&FixedState, &types);
@@ -78,7 +83,7 @@ impl CanonGroup {
     }
 
     /// The group's types, in hash-consing form.
-    pub fn types(&self) -> &[SubType] {
+    pub fn types(&self) -> &[Arc<SubType>] {
         &self.types
     }
 }

@@ -310,7 +310,7 @@ impl RegistryInner {
         for _ in key.types() {
             prep.reserved.push(self.slots.allocate()?);
         }
-        let runtime: Vec<SubType> = key.types().iter().map(|ty| canon::for_runtime(ty, &prep.reserved)).collect();
+        let runtime: Vec<Arc<SubType>> = key.types().iter().map(|ty| canon::for_runtime(ty, &prep.reserved)).collect();
         let view = GroupView::new(self, &prep.reserved, &runtime, first_type_index)?;
         view.check_declared_supertypes()?;
         let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
@@ -333,7 +333,7 @@ impl RegistryInner {
     fn publish(
         &self,
         index: SharedTypeIndex,
-        ty: SubType,
+        ty: Arc<SubType>,
         chain: Box<[SharedTypeIndex]>,
         trampoline: SharedTypeIndex,
         entry: &Arc<RecGroupEntry>,
@@ -346,7 +346,7 @@ impl RegistryInner {
         // Published to readers by the payload's `Release` below and by the
         // hand-off of the index itself.
         slot.publish_supertypes(&chain);
-        slot.payload.publish(TypePayload { sub_type: Arc::new(ty), entry: entry.clone(), trampoline }, guard);
+        slot.payload.publish(TypePayload { sub_type: ty, entry: entry.clone(), trampoline }, guard);
     }
 
     /// A new registration on the group that owns `index`, and that type.
@@ -516,7 +516,7 @@ fn register_trampolines(
         };
         let trampoline_ty =
             canon::trampoline_type(func, view).ok_or(RegistryError::UnregisteredSharedIndex { index: own })?;
-        let entry = registry.register_group(CanonGroup::new(Box::new([trampoline_ty])), 0)?;
+        let entry = registry.register_group(CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
         let trampoline = entry.indices()[0];
         log::trace!("{own:?}: trampoline type {trampoline:?}");
         trampolines.push(trampoline);
@@ -531,7 +531,7 @@ fn register_trampolines(
 struct GroupView<'a> {
     registry: &'a RegistryInner,
     indices: &'a [SharedTypeIndex],
-    types: &'a [SubType],
+    types: &'a [Arc<SubType>],
     /// Each type's supertype chain (outermost first).
     chains: Vec<Box<[SharedTypeIndex]>>,
     /// Position in the group of each of its indices.
@@ -545,7 +545,7 @@ impl<'a> GroupView<'a> {
     fn new(
         registry: &'a RegistryInner,
         indices: &'a [SharedTypeIndex],
-        types: &'a [SubType],
+        types: &'a [Arc<SubType>],
         first_type_index: u32,
     ) -> Result<Self, RegistryError> {
         let mut view = GroupView {

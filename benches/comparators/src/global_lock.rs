@@ -286,8 +286,7 @@ impl Inner {
             }
         }
         for (ty, &index) in key.types().iter().zip(&indices) {
-            let runtime = internals::for_runtime(ty, &indices);
-            *self.types.get_mut(index).expect("reserved") = Some(Arc::new(runtime));
+            *self.types.get_mut(index).expect("reserved") = Some(internals::for_runtime(ty, &indices));
         }
         if let Err(e) = self.insert_supertypes(&indices, first_type_index) {
             self.rollback(&indices, held);
@@ -311,7 +310,7 @@ impl Inner {
             let ty = self.sub_type(index).expect("just written").clone();
             let Some(func) = ty.as_func().filter(|_| !internals::is_own_trampoline(&ty)) else { continue };
             let trampoline = internals::trampoline_type(func, self).expect("references were checked");
-            match self.register_rec_group(CanonGroup::new(Box::new([trampoline])), 0) {
+            match self.register_rec_group(CanonGroup::new(Box::new([Arc::new(trampoline)])), 0) {
                 Ok(trampoline_entry) => {
                     self.type_to_trampoline.set(index, Some(trampoline_entry.0.indices[0]));
                 }
