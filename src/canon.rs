@@ -75,8 +75,7 @@ pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
 /// into its own group is already in runtime form: the key's `Arc` is shared,
 /// not copied.
 pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubType> {
-    let refers_into_group = ty.trace(|r| if matches!(r, TypeRef::RecGroup(_)) { Err(()) } else { Ok(()) }).is_err();
-    if !refers_into_group {
+    if !refers_into_group(ty) {
         return ty.clone();
     }
     let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| {
@@ -95,6 +94,12 @@ pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubTyp
         Ok(ty) => Arc::new(ty),
         Err(never) => match never {},
     }
+}
+
+/// Whether a hash-consing-form type refers to a type of its own group
+/// (`TypeRef::RecGroup`), i.e. whether its runtime form differs from it.
+pub(crate) fn refers_into_group(ty: &SubType) -> bool {
+    ty.trace(|r| if matches!(r, TypeRef::RecGroup(_)) { Err(()) } else { Ok(()) }).is_err()
 }
 
 /// Whether a function type is in trampoline form: every reference type in

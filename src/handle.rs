@@ -183,7 +183,7 @@ impl RegisteredType {
         let key = canon::singleton_key(ty)?;
         let entry = registry.inner.register_group(key, 0)?;
         let index = entry.indices()[0];
-        match registry.borrow(index) {
+        match registry.inner.runtime_type(&entry, 0) {
             Some(ty) => Ok(RegisteredType { registry: registry.clone(), entry, index, ty }),
             None => {
                 // Unreachable while we hold a registration; stay consistent

@@ -310,18 +310,27 @@ impl RegistryInner {
         for _ in key.types() {
             prep.reserved.push(self.slots.allocate()?);
         }
-        let runtime: Vec<Arc<SubType>> = key.types().iter().map(|ty| canon::for_runtime(ty, &prep.reserved)).collect();
-        let view = GroupView::new(self, &prep.reserved, &runtime, first_type_index)?;
+        let members = key
+            .types()
+            .iter()
+            .zip(&prep.reserved)
+            .map(|(ty, &index)| Member {
+                ty: canon::for_runtime(ty, &prep.reserved),
+                chain: Box::default(),
+                trampoline: index,
+            })
+            .collect();
+        let mut view = GroupView::new(self, &prep.reserved, members, first_type_index)?;
         view.check_declared_supertypes()?;
-        let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
-        let GroupView { chains, .. } = view;
+        register_trampolines(self, &mut view, &mut prep.held, &mut references)?;
+        let GroupView { members, .. } = view;
         let indices = std::mem::take(&mut prep.reserved);
         let entry = Arc::new(RecGroupEntry::new(key, indices.into(), references.into()));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let guard = pin();
-        for (((&index, ty), chain), trampoline) in entry.indices().iter().zip(runtime).zip(chains).zip(trampolines) {
-            self.publish(index, ty, chain, trampoline, &entry, &guard);
+        for (&index, member) in entry.indices().iter().zip(members) {
+            self.publish(index, member, &entry, &guard);
         }
         // `Relaxed`: a statistic.
         self.registered_types.fetch_add(entry.indices().len(), Ordering::Relaxed);
@@ -330,15 +339,8 @@ impl RegistryInner {
     }
 
     /// Fills the slot of a freshly reserved index.
-    fn publish(
-        &self,
-        index: SharedTypeIndex,
-        ty: Arc<SubType>,
-        chain: Box<[SharedTypeIndex]>,
-        trampoline: SharedTypeIndex,
-        entry: &Arc<RecGroupEntry>,
-        guard: &Guard,
-    ) {
+    fn publish(&self, index: SharedTypeIndex, member: Member, entry: &Arc<RecGroupEntry>, guard: &Guard) {
+        let Member { ty, chain, trampoline } = member;
         let Some(slot) = self.slots.get(index) else {
             debug_assert!(false, "reserved {index:?} has no slot");
             return;
@@ -357,6 +359,18 @@ impl RegistryInner {
         // group dies right now; `incref_if_live` then fails, because a dead
         // count stays dead, and we report the index as unregistered.
         payload.entry.incref_if_live("root").then(|| (payload.entry.clone(), payload.sub_type.clone()))
+    }
+
+    /// The runtime form of the `position`-th type of `entry`, which the
+    /// caller holds a registration on. Without pinning when the key's type
+    /// is itself the runtime form (`canon::for_runtime` shared it).
+    pub(crate) fn runtime_type(&self, entry: &RecGroupEntry, position: usize) -> Option<Arc<SubType>> {
+        let key_type = entry.key().types().get(position)?;
+        if !canon::refers_into_group(key_type) {
+            return Some(key_type.clone());
+        }
+        let guard = pin();
+        self.payload(*entry.indices().get(position)?, &guard).map(|p| p.sub_type.clone())
     }
 
     /// The entry owning a registered index, without a new registration.
@@ -477,13 +491,15 @@ impl Preparation<'_> {
         key: &CanonGroup,
         references: &mut Vec<SharedTypeIndex>,
     ) -> Result<(), RegistryError> {
-        let guard = pin();
+        // Pinned only once a reference is found: most function types have none.
+        let mut guard: Option<Guard> = None;
         let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
         for ty in key.types() {
             ty.trace(|r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
+                let guard = guard.get_or_insert_with(pin);
                 let entry =
-                    self.registry.entry_of(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                    self.registry.entry_of(index, guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live("referenced by a new group") {
                         return Err(RegistryError::UnregisteredSharedIndex { index });
@@ -499,31 +515,48 @@ impl Preparation<'_> {
 }
 
 /// Registers the trampoline type of each function type that is not its own
-/// trampoline, holding a registration on each in `held`; returns each type's
-/// trampoline index.
+/// trampoline, holding a registration on each in `held`, and records it as
+/// the member's trampoline (which starts out as the member itself).
 fn register_trampolines(
     registry: &RegistryInner,
-    view: &GroupView<'_>,
+    view: &mut GroupView<'_>,
     held: &mut HeldRegistrations,
     references: &mut Vec<SharedTypeIndex>,
-) -> Result<Vec<SharedTypeIndex>, RegistryError> {
-    let mut trampolines = Vec::with_capacity(view.types.len());
-    for (i, ty) in view.types.iter().enumerate() {
+) -> Result<(), RegistryError> {
+    for i in 0..view.members.len() {
+        let ty = &view.members[i].ty;
+        let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else { continue };
         let own = view.indices[i];
-        let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else {
-            trampolines.push(own);
-            continue;
-        };
         let trampoline_ty =
-            canon::trampoline_type(func, view).ok_or(RegistryError::UnregisteredSharedIndex { index: own })?;
+            canon::trampoline_type(func, &*view).ok_or(RegistryError::UnregisteredSharedIndex { index: own })?;
         let entry = registry.register_group(CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
         let trampoline = entry.indices()[0];
         log::trace!("{own:?}: trampoline type {trampoline:?}");
-        trampolines.push(trampoline);
+        view.members[i].trampoline = trampoline;
         references.push(trampoline);
         held.push(entry);
     }
-    Ok(trampolines)
+    Ok(())
+}
+
+/// One type of a group being registered: its runtime form, its supertype
+/// chain (outermost first) and its trampoline type.
+struct Member {
+    ty: Arc<SubType>,
+    chain: Box<[SharedTypeIndex]>,
+    trampoline: SharedTypeIndex,
+}
+
+/// Groups up to this size find a member's position by scanning their
+/// indices; larger ones build a hash map.
+const SCAN_POSITIONS_UP_TO: usize = 16;
+
+/// Where each of a new group's indices sits in the group.
+enum Positions {
+    /// Small groups: scan the group's indices (no allocation).
+    Scan,
+    /// Large groups: index → position.
+    Map(HashMap<SharedTypeIndex, usize, FixedState>),
 }
 
 /// A new group's types seen together with the registry: lookups of indices
@@ -531,11 +564,8 @@ fn register_trampolines(
 struct GroupView<'a> {
     registry: &'a RegistryInner,
     indices: &'a [SharedTypeIndex],
-    types: &'a [Arc<SubType>],
-    /// Each type's supertype chain (outermost first).
-    chains: Vec<Box<[SharedTypeIndex]>>,
-    /// Position in the group of each of its indices.
-    positions: HashMap<SharedTypeIndex, usize, FixedState>,
+    members: Vec<Member>,
+    positions: Positions,
     first_type_index: u32,
 }
 
@@ -545,25 +575,29 @@ impl<'a> GroupView<'a> {
     fn new(
         registry: &'a RegistryInner,
         indices: &'a [SharedTypeIndex],
-        types: &'a [Arc<SubType>],
+        members: Vec<Member>,
         first_type_index: u32,
     ) -> Result<Self, RegistryError> {
-        let mut view = GroupView {
-            registry,
-            indices,
-            types,
-            chains: Vec::with_capacity(types.len()),
-            positions: indices.iter().enumerate().map(|(i, &index)| (index, i)).collect(),
-            first_type_index,
+        let positions = if indices.len() <= SCAN_POSITIONS_UP_TO {
+            Positions::Scan
+        } else {
+            Positions::Map(indices.iter().enumerate().map(|(i, &index)| (index, i)).collect())
         };
-        for (i, ty) in types.iter().enumerate() {
-            let chain = match ty.supertype {
-                None => Box::default(),
-                Some(sup) => view.chain_below(i, sup)?,
-            };
-            view.chains.push(chain);
+        let mut view = GroupView { registry, indices, members, positions, first_type_index };
+        for i in 0..view.members.len() {
+            if let Some(sup) = view.members[i].ty.supertype {
+                view.members[i].chain = view.chain_below(i, sup)?;
+            }
         }
         Ok(view)
+    }
+
+    /// The position in the group of `index`, if it is one of the group's.
+    fn position(&self, index: SharedTypeIndex) -> Option<usize> {
+        match &self.positions {
+            Positions::Scan => self.indices.iter().position(|&i| i == index),
+            Positions::Map(map) => map.get(&index).copied(),
+        }
     }
 
     fn type_index(&self, i: usize) -> u32 {
@@ -576,13 +610,13 @@ impl<'a> GroupView<'a> {
         let TypeRef::Shared(sup_index) = sup else {
             return Err(RegistryError::WrongIndexSpace { type_index, reference: sup, expected: "shared type indices" });
         };
-        let mut chain = match self.positions.get(&sup_index) {
-            Some(&position) if position >= i => {
+        let mut chain = match self.position(sup_index) {
+            Some(position) if position >= i => {
                 return Err(RegistryError::SupertypeNotEarlier { type_index, supertype: self.type_index(position) })
             }
-            Some(&position) => {
-                module::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
-                self.chains[position].to_vec()
+            Some(position) => {
+                module::check_supertype_shape(type_index, &self.members[i].ty, sup, &self.members[position].ty)?;
+                self.members[position].chain.to_vec()
             }
             None => {
                 let guard = pin();
@@ -590,7 +624,7 @@ impl<'a> GroupView<'a> {
                     .registry
                     .payload(sup_index, &guard)
                     .ok_or(RegistryError::UnregisteredSharedIndex { index: sup_index })?;
-                module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
+                module::check_supertype_shape(type_index, &self.members[i].ty, sup, &payload.sub_type)?;
                 self.registry.slots.get(sup_index).map_or_else(Vec::new, |slot| slot.supertype_chain())
             }
         };
@@ -603,10 +637,10 @@ impl<'a> GroupView<'a> {
     /// fields may reference later types of the group).
     fn check_declared_supertypes(&self) -> Result<(), RegistryError> {
         let guard = pin();
-        for (i, ty) in self.types.iter().enumerate() {
+        for (i, Member { ty, .. }) in self.members.iter().enumerate() {
             let Some(TypeRef::Shared(sup)) = ty.supertype else { continue };
-            let sup_ty: &SubType = match self.positions.get(&sup) {
-                Some(&position) => &self.types[position],
+            let sup_ty: &SubType = match self.position(sup) {
+                Some(position) => &self.members[position].ty,
                 None => match self.registry.payload(sup, &guard) {
                     Some(payload) => &payload.sub_type,
                     None => return Err(RegistryError::UnregisteredSharedIndex { index: sup }),
@@ -621,8 +655,8 @@ impl<'a> GroupView<'a> {
 
 impl TypeLookup for GroupView<'_> {
     fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind> {
-        match self.positions.get(&index) {
-            Some(&position) => Some(self.types[position].composite.kind()),
+        match self.position(index) {
+            Some(position) => Some(self.members[position].ty.composite.kind()),
             None => self.registry.kind(index),
         }
     }
@@ -631,17 +665,17 @@ impl TypeLookup for GroupView<'_> {
         if sub == sup {
             return true;
         }
-        let depth = match self.positions.get(&sup) {
-            Some(&position) => self.chains[position].len(),
+        let depth = match self.position(sup) {
+            Some(position) => self.members[position].chain.len(),
             None => match self.registry.slots.get(sup) {
                 Some(slot) => slot.depth(),
                 None => return false,
             },
         };
-        match self.positions.get(&sub) {
-            Some(&position) => self.chains[position].get(depth) == Some(&sup),
+        match self.position(sub) {
+            Some(position) => self.members[position].chain.get(depth) == Some(&sup),
             // A type outside the group cannot have a supertype inside it.
-            None => !self.positions.contains_key(&sup) && self.registry.is_strict_subtype(sub, sup),
+            None => self.position(sup).is_none() && self.registry.is_strict_subtype(sub, sup),
         }
     }
 }
