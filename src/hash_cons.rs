@@ -34,6 +34,7 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
+use crate::registry::TypeRegistry;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::types::{SharedTypeIndex, SubType};
 
@@ -104,7 +105,17 @@ impl Hash for CanonGroup {
 
 /// One registered (or being registered) rec group.
 pub(crate) struct RecGroupEntry {
+    /// The registry the group belongs to. Handles reach it through their
+    /// entry rather than each holding a clone: a clone per handle would make
+    /// every handle creation and drop, on every thread, write the registry's
+    /// one shared reference count. (The registry's map holds the entry while
+    /// it is registered; the cycle is cut when it is unregistered.)
+    registry: TypeRegistry,
     key: CanonGroup,
+    /// Each type's runtime form, when any of them differs from its key form;
+    /// `None` when every type is its own runtime form (then the key's `Arc`s
+    /// are the registered types).
+    runtime: Option<Box<[Arc<SubType>]>>,
     indices: Box<[SharedTypeIndex]>,
     /// One index per other group this one holds a registration on: the
     /// groups its types reference, and the groups of its trampoline types.
@@ -118,10 +129,19 @@ pub(crate) struct RecGroupEntry {
 
 impl RecGroupEntry {
     /// A prepared entry: registration count zero, not yet in the map.
-    pub(crate) fn new(key: CanonGroup, indices: Box<[SharedTypeIndex]>, references: Box<[SharedTypeIndex]>) -> Self {
+    pub(crate) fn new(
+        registry: TypeRegistry,
+        key: CanonGroup,
+        runtime: Option<Box<[Arc<SubType>]>>,
+        indices: Box<[SharedTypeIndex]>,
+        references: Box<[SharedTypeIndex]>,
+    ) -> Self {
         debug_assert_eq!(key.types.len(), indices.len());
+        debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
         RecGroupEntry {
+            registry,
             key,
+            runtime,
             indices,
             references,
             registrations: AtomicUsize::new(0),
@@ -132,6 +152,17 @@ impl RecGroupEntry {
 
     pub(crate) fn key(&self) -> &CanonGroup {
         &self.key
+    }
+
+    /// The registry the group belongs to.
+    pub(crate) fn registry(&self) -> &TypeRegistry {
+        &self.registry
+    }
+
+    /// The runtime form of the group's `position`-th type (`position` comes
+    /// from the registry, never from the embedder).
+    pub(crate) fn runtime_type(&self, position: usize) -> &Arc<SubType> {
+        &self.runtime.as_deref().unwrap_or(&self.key.types)[position]
     }
 
     /// The shared index of each type, in group order. Not necessarily

@@ -149,7 +149,7 @@ impl TypeRegistry {
     /// shared index). `None` if `index` is not registered. Lock-free.
     pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
         let guard = pin();
-        self.inner.payload(index, &guard).map(|p| p.sub_type.clone())
+        self.inner.payload(index, &guard).map(|p| p.sub_type().clone())
     }
 
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
@@ -222,7 +222,7 @@ impl TypeRegistry {
 impl TypeLookup for RegistryInner {
     fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind> {
         let guard = pin();
-        self.payload(index, &guard).map(|p| p.sub_type.composite.kind())
+        self.payload(index, &guard).map(|p| p.sub_type().composite.kind())
     }
 
     fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
@@ -255,16 +255,19 @@ impl RegistryInner {
 
     /// Registers one rec group given in hash-consing form, or finds the live
     /// equal one. Returns the entry with one registration for the caller.
-    /// `first_type_index` only labels errors.
+    /// `first_type_index` only labels errors. `owner` is the registry whose
+    /// inner part `self` is; a new entry keeps it.
     pub(crate) fn register_group(
         &self,
+        owner: &TypeRegistry,
         key: CanonGroup,
         first_type_index: u32,
     ) -> Result<Arc<RecGroupEntry>, RegistryError> {
+        debug_assert!(std::ptr::eq(&*owner.inner, self), "registering through another registry's handle");
         if let Some(entry) = self.find_live(&key) {
             return Ok(entry);
         }
-        let prepared = self.prepare(key, first_type_index)?;
+        let prepared = self.prepare(owner, key, first_type_index)?;
         let outcome = self.groups.insert_or_reuse(
             GroupKey(prepared.clone()),
             |existing| existing.0.incref_if_live("hash-consing hit at insertion").then(|| existing.0.clone()),
@@ -299,7 +302,12 @@ impl RegistryInner {
     /// Builds a new entry for `key` and publishes its slots, with a
     /// registration count of zero (so `root` cannot see it yet). On error
     /// everything taken so far is given back.
-    fn prepare(&self, key: CanonGroup, first_type_index: u32) -> Result<Arc<RecGroupEntry>, RegistryError> {
+    fn prepare(
+        &self,
+        owner: &TypeRegistry,
+        key: CanonGroup,
+        first_type_index: u32,
+    ) -> Result<Arc<RecGroupEntry>, RegistryError> {
         let mut prep = Preparation {
             registry: self,
             held: HeldRegistrations::default(),
@@ -322,15 +330,17 @@ impl RegistryInner {
             .collect();
         let mut view = GroupView::new(self, &prep.reserved, members, first_type_index)?;
         view.check_declared_supertypes()?;
-        register_trampolines(self, &mut view, &mut prep.held, &mut references)?;
+        register_trampolines(self, owner, &mut view, &mut prep.held, &mut references)?;
         let GroupView { members, .. } = view;
+        let all_shared = members.iter().zip(key.types()).all(|(member, key_type)| Arc::ptr_eq(&member.ty, key_type));
+        let runtime = (!all_shared).then(|| members.iter().map(|member| member.ty.clone()).collect());
         let indices = std::mem::take(&mut prep.reserved);
-        let entry = Arc::new(RecGroupEntry::new(key, indices.into(), references.into()));
+        let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices.into(), references.into()));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let guard = pin();
-        for (&index, member) in entry.indices().iter().zip(members) {
-            self.publish(index, member, &entry, &guard);
+        for (position, (&index, member)) in entry.indices().iter().zip(members).enumerate() {
+            self.publish(index, position as u32, member, &entry, &guard);
         }
         // `Relaxed`: a statistic.
         self.registered_types.fetch_add(entry.indices().len(), Ordering::Relaxed);
@@ -339,8 +349,16 @@ impl RegistryInner {
     }
 
     /// Fills the slot of a freshly reserved index.
-    fn publish(&self, index: SharedTypeIndex, member: Member, entry: &Arc<RecGroupEntry>, guard: &Guard) {
-        let Member { ty, chain, trampoline } = member;
+    fn publish(
+        &self,
+        index: SharedTypeIndex,
+        position: u32,
+        member: Member,
+        entry: &Arc<RecGroupEntry>,
+        guard: &Guard,
+    ) {
+        // The type itself is in the entry (`RecGroupEntry::runtime_type`).
+        let Member { ty: _, chain, trampoline } = member;
         let Some(slot) = self.slots.get(index) else {
             debug_assert!(false, "reserved {index:?} has no slot");
             return;
@@ -348,29 +366,18 @@ impl RegistryInner {
         // Published to readers by the payload's `Release` below and by the
         // hand-off of the index itself.
         slot.publish_supertypes(&chain);
-        slot.payload.publish(TypePayload { sub_type: ty, entry: entry.clone(), trampoline }, guard);
+        slot.payload.publish(TypePayload { entry: entry.clone(), position, trampoline }, guard);
     }
 
-    /// A new registration on the group that owns `index`, and that type.
-    pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, Arc<SubType>)> {
+    /// A new registration on the group that owns `index`, and the type's
+    /// position in it.
+    pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
         let guard = pin();
         let payload = self.payload(index, &guard)?;
         // The guard keeps `payload` (and so the entry) allocated even if the
         // group dies right now; `incref_if_live` then fails, because a dead
         // count stays dead, and we report the index as unregistered.
-        payload.entry.incref_if_live("root").then(|| (payload.entry.clone(), payload.sub_type.clone()))
-    }
-
-    /// The runtime form of the `position`-th type of `entry`, which the
-    /// caller holds a registration on. Without pinning when the key's type
-    /// is itself the runtime form (`canon::for_runtime` shared it).
-    pub(crate) fn runtime_type(&self, entry: &RecGroupEntry, position: usize) -> Option<Arc<SubType>> {
-        let key_type = entry.key().types().get(position)?;
-        if !canon::refers_into_group(key_type) {
-            return Some(key_type.clone());
-        }
-        let guard = pin();
-        self.payload(*entry.indices().get(position)?, &guard).map(|p| p.sub_type.clone())
+        payload.entry.incref_if_live("root").then(|| (payload.entry.clone(), payload.position))
     }
 
     /// The entry owning a registered index, without a new registration.
@@ -519,6 +526,7 @@ impl Preparation<'_> {
 /// the member's trampoline (which starts out as the member itself).
 fn register_trampolines(
     registry: &RegistryInner,
+    owner: &TypeRegistry,
     view: &mut GroupView<'_>,
     held: &mut HeldRegistrations,
     references: &mut Vec<SharedTypeIndex>,
@@ -529,7 +537,7 @@ fn register_trampolines(
         let own = view.indices[i];
         let trampoline_ty =
             canon::trampoline_type(func, &*view).ok_or(RegistryError::UnregisteredSharedIndex { index: own })?;
-        let entry = registry.register_group(CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
+        let entry = registry.register_group(owner, CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
         let trampoline = entry.indices()[0];
         log::trace!("{own:?}: trampoline type {trampoline:?}");
         view.members[i].trampoline = trampoline;
@@ -624,7 +632,7 @@ impl<'a> GroupView<'a> {
                     .registry
                     .payload(sup_index, &guard)
                     .ok_or(RegistryError::UnregisteredSharedIndex { index: sup_index })?;
-                module::check_supertype_shape(type_index, &self.members[i].ty, sup, &payload.sub_type)?;
+                module::check_supertype_shape(type_index, &self.members[i].ty, sup, payload.sub_type())?;
                 self.registry.slots.get(sup_index).map_or_else(Vec::new, |slot| slot.supertype_chain())
             }
         };
@@ -642,7 +650,7 @@ impl<'a> GroupView<'a> {
             let sup_ty: &SubType = match self.position(sup) {
                 Some(position) => &self.members[position].ty,
                 None => match self.registry.payload(sup, &guard) {
-                    Some(payload) => &payload.sub_type,
+                    Some(payload) => payload.sub_type(),
                     None => return Err(RegistryError::UnregisteredSharedIndex { index: sup }),
                 },
             };

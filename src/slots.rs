@@ -42,14 +42,21 @@ pub(crate) const MAX_INDICES: u32 = NONE;
 
 /// What a reader needs about a registered type, published as one unit.
 pub(crate) struct TypePayload {
-    /// The type in runtime form (every reference a shared index).
-    pub(crate) sub_type: Arc<SubType>,
     /// The rec group that owns this index; `RegisteredType::root` increments
     /// its registration count.
     pub(crate) entry: Arc<RecGroupEntry>,
+    /// The type's position in its group.
+    pub(crate) position: u32,
     /// The type's trampoline type: itself, or a registered trampoline type
     /// that `entry` holds a registration on.
     pub(crate) trampoline: SharedTypeIndex,
+}
+
+impl TypePayload {
+    /// The type in runtime form (every reference a shared index).
+    pub(crate) fn sub_type(&self) -> &Arc<SubType> {
+        self.entry.runtime_type(self.position as usize)
+    }
 }
 
 /// How many of a type's supertypes its slot holds inline: enough for every
