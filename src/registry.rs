@@ -60,7 +60,7 @@ use crate::hash_cons::{CanonGroup, FixedState, GroupKey, RecGroupEntry};
 use crate::matching::{self, TypeLookup};
 use crate::module;
 use crate::slots::{SlotTable, TypePayload};
-use crate::sync::{pin, Arc, AtomicUsize, Guard, InsertOutcome, Ordering, ShardedSet};
+use crate::sync::{pin, Arc, Guard, InsertOutcome, ShardedSet};
 use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
 
 /// The engine-wide type registry.
@@ -118,7 +118,6 @@ pub struct RegistryStats {
 pub(crate) struct RegistryInner {
     groups: ShardedSet<GroupKey>,
     slots: SlotTable,
-    registered_types: AtomicUsize,
 }
 
 impl Default for TypeRegistry {
@@ -136,13 +135,7 @@ impl std::fmt::Debug for TypeRegistry {
 impl TypeRegistry {
     /// An empty registry.
     pub fn new() -> Self {
-        TypeRegistry {
-            inner: Arc::new(RegistryInner {
-                groups: ShardedSet::new(),
-                slots: SlotTable::new(),
-                registered_types: AtomicUsize::new(0),
-            }),
-        }
+        TypeRegistry { inner: Arc::new(RegistryInner { groups: ShardedSet::new(), slots: SlotTable::new() }) }
     }
 
     /// The registered type at `index`, in runtime form (every reference a
@@ -174,10 +167,13 @@ impl TypeRegistry {
         self.inner.payload(index, &guard).map_or(index, |p| p.trampoline)
     }
 
-    /// How many types are registered, trampoline types included.
+    /// How many types are registered, trampoline types included. Exact
+    /// whenever no registration or unregistration is under way; meanwhile it
+    /// may count the types of a group being registered or unregistered.
     pub fn len(&self) -> usize {
-        // `Relaxed`: a statistic; exact whenever no registration is under way.
-        self.inner.registered_types.load(Ordering::Relaxed)
+        // Every registered type holds one index; counting them needs no
+        // counter of its own that all registering threads would write.
+        self.inner.slots.in_use()
     }
 
     /// Whether no type is registered.
@@ -342,8 +338,6 @@ impl RegistryInner {
         for (position, (&index, member)) in entry.indices().iter().zip(members).enumerate() {
             self.publish(index, position as u32, member, &entry, &guard);
         }
-        // `Relaxed`: a statistic.
-        self.registered_types.fetch_add(entry.indices().len(), Ordering::Relaxed);
         log::trace!("{entry:?}: prepared {} types", entry.indices().len());
         Ok(entry)
     }
@@ -448,8 +442,6 @@ impl RegistryInner {
                 self.slots.free(index);
             }
         }
-        // `Relaxed`: a statistic.
-        self.registered_types.fetch_sub(entry.indices().len(), Ordering::Relaxed);
         log::trace!("{entry:?}: dismantled");
     }
 }

@@ -17,13 +17,22 @@
 //!   load it with `Acquire`, so they see initialized slots.
 //! - `next_unused` is a bump counter (`Relaxed` `fetch_add`: it only hands out
 //!   distinct numbers, it publishes nothing).
-//! - The free list is a Treiber stack threaded through `Slot::next_free`,
-//!   whose head packs the top index with a tag that every push and pop
-//!   increments ([`FreeHead`]), so a pop that read a stale `next_free` fails
-//!   its `compare_exchange` instead of corrupting the list (the ABA problem).
-//!   Pushes are `Release` and pops `Acquire`, so the popper sees `next_free`
-//!   as the pusher wrote it, and everything the freeing thread did to the
-//!   slot (retiring its payload) happens before the new owner writes it.
+//! - Free indices sit on [`FREE_LISTS`] free lists. Each is a Treiber stack
+//!   threaded through `Slot::next_free`, whose head packs the top index with
+//!   a tag that every push and pop increments ([`FreeHead`]), so a pop that
+//!   read a stale `next_free` fails its `compare_exchange` instead of
+//!   corrupting the list (the ABA problem). Pushes are `Release` and pops
+//!   `Acquire`, so the popper sees `next_free` as the pusher wrote it, and
+//!   everything the freeing thread did to the slot (retiring its payload)
+//!   happens before the new owner writes it. A thread frees onto and
+//!   allocates from its own list first ([`home_list`]) and takes from the
+//!   others only when that is empty: threads that register and unregister
+//!   concurrently do not take turns on one head's cache line. Which list an
+//!   index is on never matters for correctness.
+//! - Each list counts its indices (`Relaxed`, statistics and `len`). A pop
+//!   can overtake the count increment of the push it undoes, so one list's
+//!   count may dip below zero for a moment: counts wrap, and only their sum
+//!   means anything.
 
 use crate::error::RegistryError;
 use crate::hash_cons::RecGroupEntry;
@@ -185,15 +194,42 @@ impl FreeHead {
     }
 }
 
-/// The table of slots and the free list of indices.
+/// How many free lists a table keeps.
+pub(crate) const FREE_LISTS: usize = 8;
+
+/// One free list, alone on its cache lines.
+#[repr(align(128))]
+struct FreeList {
+    head: AtomicU64,
+    /// Pushes minus pops on this list, wrapping (see the module docs).
+    count: AtomicUsize,
+}
+
+/// The free list the current thread uses first. Threads are numbered round
+/// robin on first use, so the first [`FREE_LISTS`] threads get a list each.
+fn home_list() -> usize {
+    // A hint, not synchronization: any value is correct, so it is a plain
+    // std atomic outside the `sync` facade (and loom need not model it).
+    static NEXT_THREAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    std::thread_local! {
+        static HOME: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+    }
+    HOME.with(|home| {
+        if home.get() == usize::MAX {
+            // `Relaxed`: only distinct-ish numbers are wanted.
+            home.set(NEXT_THREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % FREE_LISTS);
+        }
+        home.get()
+    })
+}
+
+/// The table of slots and the free lists of indices.
 pub(crate) struct SlotTable {
     segments: [AtomicPtr<Slot>; SEGMENTS],
     /// Indices below this have been handed out at least once. 64 bits so
     /// that failed allocations past the last index cannot wrap it around.
     next_unused: AtomicU64,
-    free_head: AtomicU64,
-    /// How many indices are on the free list (statistics only).
-    free_count: AtomicUsize,
+    free: [FreeList; FREE_LISTS],
 }
 
 /// Where an index lives: segment number, offset inside it.
@@ -213,8 +249,10 @@ impl SlotTable {
         SlotTable {
             segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
             next_unused: AtomicU64::new(0),
-            free_head: AtomicU64::new(FreeHead::EMPTY.pack()),
-            free_count: AtomicUsize::new(0),
+            free: std::array::from_fn(|_| FreeList {
+                head: AtomicU64::new(FreeHead::EMPTY.pack()),
+                count: AtomicUsize::new(0),
+            }),
         }
     }
 
@@ -236,10 +274,14 @@ impl SlotTable {
         Some(unsafe { &*base.add(offset) })
     }
 
-    /// Takes an index off the free list, or a never-used one.
+    /// Takes an index off a free list (this thread's first), or a never-used
+    /// one.
     pub(crate) fn allocate(&self) -> Result<SharedTypeIndex, RegistryError> {
-        if let Some(index) = self.pop_free() {
-            return Ok(index);
+        let home = home_list();
+        for k in 0..FREE_LISTS {
+            if let Some(index) = self.pop_free(&self.free[(home + k) % FREE_LISTS]) {
+                return Ok(index);
+            }
         }
         // `Relaxed`: the counter only has to hand out distinct values; the
         // slot's memory is published by `ensure_segment`.
@@ -251,21 +293,22 @@ impl SlotTable {
         Ok(SharedTypeIndex::from_u32(index))
     }
 
-    /// Puts `index` back on the free list. The caller must have emptied its
-    /// slot and must not use the index again.
+    /// Puts `index` back on this thread's free list. The caller must have
+    /// emptied its slot and must not use the index again.
     pub(crate) fn free(&self, index: SharedTypeIndex) {
         let Some(slot) = self.get(index) else {
             debug_assert!(false, "freeing {index:?}, which was never allocated");
             return;
         };
+        let list = &self.free[home_list()];
         // `Relaxed`: this load only seeds the CAS loop, which re-checks it.
-        let mut head = FreeHead::unpack(self.free_head.load(Ordering::Relaxed));
+        let mut head = FreeHead::unpack(list.head.load(Ordering::Relaxed));
         loop {
             // `Relaxed`: published by the `Release` CAS below.
             slot.next_free.store(head.index, Ordering::Relaxed);
             // `Release` on success: a popper that `Acquire`s this head sees
             // `next_free` and everything the freeing thread did before.
-            match self.free_head.compare_exchange_weak(
+            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(index.as_u32()).pack(),
                 Ordering::Release,
@@ -275,15 +318,15 @@ impl SlotTable {
                 Err(actual) => head = FreeHead::unpack(actual),
             }
         }
-        // `Relaxed`: statistics only.
-        self.free_count.fetch_add(1, Ordering::Relaxed);
+        // `Relaxed`: a count (see the module docs), it orders nothing.
+        list.count.fetch_add(1, Ordering::Relaxed);
         log::trace!("freed {index:?}");
     }
 
-    fn pop_free(&self) -> Option<SharedTypeIndex> {
+    fn pop_free(&self, list: &FreeList) -> Option<SharedTypeIndex> {
         // `Acquire`: pairs with the `Release` push that installed this head,
         // so `next_free` below is the value that push wrote.
-        let mut head = FreeHead::unpack(self.free_head.load(Ordering::Acquire));
+        let mut head = FreeHead::unpack(list.head.load(Ordering::Acquire));
         loop {
             if head.index == NONE {
                 return None;
@@ -294,15 +337,15 @@ impl SlotTable {
             let next = slot.next_free.load(Ordering::Relaxed);
             // `Acquire` on success and failure: the next iteration (or the
             // caller, who now owns the slot) must see the pusher's writes.
-            match self.free_head.compare_exchange_weak(
+            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(next).pack(),
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    // `Relaxed`: statistics only.
-                    self.free_count.fetch_sub(1, Ordering::Relaxed);
+                    // `Relaxed`: a count (see the module docs).
+                    list.count.fetch_sub(1, Ordering::Relaxed);
                     return Some(SharedTypeIndex::from_u32(head.index));
                 }
                 Err(actual) => head = FreeHead::unpack(actual),
@@ -335,10 +378,22 @@ impl SlotTable {
         self.next_unused.load(Ordering::Relaxed).min(u64::from(MAX_INDICES)) as usize
     }
 
-    /// How many indices are on the free list.
+    /// How many indices are on the free lists.
     pub(crate) fn free_len(&self) -> usize {
-        // `Relaxed`: statistics only.
-        self.free_count.load(Ordering::Relaxed)
+        // `Relaxed`: counts; exact when nothing is being allocated or freed.
+        let sum = self.free.iter().fold(0usize, |sum, list| sum.wrapping_add(list.count.load(Ordering::Relaxed)));
+        // A momentary dip below zero (see the module docs) reads as empty.
+        if sum > self.capacity_used() {
+            0
+        } else {
+            sum
+        }
+    }
+
+    /// How many indices are handed out now (registered types, and those
+    /// being registered or unregistered at this moment).
+    pub(crate) fn in_use(&self) -> usize {
+        self.capacity_used().saturating_sub(self.free_len())
     }
 }
 
@@ -373,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn freed_indices_are_reused_last_in_first_out() {
+    fn freed_indices_are_reused_last_in_first_out_and_counted() {
         let table = SlotTable::new();
         let a = table.allocate().unwrap();
         let b = table.allocate().unwrap();
@@ -381,10 +436,32 @@ mod tests {
         table.free(a);
         table.free(b);
         assert_eq!(table.free_len(), 2);
+        assert_eq!(table.in_use(), 0);
         assert_eq!(table.allocate().unwrap(), b);
+        assert_eq!(table.in_use(), 1);
         assert_eq!(table.allocate().unwrap(), a);
         assert_eq!(table.free_len(), 0);
         assert_eq!(table.capacity_used(), 2);
+        assert_eq!(table.in_use(), 2);
+    }
+
+    #[test]
+    fn indices_freed_on_other_threads_are_reused() {
+        let table = SlotTable::new();
+        let indices: Vec<SharedTypeIndex> = (0..100).map(|_| table.allocate().unwrap()).collect();
+        std::thread::scope(|s| {
+            for chunk in indices.chunks(10) {
+                let table = &table;
+                s.spawn(move || chunk.iter().for_each(|&i| table.free(i)));
+            }
+        });
+        assert_eq!(table.free_len(), 100);
+        assert_eq!(table.in_use(), 0);
+        // This thread's own list may be empty: it takes from the others.
+        let mut again: Vec<u32> = (0..100).map(|_| table.allocate().unwrap().as_u32()).collect();
+        again.sort_unstable();
+        assert_eq!(again, (0..100).collect::<Vec<u32>>());
+        assert_eq!(table.capacity_used(), 100, "no index was handed out twice or anew");
     }
 
     #[test]
