@@ -73,21 +73,35 @@ pub(crate) fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
 /// Keys only hold `RecGroup(i)` with `i < indices.len()` (checked when the
 /// key was built), so every reference resolves.
 pub(crate) fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
-    let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| {
-        Ok(match r {
-            TypeRef::RecGroup(i) => match indices.get(i as usize) {
-                Some(&index) => TypeRef::Shared(index),
-                None => {
-                    debug_assert!(false, "RecGroup({i}) outside a group of {}", indices.len());
-                    r
-                }
-            },
-            other => other,
-        })
-    });
+    let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| Ok(for_runtime_ref(r, indices)));
     match result {
         Ok(ty) => ty,
         Err(never) => match never {},
+    }
+}
+
+/// The shared index of a reference in hash-consing form, for a group whose
+/// types got `indices`.
+pub(crate) fn shared_index(r: TypeRef, indices: &[SharedTypeIndex]) -> SharedTypeIndex {
+    match for_runtime_ref(r, indices) {
+        TypeRef::Shared(index) => index,
+        other => {
+            debug_assert!(false, "{other:?} has no shared index");
+            SharedTypeIndex::from_u32(u32::MAX)
+        }
+    }
+}
+
+fn for_runtime_ref(r: TypeRef, indices: &[SharedTypeIndex]) -> TypeRef {
+    match r {
+        TypeRef::RecGroup(i) => match indices.get(i as usize) {
+            Some(&index) => TypeRef::Shared(index),
+            None => {
+                debug_assert!(false, "RecGroup({i}) outside a group of {}", indices.len());
+                r
+            }
+        },
+        other => other,
     }
 }
 
@@ -103,7 +117,7 @@ pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
     })
 }
 
-/// Whether a registered type (runtime form) is its own trampoline type: a
+/// Whether a type is its own trampoline type: a
 /// function type in trampoline form that is also final and has no
 /// supertype (Wasmtime PR #9446: a trampoline type must be usable as the
 /// canonical, unsubtypable signature).
@@ -111,16 +125,16 @@ pub(crate) fn is_own_trampoline(ty: &SubType) -> bool {
     ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
 }
 
-/// The trampoline type of a runtime-form function type: final, no
-/// supertype, every reference type replaced by `(ref null top)`. `None` if a
-/// concrete reference's kind is unknown to `lookup`.
+/// The trampoline type of a function type: final, no supertype, every
+/// reference type replaced by `(ref null top)`. `None` if a concrete
+/// reference's kind is unknown to `lookup`.
 pub(crate) fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
             ValType::Ref(RefType { heap_type, .. }) => {
                 let top = match heap_type {
                     HeapType::Abstract(h) => h.top(),
-                    HeapType::Concrete(r) => lookup.kind(r.as_shared()?)?.abstract_heap_type().top(),
+                    HeapType::Concrete(r) => lookup.kind(r)?.abstract_heap_type().top(),
                 };
                 ValType::Ref(RefType::nullable(top))
             }

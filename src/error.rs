@@ -2,7 +2,13 @@
 //!
 //! Every fallible operation validates *before* it changes anything, or rolls
 //! back what it changed before returning the error: a caller that gets an
-//! `Err` finds the registry exactly as it was.
+//! `Err` finds the registry exactly as it was: the same types and rec groups
+//! registered under the same indices, every handle valid. The one trace a
+//! failed module registration can leave is capacity: if some of the
+//! module's groups were new and registered before a later group was
+//! refused, their indices are back on the free list, and the index table
+//! keeps them as a `Vec` keeps its capacity. A failed
+//! [`RegisteredType::new`](crate::RegisteredType::new) leaves no trace at all.
 
 use std::fmt;
 

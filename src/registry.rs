@@ -219,14 +219,20 @@ impl TypeRegistry {
     }
 }
 
+/// The registry answers for shared indices; it knows nothing of other
+/// index spaces.
 impl TypeLookup for RegistryInner {
-    fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind> {
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
         let guard = pin();
-        self.payload(index, &guard).map(|p| p.sub_type.composite.kind())
+        self.payload(ty.as_shared()?, &guard).map(|p| p.sub_type.composite.kind())
     }
 
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
-        sub == sup || self.is_strict_subtype(sub, sup)
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        match (sub, sup) {
+            _ if sub == sup => true,
+            (TypeRef::Shared(sub), TypeRef::Shared(sup)) => self.is_strict_subtype(sub, sup),
+            _ => false,
+        }
     }
 }
 
@@ -297,8 +303,12 @@ impl RegistryInner {
     }
 
     /// Builds a new entry for `key` and publishes its slots, with a
-    /// registration count of zero (so `root` cannot see it yet). On error
-    /// everything taken so far is given back.
+    /// registration count of zero (so `root` cannot see it yet).
+    ///
+    /// Validation comes first and changes nothing; only then are trampoline
+    /// types registered and indices reserved, which can fail only when the
+    /// index space is exhausted. On any error everything taken so far is
+    /// given back.
     fn prepare(&self, key: CanonGroup, first_type_index: u32) -> Result<Arc<RecGroupEntry>, RegistryError> {
         let mut prep = Preparation {
             registry: self,
@@ -307,25 +317,27 @@ impl RegistryInner {
         };
         let mut references = Vec::new();
         prep.hold_referenced_groups(&key, &mut references)?;
+        let view = GroupView::new(self, key.types(), first_type_index)?;
+        view.check_declared_supertypes()?;
+        let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
         for _ in key.types() {
             prep.reserved.push(self.slots.allocate()?);
         }
-        let runtime: Vec<SubType> = key.types().iter().map(|ty| canon::for_runtime(ty, &prep.reserved)).collect();
-        let view = GroupView::new(self, &prep.reserved, &runtime, first_type_index)?;
-        view.check_declared_supertypes()?;
-        let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
         let GroupView { chains, .. } = view;
         let indices = std::mem::take(&mut prep.reserved);
         let entry = Arc::new(RecGroupEntry::new(key, indices.into(), references.into()));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let guard = pin();
-        for (((&index, ty), chain), trampoline) in entry.indices().iter().zip(runtime).zip(chains).zip(trampolines) {
-            self.publish(index, ty, chain, trampoline, &entry, &guard);
+        let indices = entry.indices();
+        for (i, (ty, chain)) in entry.key().types().iter().zip(chains).enumerate() {
+            let chain = chain.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+            let trampoline = trampolines[i].map_or(indices[i], |t| t);
+            self.publish(indices[i], canon::for_runtime(ty, indices), chain, trampoline, &entry, &guard);
         }
         // `Relaxed`: a statistic.
-        self.registered_types.fetch_add(entry.indices().len(), Ordering::Relaxed);
-        log::trace!("{entry:?}: prepared {} types", entry.indices().len());
+        self.registered_types.fetch_add(indices.len(), Ordering::Relaxed);
+        log::trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
     }
 
@@ -489,66 +501,56 @@ impl Preparation<'_> {
 }
 
 /// Registers the trampoline type of each function type that is not its own
-/// trampoline, holding a registration on each in `held`; returns each type's
-/// trampoline index.
+/// trampoline, holding a registration on each in `held`. Returns each type's
+/// trampoline index, `None` for "itself" (its index is not reserved yet).
 fn register_trampolines(
     registry: &RegistryInner,
     view: &GroupView<'_>,
     held: &mut HeldRegistrations,
     references: &mut Vec<SharedTypeIndex>,
-) -> Result<Vec<SharedTypeIndex>, RegistryError> {
+) -> Result<Vec<Option<SharedTypeIndex>>, RegistryError> {
     let mut trampolines = Vec::with_capacity(view.types.len());
     for (i, ty) in view.types.iter().enumerate() {
-        let own = view.indices[i];
         let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else {
-            trampolines.push(own);
+            trampolines.push(None);
             continue;
         };
-        let trampoline_ty =
-            canon::trampoline_type(func, view).ok_or(RegistryError::UnregisteredSharedIndex { index: own })?;
+        let trampoline_ty = canon::trampoline_type(func, view).ok_or(RegistryError::WrongIndexSpace {
+            type_index: view.type_index(i),
+            reference: TypeRef::RecGroup(i as u32),
+            expected: "references to registered types",
+        })?;
         let entry = registry.register_group(CanonGroup::new(Box::new([trampoline_ty])), 0)?;
         let trampoline = entry.indices()[0];
-        log::trace!("{own:?}: trampoline type {trampoline:?}");
-        trampolines.push(trampoline);
+        log::trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
+        trampolines.push(Some(trampoline));
         references.push(trampoline);
         held.push(entry);
     }
     Ok(trampolines)
 }
 
-/// A new group's types seen together with the registry: lookups of indices
-/// inside the group answer from the group, others from the registry.
+/// A new group's types, in hash-consing form, seen together with the
+/// registry: group-relative references answer from the group, shared ones
+/// from the registry. Lets the group be checked before it has indices, so
+/// that a refused group changes nothing.
 struct GroupView<'a> {
     registry: &'a RegistryInner,
-    indices: &'a [SharedTypeIndex],
     types: &'a [SubType],
-    /// Each type's supertype chain (outermost first).
-    chains: Vec<Box<[SharedTypeIndex]>>,
-    /// Position in the group of each of its indices.
-    positions: HashMap<SharedTypeIndex, usize, ahash::RandomState>,
+    /// Each type's supertype chain (outermost first): shared indices for
+    /// ancestors outside the group, relative ones inside.
+    chains: Vec<Vec<TypeRef>>,
     first_type_index: u32,
 }
 
 impl<'a> GroupView<'a> {
     /// Computes every type's supertype chain, checking that declared
     /// supertypes are earlier, not final, of the same kind, and not too deep.
-    fn new(
-        registry: &'a RegistryInner,
-        indices: &'a [SharedTypeIndex],
-        types: &'a [SubType],
-        first_type_index: u32,
-    ) -> Result<Self, RegistryError> {
-        let mut view = GroupView {
-            registry,
-            indices,
-            types,
-            chains: Vec::with_capacity(types.len()),
-            positions: indices.iter().enumerate().map(|(i, &index)| (index, i)).collect(),
-            first_type_index,
-        };
+    fn new(registry: &'a RegistryInner, types: &'a [SubType], first_type_index: u32) -> Result<Self, RegistryError> {
+        let mut view = GroupView { registry, types, chains: Vec::with_capacity(types.len()), first_type_index };
         for (i, ty) in types.iter().enumerate() {
             let chain = match ty.supertype {
-                None => Box::default(),
+                None => Vec::new(),
                 Some(sup) => view.chain_below(i, sup)?,
             };
             view.chains.push(chain);
@@ -561,35 +563,39 @@ impl<'a> GroupView<'a> {
     }
 
     /// The chain of type `i`, whose declared supertype is `sup`.
-    fn chain_below(&self, i: usize, sup: TypeRef) -> Result<Box<[SharedTypeIndex]>, RegistryError> {
+    fn chain_below(&self, i: usize, sup: TypeRef) -> Result<Vec<TypeRef>, RegistryError> {
         let type_index = self.type_index(i);
-        let TypeRef::Shared(sup_index) = sup else {
-            return Err(RegistryError::WrongIndexSpace { type_index, reference: sup, expected: "shared type indices" });
-        };
-        let mut chain = match self.positions.get(&sup_index) {
-            Some(&position) if position >= i => {
-                return Err(RegistryError::SupertypeNotEarlier { type_index, supertype: self.type_index(position) })
-            }
-            Some(&position) => {
+        let mut chain = match sup {
+            TypeRef::RecGroup(position) => {
+                let position = position as usize;
+                if position >= i {
+                    return Err(RegistryError::SupertypeNotEarlier {
+                        type_index,
+                        supertype: self.type_index(position),
+                    });
+                }
                 module::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
-                self.chains[position].to_vec()
+                self.chains[position].clone()
             }
-            None => {
+            TypeRef::Shared(index) => {
                 let guard = pin();
-                let payload = self
-                    .registry
-                    .payload(sup_index, &guard)
-                    .ok_or(RegistryError::UnregisteredSharedIndex { index: sup_index })?;
+                let payload =
+                    self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
-                self.registry
-                    .slots
-                    .get(sup_index)
-                    .map_or_else(Vec::new, |slot| slot.supertypes.with(|c| c.map_or_else(Vec::new, |c| c.0.to_vec())))
+                let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                slot.supertypes.with(|c| c.map_or_else(Vec::new, |c| c.0.iter().map(|&s| TypeRef::Shared(s)).collect()))
+            }
+            TypeRef::Module(_) => {
+                return Err(RegistryError::WrongIndexSpace {
+                    type_index,
+                    reference: sup,
+                    expected: "shared or rec-group-relative type indices",
+                })
             }
         };
-        chain.push(sup_index);
+        chain.push(sup);
         module::check_depth(type_index, chain.len())?;
-        Ok(chain.into_boxed_slice())
+        Ok(chain)
     }
 
     /// Every declared supertype's structure matches (needs all chains, since
@@ -597,44 +603,52 @@ impl<'a> GroupView<'a> {
     fn check_declared_supertypes(&self) -> Result<(), RegistryError> {
         let guard = pin();
         for (i, ty) in self.types.iter().enumerate() {
-            let Some(TypeRef::Shared(sup)) = ty.supertype else { continue };
-            let sup_ty: &SubType = match self.positions.get(&sup) {
-                Some(&position) => &self.types[position],
-                None => match self.registry.payload(sup, &guard) {
+            let sup_ty: &SubType = match ty.supertype {
+                None => continue,
+                Some(TypeRef::RecGroup(position)) => &self.types[position as usize],
+                Some(TypeRef::Shared(index)) => match self.registry.payload(index, &guard) {
                     Some(payload) => &payload.sub_type,
-                    None => return Err(RegistryError::UnregisteredSharedIndex { index: sup }),
+                    None => return Err(RegistryError::UnregisteredSharedIndex { index }),
                 },
+                // Refused by `chain_below` already.
+                Some(TypeRef::Module(_)) => continue,
             };
             matching::composite_matches(self, &ty.composite, &sup_ty.composite)
                 .map_err(|detail| RegistryError::SupertypeMismatch { type_index: self.type_index(i), detail })?;
         }
         Ok(())
     }
+
+    /// The depth of a type (how many supertypes it has).
+    fn depth(&self, ty: TypeRef) -> Option<usize> {
+        match ty {
+            TypeRef::RecGroup(position) => self.chains.get(position as usize).map(Vec::len),
+            TypeRef::Shared(index) => {
+                // `Relaxed`: see `RegistryInner::is_strict_subtype`.
+                self.registry.slots.get(index).map(|slot| usize::from(slot.depth.load(Ordering::Relaxed)))
+            }
+            TypeRef::Module(_) => None,
+        }
+    }
 }
 
 impl TypeLookup for GroupView<'_> {
-    fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind> {
-        match self.positions.get(&index) {
-            Some(&position) => Some(self.types[position].composite.kind()),
-            None => self.registry.kind(index),
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+        match ty {
+            TypeRef::RecGroup(position) => self.types.get(position as usize).map(|t| t.composite.kind()),
+            _ => self.registry.kind(ty),
         }
     }
 
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
-        if sub == sup {
-            return true;
-        }
-        let depth = match self.positions.get(&sup) {
-            Some(&position) => self.chains[position].len(),
-            None => match self.registry.slots.get(sup) {
-                Some(slot) => usize::from(slot.depth.load(Ordering::Relaxed)),
-                None => return false,
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        match sub {
+            _ if sub == sup => true,
+            TypeRef::RecGroup(position) => match (self.depth(sup), self.chains.get(position as usize)) {
+                (Some(depth), Some(chain)) => chain.get(depth) == Some(&sup),
+                _ => false,
             },
-        };
-        match self.positions.get(&sub) {
-            Some(&position) => self.chains[position].get(depth) == Some(&sup),
             // A type outside the group cannot have a supertype inside it.
-            None => !self.positions.contains_key(&sup) && self.registry.is_strict_subtype(sub, sup),
+            _ => self.registry.is_subtype(sub, sup),
         }
     }
 }

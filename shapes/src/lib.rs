@@ -12,8 +12,13 @@
 //! | [`singleton_groups`] | binaryen `--minimize-rec-groups`: thousands of one-type rec groups |
 //! | [`struct_hierarchy`] | a class hierarchy for subtype checks: singleton struct types, depth up to a bound |
 //! | [`small_module`] | a typical small module: a few small rec groups and function types |
+//!
+//! [`workload`] drives a registry with a realistic mix of operations on
+//! these shapes from several threads.
 
 #![deny(missing_docs)]
+
+pub mod workload;
 
 use wasm_type_registry::{
     AbstractHeapType, FieldType, ModuleTypeIndex, ModuleTypes, ModuleTypesBuilder, RefType, StorageType, SubType,
