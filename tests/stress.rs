@@ -119,7 +119,7 @@ fn subtype_answers_hold_while_indices_churn() {
             let registry = &registry;
             s.spawn(move || {
                 for n in 0..rounds {
-                    let ty = wasm_type_shapes::numbered_func_type(w << 32 | n % 64);
+                    let ty = wasm_type_shapes::numbered_func_type((w << 32) | (n % 64));
                     drop(RegisteredType::new(registry, ty).unwrap());
                 }
             });
