@@ -98,3 +98,8 @@ pub use types::{
 
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}
+
+// The README's example runs as a doctest, so it cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
