@@ -59,7 +59,7 @@ use crate::error::RegistryError;
 use crate::hash_cons::{CanonGroup, GroupKey, RecGroupEntry};
 use crate::matching::{self, TypeLookup};
 use crate::module;
-use crate::slots::{SlotTable, SupertypeChain, TypePayload};
+use crate::slots::{Slot, SlotTable, TypePayload};
 use crate::sync::{pin, Arc, AtomicUsize, Guard, InsertOutcome, Ordering, ShardedSet};
 use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
 
@@ -153,8 +153,10 @@ impl TypeRegistry {
     }
 
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
-    /// supertype. O(1) and lock-free: one look at `sup`'s depth `d` and at
-    /// `sub`'s supertype array, whose entry `d` must be `sup`.
+    /// supertype. O(1), lock-free and free of atomic read-modify-writes: one
+    /// look at `sup`'s depth `d` and at `sub`'s supertype array, whose entry
+    /// `d` must be `sup`. For depths below 16 that entry is cached in `sub`'s
+    /// slot, so the check is four plain loads.
     ///
     /// Both types should be kept registered by the caller; for an index that
     /// is not registered the answer is `false` (or `true` when `sub == sup`),
@@ -250,13 +252,9 @@ impl RegistryInner {
         let (Some(sub_slot), Some(sup_slot)) = (self.slots.get(sub), self.slots.get(sup)) else {
             return false;
         };
-        // `Relaxed`: `sup` is registered and kept so by the caller, and its
-        // depth was written before its index was handed out (which is a
-        // `Release`/`Acquire` hand-off: shard lock or slot publication). If
-        // the caller broke that rule the value may belong to another type
-        // and the answer is merely meaningless, not unsafe.
-        let depth = usize::from(sup_slot.depth.load(Ordering::Relaxed));
-        sub_slot.supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&sup)))
+        // Both reads are plain loads from type-stable slots; see `Slot`'s
+        // Synchronization section for why they need no stronger ordering.
+        sub_slot.has_ancestor_at(sup_slot.depth(), sup)
     }
 
     /// Registers one rec group given in hash-consing form, or finds the live
@@ -357,10 +355,7 @@ impl RegistryInner {
             debug_assert!(false, "reserved {index:?} has no slot");
             return;
         };
-        // `Relaxed`: published to readers by the `Release` stores below and
-        // by the hand-off of the index itself.
-        slot.depth.store(chain.len() as u8, Ordering::Relaxed);
-        slot.supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+        slot.set_supertypes(chain);
         slot.payload.publish(TypePayload { sub_type: Arc::new(ty), entry: entry.clone(), trampoline }, guard);
     }
 
@@ -423,7 +418,7 @@ impl RegistryInner {
         }
         for &index in entry.indices() {
             if let Some(slot) = self.slots.get(index) {
-                slot.supertypes.store(None);
+                slot.clear_supertypes();
                 let had_payload = slot.payload.retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
@@ -625,10 +620,7 @@ impl<'a> GroupView<'a> {
     fn depth(&self, ty: TypeRef) -> Option<usize> {
         match ty {
             TypeRef::RecGroup(position) => self.chains.get(position as usize).map(Vec::len),
-            TypeRef::Shared(index) => {
-                // `Relaxed`: see `RegistryInner::is_strict_subtype`.
-                self.registry.slots.get(index).map(|slot| usize::from(slot.depth.load(Ordering::Relaxed)))
-            }
+            TypeRef::Shared(index) => self.registry.slots.get(index).map(Slot::depth),
             TypeRef::Module(_) => None,
         }
     }

@@ -56,28 +56,98 @@ pub(crate) struct TypePayload {
 /// at depth `d`, and `chain.len()` is its own depth.
 pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
 
+/// How many ancestors a slot caches inline (the "display").
+///
+/// Real hierarchies are shallow (dart2wasm's deepest chain is 9), so the
+/// display answers nearly every `is_subtype` with plain loads from the slot
+/// itself. The idea is HotSpot's "primary supers" display (Click and Rose,
+/// *Fast subtype checking in the HotSpot JVM*, 2002); deeper ancestors are
+/// read from the published [`SupertypeChain`]. Ten entries is what fits
+/// beside the other fields in one 64-byte cache line, so a subtype check
+/// touches one line of each type's slot.
+pub(crate) const DISPLAY_LEN: usize = 10;
+
 /// One entry of the index table.
+///
+/// # Synchronization of the supertype fields
+/// `depth` and `display` are written (`Relaxed`) by the thread that fills
+/// the slot, before the index is handed to anyone: the payload's `Release`
+/// publication, the shard lock of the hash-consing map, or a handle moved to
+/// another thread all order those writes before any use of the index. While
+/// the type stays registered they do not change, so readers that hold the
+/// type read them with `Relaxed` loads and see the right values. A reader
+/// that does not hold the type may see values of an earlier or later
+/// occupant of the slot: memory-safe (they are atomics in memory that is
+/// never freed), merely meaningless, which is what `is_subtype` promises for
+/// indices the caller does not keep registered.
+#[repr(C, align(64))]
 pub(crate) struct Slot {
-    /// Read by `borrow`, `root` and `trampoline_type`.
-    pub(crate) payload: RetiringCell<TypePayload>,
-    /// Read by `is_subtype`.
-    pub(crate) supertypes: PublishedCell<SupertypeChain>,
-    /// The depth of the type in this slot (`supertypes.len()`); read without
-    /// synchronization by `is_subtype` for the *supertype* argument, which
-    /// the caller keeps registered, so the value is stable (see
-    /// `TypeRegistry::is_subtype`).
-    pub(crate) depth: AtomicU8,
+    /// The type's depth (the chain's length); 0 while the slot is empty.
+    depth: AtomicU8,
     /// The next free index while this slot is on the free list.
     next_free: AtomicU32,
+    /// The first `DISPLAY_LEN` entries of the chain.
+    display: [AtomicU32; DISPLAY_LEN],
+    /// Read by `borrow`, `root` and `trampoline_type`.
+    pub(crate) payload: RetiringCell<TypePayload>,
+    /// The whole supertype chain, owned and published through arc-swap; read
+    /// by `is_subtype` for ancestors at depth `DISPLAY_LEN` or more, and when
+    /// a new subtype's chain is built.
+    pub(crate) supertypes: PublishedCell<SupertypeChain>,
 }
+
+// One slot, one cache line (with the real primitives; loom's are bigger).
+#[cfg(not(loom))]
+const _: () = assert!(std::mem::size_of::<Slot>() == 64);
 
 impl Slot {
     fn empty() -> Self {
         Slot {
-            payload: RetiringCell::empty(),
-            supertypes: PublishedCell::empty(),
             depth: AtomicU8::new(0),
             next_free: AtomicU32::new(NONE),
+            display: std::array::from_fn(|_| AtomicU32::new(NONE)),
+            payload: RetiringCell::empty(),
+            supertypes: PublishedCell::empty(),
+        }
+    }
+
+    /// Records the supertype chain of the type being published here.
+    pub(crate) fn set_supertypes(&self, chain: Box<[SharedTypeIndex]>) {
+        for (cell, ancestor) in self.display.iter().zip(chain.iter()) {
+            // `Relaxed`: see the type's Synchronization section.
+            cell.store(ancestor.as_u32(), Ordering::Relaxed);
+        }
+        // `Relaxed`: as above. The chain is at most 63 long.
+        self.depth.store(chain.len() as u8, Ordering::Relaxed);
+        self.supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+    }
+
+    /// Forgets the supertype chain of the type being retired from here.
+    pub(crate) fn clear_supertypes(&self) {
+        // `Relaxed`: readers that still hold the old type misuse the index;
+        // they see the old depth or 0, either is memory-safe.
+        self.depth.store(0, Ordering::Relaxed);
+        self.supertypes.store(None);
+    }
+
+    /// The type's depth: how many supertypes it has.
+    #[inline]
+    pub(crate) fn depth(&self) -> usize {
+        // `Relaxed`: see the type's Synchronization section.
+        usize::from(self.depth.load(Ordering::Relaxed))
+    }
+
+    /// Whether the type's ancestor at `depth` is `ancestor`: from the
+    /// display for shallow depths, from the published chain for deep ones.
+    #[inline]
+    pub(crate) fn has_ancestor_at(&self, depth: usize, ancestor: SharedTypeIndex) -> bool {
+        if depth >= self.depth() {
+            return false;
+        }
+        match self.display.get(depth) {
+            // `Relaxed`: see the type's Synchronization section.
+            Some(cell) => cell.load(Ordering::Relaxed) == ancestor.as_u32(),
+            None => self.supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor))),
         }
     }
 }

@@ -450,3 +450,44 @@ fn fresh_and_emptied_registries_report_zero() {
     assert_eq!(registry.len(), 0);
     assert_eq!(registry.stats().rec_groups, 0);
 }
+
+#[test]
+fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
+    // Depths 0..=63: the first ancestors come from each slot's inline
+    // display, the deep ones from the published supertype array.
+    let registry = TypeRegistry::new();
+    let mut b = ModuleTypes::builder();
+    let mut chain = vec![b.sub_type(SubType::struct_(false, None, []))];
+    for depth in 1..=MAX_SUBTYPING_DEPTH {
+        let sup = *chain.last().unwrap();
+        chain.push(b.sub_type(SubType::struct_(false, Some(TypeRef::Module(sup)), vec![val(ValType::I32); depth])));
+    }
+    // A sibling at every depth: shares the ancestors, is no one's subtype.
+    let siblings: Vec<_> = chain[..MAX_SUBTYPING_DEPTH]
+        .iter()
+        .enumerate()
+        .map(|(depth, &sup)| {
+            let mut fields = vec![val(ValType::I32); depth];
+            fields.push(val(ValType::F32));
+            b.sub_type(SubType::struct_(false, Some(TypeRef::Module(sup)), fields))
+        })
+        .collect();
+    let coll = registry.register_module(&b.build().unwrap()).unwrap();
+    let s = |i: ModuleTypeIndex| coll.shared_type(i).unwrap();
+    for (i, &sub) in chain.iter().enumerate() {
+        for (j, &sup) in chain.iter().enumerate() {
+            assert_eq!(registry.is_subtype(s(sub), s(sup)), i >= j, "depth {i} <: depth {j}");
+        }
+        for (j, &sibling) in siblings.iter().enumerate() {
+            assert_eq!(registry.is_subtype(s(sibling), s(sub)), i <= j, "sibling at depth {} <: depth {i}", j + 1);
+            assert!(!registry.is_subtype(s(sub), s(sibling)));
+        }
+    }
+    // One more level is refused.
+    let err = RegisteredType::new(
+        &registry,
+        SubType::struct_(false, Some(TypeRef::Shared(s(chain[MAX_SUBTYPING_DEPTH]))), vec![val(ValType::I32); 64]),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RegistryError::SubtypingDepthExceeded { .. }), "{err}");
+}
