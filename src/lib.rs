@@ -84,6 +84,8 @@ mod registry;
 mod slots;
 mod sync;
 mod types;
+#[cfg(feature = "wasmparser")]
+mod wasmparser;
 
 pub use error::RegistryError;
 pub use handle::{RegisteredType, TypeCollection};
