@@ -11,6 +11,14 @@
 //! already registered by earlier modules (hash-consing across modules), and
 //! how long reading and registering took. Modules stay registered until the
 //! end, so later files dedup against all earlier ones.
+//!
+//! Without real compiler output at hand, write the generated shapes as
+//! binary files and inspect those:
+//!
+//! ```text
+//! cargo run --release --example inspect -- --write-shapes DIR
+//! cargo run --release --example inspect -- DIR/*.wasm
+//! ```
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -109,8 +117,14 @@ fn inspect(
 
 /// Inspects every core module of every file, in order; an unreadable file
 /// or module is reported and skipped.
-fn inspect_files(registry: &TypeRegistry, paths: &[String]) -> (Vec<Report>, Vec<String>) {
-    let (mut known, mut kept) = (HashSet::new(), Vec::new());
+/// `kept` receives the modules' registered types, so that they stay
+/// registered as long as the caller wants.
+fn inspect_files(
+    registry: &TypeRegistry,
+    paths: &[String],
+    kept: &mut Vec<TypeCollection>,
+) -> (Vec<Report>, Vec<String>) {
+    let mut known = HashSet::new();
     let (mut reports, mut errors) = (Vec::new(), Vec::new());
     for path in paths {
         let bytes = match std::fs::read(path) {
@@ -130,7 +144,7 @@ fn inspect_files(registry: &TypeRegistry, paths: &[String]) -> (Vec<Report>, Vec
         let nested = modules.len() != 1 || modules[0] != (0..bytes.len());
         for (i, range) in modules.into_iter().enumerate() {
             let label = if nested { format!("{path}#core{i}") } else { path.clone() };
-            match inspect(registry, &mut known, &mut kept, label.clone(), &bytes[range]) {
+            match inspect(registry, &mut known, kept, label.clone(), &bytes[range]) {
                 Ok(report) => reports.push(report),
                 Err(e) => errors.push(format!("{label}: {e}")),
             }
@@ -161,14 +175,75 @@ fn print_table(reports: &[Report]) {
     }
 }
 
+/// A component that embeds `modules` as core modules (the binary format by
+/// hand: the component preamble, then one core module section each).
+fn component_of(modules: &[&[u8]]) -> Vec<u8> {
+    let mut bytes = b"\0asm\x0d\x00\x01\x00".to_vec();
+    for module in modules {
+        const CORE_MODULE_SECTION: u8 = 1;
+        bytes.push(CORE_MODULE_SECTION);
+        let mut len = module.len();
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            bytes.push(if len == 0 { byte } else { byte | 0x80 });
+            if len == 0 {
+                break;
+            }
+        }
+        bytes.extend_from_slice(module);
+    }
+    bytes
+}
+
+/// Writes the generated shapes as binary files: the dart2wasm-like group,
+/// the same with 20,000 function bodies (about 4 MB, the size of real
+/// dart2wasm output), 3,500 singleton groups, and a component embedding
+/// the first and the third.
+fn write_shapes(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    use wasm_type_shapes as shapes;
+    std::fs::create_dir_all(dir)?;
+    let dart = shapes::encode(&shapes::dart2wasm_like(1));
+    let singletons = shapes::encode(&shapes::singleton_groups(2, 3_500));
+    let files = [
+        ("dart2wasm-like.wasm", dart.clone()),
+        ("dart2wasm-like-with-code.wasm", shapes::encode_with_functions(&shapes::dart2wasm_like(1), 20_000, 200)),
+        ("singletons-3500.wasm", singletons.clone()),
+        ("component.wasm", component_of(&[&dart, &singletons])),
+    ];
+    files
+        .into_iter()
+        .map(|(name, bytes)| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes)?;
+            Ok(path)
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     let paths: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, dir] = &paths[..] {
+        if flag == "--write-shapes" {
+            return match write_shapes(dir.as_ref()) {
+                Ok(files) => {
+                    files.iter().for_each(|f| println!("{}", f.display()));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {dir}: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    }
     if paths.is_empty() {
-        eprintln!("usage: inspect FILE.wasm...");
+        eprintln!("usage: inspect FILE.wasm...\n       inspect --write-shapes DIR");
         return ExitCode::from(2);
     }
     let registry = TypeRegistry::new();
-    let (reports, errors) = inspect_files(&registry, &paths);
+    let mut kept = Vec::new();
+    let (reports, errors) = inspect_files(&registry, &paths, &mut kept);
     print_table(&reports);
     println!(
         "\n{} core modules, {} types, {} distinct types registered (trampoline types included)",
@@ -176,6 +251,8 @@ fn main() -> ExitCode {
         reports.iter().map(|r| r.types).sum::<usize>(),
         registry.len()
     );
+    drop(kept);
+    assert_eq!(registry.len(), 0, "dropping every module's types empties the registry");
     println!("columns: largest = biggest rec group; depth = deepest chain of declared supertypes;");
     println!("already = types an earlier module had registered; new = types the registry gained");
     for e in &errors {
@@ -229,7 +306,7 @@ mod tests {
         let singletons = dir.write("singletons.wasm", &shapes::encode(&shapes::singleton_groups(2, 3_500)));
         let registry = TypeRegistry::new();
         let paths = [dart.clone(), singletons, dart];
-        let (reports, errors) = inspect_files(&registry, &paths);
+        let (reports, errors) = inspect_files(&registry, &paths, &mut Vec::new());
         assert!(errors.is_empty(), "{errors:?}");
         let [d, s, again] = &reports[..] else { panic!("{reports:?}") };
         assert_eq!((d.types, d.rec_groups, d.largest_group, d.singleton_groups), (8_497, 1, 8_497, 0));
@@ -256,7 +333,7 @@ mod tests {
         let path = dir.write("component.wasm", &component);
         let plain = dir.write("plain.wasm", &wat("(module (type (func (param i32) (result i32))))"));
         let registry = TypeRegistry::new();
-        let (reports, errors) = inspect_files(&registry, &[path.clone(), plain.clone()]);
+        let (reports, errors) = inspect_files(&registry, &[path.clone(), plain.clone()], &mut Vec::new());
         assert!(errors.is_empty(), "{errors:?}");
         let labels: Vec<&str> = reports.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, [format!("{path}#core0"), format!("{path}#core1"), format!("{path}#core2"), plain]);
@@ -269,13 +346,31 @@ mod tests {
     }
 
     #[test]
+    fn written_shapes_component_dedups_against_the_plain_files() {
+        let dir = TempDir::new("inspect-written");
+        let files: Vec<String> =
+            write_shapes(&dir.0).unwrap().iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let registry = TypeRegistry::new();
+        let (reports, errors) = inspect_files(&registry, &files, &mut Vec::new());
+        assert!(errors.is_empty(), "{errors:?}");
+        let [dart, with_code, singletons, in_component @ ..] = &reports[..] else { panic!("{reports:?}") };
+        assert_eq!((with_code.types, with_code.already_registered), (dart.types, dart.types));
+        assert_eq!(in_component.len(), 2);
+        assert_eq!((in_component[0].types, in_component[1].types), (dart.types, singletons.types));
+        for r in in_component {
+            assert!(r.label.contains("component.wasm#core"), "{}", r.label);
+            assert_eq!((r.already_registered, r.newly_registered), (r.types, 0));
+        }
+    }
+
+    #[test]
     fn unreadable_modules_are_reported_not_fatal() {
         let dir = TempDir::new("inspect-errors");
         let bad = dir.write("bad.wasm", b"\0asm\x01\0\0\0\x01\x05\x01\x60\x01");
         let good = dir.write("good.wasm", &wat("(module (type (func)))"));
         let missing = dir.0.join("missing.wasm").to_string_lossy().into_owned();
         let registry = TypeRegistry::new();
-        let (reports, errors) = inspect_files(&registry, &[bad, missing, good]);
+        let (reports, errors) = inspect_files(&registry, &[bad, missing, good], &mut Vec::new());
         assert_eq!(reports.len(), 1);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].contains("bad.wasm") && errors[0].contains("offset"), "{errors:?}");

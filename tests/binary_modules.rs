@@ -370,3 +370,18 @@ fn standalone_conversions_refuse_what_they_cannot_express() {
     let any = wasmparser::HeapType::Abstract { shared: false, ty: wasmparser::AbstractHeapType::Any };
     assert_eq!(HeapType::try_from(any).unwrap(), HeapType::Abstract(AbstractHeapType::Any));
 }
+
+/// Modules with code, the size of real compiler output: from_wasm walks
+/// the code section's framing and reads the same types; the bodies are
+/// valid for wasmparser's full validator.
+#[test]
+fn modules_with_code_read_the_same_types() {
+    let module = shapes::small_module(5, 8);
+    let bytes = shapes::encode_with_functions(&module, 300, 20);
+    assert!(bytes.len() > shapes::encode(&module).len() + 300 * 20);
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM3).validate_all(&bytes).unwrap();
+    assert_eq!(ModuleTypes::from_wasm(&bytes).unwrap(), module);
+    // A body cut short is a framing error, reported as such.
+    let err = ModuleTypes::from_wasm(&bytes[..bytes.len() - 3]).unwrap_err();
+    assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{err:?}");
+}

@@ -292,6 +292,15 @@ pub fn numbered_func_type(n: u64) -> SubType {
 /// Never for a built [`ModuleTypes`]: validation guarantees every reference
 /// is a module index, the only kind a binary module can hold.
 pub fn encode(module: &ModuleTypes) -> Vec<u8> {
+    encode_with_functions(module, 0, 0)
+}
+
+/// Like [`encode`], plus `functions` function bodies of about `body_len`
+/// bytes each (`nop`s, then `unreachable`, so that each is valid whatever
+/// its signature), typed round-robin over the module's function types: the
+/// size of real compiler output, most of which is code. With no function
+/// types in `module`, no functions.
+pub fn encode_with_functions(module: &ModuleTypes, functions: usize, body_len: usize) -> Vec<u8> {
     let mut section = wasm_encoder::TypeSection::new();
     for (_, group) in module.rec_groups() {
         let mut types = group.iter().map(encode_sub_type);
@@ -302,6 +311,24 @@ pub fn encode(module: &ModuleTypes) -> Vec<u8> {
     }
     let mut binary = wasm_encoder::Module::new();
     binary.section(&section);
+    let func_types: Vec<u32> =
+        (0..module.len() as u32).filter(|&i| module.types()[i as usize].as_func().is_some()).collect();
+    if functions > 0 && !func_types.is_empty() {
+        let mut declarations = wasm_encoder::FunctionSection::new();
+        let mut code = wasm_encoder::CodeSection::new();
+        for i in 0..functions {
+            declarations.function(func_types[i % func_types.len()]);
+            let mut body = wasm_encoder::Function::new([]);
+            for _ in 0..body_len {
+                body.instruction(&wasm_encoder::Instruction::Nop);
+            }
+            body.instruction(&wasm_encoder::Instruction::Unreachable);
+            body.instruction(&wasm_encoder::Instruction::End);
+            code.function(&body);
+        }
+        binary.section(&declarations);
+        binary.section(&code);
+    }
     binary.finish()
 }
 
