@@ -329,9 +329,11 @@ impl ModuleTypes {
     /// let module = ModuleTypes::from_wasm(wasm)?;
     /// assert_eq!(module.types(), [SubType::func([ValType::I32], [ValType::I64])]);
     ///
-    /// // The same bytes cut short.
-    /// let err = ModuleTypes::from_wasm(&wasm[..12]).unwrap_err();
-    /// assert!(err.to_string().contains("type 0 (rec group 0)"), "{err}");
+    /// // (module (type (func)) (type (func (param (ref 2))))): no type 2.
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x09\x02\x60\0\0\x60\x01\x64\x02\0";
+    /// let err = ModuleTypes::from_wasm(wasm).unwrap_err();
+    /// assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 1, rec_group: 1, .. }));
+    /// assert!(err.to_string().contains("type 1 (rec group 1)"), "{err}");
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleTypes, RegistryError> {
