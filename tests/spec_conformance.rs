@@ -436,18 +436,26 @@ struct Tally {
     skip_reasons: BTreeMap<&'static str, usize>,
     failures: Vec<String>,
     oracle_pairs: usize,
+    /// Command name → passed, failed, skipped.
+    by_command: BTreeMap<&'static str, [usize; 3]>,
 }
 
 impl Tally {
-    fn record(&mut self, line: usize, outcome: Outcome) {
+    fn record(&mut self, command: &'static str, line: usize, outcome: Outcome) {
+        let counts = self.by_command.entry(command).or_default();
         match outcome {
-            Outcome::Pass => self.passed += 1,
+            Outcome::Pass => {
+                self.passed += 1;
+                counts[0] += 1;
+            }
             Outcome::Fail(why) => {
                 self.failed += 1;
+                counts[1] += 1;
                 self.failures.push(format!("line {line}: {why}"));
             }
             Outcome::Skip(why) => {
                 self.skipped += 1;
+                counts[2] += 1;
                 *self.skip_reasons.entry(why).or_default() += 1;
             }
         }
@@ -465,6 +473,7 @@ fn run_script(name: &str, text: &str) -> Tally {
     let mut linker = Linker::new();
     for directive in script.directives {
         let line = directive.span().linecol_in(text).0 + 1;
+        let command = command_name(&directive);
         let outcome = match directive {
             WastDirective::Module(mut module) => {
                 let id = module.name().map(|id| id.name().to_string());
@@ -539,15 +548,41 @@ fn run_script(name: &str, text: &str) -> Tally {
                 Outcome::Skip("custom sections")
             }
         };
-        tally.record(line, outcome);
+        tally.record(command, line, outcome);
     }
     tally.oracle_pairs = linker.oracle_pairs.get();
     let registry = linker.registry.clone();
     drop(linker);
     if !registry.is_empty() {
-        tally.record(0, Outcome::Fail(format!("{} types still registered after the script", registry.len())));
+        tally.record(
+            "(end of script)",
+            0,
+            Outcome::Fail(format!("{} types still registered after the script", registry.len())),
+        );
     }
     tally
+}
+
+fn command_name(directive: &WastDirective<'_>) -> &'static str {
+    match directive {
+        WastDirective::Module(_) => "module",
+        WastDirective::ModuleDefinition(_) => "module definition",
+        WastDirective::ModuleInstance { .. } => "module instance",
+        WastDirective::Register { .. } => "register",
+        WastDirective::AssertUnlinkable { .. } => "assert_unlinkable",
+        WastDirective::AssertInvalid { .. } => "assert_invalid",
+        WastDirective::AssertMalformed { .. } => "assert_malformed",
+        WastDirective::AssertTrap { exec: WastExecute::Wat(_), .. } => "assert_trap (module)",
+        WastDirective::AssertTrap { .. } => "assert_trap",
+        WastDirective::AssertReturn { .. } => "assert_return",
+        WastDirective::Invoke(_) => "invoke",
+        WastDirective::AssertExhaustion { .. } => "assert_exhaustion",
+        WastDirective::AssertException { .. } => "assert_exception",
+        WastDirective::AssertSuspension { .. } => "assert_suspension",
+        WastDirective::Thread(_) | WastDirective::Wait { .. } => "thread",
+        WastDirective::AssertInvalidCustom { .. } => "assert_invalid_custom",
+        WastDirective::AssertMalformedCustom { .. } => "assert_malformed_custom",
+    }
 }
 
 fn script_text(source: &Source, name: &str) -> &'static str {
@@ -564,6 +599,7 @@ fn spec_type_scripts() {
     println!("| script | passed | failed | skipped | type pairs checked against wasmparser |");
     println!("|---|---:|---:|---:|---:|");
     let mut skip_reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_command: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
     for (source, name) in &SCRIPTS {
         let path = match source {
             Source::Spec(_) => format!("wasm-v3/{name}"),
@@ -575,7 +611,16 @@ fn spec_type_scripts() {
         for (reason, n) in tally.skip_reasons {
             *skip_reasons.entry(reason).or_default() += n;
         }
+        for (command, counts) in tally.by_command {
+            let total = by_command.entry(command).or_default();
+            (0..3).for_each(|i| total[i] += counts[i]);
+        }
         failures.extend(tally.failures.into_iter().map(|f| format!("{path} {f}")));
+    }
+    println!("\n| command | passed | failed | skipped |");
+    println!("|---|---:|---:|---:|");
+    for (command, [passed, failed, skipped]) in &by_command {
+        println!("| {command} | {passed} | {failed} | {skipped} |");
     }
     println!("\nskipped, by reason:");
     for (reason, n) in &skip_reasons {
