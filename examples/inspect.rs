@@ -294,11 +294,6 @@ mod tests {
         }
     }
 
-    fn wat(text: &str) -> Vec<u8> {
-        let buffer = wast::parser::ParseBuffer::new(text).unwrap();
-        wast::parser::parse::<wast::Wat>(&buffer).unwrap().encode().unwrap()
-    }
-
     #[test]
     fn encoded_shapes_dedup_across_files() {
         let dir = TempDir::new("inspect-shapes");
@@ -322,16 +317,18 @@ mod tests {
     #[test]
     fn components_are_walked_for_their_core_modules() {
         let dir = TempDir::new("inspect-component");
-        let component = wat(r#"(component
+        let component = shapes::wat(
+            r#"(component
             (core module $a
               (rec (type $node (sub (struct (field (ref null $node))))) (type (func (param (ref $node))))))
             (component $inner
               (core module $b
                 (rec (type $node (sub (struct (field (ref null $node))))) (type (func (param (ref $node)))))
                 (type (sub final 0 (struct (field (ref null 0)) (field i32))))))
-            (core module $c (type (func (param i32) (result i32)))))"#);
+            (core module $c (type (func (param i32) (result i32)))))"#,
+        );
         let path = dir.write("component.wasm", &component);
-        let plain = dir.write("plain.wasm", &wat("(module (type (func (param i32) (result i32))))"));
+        let plain = dir.write("plain.wasm", &shapes::wat("(module (type (func (param i32) (result i32))))"));
         let registry = TypeRegistry::new();
         let (reports, errors) = inspect_files(&registry, &[path.clone(), plain.clone()], &mut Vec::new());
         assert!(errors.is_empty(), "{errors:?}");
@@ -367,7 +364,7 @@ mod tests {
     fn unreadable_modules_are_reported_not_fatal() {
         let dir = TempDir::new("inspect-errors");
         let bad = dir.write("bad.wasm", b"\0asm\x01\0\0\0\x01\x05\x01\x60\x01");
-        let good = dir.write("good.wasm", &wat("(module (type (func)))"));
+        let good = dir.write("good.wasm", &shapes::wat("(module (type (func)))"));
         let missing = dir.0.join("missing.wasm").to_string_lossy().into_owned();
         let registry = TypeRegistry::new();
         let (reports, errors) = inspect_files(&registry, &[bad, missing, good], &mut Vec::new());

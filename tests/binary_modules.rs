@@ -10,13 +10,6 @@ use wasm_type_registry::{
 };
 use wasm_type_shapes as shapes;
 
-/// The binary encoding of a module in the text format.
-fn wat(text: &str) -> Vec<u8> {
-    let buffer = wast::parser::ParseBuffer::new(text).unwrap();
-    let mut wat = wast::parser::parse::<wast::Wat>(&buffer).unwrap();
-    wat.encode().unwrap()
-}
-
 fn round_trip(module: &ModuleTypes) {
     let bytes = shapes::encode(module);
     let read = ModuleTypes::from_wasm(&bytes).unwrap_or_else(|e| panic!("{e}"));
@@ -130,11 +123,13 @@ fn binary_modules_register_identically_from_several_threads() {
 
 /// A small module with several groups, a subtype and a recursive reference.
 fn small_binary() -> Vec<u8> {
-    wat(r#"(module
+    shapes::wat(
+        r#"(module
         (type $f (func (param i32) (result i64)))
         (rec (type $a (sub (struct (field (ref null $b))))) (type $b (sub (array (mut i8)))))
         (type $c (sub $a (struct (field (ref null $b)) (field f64))))
-        (func (type $f) (i64.const 0)))"#)
+        (func (type $f) (i64.const 0)))"#,
+    )
 }
 
 /// The byte offsets at which a section of `bytes` ends.
@@ -258,7 +253,7 @@ fn invalid_type_sections_name_type_and_rec_group() {
         ("(type $a (sub (struct (field (mut i32))))) (type (sub $a (struct (field i32))))", 1, 1, "sub type"),
     ];
     for (types, want_type, want_group, want_message) in cases {
-        let bytes = wat(&format!("(module {types})"));
+        let bytes = shapes::wat(&format!("(module {types})"));
         let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
         match &err {
             RegistryError::InvalidTypeSection { type_index, rec_group, message, offset } => {
@@ -282,7 +277,7 @@ fn features_the_model_cannot_express_are_refused() {
         ("(type $t (struct)) (type (func (param (ref null (shared any)))))", 1, "shared types"),
     ];
     for (types, want_type, want) in cases {
-        let bytes = wat(&format!("(module {types})"));
+        let bytes = shapes::wat(&format!("(module {types})"));
         let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
         match &err {
             RegistryError::Unsupported { what, type_index, rec_group } => {
@@ -296,7 +291,7 @@ fn features_the_model_cannot_express_are_refused() {
 
 #[test]
 fn components_are_refused_by_from_wasm() {
-    let bytes = wat("(component (core module (type (func))))");
+    let bytes = shapes::wat("(component (core module (type (func))))");
     let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
     assert!(
         matches!(&err, RegistryError::InvalidWasm { offset: 0, message } if message.contains("component")),

@@ -26,15 +26,10 @@ const ABSTRACT: [(A, &str); 12] = [
     (A::NoExn, "noexn"),
 ];
 
-fn wat(text: &str) -> Vec<u8> {
-    let buffer = wast::parser::ParseBuffer::new(text).unwrap();
-    wast::parser::parse::<wast::Wat>(&buffer).unwrap().encode().unwrap()
-}
-
 #[test]
 fn reference_type_matching_agrees_with_wasmparser() {
     let registry = TypeRegistry::new();
-    let module = ModuleTypes::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap();
+    let module = ModuleTypes::from_wasm(&wasm_type_shapes::wat(&format!("(module {TYPES})"))).unwrap();
     let types = registry.register_module(&module).unwrap();
     // Each heap type with its text.
     let mut heap_types: Vec<(HeapType, String)> =
@@ -56,7 +51,9 @@ fn reference_type_matching_agrees_with_wasmparser() {
     let (mut matches, mut mismatches) = (0, Vec::new());
     for (a, a_text) in &ref_types {
         for (b, b_text) in &ref_types {
-            let bytes = wat(&format!("(module {TYPES} (func (param {a_text}) (result {b_text}) (local.get 0)))"));
+            let bytes = wasm_type_shapes::wat(&format!(
+                "(module {TYPES} (func (param {a_text}) (result {b_text}) (local.get 0)))"
+            ));
             let oracle = validator.validate_all(&bytes).is_ok();
             validator.reset();
             let ours = registry.val_type_matches(&ValType::Ref(*a), &ValType::Ref(*b));

@@ -292,6 +292,16 @@ pub fn numbered_func_type(n: u64) -> SubType {
 /// order: singleton groups as plain types, others (and empty ones) as
 /// explicit `rec` groups, so that reading it back gives `module` again.
 ///
+/// The binary encoding of a module in the text format, for tests.
+///
+/// # Panics
+/// If `text` is not a valid text module (test inputs are written by hand).
+pub fn wat(text: &str) -> Vec<u8> {
+    let buffer = wast::parser::ParseBuffer::new(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut wat = wast::parser::parse::<wast::Wat>(&buffer).unwrap_or_else(|e| panic!("{e}"));
+    wat.encode().unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// # Panics
 /// Never for a built [`ModuleTypes`]: validation guarantees every reference
 /// is a module index, the only kind a binary module can hold.
