@@ -78,18 +78,7 @@ pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubTyp
     if !refers_into_group(ty) {
         return ty.clone();
     }
-    let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| {
-        Ok(match r {
-            TypeRef::RecGroup(i) => match indices.get(i as usize) {
-                Some(&index) => TypeRef::Shared(index),
-                None => {
-                    debug_assert!(false, "RecGroup({i}) outside a group of {}", indices.len());
-                    r
-                }
-            },
-            other => other,
-        })
-    });
+    let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| Ok(for_runtime_ref(r, indices)));
     match result {
         Ok(ty) => Arc::new(ty),
         Err(never) => match never {},
@@ -100,6 +89,31 @@ pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubTyp
 /// (`TypeRef::RecGroup`), i.e. whether its runtime form differs from it.
 pub(crate) fn refers_into_group(ty: &SubType) -> bool {
     ty.trace(|r| if matches!(r, TypeRef::RecGroup(_)) { Err(()) } else { Ok(()) }).is_err()
+}
+
+/// The shared index of a reference in hash-consing form, for a group whose
+/// types got `indices`.
+pub(crate) fn shared_index(r: TypeRef, indices: &[SharedTypeIndex]) -> SharedTypeIndex {
+    match for_runtime_ref(r, indices) {
+        TypeRef::Shared(index) => index,
+        other => {
+            debug_assert!(false, "{other:?} has no shared index");
+            SharedTypeIndex::from_u32(u32::MAX)
+        }
+    }
+}
+
+fn for_runtime_ref(r: TypeRef, indices: &[SharedTypeIndex]) -> TypeRef {
+    match r {
+        TypeRef::RecGroup(i) => match indices.get(i as usize) {
+            Some(&index) => TypeRef::Shared(index),
+            None => {
+                debug_assert!(false, "RecGroup({i}) outside a group of {}", indices.len());
+                r
+            }
+        },
+        other => other,
+    }
 }
 
 /// Whether a function type is in trampoline form: every reference type in
@@ -114,7 +128,7 @@ pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
     })
 }
 
-/// Whether a registered type (runtime form) is its own trampoline type: a
+/// Whether a type is its own trampoline type: a
 /// function type in trampoline form that is also final and has no
 /// supertype (Wasmtime PR #9446: a trampoline type must be usable as the
 /// canonical, unsubtypable signature).
@@ -122,16 +136,16 @@ pub fn is_own_trampoline(ty: &SubType) -> bool {
     ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
 }
 
-/// The trampoline type of a runtime-form function type: final, no
-/// supertype, every reference type replaced by `(ref null top)`. `None` if a
-/// concrete reference's kind is unknown to `lookup`.
+/// The trampoline type of a function type: final, no supertype, every
+/// reference type replaced by `(ref null top)`. `None` if a concrete
+/// reference's kind is unknown to `lookup`.
 pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
             ValType::Ref(RefType { heap_type, .. }) => {
                 let top = match heap_type {
                     HeapType::Abstract(h) => h.top(),
-                    HeapType::Concrete(r) => lookup.kind(r.as_shared()?)?.abstract_heap_type().top(),
+                    HeapType::Concrete(r) => lookup.kind(r)?.abstract_heap_type().top(),
                 };
                 ValType::Ref(RefType::nullable(top))
             }

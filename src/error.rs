@@ -2,7 +2,13 @@
 //!
 //! Every fallible operation validates *before* it changes anything, or rolls
 //! back what it changed before returning the error: a caller that gets an
-//! `Err` finds the registry exactly as it was.
+//! `Err` finds the registry exactly as it was: the same types and rec groups
+//! registered under the same indices, every handle valid. The one trace a
+//! failed module registration can leave is capacity: if some of the
+//! module's groups were new and registered before a later group was
+//! refused, their indices are back on the free list, and the index table
+//! keeps them as a `Vec` keeps its capacity. A failed
+//! [`RegisteredType::new`](crate::RegisteredType::new) leaves no trace at all.
 
 use std::fmt;
 
@@ -102,13 +108,41 @@ pub enum RegistryError {
     },
     /// The registry has handed out all of its indices.
     IndexSpaceExhausted,
-    /// A binary module could not be read (bad encoding, or a type section a
-    /// validator refused).
+    /// A binary module could not be read outside its type section: a bad
+    /// header, broken section framing, truncated bytes, or a component
+    /// where a core module was expected.
     InvalidWasm {
         /// Byte offset of the problem in the input.
         offset: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A binary module's type section does not decode, or a validator
+    /// refused it.
+    InvalidTypeSection {
+        /// Byte offset of the problem in the input.
+        offset: usize,
+        /// The module-level index of the type refused. When the problem is
+        /// in a rec group that does not decode, or the validator refused a
+        /// rec group of several types and the crate's own checks cannot
+        /// tell which of them, the group's first type.
+        type_index: u32,
+        /// The rec group (0-based, in module order) refused.
+        rec_group: u32,
+        /// What is wrong, in the decoder's or validator's words.
+        message: String,
+    },
+    /// The input uses a type feature this crate's type model cannot express
+    /// (shared types, continuations, exact references, custom descriptors),
+    /// so it is refused rather than modelled wrongly.
+    Unsupported {
+        /// What cannot be expressed, for example `"shared types
+        /// (shared-everything-threads proposal)"`.
+        what: &'static str,
+        /// The module-level index of the type that uses it, when known.
+        type_index: Option<u32>,
+        /// That type's rec group (0-based, in module order), when known.
+        rec_group: Option<u32>,
     },
 }
 
@@ -151,6 +185,42 @@ impl fmt::Display for RegistryError {
             }
             IndexSpaceExhausted => f.write_str("the registry's shared type index space is exhausted"),
             InvalidWasm { offset, message } => write!(f, "invalid wasm at byte offset {offset:#x}: {message}"),
+            InvalidTypeSection { offset, type_index, rec_group, message } => write!(
+                f,
+                "invalid type section at byte offset {offset:#x}: type {type_index} (rec group {rec_group}): {message}"
+            ),
+            Unsupported { what, type_index, rec_group } => {
+                if let Some(type_index) = type_index {
+                    write!(f, "type {type_index}")?;
+                    if let Some(rec_group) = rec_group {
+                        write!(f, " (rec group {rec_group})")?;
+                    }
+                    f.write_str(": ")?;
+                }
+                write!(f, "{what} cannot be expressed in this type model")
+            }
+        }
+    }
+}
+
+impl RegistryError {
+    /// The index of the type the error is about, if it names one.
+    #[cfg(feature = "wasmparser")]
+    pub(crate) fn type_index(&self) -> Option<u32> {
+        use RegistryError::*;
+        match self {
+            IndexOutOfRange { type_index, .. }
+            | ForwardReference { type_index, .. }
+            | WrongIndexSpace { type_index, .. }
+            | SupertypeNotEarlier { type_index, .. }
+            | SupertypeIsFinal { type_index, .. }
+            | SupertypeKindMismatch { type_index, .. }
+            | SupertypeMismatch { type_index, .. }
+            | SubtypingDepthExceeded { type_index, .. }
+            | LimitExceeded { type_index, .. }
+            | InvalidTypeSection { type_index, .. } => Some(*type_index),
+            Unsupported { type_index, .. } => *type_index,
+            UnregisteredSharedIndex { .. } | IndexSpaceExhausted | InvalidWasm { .. } => None,
         }
     }
 }

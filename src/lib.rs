@@ -67,6 +67,16 @@
 //! supertype is its own trampoline type; any other registers its trampoline
 //! type as a separate rec group and keeps it registered (Wasmtime PR #9446).
 //!
+//! # Reading binary modules
+//! With the `wasmparser` cargo feature (on by default),
+//! [`ModuleTypes::from_wasm`] reads a binary module's type section,
+//! validated as a Wasm 3.0 runtime would, and a runtime that parses modules
+//! itself converts wasmparser's rec groups with
+//! [`ModuleTypesBuilder::wasmparser_rec_group`] or single types with
+//! `TryFrom`. Import linking is [`TypeRegistry::is_subtype`] for functions
+//! and [`TypeRegistry::val_type_matches`] for globals and tables;
+//! `docs/conformance.md` shows both against the spec test suite.
+//!
 //! # Where to read on
 //! `docs/design.md` (rendered as [`design`]) has the data structures, the
 //! protocol, the invariants and the memory orderings.
@@ -84,6 +94,8 @@ mod registry;
 mod slots;
 mod sync;
 mod types;
+#[cfg(feature = "wasmparser")]
+mod wasmparser;
 
 pub use error::RegistryError;
 pub use handle::{RegisteredType, TypeCollection};
@@ -113,3 +125,8 @@ pub mod __bench {
 
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}
+
+// The README's example runs as a doctest, so it cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

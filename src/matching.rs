@@ -9,15 +9,18 @@
 //! for import linking.
 
 use crate::types::{
-    AbstractHeapType, CompositeKind, CompositeType, FieldType, HeapType, RefType, SharedTypeIndex, StorageType, ValType,
+    AbstractHeapType, CompositeKind, CompositeType, FieldType, HeapType, RefType, StorageType, TypeRef, ValType,
 };
 
-/// What matching needs to know about concrete types.
+/// What matching needs to know about concrete types. References are in
+/// runtime form (shared indices) when the registry answers, and in
+/// hash-consing form (shared indices outside a new group, group-relative
+/// inside) while a new group is checked before it gets indices.
 pub trait TypeLookup {
-    /// The kind of the type at `index`, if it is registered.
-    fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind>;
+    /// The kind of the referenced type, if it is known.
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind>;
     /// Whether `sub` is `sup` or declares it, transitively, as a supertype.
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool;
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool;
 }
 
 /// `a <: b` for abstract heap types.
@@ -35,27 +38,18 @@ fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
         )
 }
 
-/// `a <: b` for heap types. Concrete references must be shared indices;
-/// anything else does not match.
+/// `a <: b` for heap types. A concrete reference `lookup` does not know
+/// matches nothing but itself.
 pub(crate) fn heap_type_matches(lookup: &impl TypeLookup, a: HeapType, b: HeapType) -> bool {
     match (a, b) {
         (HeapType::Abstract(a), HeapType::Abstract(b)) => abstract_matches(a, b),
         (HeapType::Concrete(a), HeapType::Abstract(b)) => {
-            let Some(kind) = a.as_shared().and_then(|a| lookup.kind(a)) else {
-                return false;
-            };
-            abstract_matches(kind.abstract_heap_type(), b)
+            lookup.kind(a).is_some_and(|kind| abstract_matches(kind.abstract_heap_type(), b))
         }
         (HeapType::Abstract(a), HeapType::Concrete(b)) => {
-            let Some(kind) = b.as_shared().and_then(|b| lookup.kind(b)) else {
-                return false;
-            };
-            a == kind.abstract_heap_type().bottom()
+            lookup.kind(b).is_some_and(|kind| a == kind.abstract_heap_type().bottom())
         }
-        (HeapType::Concrete(a), HeapType::Concrete(b)) => match (a.as_shared(), b.as_shared()) {
-            (Some(a), Some(b)) => lookup.is_subtype(a, b),
-            _ => false,
-        },
+        (HeapType::Concrete(a), HeapType::Concrete(b)) => lookup.is_subtype(a, b),
     }
 }
 
@@ -80,7 +74,9 @@ fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> 
 }
 
 /// Field subtyping: immutable fields are covariant, mutable fields must be
-/// equivalent (in runtime form, equal: equal types have equal indices).
+/// equivalent, which in both reference forms means equal (hash consing gives
+/// equal types equal shared indices, and distinct types of one group have
+/// distinct relative indices).
 fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
     a.mutable == b.mutable
         && if a.mutable { a.storage == b.storage } else { storage_matches(lookup, a.storage, b.storage) }

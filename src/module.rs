@@ -82,6 +82,13 @@ impl ModuleTypesBuilder {
         start
     }
 
+    /// How many rec groups have been added, which is the index the next one
+    /// gets.
+    #[cfg(feature = "wasmparser")]
+    pub(crate) fn rec_group_count(&self) -> u32 {
+        u32::try_from(self.group_starts.len()).unwrap_or(u32::MAX)
+    }
+
     /// Appends a singleton rec group (a type outside any explicit `rec`).
     pub fn sub_type(&mut self, ty: SubType) -> ModuleTypeIndex {
         self.rec_group([ty])

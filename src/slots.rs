@@ -51,8 +51,8 @@ pub(crate) const MAX_INDICES: u32 = NONE;
 
 /// What a reader needs about a registered type, published as one unit.
 pub(crate) struct TypePayload {
-    /// The rec group that owns this index; `RegisteredType::root` increments
-    /// its registration count.
+    /// The rec group that owns this index (and holds the type);
+    /// `RegisteredType::root` increments its registration count.
     pub(crate) entry: Arc<RecGroupEntry>,
     /// The type's position in its group.
     pub(crate) position: u32,
@@ -68,105 +68,122 @@ impl TypePayload {
     }
 }
 
-/// How many of a type's supertypes its slot holds inline: enough for every
-/// hierarchy real compilers emit (dart2wasm's is 9 deep), and what fills the
-/// slot to one 64-byte cache line.
-pub(crate) const INLINE_SUPERTYPES: usize = 10;
+/// The declared supertypes of a type deeper than [`DISPLAY_LEN`], outermost
+/// first: `chain[d]` is its ancestor at depth `d`, and `chain.len()` is its
+/// own depth. Shallower types need none: their display holds the whole
+/// chain.
+pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
 
-/// The supertypes of a type deeper than [`INLINE_SUPERTYPES`], from depth
-/// `INLINE_SUPERTYPES` on (the inline part is not repeated).
-pub(crate) struct SupertypeOverflow(Box<[SharedTypeIndex]>);
-
-/// One entry of the index table: one cache line.
+/// How many ancestors a slot caches inline (the "display").
 ///
-/// `is_subtype(sub, sup)` reads `sup`'s `depth` and `sub`'s supertype at
-/// that depth, which for every depth below [`INLINE_SUPERTYPES`] is an atomic
-/// in `sub`'s slot: two loads from type-stable memory, no reference count, no
-/// lock, no epoch pin. Only deeper lookups load the overflow through
-/// arc-swap.
-#[repr(align(64))]
+/// Real hierarchies are shallow (dart2wasm's deepest chain is 9), so the
+/// display answers nearly every `is_subtype` with plain loads from the slot
+/// itself. The idea is HotSpot's "primary supers" display (Click and Rose,
+/// *Fast subtype checking in the HotSpot JVM*, 2002); deeper ancestors are
+/// read from the published [`SupertypeChain`]. Ten entries is what fits
+/// beside the other fields in one 64-byte cache line, so a subtype check
+/// touches one line of each type's slot.
+pub(crate) const DISPLAY_LEN: usize = 10;
+
+/// One entry of the index table.
+///
+/// # Synchronization of the supertype fields
+/// `depth` and `display` are written (`Relaxed`) by the thread that fills
+/// the slot, before the index is handed to anyone: the payload's `Release`
+/// publication, the shard lock of the hash-consing map, or a handle moved to
+/// another thread all order those writes before any use of the index. While
+/// the type stays registered they do not change, so readers that hold the
+/// type read them with `Relaxed` loads and see the right values. A reader
+/// that does not hold the type may see values of an earlier or later
+/// occupant of the slot: memory-safe (they are atomics in memory that is
+/// never freed), merely meaningless, which is what `is_subtype` promises for
+/// indices the caller does not keep registered.
+#[repr(C, align(64))]
 pub(crate) struct Slot {
-    /// Read by `borrow`, `root` and `trampoline_type`.
-    pub(crate) payload: RetiringCell<TypePayload>,
-    /// `supertypes[d]` is the type's ancestor at depth `d`, outermost first,
-    /// for `d < min(depth, INLINE_SUPERTYPES)`; the rest hold `NONE`.
-    supertypes: [AtomicU32; INLINE_SUPERTYPES],
-    /// Ancestors at depths `INLINE_SUPERTYPES..depth`; empty unless the type
-    /// is that deep.
-    overflow: PublishedCell<SupertypeOverflow>,
-    /// How many supertypes the type has (its depth in its hierarchy).
+    /// The type's depth (the chain's length); 0 while the slot is empty.
     depth: AtomicU8,
     /// The next free index while this slot is on the free list.
     next_free: AtomicU32,
+    /// The first `DISPLAY_LEN` entries of the chain.
+    display: [AtomicU32; DISPLAY_LEN],
+    /// Read by `borrow`, `root` and `trampoline_type`.
+    pub(crate) payload: RetiringCell<TypePayload>,
+    /// The whole supertype chain of a type deeper than `DISPLAY_LEN`,
+    /// published through arc-swap; read by `is_subtype` for ancestors at
+    /// depth `DISPLAY_LEN` or more. Empty for shallower types, so that
+    /// registering and unregistering them touches no arc-swap.
+    supertypes: PublishedCell<SupertypeChain>,
 }
+
+// One slot, one cache line (with the real primitives; loom's are bigger).
+#[cfg(not(loom))]
+const _: () = assert!(std::mem::size_of::<Slot>() == 64);
 
 impl Slot {
     fn empty() -> Self {
         Slot {
-            payload: RetiringCell::empty(),
-            supertypes: std::array::from_fn(|_| AtomicU32::new(NONE)),
-            overflow: PublishedCell::empty(),
             depth: AtomicU8::new(0),
             next_free: AtomicU32::new(NONE),
+            display: std::array::from_fn(|_| AtomicU32::new(NONE)),
+            payload: RetiringCell::empty(),
+            supertypes: PublishedCell::empty(),
         }
     }
 
-    /// Records the supertype chain (outermost first) of the type being
-    /// published in this slot.
-    ///
-    /// Every store is `Relaxed`: the slot's index is handed to anyone else
-    /// only afterwards, through a `Release`/`Acquire` pair (the payload's
-    /// publication, the shard lock, the free list), which carries these
-    /// stores with it.
-    pub(crate) fn publish_supertypes(&self, chain: &[SharedTypeIndex]) {
-        debug_assert!(chain.len() <= usize::from(u8::MAX));
-        for (d, cell) in self.supertypes.iter().enumerate() {
-            // `Relaxed`: see above.
-            cell.store(chain.get(d).map_or(NONE, |s| s.as_u32()), Ordering::Relaxed);
+    /// Records the supertype chain of the type being published here.
+    pub(crate) fn set_supertypes(&self, chain: Box<[SharedTypeIndex]>) {
+        for (cell, ancestor) in self.display.iter().zip(chain.iter()) {
+            // `Relaxed`: see the type's Synchronization section.
+            cell.store(ancestor.as_u32(), Ordering::Relaxed);
         }
-        if let Some(deeper) = chain.get(INLINE_SUPERTYPES..).filter(|deeper| !deeper.is_empty()) {
-            self.overflow.store(Some(Arc::new(SupertypeOverflow(deeper.into()))));
-        }
-        // `Relaxed`: see above.
+        // `Relaxed`: as above. The chain is at most 63 long.
         self.depth.store(chain.len() as u8, Ordering::Relaxed);
+        if chain.len() > DISPLAY_LEN {
+            self.supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+        }
     }
 
-    /// Forgets the supertypes of the type leaving this slot, so that a stale
-    /// `is_subtype` on its index answers `false` rather than its old answer
-    /// for longer than necessary.
+    /// Forgets the supertype chain of the type being retired from here.
     pub(crate) fn clear_supertypes(&self) {
-        // `Relaxed`: stale readers may see either value, which is allowed;
-        // the next owner is ordered after us by the free list.
+        // `Relaxed`: readers that still hold the old type misuse the index;
+        // they see the old depth or 0, either is memory-safe. Only this
+        // thread writes the slot now, so the swap reads the depth it set.
         let depth = usize::from(self.depth.swap(0, Ordering::Relaxed));
-        for cell in &self.supertypes {
-            // `Relaxed`: as above.
-            cell.store(NONE, Ordering::Relaxed);
-        }
-        if depth > INLINE_SUPERTYPES {
-            self.overflow.store(None);
+        if depth > DISPLAY_LEN {
+            self.supertypes.store(None);
         }
     }
 
-    /// How many supertypes the type in this slot has.
+    /// The type's whole supertype chain, outermost first (for building the
+    /// chain of a new subtype, which keeps this type registered).
+    pub(crate) fn supertype_chain(&self) -> Vec<SharedTypeIndex> {
+        let depth = self.depth();
+        if depth > DISPLAY_LEN {
+            return self.supertypes.with(|chain| chain.map_or_else(Vec::new, |chain| chain.0.to_vec()));
+        }
+        // `Relaxed`: see the type's Synchronization section.
+        self.display[..depth].iter().map(|cell| SharedTypeIndex::from_u32(cell.load(Ordering::Relaxed))).collect()
+    }
+
+    /// The type's depth: how many supertypes it has.
     #[inline]
     pub(crate) fn depth(&self) -> usize {
-        // `Relaxed`: published with the slot (see `publish_supertypes`).
+        // `Relaxed`: see the type's Synchronization section.
         usize::from(self.depth.load(Ordering::Relaxed))
     }
 
-    /// The type's ancestor at depth `d`, if it has one.
+    /// Whether the type's ancestor at `depth` is `ancestor`: from the
+    /// display for shallow depths, from the published chain for deep ones.
     #[inline]
-    pub(crate) fn supertype_at(&self, d: usize) -> Option<SharedTypeIndex> {
-        match self.supertypes.get(d) {
-            // `Relaxed`: published with the slot (see `publish_supertypes`).
-            Some(cell) => Some(cell.load(Ordering::Relaxed)).filter(|&s| s != NONE).map(SharedTypeIndex::from_u32),
-            None => self.overflow.with(|deeper| deeper?.0.get(d - INLINE_SUPERTYPES).copied()),
+    pub(crate) fn has_ancestor_at(&self, depth: usize, ancestor: SharedTypeIndex) -> bool {
+        if depth >= self.depth() {
+            return false;
         }
-    }
-
-    /// The whole chain, outermost first.
-    pub(crate) fn supertype_chain(&self) -> Vec<SharedTypeIndex> {
-        (0..self.depth()).map_while(|d| self.supertype_at(d)).collect()
+        match self.display.get(depth) {
+            // `Relaxed`: see the type's Synchronization section.
+            Some(cell) => cell.load(Ordering::Relaxed) == ancestor.as_u32(),
+            None => self.supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor))),
+        }
     }
 }
 
@@ -465,26 +482,23 @@ mod tests {
     }
 
     #[test]
-    fn supertype_chains_past_the_inline_part_round_trip() {
+    fn supertype_chains_round_trip_around_the_display_length() {
         let table = SlotTable::new();
         let slot = table.get(table.allocate().unwrap()).unwrap();
-        for depth in [0, 1, INLINE_SUPERTYPES - 1, INLINE_SUPERTYPES, INLINE_SUPERTYPES + 1, 63] {
+        for depth in [0, 1, DISPLAY_LEN - 1, DISPLAY_LEN, DISPLAY_LEN + 1, 63, 2] {
             let chain: Vec<SharedTypeIndex> = (0..depth as u32).map(|d| SharedTypeIndex::from_u32(1000 + d)).collect();
-            slot.publish_supertypes(&chain);
+            slot.set_supertypes(chain.clone().into());
             assert_eq!(slot.depth(), depth);
             assert_eq!(slot.supertype_chain(), chain);
             for d in 0..70 {
-                assert_eq!(slot.supertype_at(d), chain.get(d).copied(), "depth {depth}, position {d}");
+                let expected = chain.get(d).copied();
+                assert_eq!(slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32)), expected.is_some());
             }
             slot.clear_supertypes();
             assert_eq!(slot.depth(), 0);
-            assert!((0..70).all(|d| slot.supertype_at(d).is_none()), "cleared at depth {depth}");
+            assert!(slot.supertype_chain().is_empty());
+            assert!((0..70).all(|d| !slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32))));
         }
-    }
-
-    #[test]
-    fn a_slot_is_one_cache_line() {
-        assert_eq!(std::mem::size_of::<Slot>(), 64);
     }
 
     #[test]

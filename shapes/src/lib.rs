@@ -13,8 +13,15 @@
 //! | [`struct_hierarchy`] | a class hierarchy for subtype checks: singleton struct types, depth up to a bound |
 //! | [`small_module`] | a typical small module: a few small rec groups and function types |
 //! | [`numbered_func_type`], [`numbered_struct_type`] | one distinct type per number, for registration benchmarks |
+//!
+//! [`workload`] drives a registry with a realistic mix of operations on
+//! these shapes from several threads. [`encode`] turns any of them into a
+//! binary module (just a type section), the input a runtime would read with
+//! `ModuleTypes::from_wasm`.
 
 #![deny(missing_docs)]
+
+pub mod workload;
 
 use wasm_type_registry::{
     AbstractHeapType, FieldType, ModuleTypeIndex, ModuleTypes, ModuleTypesBuilder, RefType, StorageType, SubType,
@@ -291,6 +298,136 @@ pub fn numbered_struct_type(n: u64) -> SubType {
         .chain(std::iter::once(field(false, StorageType::Val(ValType::F32))))
         .collect();
     SubType::struct_(true, None, fields)
+}
+
+/// A binary core module whose type section holds `module`'s rec groups in
+/// order: singleton groups as plain types, others (and empty ones) as
+/// explicit `rec` groups, so that reading it back gives `module` again.
+///
+/// The binary encoding of a module in the text format, for tests.
+///
+/// # Panics
+/// If `text` is not a valid text module (test inputs are written by hand).
+pub fn wat(text: &str) -> Vec<u8> {
+    let buffer = wast::parser::ParseBuffer::new(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut wat = wast::parser::parse::<wast::Wat>(&buffer).unwrap_or_else(|e| panic!("{e}"));
+    wat.encode().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// # Panics
+/// Never for a built [`ModuleTypes`]: validation guarantees every reference
+/// is a module index, the only kind a binary module can hold.
+pub fn encode(module: &ModuleTypes) -> Vec<u8> {
+    encode_with_functions(module, 0, 0)
+}
+
+/// Like [`encode`], plus `functions` function bodies of about `body_len`
+/// bytes each (`nop`s, then `unreachable`, so that each is valid whatever
+/// its signature), typed round-robin over the module's function types: the
+/// size of real compiler output, most of which is code. With no function
+/// types in `module`, no functions.
+pub fn encode_with_functions(module: &ModuleTypes, functions: usize, body_len: usize) -> Vec<u8> {
+    let mut section = wasm_encoder::TypeSection::new();
+    for (_, group) in module.rec_groups() {
+        let mut types = group.iter().map(encode_sub_type);
+        match (group.len(), types.next()) {
+            (1, Some(ty)) => section.ty().subtype(&ty),
+            (_, first) => section.ty().rec(first.into_iter().chain(types).collect::<Vec<_>>()),
+        }
+    }
+    let mut binary = wasm_encoder::Module::new();
+    binary.section(&section);
+    let func_types: Vec<u32> =
+        (0..module.len() as u32).filter(|&i| module.types()[i as usize].as_func().is_some()).collect();
+    if functions > 0 && !func_types.is_empty() {
+        let mut declarations = wasm_encoder::FunctionSection::new();
+        let mut code = wasm_encoder::CodeSection::new();
+        for i in 0..functions {
+            declarations.function(func_types[i % func_types.len()]);
+            let mut body = wasm_encoder::Function::new([]);
+            for _ in 0..body_len {
+                body.instruction(&wasm_encoder::Instruction::Nop);
+            }
+            body.instruction(&wasm_encoder::Instruction::Unreachable);
+            body.instruction(&wasm_encoder::Instruction::End);
+            code.function(&body);
+        }
+        binary.section(&declarations);
+        binary.section(&code);
+    }
+    binary.finish()
+}
+
+fn encode_index(r: TypeRef) -> u32 {
+    match r {
+        TypeRef::Module(index) => index.as_u32(),
+        other => panic!("a built ModuleTypes holds only module indices, not {other:?}"),
+    }
+}
+
+fn encode_sub_type(ty: &SubType) -> wasm_encoder::SubType {
+    use wasm_type_registry::CompositeType;
+    let inner = match &ty.composite {
+        CompositeType::Func(f) => wasm_encoder::CompositeInnerType::Func(wasm_encoder::FuncType::new(
+            f.params.iter().map(encode_val_type),
+            f.results.iter().map(encode_val_type),
+        )),
+        CompositeType::Struct(s) => wasm_encoder::CompositeInnerType::Struct(wasm_encoder::StructType {
+            fields: s.fields.iter().map(encode_field).collect(),
+        }),
+        CompositeType::Array(a) => {
+            wasm_encoder::CompositeInnerType::Array(wasm_encoder::ArrayType(encode_field(&a.element)))
+        }
+    };
+    wasm_encoder::SubType {
+        is_final: ty.is_final,
+        supertype_idxs: ty.supertype.map(encode_index).into_iter().collect(),
+        composite_type: wasm_encoder::CompositeType { inner, shared: false, descriptor: None, describes: None },
+    }
+}
+
+fn encode_field(field: &FieldType) -> wasm_encoder::FieldType {
+    let element_type = match field.storage {
+        StorageType::I8 => wasm_encoder::StorageType::I8,
+        StorageType::I16 => wasm_encoder::StorageType::I16,
+        StorageType::Val(v) => wasm_encoder::StorageType::Val(encode_val_type(&v)),
+    };
+    wasm_encoder::FieldType { element_type, mutable: field.mutable }
+}
+
+fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
+    use wasm_encoder::AbstractHeapType as E;
+    use wasm_type_registry::HeapType;
+    match *ty {
+        ValType::I32 => wasm_encoder::ValType::I32,
+        ValType::I64 => wasm_encoder::ValType::I64,
+        ValType::F32 => wasm_encoder::ValType::F32,
+        ValType::F64 => wasm_encoder::ValType::F64,
+        ValType::V128 => wasm_encoder::ValType::V128,
+        ValType::Ref(RefType { nullable, heap_type }) => {
+            let heap_type = match heap_type {
+                HeapType::Concrete(r) => wasm_encoder::HeapType::Concrete(encode_index(r)),
+                HeapType::Abstract(h) => wasm_encoder::HeapType::Abstract {
+                    shared: false,
+                    ty: match h {
+                        AbstractHeapType::Func => E::Func,
+                        AbstractHeapType::NoFunc => E::NoFunc,
+                        AbstractHeapType::Extern => E::Extern,
+                        AbstractHeapType::NoExtern => E::NoExtern,
+                        AbstractHeapType::Any => E::Any,
+                        AbstractHeapType::Eq => E::Eq,
+                        AbstractHeapType::I31 => E::I31,
+                        AbstractHeapType::Struct => E::Struct,
+                        AbstractHeapType::Array => E::Array,
+                        AbstractHeapType::None => E::None,
+                        AbstractHeapType::Exn => E::Exn,
+                        AbstractHeapType::NoExn => E::NoExn,
+                    },
+                },
+            };
+            wasm_encoder::ValType::Ref(wasm_encoder::RefType { nullable, heap_type })
+        }
+    }
 }
 
 fn build(builder: ModuleTypesBuilder) -> ModuleTypes {

@@ -203,12 +203,18 @@ struct Inner {
 }
 
 impl TypeLookup for Inner {
-    fn kind(&self, index: SharedTypeIndex) -> Option<CompositeKind> {
-        self.types.get(index)?.as_ref().map(|ty| ty.composite.kind())
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+        self.types.get(ty.as_shared()?)?.as_ref().map(|ty| ty.composite.kind())
     }
 
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
-        sub == sup || self.supertypes(sub).get(self.supertypes(sup).len()) == Some(&sup)
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        match (sub, sup) {
+            _ if sub == sup => true,
+            (TypeRef::Shared(sub), TypeRef::Shared(sup)) => {
+                self.supertypes(sub).get(self.supertypes(sup).len()) == Some(&sup)
+            }
+            _ => false,
+        }
     }
 }
 

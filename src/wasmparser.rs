@@ -1,0 +1,417 @@
+//! The binary front end (cargo feature `wasmparser`, on by default): reading
+//! a module's type section with `wasmparser`, and conversions from
+//! wasmparser's types into this crate's type model.
+//!
+//! Two ways in:
+//! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, decodes
+//!   and validates its type section as a Wasm 3.0 runtime would
+//!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
+//!   references, exceptions, tail calls, ...), checks the framing of every
+//!   other section, and returns the module's [`ModuleTypes`].
+//! - A runtime that already parses modules converts what its parser hands
+//!   it: [`ModuleTypesBuilder::wasmparser_rec_group`] for each rec group of
+//!   the type section, or the `TryFrom` conversions of single types
+//!   ([`SubType`], [`CompositeType`], [`FieldType`], [`StorageType`],
+//!   [`ValType`], [`RefType`], [`HeapType`], [`AbstractHeapType`]).
+//!
+//! Types this model cannot express are refused with
+//! [`RegistryError::Unsupported`] rather than modelled wrongly: shared types
+//! (shared-everything-threads), continuations (stack switching), exact
+//! references and descriptors (custom descriptors), and wasmparser's
+//! validator-internal type ids. The validator configured here rejects those
+//! proposals anyway; the conversions check again because a runtime may feed
+//! them types parsed with more features enabled.
+//!
+//! The wasmparser version is 0.263; a runtime converting its own parser's
+//! types must use the same version.
+//!
+//! [`WasmFeatures::WASM3`]: ::wasmparser::WasmFeatures::WASM3
+
+use ::wasmparser as wp;
+
+use crate::error::RegistryError;
+use crate::module::{ModuleTypes, ModuleTypesBuilder};
+use crate::types::{
+    AbstractHeapType, ArrayType, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType, StorageType,
+    StructType, SubType, TypeRef, ValType,
+};
+
+/// The proposals a Wasm 3.0 runtime enables. Shared-everything threads,
+/// stack switching and custom descriptors are not among them, so their
+/// types fail validation as well as conversion.
+const RUNTIME_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3;
+
+const SHARED: &str = "shared types (shared-everything-threads proposal)";
+const CONTINUATIONS: &str = "continuation types (stack-switching proposal)";
+const EXACT: &str = "exact reference types (custom-descriptors proposal)";
+const DESCRIPTORS: &str = "descriptor and describes clauses (custom-descriptors proposal)";
+const TYPE_IDS: &str =
+    "wasmparser validator-internal type ids (convert types as parsed, with module or rec-group indices)";
+const SUPERTYPES: &str = "more than one declared supertype";
+
+/// wasmparser's offsets are `u64`; ours index the input slice.
+fn byte_offset(offset: u64) -> usize {
+    usize::try_from(offset).unwrap_or(usize::MAX)
+}
+
+fn unsupported(what: &'static str) -> RegistryError {
+    RegistryError::Unsupported { what, type_index: None, rec_group: None }
+}
+
+/// Says which type an error from a conversion is about.
+fn locate(error: RegistryError, type_index: u32, rec_group: u32) -> RegistryError {
+    match error {
+        RegistryError::Unsupported { what, type_index: None, rec_group: None } => {
+            RegistryError::Unsupported { what, type_index: Some(type_index), rec_group: Some(rec_group) }
+        }
+        other => other,
+    }
+}
+
+impl From<wp::BinaryReaderError> for RegistryError {
+    /// A decoding or validation error outside any particular type, with
+    /// wasmparser's offset and message.
+    fn from(error: wp::BinaryReaderError) -> Self {
+        RegistryError::InvalidWasm { offset: byte_offset(error.offset()), message: error.message().to_string() }
+    }
+}
+
+fn type_ref(index: wp::UnpackedIndex) -> Result<TypeRef, RegistryError> {
+    match index {
+        wp::UnpackedIndex::Module(i) => Ok(TypeRef::Module(ModuleTypeIndex::from_u32(i))),
+        wp::UnpackedIndex::RecGroup(i) => Ok(TypeRef::RecGroup(i)),
+        wp::UnpackedIndex::Id(_) => Err(unsupported(TYPE_IDS)),
+    }
+}
+
+impl TryFrom<wp::AbstractHeapType> for AbstractHeapType {
+    type Error = RegistryError;
+
+    /// Every abstract heap type but `cont`/`nocont` (stack switching).
+    fn try_from(ty: wp::AbstractHeapType) -> Result<Self, RegistryError> {
+        use wp::AbstractHeapType as W;
+        Ok(match ty {
+            W::Func => AbstractHeapType::Func,
+            W::NoFunc => AbstractHeapType::NoFunc,
+            W::Extern => AbstractHeapType::Extern,
+            W::NoExtern => AbstractHeapType::NoExtern,
+            W::Any => AbstractHeapType::Any,
+            W::Eq => AbstractHeapType::Eq,
+            W::I31 => AbstractHeapType::I31,
+            W::Struct => AbstractHeapType::Struct,
+            W::Array => AbstractHeapType::Array,
+            W::None => AbstractHeapType::None,
+            W::Exn => AbstractHeapType::Exn,
+            W::NoExn => AbstractHeapType::NoExn,
+            W::Cont | W::NoCont => return Err(unsupported(CONTINUATIONS)),
+        })
+    }
+}
+
+impl TryFrom<wp::HeapType> for HeapType {
+    type Error = RegistryError;
+
+    /// Unshared abstract heap types and concrete references by module or
+    /// rec-group index ([`TypeRef::Module`], [`TypeRef::RecGroup`]).
+    fn try_from(ty: wp::HeapType) -> Result<Self, RegistryError> {
+        match ty {
+            wp::HeapType::Abstract { shared: true, .. } => Err(unsupported(SHARED)),
+            wp::HeapType::Abstract { shared: false, ty } => Ok(HeapType::Abstract(ty.try_into()?)),
+            wp::HeapType::Concrete(index) => Ok(HeapType::Concrete(type_ref(index)?)),
+            wp::HeapType::Exact(_) => Err(unsupported(EXACT)),
+        }
+    }
+}
+
+impl TryFrom<wp::RefType> for RefType {
+    type Error = RegistryError;
+
+    fn try_from(ty: wp::RefType) -> Result<Self, RegistryError> {
+        Ok(RefType { nullable: ty.is_nullable(), heap_type: ty.heap_type().try_into()? })
+    }
+}
+
+impl TryFrom<wp::ValType> for ValType {
+    type Error = RegistryError;
+
+    fn try_from(ty: wp::ValType) -> Result<Self, RegistryError> {
+        Ok(match ty {
+            wp::ValType::I32 => ValType::I32,
+            wp::ValType::I64 => ValType::I64,
+            wp::ValType::F32 => ValType::F32,
+            wp::ValType::F64 => ValType::F64,
+            wp::ValType::V128 => ValType::V128,
+            wp::ValType::Ref(r) => ValType::Ref(r.try_into()?),
+        })
+    }
+}
+
+impl TryFrom<wp::StorageType> for StorageType {
+    type Error = RegistryError;
+
+    fn try_from(ty: wp::StorageType) -> Result<Self, RegistryError> {
+        Ok(match ty {
+            wp::StorageType::I8 => StorageType::I8,
+            wp::StorageType::I16 => StorageType::I16,
+            wp::StorageType::Val(v) => StorageType::Val(v.try_into()?),
+        })
+    }
+}
+
+impl TryFrom<wp::FieldType> for FieldType {
+    type Error = RegistryError;
+
+    fn try_from(ty: wp::FieldType) -> Result<Self, RegistryError> {
+        Ok(FieldType { mutable: ty.mutable, storage: ty.element_type.try_into()? })
+    }
+}
+
+impl TryFrom<&wp::CompositeType> for CompositeType {
+    type Error = RegistryError;
+
+    /// Unshared function, struct and array types without descriptors.
+    fn try_from(ty: &wp::CompositeType) -> Result<Self, RegistryError> {
+        let wp::CompositeType { inner, shared, descriptor_idx, describes_idx } = ty;
+        if *shared {
+            return Err(unsupported(SHARED));
+        }
+        if descriptor_idx.is_some() || describes_idx.is_some() {
+            return Err(unsupported(DESCRIPTORS));
+        }
+        let vals = |types: &[wp::ValType]| types.iter().map(|&v| ValType::try_from(v)).collect::<Result<Box<_>, _>>();
+        Ok(match inner {
+            wp::CompositeInnerType::Func(f) => {
+                CompositeType::Func(FuncType { params: vals(f.params())?, results: vals(f.results())? })
+            }
+            wp::CompositeInnerType::Struct(s) => CompositeType::Struct(StructType {
+                fields: s.fields.iter().map(|&f| FieldType::try_from(f)).collect::<Result<_, _>>()?,
+            }),
+            wp::CompositeInnerType::Array(a) => CompositeType::Array(ArrayType { element: a.0.try_into()? }),
+            wp::CompositeInnerType::Cont(_) => return Err(unsupported(CONTINUATIONS)),
+        })
+    }
+}
+
+impl TryFrom<&wp::SubType> for SubType {
+    type Error = RegistryError;
+
+    /// A type as wasmparser's parser returns it. Its references keep their
+    /// index space: module indices become [`TypeRef::Module`], rec-group
+    /// relative ones [`TypeRef::RecGroup`] (what
+    /// [`RegisteredType::new`](crate::RegisteredType::new) takes for
+    /// self-reference).
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// // (type (sub (struct (field (mut i32)))))
+    /// let ty = wasmparser::SubType {
+    ///     is_final: false,
+    ///     supertype_idxs: vec![],
+    ///     composite_type: wasmparser::CompositeType {
+    ///         inner: wasmparser::CompositeInnerType::Struct(wasmparser::StructType {
+    ///             fields: Box::new([wasmparser::FieldType {
+    ///                 element_type: wasmparser::StorageType::Val(wasmparser::ValType::I32),
+    ///                 mutable: true,
+    ///             }]),
+    ///         }),
+    ///         shared: false,
+    ///         descriptor_idx: None,
+    ///         describes_idx: None,
+    ///     },
+    /// };
+    /// let ours = SubType::try_from(&ty)?;
+    /// let i32_field = FieldType { mutable: true, storage: StorageType::Val(ValType::I32) };
+    /// assert_eq!(ours, SubType::struct_(false, None, [i32_field]));
+    ///
+    /// // A registry takes it as a singleton rec group.
+    /// let registry = TypeRegistry::new();
+    /// let registered = RegisteredType::new(&registry, ours)?;
+    /// assert!(!registered.is_final);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    fn try_from(ty: &wp::SubType) -> Result<Self, RegistryError> {
+        let supertype = match ty.supertype_idxs.as_slice() {
+            [] => None,
+            [sup] => Some(type_ref(sup.unpack())?),
+            _ => return Err(unsupported(SUPERTYPES)),
+        };
+        Ok(SubType { is_final: ty.is_final, supertype, composite: (&ty.composite_type).try_into()? })
+    }
+}
+
+/// Converts one rec group whose first type gets module index `start`:
+/// rec-group-relative references become module indices.
+fn convert_group<'t>(
+    types: impl Iterator<Item = &'t wp::SubType>,
+    start: u32,
+    rec_group: u32,
+) -> Result<Vec<SubType>, RegistryError> {
+    types
+        .enumerate()
+        .map(|(i, ty)| {
+            let type_index = start.saturating_add(i as u32);
+            SubType::try_from(ty)
+                .and_then(|ty| {
+                    ty.map_refs(|r| match r {
+                        TypeRef::RecGroup(j) => start
+                            .checked_add(j)
+                            .map(|m| TypeRef::Module(ModuleTypeIndex::from_u32(m)))
+                            .ok_or(RegistryError::IndexOutOfRange { type_index, referenced: j, num_types: u32::MAX }),
+                        other => Ok(other),
+                    })
+                })
+                .map_err(|e| locate(e, type_index, rec_group))
+        })
+        .collect()
+}
+
+impl ModuleTypesBuilder {
+    /// Appends one rec group of a type section as wasmparser's parser
+    /// returns it; returns the module index of its first type. References
+    /// by module index keep it; rec-group-relative references become
+    /// module indices of this group's types.
+    ///
+    /// # Errors
+    /// [`RegistryError::Unsupported`] for types this model cannot express
+    /// (the builder is then unchanged). Index problems are found by
+    /// [`build`](Self::build).
+    ///
+    /// # Examples
+    /// A runtime that parses modules itself:
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// // (module (type (func (param i32))) (rec (type (struct)) (type (array i8))))
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x0c\x02\x60\x01\x7f\x00\x4e\x02\x5f\x00\x5e\x78\x00";
+    /// let mut builder = ModuleTypes::builder();
+    /// for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+    ///     if let wasmparser::Payload::TypeSection(reader) = payload? {
+    ///         for group in reader {
+    ///             builder.wasmparser_rec_group(&group?)?;
+    ///         }
+    ///     }
+    /// }
+    /// let module = builder.build()?;
+    /// assert_eq!((module.len(), module.rec_group_count()), (3, 2));
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn wasmparser_rec_group(&mut self, group: &wp::RecGroup) -> Result<ModuleTypeIndex, RegistryError> {
+        let types = convert_group(group.types(), self.next_index().as_u32(), self.rec_group_count())?;
+        Ok(self.rec_group(types))
+    }
+}
+
+impl ModuleTypes {
+    /// Reads the types of a binary core module: decodes and validates the
+    /// type section as a Wasm 3.0 runtime would, and checks that the rest of
+    /// the module is well framed (every section decodes to its end). Function
+    /// bodies and other sections are not validated: that is the runtime's
+    /// compiler's job.
+    ///
+    /// # Errors
+    /// - [`RegistryError::InvalidTypeSection`] for a type section that does
+    ///   not decode or that the validator refuses, naming the type, its rec
+    ///   group and the byte offset;
+    /// - [`RegistryError::Unsupported`] for types this model cannot express;
+    /// - [`RegistryError::InvalidWasm`] for a bad header, broken or
+    ///   truncated sections, or a component (walk a component's core modules
+    ///   with `wasmparser::Parser` and read each with this function);
+    /// - any error of [`ModuleTypesBuilder::build`].
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// // (module (type (func (param i32) (result i64))))
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x06\x01\x60\x01\x7f\x01\x7e";
+    /// let module = ModuleTypes::from_wasm(wasm)?;
+    /// assert_eq!(module.types(), [SubType::func([ValType::I32], [ValType::I64])]);
+    ///
+    /// // (module (type (func)) (type (func (param (ref 2))))): no type 2.
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x09\x02\x60\0\0\x60\x01\x64\x02\0";
+    /// let err = ModuleTypes::from_wasm(wasm).unwrap_err();
+    /// assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 1, rec_group: 1, .. }));
+    /// assert!(err.to_string().contains("type 1 (rec group 1)"), "{err}");
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn from_wasm(bytes: &[u8]) -> Result<ModuleTypes, RegistryError> {
+        let mut validator = wp::Validator::new_with_features(RUNTIME_FEATURES);
+        let mut builder = ModuleTypes::builder();
+        for payload in wp::Parser::new(0).parse_all(bytes) {
+            match payload? {
+                wp::Payload::Version { encoding: wp::Encoding::Component, range, .. } => {
+                    return Err(RegistryError::InvalidWasm {
+                        offset: byte_offset(range.start),
+                        message: "this is a component, not a core module: read each of its core modules instead"
+                            .to_string(),
+                    });
+                }
+                wp::Payload::Version { num, encoding, range } => validator.version(num, encoding, &range)?,
+                wp::Payload::TypeSection(reader) => read_type_section(&mut builder, &mut validator, reader)?,
+                // The parser has checked the section's framing; its contents
+                // are not types.
+                _ => {}
+            }
+        }
+        builder.build()
+    }
+}
+
+/// Where a rec group of the type section is.
+struct GroupPosition {
+    /// Byte offset of the group in the input.
+    offset: u64,
+    /// Module index of its first type.
+    start: u32,
+    /// How many types it has.
+    len: u32,
+}
+
+/// Decodes, converts and validates a type section into `builder`.
+fn read_type_section(
+    builder: &mut ModuleTypesBuilder,
+    validator: &mut wp::Validator,
+    reader: wp::TypeSectionReader<'_>,
+) -> Result<(), RegistryError> {
+    let mut groups: Vec<GroupPosition> = Vec::with_capacity(reader.count() as usize);
+    for item in reader.clone().into_iter_with_offsets() {
+        let (start, rec_group) = (builder.next_index().as_u32(), builder.rec_group_count());
+        let (offset, group) = item.map_err(|e| invalid_type_section(&e, start, rec_group))?;
+        let len = u32::try_from(group.types().len()).unwrap_or(u32::MAX);
+        groups.push(GroupPosition { offset, start, len });
+        builder.wasmparser_rec_group(&group)?;
+    }
+    validator.type_section(&reader).map_err(|e| {
+        // The validator reports the offset of the rec group it refused.
+        let Some(rec_group) = groups.partition_point(|g| g.offset <= e.offset()).checked_sub(1) else {
+            return e.into();
+        };
+        let group = &groups[rec_group];
+        let type_index = if group.len > 1 { pinpoint(builder, group) } else { None };
+        invalid_type_section(&e, type_index.unwrap_or(group.start), rec_group as u32)
+    })
+}
+
+/// Which type of a multi-type rec group the validator refused: the
+/// validator only names the group, so ask the crate's own checks (module
+/// validation, then registration in a scratch registry, which checks each
+/// declared supertype's structure). `None` if they find nothing in `group`.
+/// Only ever runs on the error path.
+fn pinpoint(builder: &ModuleTypesBuilder, group: &GroupPosition) -> Option<u32> {
+    let error = match builder.clone().build() {
+        Err(error) => error,
+        Ok(module) => crate::TypeRegistry::new().register_module(&module).err()?,
+    };
+    error.type_index().filter(|i| (group.start..group.start.saturating_add(group.len)).contains(i))
+}
+
+fn invalid_type_section(error: &wp::BinaryReaderError, type_index: u32, rec_group: u32) -> RegistryError {
+    RegistryError::InvalidTypeSection {
+        offset: byte_offset(error.offset()),
+        type_index,
+        rec_group,
+        message: error.message().to_string(),
+    }
+}

