@@ -59,7 +59,7 @@ use crate::error::RegistryError;
 use crate::hash_cons::{CanonGroup, FixedState, GroupKey, RecGroupEntry};
 use crate::matching::{self, TypeLookup};
 use crate::module;
-use crate::slots::{Slot, SlotTable, TypePayload};
+use crate::slots::{SlotTable, TypePayload};
 use crate::sync::{pin, Arc, Guard, InsertOutcome, ShardedSet};
 use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
 
@@ -238,7 +238,7 @@ impl RegistryInner {
     /// The payload of a registered index.
     #[inline]
     fn payload<'g>(&self, index: SharedTypeIndex, guard: &'g Guard) -> Option<&'g TypePayload> {
-        self.slots.get(index)?.payload.load(guard)
+        self.slots.get(index)?.payload().load(guard)
     }
 
     /// `sub <: sup` with `sub != sup`: `sub`'s supertype at `sup`'s depth is
@@ -366,7 +366,7 @@ impl RegistryInner {
         };
         slot.set_supertypes(chain);
         // The type itself is in the entry (`RecGroupEntry::runtime_type`).
-        slot.payload.publish(TypePayload { entry: entry.clone(), position, trampoline }, guard);
+        slot.payload().publish(TypePayload { entry: entry.clone(), position, trampoline }, guard);
     }
 
     /// A new registration on the group that owns `index`, and the type's
@@ -441,7 +441,7 @@ impl RegistryInner {
         for &index in entry.indices() {
             if let Some(slot) = self.slots.get(index) {
                 slot.clear_supertypes();
-                let had_payload = slot.payload.retire(&guard);
+                let had_payload = slot.payload().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
                 // into an empty slot.
@@ -647,7 +647,7 @@ impl<'a> GroupView<'a> {
     fn depth(&self, ty: TypeRef) -> Option<usize> {
         match ty {
             TypeRef::RecGroup(position) => self.chains.get(position as usize).map(Vec::len),
-            TypeRef::Shared(index) => self.registry.slots.get(index).map(Slot::depth),
+            TypeRef::Shared(index) => self.registry.slots.get(index).map(|slot| slot.depth()),
             TypeRef::Module(_) => None,
         }
     }

@@ -74,21 +74,41 @@ impl TypePayload {
 /// chain.
 pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
 
-/// How many ancestors a slot caches inline (the "display").
+/// How many ancestors each type keeps in the display.
 ///
 /// Real hierarchies are shallow (dart2wasm's deepest chain is 9), so the
-/// display answers nearly every `is_subtype` with plain loads from the slot
-/// itself. The idea is HotSpot's "primary supers" display (Click and Rose,
-/// *Fast subtype checking in the HotSpot JVM*, 2002); deeper ancestors are
-/// read from the published [`SupertypeChain`]. Ten entries is what fits
-/// beside the other fields in one 64-byte cache line, so a subtype check
-/// touches one line of each type's slot.
+/// display answers nearly every `is_subtype` with plain loads. The idea is
+/// HotSpot's "primary supers" display (Click and Rose, *Fast subtype
+/// checking in the HotSpot JVM*, 2002); deeper ancestors are read from the
+/// published [`SupertypeChain`].
 pub(crate) const DISPLAY_LEN: usize = 10;
 
-/// One entry of the index table.
+/// What each slot holds besides its supertype display: its payload, the
+/// chain of a deep type, and its free-list link.
+struct Slot {
+    /// Read by `borrow`, `root` and `trampoline_type`.
+    payload: RetiringCell<TypePayload>,
+    /// The whole supertype chain of a type deeper than `DISPLAY_LEN`,
+    /// published through arc-swap; read by `is_subtype` for ancestors at
+    /// depth `DISPLAY_LEN` or more. Empty for shallower types, so that
+    /// registering and unregistering them touches no arc-swap.
+    supertypes: PublishedCell<SupertypeChain>,
+    /// The next free index while this slot is on the free list.
+    next_free: AtomicU32,
+}
+
+/// `segment_len` slots, stored column by column.
 ///
-/// # Synchronization of the supertype fields
-/// `depth` and `display` are written (`Relaxed`) by the thread that fills
+/// `is_subtype(sub, sup)` reads `sup`'s depth `d`, `sub`'s depth, and
+/// `sub`'s ancestor at depth `d`. Stored per slot, those would be two cache
+/// lines of 64-byte slots per check, and a hierarchy of a few thousand types
+/// would not fit in the L1 cache. Stored as columns, the depths of 64 types
+/// share a line and the depth-`d` ancestors of 16, so a check over thousands
+/// of types mostly hits L1, like the same check on a plain vector of
+/// supertype arrays.
+///
+/// # Synchronization of the supertype columns
+/// `depths` and `display` are written (`Relaxed`) by the thread that fills
 /// the slot, before the index is handed to anyone: the payload's `Release`
 /// publication, the shard lock of the hash-consing map, or a handle moved to
 /// another thread all order those writes before any use of the index. While
@@ -98,91 +118,106 @@ pub(crate) const DISPLAY_LEN: usize = 10;
 /// occupant of the slot: memory-safe (they are atomics in memory that is
 /// never freed), merely meaningless, which is what `is_subtype` promises for
 /// indices the caller does not keep registered.
-#[repr(C, align(64))]
-pub(crate) struct Slot {
-    /// The type's depth (the chain's length); 0 while the slot is empty.
-    depth: AtomicU8,
-    /// The next free index while this slot is on the free list.
-    next_free: AtomicU32,
-    /// The first `DISPLAY_LEN` entries of the chain.
-    display: [AtomicU32; DISPLAY_LEN],
-    /// Read by `borrow`, `root` and `trampoline_type`.
-    pub(crate) payload: RetiringCell<TypePayload>,
-    /// The whole supertype chain of a type deeper than `DISPLAY_LEN`,
-    /// published through arc-swap; read by `is_subtype` for ancestors at
-    /// depth `DISPLAY_LEN` or more. Empty for shallower types, so that
-    /// registering and unregistering them touches no arc-swap.
-    supertypes: PublishedCell<SupertypeChain>,
+struct Segment {
+    slots: Box<[Slot]>,
+    /// Each slot's depth (its chain's length); 0 while the slot is empty.
+    depths: Box<[AtomicU8]>,
+    /// `display[d][i]`: slot `i`'s ancestor at depth `d`, for `d` below its
+    /// depth; stale beyond it.
+    display: [Box<[AtomicU32]>; DISPLAY_LEN],
 }
 
-// One slot, one cache line (with the real primitives; loom's are bigger).
-#[cfg(not(loom))]
-const _: () = assert!(std::mem::size_of::<Slot>() == 64);
-
-impl Slot {
-    fn empty() -> Self {
-        Slot {
-            depth: AtomicU8::new(0),
-            next_free: AtomicU32::new(NONE),
-            display: std::array::from_fn(|_| AtomicU32::new(NONE)),
-            payload: RetiringCell::empty(),
-            supertypes: PublishedCell::empty(),
+impl Segment {
+    fn new(len: usize) -> Self {
+        Segment {
+            slots: (0..len)
+                .map(|_| Slot {
+                    payload: RetiringCell::empty(),
+                    supertypes: PublishedCell::empty(),
+                    next_free: AtomicU32::new(NONE),
+                })
+                .collect(),
+            depths: (0..len).map(|_| AtomicU8::new(0)).collect(),
+            display: std::array::from_fn(|_| (0..len).map(|_| AtomicU32::new(NONE)).collect()),
         }
+    }
+}
+
+/// One entry of the index table: a slot of a segment.
+#[derive(Clone, Copy)]
+pub(crate) struct SlotRef<'t> {
+    segment: &'t Segment,
+    offset: usize,
+}
+
+impl<'t> SlotRef<'t> {
+    fn slot(self) -> &'t Slot {
+        &self.segment.slots[self.offset]
+    }
+
+    /// The payload cell, read by `borrow`, `root` and `trampoline_type`.
+    pub(crate) fn payload(self) -> &'t RetiringCell<TypePayload> {
+        &self.slot().payload
     }
 
     /// Records the supertype chain of the type being published here.
-    pub(crate) fn set_supertypes(&self, chain: Box<[SharedTypeIndex]>) {
-        for (cell, ancestor) in self.display.iter().zip(chain.iter()) {
-            // `Relaxed`: see the type's Synchronization section.
-            cell.store(ancestor.as_u32(), Ordering::Relaxed);
+    pub(crate) fn set_supertypes(self, chain: Box<[SharedTypeIndex]>) {
+        for (column, ancestor) in self.segment.display.iter().zip(chain.iter()) {
+            // `Relaxed`: see `Segment`'s Synchronization section.
+            column[self.offset].store(ancestor.as_u32(), Ordering::Relaxed);
         }
         // `Relaxed`: as above. The chain is at most 63 long.
-        self.depth.store(chain.len() as u8, Ordering::Relaxed);
+        self.segment.depths[self.offset].store(chain.len() as u8, Ordering::Relaxed);
         if chain.len() > DISPLAY_LEN {
-            self.supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+            self.slot().supertypes.store(Some(Arc::new(SupertypeChain(chain))));
         }
     }
 
     /// Forgets the supertype chain of the type being retired from here.
-    pub(crate) fn clear_supertypes(&self) {
+    pub(crate) fn clear_supertypes(self) {
         // `Relaxed`: readers that still hold the old type misuse the index;
         // they see the old depth or 0, either is memory-safe. Only this
         // thread writes the slot now, so the swap reads the depth it set.
-        let depth = usize::from(self.depth.swap(0, Ordering::Relaxed));
+        let depth = usize::from(self.segment.depths[self.offset].swap(0, Ordering::Relaxed));
         if depth > DISPLAY_LEN {
-            self.supertypes.store(None);
+            self.slot().supertypes.store(None);
         }
     }
 
     /// The type's whole supertype chain, outermost first (for building the
     /// chain of a new subtype, which keeps this type registered).
-    pub(crate) fn supertype_chain(&self) -> Vec<SharedTypeIndex> {
+    pub(crate) fn supertype_chain(self) -> Vec<SharedTypeIndex> {
         let depth = self.depth();
         if depth > DISPLAY_LEN {
-            return self.supertypes.with(|chain| chain.map_or_else(Vec::new, |chain| chain.0.to_vec()));
+            return self.slot().supertypes.with(|chain| chain.map_or_else(Vec::new, |chain| chain.0.to_vec()));
         }
-        // `Relaxed`: see the type's Synchronization section.
-        self.display[..depth].iter().map(|cell| SharedTypeIndex::from_u32(cell.load(Ordering::Relaxed))).collect()
+        self.segment.display[..depth]
+            .iter()
+            // `Relaxed`: see `Segment`'s Synchronization section.
+            .map(|column| SharedTypeIndex::from_u32(column[self.offset].load(Ordering::Relaxed)))
+            .collect()
     }
 
     /// The type's depth: how many supertypes it has.
     #[inline]
-    pub(crate) fn depth(&self) -> usize {
-        // `Relaxed`: see the type's Synchronization section.
-        usize::from(self.depth.load(Ordering::Relaxed))
+    pub(crate) fn depth(self) -> usize {
+        // `Relaxed`: see `Segment`'s Synchronization section.
+        usize::from(self.segment.depths[self.offset].load(Ordering::Relaxed))
     }
 
     /// Whether the type's ancestor at `depth` is `ancestor`: from the
     /// display for shallow depths, from the published chain for deep ones.
     #[inline]
-    pub(crate) fn has_ancestor_at(&self, depth: usize, ancestor: SharedTypeIndex) -> bool {
+    pub(crate) fn has_ancestor_at(self, depth: usize, ancestor: SharedTypeIndex) -> bool {
         if depth >= self.depth() {
             return false;
         }
-        match self.display.get(depth) {
-            // `Relaxed`: see the type's Synchronization section.
-            Some(cell) => cell.load(Ordering::Relaxed) == ancestor.as_u32(),
-            None => self.supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor))),
+        match self.segment.display.get(depth) {
+            // `Relaxed`: see `Segment`'s Synchronization section.
+            Some(column) => column[self.offset].load(Ordering::Relaxed) == ancestor.as_u32(),
+            None => {
+                self.slot().supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor)))
+            }
         }
     }
 }
@@ -242,7 +277,7 @@ fn home_list() -> usize {
 
 /// The table of slots and the free lists of indices.
 pub(crate) struct SlotTable {
-    segments: [AtomicPtr<Slot>; SEGMENTS],
+    segments: [AtomicPtr<Segment>; SEGMENTS],
     /// Indices below this have been handed out at least once. 64 bits so
     /// that failed allocations past the last index cannot wrap it around.
     next_unused: AtomicU64,
@@ -276,19 +311,18 @@ impl SlotTable {
     /// The slot of `index`, or `None` if no index that high was ever handed
     /// out. Lock-free: one `Acquire` load.
     #[inline]
-    pub(crate) fn get(&self, index: SharedTypeIndex) -> Option<&Slot> {
+    pub(crate) fn get(&self, index: SharedTypeIndex) -> Option<SlotRef<'_>> {
         let (segment, offset) = locate(index.as_u32());
         // `Acquire`: pairs with the `AcqRel` publication in `ensure_segment`,
-        // so the slots behind the pointer are initialized.
-        let base = self.segments.get(segment)?.load(Ordering::Acquire);
-        if base.is_null() {
-            return None;
-        }
-        // SAFETY: `base` points to a live array of `segment_len(segment)`
-        // slots (published once by `ensure_segment`, freed only in `Drop`,
-        // which `&self` excludes), and `offset < segment_len(segment)` by the
-        // construction of `locate`.
-        Some(unsafe { &*base.add(offset) })
+        // so the segment behind the pointer is initialized.
+        let segment = self.segments.get(segment)?.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is a live `Segment` of
+        // `segment_len(segment)` slots (published once by `ensure_segment`,
+        // freed only in `Drop`, which `&self` excludes); `offset` is below
+        // that length by the construction of `locate`, so the columns'
+        // bounds checks never fail.
+        let segment = unsafe { segment.as_ref()? };
+        Some(SlotRef { segment, offset })
     }
 
     /// Takes an index off a free list (this thread's first), or a never-used
@@ -322,7 +356,7 @@ impl SlotTable {
         let mut head = FreeHead::unpack(list.head.load(Ordering::Relaxed));
         loop {
             // `Relaxed`: published by the `Release` CAS below.
-            slot.next_free.store(head.index, Ordering::Relaxed);
+            slot.slot().next_free.store(head.index, Ordering::Relaxed);
             // `Release` on success: a popper that `Acquire`s this head sees
             // `next_free` and everything the freeing thread did before.
             match list.head.compare_exchange_weak(
@@ -351,7 +385,7 @@ impl SlotTable {
             let slot = self.get(SharedTypeIndex::from_u32(head.index))?;
             // May be stale if another thread popped `head.index` meanwhile
             // and pushed it back; the tag then differs and the CAS fails.
-            let next = slot.next_free.load(Ordering::Relaxed);
+            let next = slot.slot().next_free.load(Ordering::Relaxed);
             // `Acquire` on success and failure: the next iteration (or the
             // caller, who now owns the slot) must see the pusher's writes.
             match list.head.compare_exchange_weak(
@@ -377,15 +411,13 @@ impl SlotTable {
         if !cell.load(Ordering::Acquire).is_null() {
             return;
         }
-        let fresh: Box<[Slot]> = (0..segment_len(segment)).map(|_| Slot::empty()).collect();
-        let fresh = Box::into_raw(fresh) as *mut Slot;
+        let fresh = Box::into_raw(Box::new(Segment::new(segment_len(segment))));
         // `AcqRel`: `Release` publishes the initialized slots; `Acquire` on
         // failure is for symmetry with readers (we only free our own copy).
         if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            // SAFETY: `fresh` came from `Box::into_raw` of a boxed slice of
-            // exactly `segment_len(segment)` slots just above and was never
-            // shared: the CAS that would have published it failed.
-            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, segment_len(segment))) });
+            // SAFETY: `fresh` came from `Box::into_raw` just above and was
+            // never shared: the CAS that would have published it failed.
+            drop(unsafe { Box::from_raw(fresh) });
         }
     }
 
@@ -416,13 +448,12 @@ impl SlotTable {
 
 impl Drop for SlotTable {
     fn drop(&mut self) {
-        for (segment, cell) in self.segments.iter_mut().enumerate() {
-            let base = *cell.get_mut();
-            if !base.is_null() {
+        for cell in &mut self.segments {
+            let segment = *cell.get_mut();
+            if !segment.is_null() {
                 // SAFETY: a non-null segment pointer came from `Box::into_raw`
-                // of a boxed slice of `segment_len(segment)` slots in
-                // `ensure_segment`; `&mut self` means no reader remains.
-                drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(base, segment_len(segment))) });
+                // in `ensure_segment`; `&mut self` means no reader remains.
+                drop(unsafe { Box::from_raw(segment) });
             }
         }
     }
