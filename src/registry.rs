@@ -142,7 +142,7 @@ impl TypeRegistry {
     /// shared index). `None` if `index` is not registered. Lock-free.
     pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
         let guard = pin();
-        self.inner.payload(index, &guard).map(|p| p.sub_type().clone())
+        self.inner.payload(index, &guard).map(|p| p.sub_type.clone())
     }
 
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
@@ -222,7 +222,7 @@ impl TypeRegistry {
 impl TypeLookup for RegistryInner {
     fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
         let guard = pin();
-        self.payload(ty.as_shared()?, &guard).map(|p| p.sub_type().composite.kind())
+        self.payload(ty.as_shared()?, &guard).map(|p| p.sub_type.composite.kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
@@ -365,8 +365,8 @@ impl RegistryInner {
             return;
         };
         slot.set_supertypes(chain);
-        // The type itself is in the entry (`RecGroupEntry::runtime_type`).
-        slot.payload().publish(TypePayload { entry: entry.clone(), position, trampoline }, guard);
+        let sub_type = entry.runtime_type(position as usize).clone();
+        slot.payload().publish(TypePayload { sub_type, entry: entry.clone(), position, trampoline }, guard);
     }
 
     /// A new registration on the group that owns `index`, and the type's
@@ -605,7 +605,7 @@ impl<'a> GroupView<'a> {
                 let guard = pin();
                 let payload =
                     self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
-                module::check_supertype_shape(type_index, &self.types[i], sup, payload.sub_type())?;
+                module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
                 let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 slot.supertype_chain().into_iter().map(TypeRef::Shared).collect()
             }
@@ -631,7 +631,7 @@ impl<'a> GroupView<'a> {
                 None => continue,
                 Some(TypeRef::RecGroup(position)) => &self.types[position as usize],
                 Some(TypeRef::Shared(index)) => match self.registry.payload(index, &guard) {
-                    Some(payload) => payload.sub_type(),
+                    Some(payload) => &payload.sub_type,
                     None => return Err(RegistryError::UnregisteredSharedIndex { index }),
                 },
                 // Refused by `chain_below` already.

@@ -51,6 +51,10 @@ pub(crate) const MAX_INDICES: u32 = NONE;
 
 /// What a reader needs about a registered type, published as one unit.
 pub(crate) struct TypePayload {
+    /// The type in runtime form (every reference a shared index): the
+    /// entry's own `Arc`, repeated here so that `borrow` reaches it without
+    /// going through the entry.
+    pub(crate) sub_type: Arc<SubType>,
     /// The rec group that owns this index (and holds the type);
     /// `RegisteredType::root` increments its registration count.
     pub(crate) entry: Arc<RecGroupEntry>,
@@ -59,13 +63,6 @@ pub(crate) struct TypePayload {
     /// The type's trampoline type: itself, or a registered trampoline type
     /// that `entry` holds a registration on.
     pub(crate) trampoline: SharedTypeIndex,
-}
-
-impl TypePayload {
-    /// The type in runtime form (every reference a shared index).
-    pub(crate) fn sub_type(&self) -> &Arc<SubType> {
-        self.entry.runtime_type(self.position as usize)
-    }
 }
 
 /// The declared supertypes of a type deeper than [`DISPLAY_LEN`], outermost
