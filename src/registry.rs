@@ -287,8 +287,9 @@ impl RegistryInner {
                 // way in another thread; dropping our `Arc` only frees
                 // memory, and we do it outside the shard lock.
                 drop(replaced);
-                // Ours is one; a concurrent `root` of a published index may
-                // have added more since the lock was released.
+                // Ours is one; a concurrent `root` of a published index, or
+                // a hash-consing hit on the group, may have added more since
+                // the lock was released (tests/insertion_race.rs).
                 debug_assert!(prepared.registrations() >= 1);
                 Ok(prepared)
             }
