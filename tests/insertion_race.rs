@@ -21,13 +21,20 @@ fn concurrent_hits_on_a_freshly_inserted_group() {
     builder.sub_type(SubType::struct_(false, None, []));
     let module = builder.build().unwrap();
     std::thread::scope(|s| {
-        for _ in 0..THREADS {
-            s.spawn(|| {
-                for _ in 0..rounds {
-                    let types = registry.register_module(&module).unwrap();
-                    assert!(registry.borrow(types.shared_types()[0]).is_some());
-                }
-            });
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..rounds {
+                        let types = registry.register_module(&module).unwrap();
+                        assert!(registry.borrow(types.shared_types()[0]).is_some());
+                    }
+                })
+            })
+            .collect();
+        // Joined explicitly (not just at the end of the scope) so that
+        // ThreadSanitizer sees the threads finish: see scripts/tsan.supp.
+        for thread in threads {
+            thread.join().unwrap();
         }
     });
     assert_eq!(registry.len(), 0);

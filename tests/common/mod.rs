@@ -2,6 +2,7 @@
 //! `churn`) and the `churn` example. Each test crate uses only part of it.
 #![allow(dead_code)]
 
+pub mod churn;
 pub mod generate;
 pub mod model;
 
