@@ -19,15 +19,15 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 target=x86_64-unknown-linux-gnu
-# The tests that run threads against one registry, plus the bad-input and
-# semantics tests (single-threaded, but they run every error and rollback
-# path, which is where a use-after-free or a leak would hide).
+# The tests that run threads against one registry; under AddressSanitizer
+# also the bad-input, semantics and binary-module tests (they run every
+# error and rollback path, where a use-after-free or a leak would hide).
 tests=(--lib --test stress --test differential --test churn --test insertion_race)
 case "$mode" in
 address)
     flags="-Zsanitizer=address"
     dir=target/asan
-    tests+=(--test bad_input --test semantics)
+    tests+=(--test bad_input --test semantics --test binary_modules)
     # Leak checking is on by default with ASan on Linux; say so explicitly.
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}"
     ;;
