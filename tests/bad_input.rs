@@ -17,8 +17,8 @@
 //! seeded: see `common::proptest_config`) and asserts Ok, or Err with the
 //! registry unchanged; never a panic.
 //!
-//! Not here yet: truncated or garbage bytes to `ModuleTypes::from_wasm`
-//! (the binary front end is not on this branch).
+//! Truncated or garbage bytes to `ModuleTypes::from_wasm` are tested in
+//! `tests/binary_modules.rs`; `from_wasm` does not touch a registry.
 
 mod common;
 
