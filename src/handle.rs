@@ -16,6 +16,7 @@ use crate::hash_cons::{FixedState, RecGroupEntry};
 use crate::module::{self, ModuleTypes};
 use crate::registry::TypeRegistry;
 use crate::sync::Arc;
+use crate::trace::trace;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
 
 /// One module's types, registered: the module-to-shared index map, holding
@@ -79,11 +80,7 @@ impl TypeRegistry {
                 collection.trampolines.entry(trampoline).or_insert(module_index);
             }
         }
-        log::trace!(
-            "registered a module of {} types in {} rec groups",
-            collection.types.len(),
-            collection.rec_groups.len()
-        );
+        trace!("registered a module of {} types in {} rec groups", collection.types.len(), collection.rec_groups.len());
         Ok(collection)
     }
 }

@@ -36,6 +36,7 @@ use std::hash::{Hash, Hasher};
 
 use crate::registry::TypeRegistry;
 use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
 
 /// A rec group in hash-consing form, with its hash computed once.
@@ -175,31 +176,29 @@ impl RecGroupEntry {
         &self.references
     }
 
-    /// 0 → 1, by the inserting thread under the shard's write lock.
+    /// 0 → 1, by the inserting thread under the shard's write lock. Does
+    /// not log: it runs under the lock (see [`trace`](crate::trace)).
     pub(crate) fn mark_inserted(&self) {
         // `Relaxed`: the shard lock's release publishes this along with the
         // entry itself.
         let previous = self.registrations.swap(1, Ordering::Relaxed);
         debug_assert_eq!(previous, 0, "inserted an entry that was already live");
-        log::trace!("{self:?}: inserted, registrations = 1");
     }
 
     /// Adds a registration if the entry is live; `false` if it is prepared
     /// or dead, which makes the caller treat the group as not registered.
+    /// Does not log, because lookups call it under a shard lock (see
+    /// [`trace`](crate::trace)); callers log the outcome.
     #[must_use = "a `true` result is a registration that must be released"]
-    pub(crate) fn incref_if_live(&self, why: &str) -> bool {
+    pub(crate) fn incref_if_live(&self) -> bool {
         // `Relaxed` throughout: see the module's Synchronization section.
         let mut count = self.registrations.load(Ordering::Relaxed);
         loop {
             if count == 0 {
-                log::trace!("{self:?}: not live, refusing incref ({why})");
                 return false;
             }
             match self.registrations.compare_exchange_weak(count, count + 1, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => {
-                    log::trace!("{self:?}: incref ({why}) -> {}", count + 1);
-                    return true;
-                }
+                Ok(_) => return true,
                 Err(actual) => count = actual,
             }
         }
@@ -210,7 +209,7 @@ impl RecGroupEntry {
         // `Relaxed`: the caller's own registration keeps the count above 0.
         let previous = self.registrations.fetch_add(1, Ordering::Relaxed);
         debug_assert!(previous > 0, "incref of a non-live entry ({why})");
-        log::trace!("{self:?}: incref ({why}) -> {}", previous + 1);
+        trace!("{self:?}: incref ({why}) -> {}", previous + 1);
     }
 
     /// Drops a registration. `true` means it was the last one: the caller now
@@ -220,7 +219,7 @@ impl RecGroupEntry {
         // `Release`: our uses of the group happen before the decrement...
         let previous = self.registrations.fetch_sub(1, Ordering::Release);
         debug_assert!(previous > 0, "decref of a non-live entry ({why})");
-        log::trace!("{self:?}: decref ({why}) -> {}", previous - 1);
+        trace!("{self:?}: decref ({why}) -> {}", previous - 1);
         if previous != 1 {
             return false;
         }

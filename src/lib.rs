@@ -93,6 +93,7 @@ mod module;
 mod registry;
 mod slots;
 mod sync;
+mod trace;
 mod types;
 #[cfg(feature = "wasmparser")]
 mod wasmparser;

@@ -61,6 +61,7 @@ use crate::matching::{self, TypeLookup};
 use crate::module;
 use crate::slots::{SlotTable, TypePayload};
 use crate::sync::{pin, Arc, Guard, InsertOutcome, ShardedSet};
+use crate::trace::trace;
 use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
 
 /// The engine-wide type registry.
@@ -270,14 +271,14 @@ impl RegistryInner {
         let prepared = self.prepare(owner, key, first_type_index)?;
         let outcome = self.groups.insert_or_reuse(
             GroupKey(prepared.clone()),
-            |existing| existing.0.incref_if_live("hash-consing hit at insertion").then(|| existing.0.clone()),
+            |existing| existing.0.incref_if_live().then(|| existing.0.clone()),
             |offered| offered.0.mark_inserted(),
         );
         match outcome {
             InsertOutcome::Reused(existing, offered) => {
                 // Another thread inserted an equal group after our lookup.
                 drop(offered);
-                log::trace!("{prepared:?}: lost the insertion race to {existing:?}, abandoning");
+                trace!("{prepared:?}: lost the insertion race to {existing:?}, abandoning");
                 self.abandon(prepared);
                 Ok(existing)
             }
@@ -286,8 +287,10 @@ impl RegistryInner {
                 // way in another thread; dropping our `Arc` only frees
                 // memory, and we do it outside the shard lock.
                 drop(replaced);
-                // Ours is one; a concurrent `root` of a published index may
-                // have added more since the lock was released.
+                trace!("{prepared:?}: inserted");
+                // Ours is one; a concurrent `root` of a published index, or
+                // a hash-consing hit on the group, may have added more since
+                // the lock was released (tests/insertion_race.rs).
                 debug_assert!(prepared.registrations() >= 1);
                 Ok(prepared)
             }
@@ -296,9 +299,11 @@ impl RegistryInner {
 
     /// The live entry for `key`, with a new registration.
     fn find_live(&self, key: &CanonGroup) -> Option<Arc<RecGroupEntry>> {
-        self.groups
-            .find(key, |existing| existing.0.incref_if_live("hash-consing hit").then(|| existing.0.clone()))
-            .flatten()
+        let entry = self.groups.find(key, |existing| existing.0.incref_if_live().then(|| existing.0.clone())).flatten();
+        if let Some(entry) = &entry {
+            trace!("{entry:?}: hash-consing hit, incref");
+        }
+        entry
     }
 
     /// Builds a new entry for `key` and publishes its slots, with a
@@ -346,7 +351,7 @@ impl RegistryInner {
             let trampoline = trampolines[i].map_or(indices[i], |t| t);
             self.publish(indices[i], i as u32, chain, trampoline, &entry, &guard);
         }
-        log::trace!("{entry:?}: prepared {} types", indices.len());
+        trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
     }
 
@@ -377,7 +382,9 @@ impl RegistryInner {
         // The guard keeps `payload` (and so the entry) allocated even if the
         // group dies right now; `incref_if_live` then fails, because a dead
         // count stays dead, and we report the index as unregistered.
-        payload.entry.incref_if_live("root").then(|| (payload.entry.clone(), payload.position))
+        let live = payload.entry.incref_if_live();
+        trace!("{:?}: root({index:?}) {}", payload.entry, if live { "incref" } else { "refused: not live" });
+        live.then(|| (payload.entry.clone(), payload.position))
     }
 
     /// The entry owning a registered index, without a new registration.
@@ -414,7 +421,7 @@ impl RegistryInner {
         // have replaced this dead entry with a fresh equal one, which must
         // stay (see "the resurrection race" above).
         let removed = self.groups.remove_if(entry.key(), |k| Arc::ptr_eq(&k.0, entry));
-        log::trace!("{entry:?}: unregistering (removed from map: {})", removed.is_some());
+        trace!("{entry:?}: unregistering (removed from map: {})", removed.is_some());
         drop(removed);
         self.dismantle(entry, worklist);
     }
@@ -448,7 +455,7 @@ impl RegistryInner {
                 self.slots.free(index);
             }
         }
-        log::trace!("{entry:?}: dismantled");
+        trace!("{entry:?}: dismantled");
     }
 }
 
@@ -506,9 +513,10 @@ impl Preparation<'_> {
                 let entry =
                     self.registry.entry_of(index, guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
-                    if !entry.incref_if_live("referenced by a new group") {
+                    if !entry.incref_if_live() {
                         return Err(RegistryError::UnregisteredSharedIndex { index });
                     }
+                    trace!("{entry:?}: incref (referenced by a new group)");
                     references.push(index);
                     self.held.push(entry);
                 }
@@ -542,7 +550,7 @@ fn register_trampolines(
         })?;
         let entry = registry.register_group(owner, CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
         let trampoline = entry.indices()[0];
-        log::trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
+        trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
         trampolines.push(Some(trampoline));
         references.push(trampoline);
         held.push(entry);

@@ -37,6 +37,7 @@
 use crate::error::RegistryError;
 use crate::hash_cons::RecGroupEntry;
 use crate::sync::{Arc, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering, PublishedCell, RetiringCell};
+use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
 
 /// Slots in segment 0; segment `k` has `BASE << k`.
@@ -368,7 +369,7 @@ impl SlotTable {
         }
         // `Relaxed`: a count (see the module docs), it orders nothing.
         list.count.fetch_add(1, Ordering::Relaxed);
-        log::trace!("freed {index:?}");
+        trace!("freed {index:?}");
     }
 
     fn pop_free(&self, list: &FreeList) -> Option<SharedTypeIndex> {
