@@ -8,30 +8,35 @@
 //! `examples/compare.rs`, which prints one side-by-side table.
 //!
 //! ```text
-//! cargo bench                                   # everything, about 10 minutes on 2 cores
+//! cargo bench                                   # everything, about 6 minutes on 2 cores
 //! cargo bench -- 1_is_subtype                   # one workload
 //! cargo bench --features compare-wasmtime       # with Wasmtime 48
 //! ```
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use wasm_type_registry_bench::{Workload, THREAD_COUNTS};
+use wasm_type_registry_bench::{Prepared, Workload, THREAD_COUNTS};
 
 fn workloads(c: &mut Criterion) {
     for workload in Workload::ALL {
         let mut group = c.benchmark_group(workload.name());
         group.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+        if workload.long_iterations() {
+            group.sampling_mode(SamplingMode::Flat).sample_size(10);
+        } else {
+            group.sample_size(20);
+        }
         for comparator in workload.comparators() {
-            let Some(prepared) = workload.prepare(comparator) else { continue };
-            if prepared.long_iterations {
-                group.sampling_mode(SamplingMode::Flat).sample_size(10);
-            } else {
-                group.sampling_mode(SamplingMode::Auto).sample_size(20);
-            }
+            // Set up on first use, so that a filtered run builds only what
+            // it measures (dart2wasm-sized modules take a moment).
+            let prepared: OnceCell<Prepared> = OnceCell::new();
             for threads in THREAD_COUNTS {
-                group.throughput(Throughput::Elements(prepared.elements_per_iter * threads as u64));
+                group.throughput(Throughput::Elements(workload.elements_per_iter() * threads as u64));
                 group.bench_function(BenchmarkId::new(comparator.name(), threads), |b| {
+                    let prepared =
+                        prepared.get_or_init(|| workload.prepare(comparator).expect("listed comparators apply"));
                     b.iter_custom(|iters| prepared.measure(threads, iters))
                 });
             }

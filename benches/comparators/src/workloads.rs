@@ -140,6 +140,24 @@ impl Workload {
         comparators
     }
 
+    /// Elements one thread handles per iteration: one operation, or the
+    /// types of one module for the module workloads. Known without setting
+    /// the workload up (criterion needs it before it decides to run a
+    /// benchmark).
+    pub fn elements_per_iter(self) -> u64 {
+        let (structs, funcs, arrays) = shapes::DART2WASM_COUNTS;
+        match self {
+            Workload::Dart2WasmFirst | Workload::Dart2WasmHit => (structs + funcs + arrays) as u64,
+            Workload::SingletonsFirst | Workload::SingletonsHit => SINGLETON_GROUPS as u64,
+            _ => 1,
+        }
+    }
+
+    /// Whether one iteration takes milliseconds (module registration).
+    pub fn long_iterations(self) -> bool {
+        self.elements_per_iter() > 1
+    }
+
     /// Sets the workload up on `comparator`; `None` if it does not apply.
     pub fn prepare(self, comparator: Comparator) -> Option<Prepared> {
         match comparator {
@@ -535,7 +553,8 @@ mod tests {
         for workload in Workload::ALL {
             for comparator in workload.comparators() {
                 let prepared = workload.prepare(comparator).expect("listed comparators apply");
-                assert!(prepared.elements_per_iter > 0);
+                assert_eq!(prepared.elements_per_iter, workload.elements_per_iter(), "{workload:?}");
+                assert_eq!(prepared.long_iterations, workload.long_iterations(), "{workload:?}");
                 prepared.measure(2, 3);
             }
         }
