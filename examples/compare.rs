@@ -34,6 +34,8 @@ struct Options {
     /// A fixed number of iterations instead of calibrated times (for
     /// profiling under callgrind, which needs a deterministic amount of work).
     fixed: Option<u64>,
+    /// Only the churn memory report.
+    churn_only: bool,
 }
 
 fn options() -> Options {
@@ -45,6 +47,7 @@ fn options() -> Options {
         only: None,
         comparator: None,
         fixed: None,
+        churn_only: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -58,6 +61,11 @@ fn options() -> Options {
             "--only" => options.only = Some(value),
             "--comparator" => options.comparator = Some(value),
             "--fixed" => options.fixed = Some(value.parse().expect("--fixed ITERATIONS")),
+            "--churn-only" => {
+                options.churn_only = true;
+                i += 1;
+                continue;
+            }
             // `cargo bench` passes `--bench` to every target; ignore it.
             "--bench" => {
                 i += 1;
@@ -66,7 +74,7 @@ fn options() -> Options {
             other => {
                 eprintln!(
                     "unknown argument {other}; options: --reps N, --ms N, --threads 1,2,4,8, --churn N, \
-                     --only WORKLOAD_SUBSTRING, --comparator NAME, --fixed ITERATIONS"
+                     --only WORKLOAD_SUBSTRING, --comparator NAME, --fixed ITERATIONS, --churn-only"
                 );
                 std::process::exit(2);
             }
@@ -153,6 +161,36 @@ fn main() {
         cpu_model(),
         if cfg!(feature = "compare-wasmtime") { "included" } else { "not built (use --features compare-wasmtime)" },
     );
+    if !options.churn_only {
+        let results = measure_workloads(&options, started);
+        print_table(&results, &options, cores);
+        println!();
+        print_targets(&results);
+    }
+
+    if !options.churn_only && (options.only.is_some() || options.comparator.is_some() || options.fixed.is_some()) {
+        return;
+    }
+    eprintln!("churn memory: {} fresh modules per thread on 2 threads, each registry ...", options.churn_ops);
+    let ours = churn_memory::<TypeRegistry>(2, options.churn_ops);
+    let theirs = churn_memory::<GlobalLockRegistry>(2, options.churn_ops);
+    println!();
+    println!("Churn (2 threads, fresh 3-group modules registered and dropped; RSS is the whole process's,");
+    println!("after a warm-up of a tenth of the run, then after each quarter):");
+    println!();
+    println!(
+        "| registry | operations | RSS after warm-up, 25%, 50%, 75%, 100% | slots before | slots after | types left |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, m) in [("this crate", ours), ("global lock", theirs)] {
+        print_churn(name, &m);
+    }
+    eprintln!("compare: done in {:.1}s", started.elapsed().as_secs_f64());
+    std::io::stdout().flush().ok();
+}
+
+/// Every selected workload at every thread count; progress on stderr.
+fn measure_workloads(options: &Options, started: Instant) -> Vec<(Workload, usize, Row)> {
     let workloads: Vec<Workload> = Workload::ALL
         .into_iter()
         .filter(|w| options.only.as_ref().is_none_or(|only| w.name().contains(only.as_str())))
@@ -168,7 +206,7 @@ fn main() {
             .filter_map(|c| workload.prepare(c).map(|p| (c, p)))
             .collect();
         for &threads in &options.threads {
-            let row = measure_row(&prepared, threads, &options);
+            let row = measure_row(&prepared, threads, options);
             done += 1;
             let summary: Vec<String> =
                 prepared.iter().map(|(c, _)| format!("{} {}/s", c.name(), rate(row.get(c).copied()))).collect();
@@ -182,6 +220,11 @@ fn main() {
         }
     }
 
+    results
+}
+
+/// The table of throughputs and ratios, on stdout.
+fn print_table(results: &[(Workload, usize, Row)], options: &Options, cores: usize) {
     println!();
     println!("Throughput in elements per second (median of {} reps); ratios are this crate / other.", options.reps);
     println!("Machine: {cores} cores, {}. `*`: more threads than cores (oversubscribed).", cpu_model());
@@ -190,7 +233,7 @@ fn main() {
         "| workload | threads | this crate | global lock | Wasmtime 48 | limit | / global lock | / Wasmtime | / limit |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (workload, threads, row) in &results {
+    for (workload, threads, row) in results {
         let get = |c| row.get(&c).copied();
         let mark = if *threads > cores { "*" } else { "" };
         println!(
@@ -205,35 +248,14 @@ fn main() {
             ratio(get(Comparator::ThisCrate), get(Comparator::Limit)),
         );
     }
-
-    println!();
-    print_targets(&results);
-
-    if options.only.is_some() || options.comparator.is_some() || options.fixed.is_some() {
-        return;
-    }
-    eprintln!("churn memory: {} fresh modules per thread on 2 threads, each registry ...", options.churn_ops);
-    let ours = churn_memory::<TypeRegistry>(2, options.churn_ops);
-    let theirs = churn_memory::<GlobalLockRegistry>(2, options.churn_ops);
-    println!();
-    println!("Churn (2 threads, fresh 3-group modules registered and dropped; RSS is the whole process):");
-    println!();
-    println!("| registry | operations | RSS before | RSS after | slots before | slots after | types left |");
-    println!("|---|---|---|---|---|---|---|");
-    for (name, m) in [("this crate", ours), ("global lock", theirs)] {
-        print_churn(name, &m);
-    }
-    eprintln!("compare: done in {:.1}s", started.elapsed().as_secs_f64());
-    std::io::stdout().flush().ok();
 }
 
 fn print_churn(name: &str, m: &ChurnMemory) {
-    let mib = |b: u64| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    let rss: Vec<String> = m.rss.iter().map(|&b| format!("{:.1}", b as f64 / (1024.0 * 1024.0))).collect();
     println!(
-        "| {name} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} MiB | {} | {} | {} |",
         m.operations,
-        mib(m.rss_before),
-        mib(m.rss_after),
+        rss.join(", "),
         m.slots_before,
         m.slots_after,
         m.len_after

@@ -427,15 +427,14 @@ fn churn<R: Registry>() -> Prepared {
     partly_timed(1, false, fresh_module, move |module| drop(registry.register_module(&module)))
 }
 
-/// Memory of a registry before and after a long churn run.
-#[derive(Clone, Copy, Debug)]
+/// Memory of a registry over a long churn run.
+#[derive(Clone, Debug)]
 pub struct ChurnMemory {
     /// Modules registered and dropped in the measured run (all threads).
     pub operations: u64,
-    /// Resident memory of the process after warming up, in bytes.
-    pub rss_before: u64,
-    /// Resident memory of the process after the run, in bytes.
-    pub rss_after: u64,
+    /// Resident memory of the process after warming up and after each
+    /// quarter of the run, in bytes (five samples).
+    pub rss: Vec<u64>,
     /// Index-table entries ever allocated, after warming up.
     pub slots_before: usize,
     /// Index-table entries ever allocated, after the run.
@@ -458,8 +457,8 @@ pub fn resident_memory_bytes() -> u64 {
 }
 
 /// Registers and drops `operations_per_thread` fresh churn modules on each
-/// of `threads` threads, after a warm-up of a tenth as many, and reports
-/// memory before and after.
+/// of `threads` threads, after a warm-up of a tenth as many, and samples
+/// memory after the warm-up and after each quarter of the run.
 pub fn churn_memory<R: Registry>(threads: usize, operations_per_thread: u64) -> ChurnMemory {
     let registry = R::create();
     let next = std::sync::atomic::AtomicU64::new(0);
@@ -477,12 +476,15 @@ pub fn churn_memory<R: Registry>(threads: usize, operations_per_thread: u64) -> 
         })
     };
     run(operations_per_thread / 10);
-    let (rss_before, slots_before) = (resident_memory_bytes(), registry.slots_ever_used());
-    run(operations_per_thread);
+    let slots_before = registry.slots_ever_used();
+    let mut rss = vec![resident_memory_bytes()];
+    for _ in 0..4 {
+        run(operations_per_thread / 4);
+        rss.push(resident_memory_bytes());
+    }
     ChurnMemory {
-        operations: operations_per_thread * threads as u64,
-        rss_before,
-        rss_after: resident_memory_bytes(),
+        operations: operations_per_thread / 4 * 4 * threads as u64,
+        rss,
         slots_before,
         slots_after: registry.slots_ever_used(),
         len_after: registry.len(),
@@ -563,6 +565,7 @@ mod tests {
     #[test]
     fn churn_leaves_the_registries_empty_and_reuses_slots() {
         let ours = churn_memory::<TypeRegistry>(2, 200);
+        assert_eq!(ours.rss.len(), 5);
         assert_eq!(ours.len_after, 0);
         assert!(ours.slots_after <= ours.slots_before + 16, "{ours:?}");
         let theirs = churn_memory::<GlobalLockRegistry>(2, 200);
