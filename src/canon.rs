@@ -17,67 +17,78 @@
 use crate::error::RegistryError;
 use crate::hash_cons::CanonGroup;
 use crate::matching::TypeLookup;
+use crate::sync::Arc;
 use crate::types::{FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, SubType, TypeRef, ValType};
 
 /// The hash-consing form of a module's rec group that starts at module index
 /// `start`; `earlier[j]` is the shared index of the module's type `j` for
 /// every `j < start`.
-pub(crate) fn module_group_key(
+pub fn module_group_key(
     group: &[SubType],
     start: ModuleTypeIndex,
     earlier: &[SharedTypeIndex],
 ) -> Result<CanonGroup, RegistryError> {
     let start = start.as_u32();
     let end = start as usize + group.len();
-    let types = group
-        .iter()
-        .enumerate()
-        .map(|(i, ty)| {
-            ty.map_refs(|r| match r {
-                TypeRef::Module(j) if j.as_usize() >= start as usize && j.as_usize() < end => {
-                    Ok(TypeRef::RecGroup(j.as_u32() - start))
-                }
-                TypeRef::Module(j) => {
-                    earlier.get(j.as_usize()).map(|&s| TypeRef::Shared(s)).ok_or(RegistryError::ForwardReference {
-                        type_index: start + i as u32,
-                        referenced: j.as_u32(),
-                        rec_group: u32::MAX,
-                    })
-                }
-                other => Err(RegistryError::WrongIndexSpace {
+    let mut types = Vec::with_capacity(group.len());
+    for (i, ty) in group.iter().enumerate() {
+        let key = ty.map_refs(|r| match r {
+            TypeRef::Module(j) if j.as_usize() >= start as usize && j.as_usize() < end => {
+                Ok(TypeRef::RecGroup(j.as_u32() - start))
+            }
+            TypeRef::Module(j) => {
+                earlier.get(j.as_usize()).map(|&s| TypeRef::Shared(s)).ok_or(RegistryError::ForwardReference {
                     type_index: start + i as u32,
-                    reference: other,
-                    expected: "module type indices",
-                }),
-            })
-        })
-        .collect::<Result<Box<[_]>, _>>()?;
-    Ok(CanonGroup::new(types))
+                    referenced: j.as_u32(),
+                    rec_group: u32::MAX,
+                })
+            }
+            other => Err(RegistryError::WrongIndexSpace {
+                type_index: start + i as u32,
+                reference: other,
+                expected: "module type indices",
+            }),
+        })?;
+        types.push(Arc::new(key));
+    }
+    Ok(CanonGroup::new(types.into_boxed_slice()))
 }
 
 /// The hash-consing form of a singleton group given directly by the
-/// embedder: shared indices, or `RecGroup(0)` for self-reference.
-pub(crate) fn singleton_key(ty: &SubType) -> Result<CanonGroup, RegistryError> {
-    let ty = ty.map_refs(|r| match r {
-        TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(r),
+/// embedder: shared indices, or `RecGroup(0)` for self-reference. That is
+/// the form the type is already in, so it is only checked, not copied.
+pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
+    ty.trace(|r| match r {
+        TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
         other => Err(RegistryError::WrongIndexSpace {
             type_index: 0,
             reference: other,
             expected: "shared type indices (or RecGroup(0) for self-reference)",
         }),
     })?;
-    Ok(CanonGroup::new(Box::new([ty])))
+    Ok(CanonGroup::new(Box::new([Arc::new(ty)])))
 }
 
 /// The runtime form of one type of a group whose types got `indices`.
 /// Keys only hold `RecGroup(i)` with `i < indices.len()` (checked when the
-/// key was built), so every reference resolves.
-pub(crate) fn for_runtime(ty: &SubType, indices: &[SharedTypeIndex]) -> SubType {
+/// key was built), so every reference resolves. A type without references
+/// into its own group is already in runtime form: the key's `Arc` is shared,
+/// not copied.
+pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubType> {
+    if !refers_into_group(ty) {
+        return ty.clone();
+    }
     let result: Result<SubType, std::convert::Infallible> = ty.map_refs(|r| Ok(for_runtime_ref(r, indices)));
     match result {
-        Ok(ty) => ty,
+        Ok(ty) => Arc::new(ty),
         Err(never) => match never {},
     }
+}
+
+/// Whether a hash-consing-form type refers to a type of its own group
+/// (`TypeRef::RecGroup`), i.e. whether its runtime form differs from it.
+pub(crate) fn refers_into_group(ty: &SubType) -> bool {
+    ty.trace(|r| if matches!(r, TypeRef::RecGroup(_)) { Err(()) } else { Ok(()) }).is_err()
 }
 
 /// The shared index of a reference in hash-consing form, for a group whose
@@ -121,14 +132,14 @@ pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
 /// function type in trampoline form that is also final and has no
 /// supertype (Wasmtime PR #9446: a trampoline type must be usable as the
 /// canonical, unsubtypable signature).
-pub(crate) fn is_own_trampoline(ty: &SubType) -> bool {
+pub fn is_own_trampoline(ty: &SubType) -> bool {
     ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
 }
 
 /// The trampoline type of a function type: final, no supertype, every
 /// reference type replaced by `(ref null top)`. `None` if a concrete
 /// reference's kind is unknown to `lookup`.
-pub(crate) fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
+pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
             ValType::Ref(RefType { heap_type, .. }) => {

@@ -12,7 +12,7 @@ use std::ops::Deref;
 
 use crate::canon;
 use crate::error::RegistryError;
-use crate::hash_cons::RecGroupEntry;
+use crate::hash_cons::{FixedState, RecGroupEntry};
 use crate::module::{self, ModuleTypes};
 use crate::registry::TypeRegistry;
 use crate::sync::Arc;
@@ -45,7 +45,7 @@ pub struct TypeCollection {
     /// Module type index → shared type index.
     types: Vec<SharedTypeIndex>,
     /// Engine trampoline type → the first module type that has it.
-    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, ahash::RandomState>,
+    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, FixedState>,
 }
 
 impl TypeRegistry {
@@ -69,7 +69,7 @@ impl TypeRegistry {
             }
             // On error `collection` is dropped, releasing what it holds.
             let key = canon::module_group_key(group, start, &collection.types)?;
-            let entry = self.inner.register_group(key, start.as_u32())?;
+            let entry = self.inner.register_group(self, key, start.as_u32())?;
             collection.types.extend_from_slice(entry.indices());
             collection.rec_groups.push(entry);
         }
@@ -160,10 +160,12 @@ impl std::fmt::Debug for TypeCollection {
 /// # Ok::<(), RegistryError>(())
 /// ```
 pub struct RegisteredType {
-    registry: TypeRegistry,
+    /// The group, which holds the type and the registry: a handle carries
+    /// no reference count of its own but the group's registration.
     entry: Arc<RecGroupEntry>,
+    /// The type's position in its group.
+    position: u32,
     index: SharedTypeIndex,
-    ty: Arc<SubType>,
 }
 
 impl RegisteredType {
@@ -177,27 +179,18 @@ impl RegisteredType {
     /// unrelated or too deep, a size limit. The registry is left unchanged.
     pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
         module::check_size_limits(0, &ty)?;
-        let key = canon::singleton_key(&ty)?;
-        let entry = registry.inner.register_group(key, 0)?;
+        let key = canon::singleton_key(ty)?;
+        let entry = registry.inner.register_group(registry, key, 0)?;
         let index = entry.indices()[0];
-        match registry.borrow(index) {
-            Some(ty) => Ok(RegisteredType { registry: registry.clone(), entry, index, ty }),
-            None => {
-                // Unreachable while we hold a registration; stay consistent
-                // anyway.
-                debug_assert!(false, "{index:?} registered but has no payload");
-                registry.inner.release_all([entry], "inconsistent registration");
-                Err(RegistryError::UnregisteredSharedIndex { index })
-            }
-        }
+        Ok(RegisteredType { entry, position: 0, index })
     }
 
     /// A new handle on the registered type `index`, or `None` if it is not
     /// registered (or is being unregistered right now: a dying group is never
     /// revived). Lock-free.
     pub fn root(registry: &TypeRegistry, index: SharedTypeIndex) -> Option<RegisteredType> {
-        let (entry, ty) = registry.inner.root(index)?;
-        Some(RegisteredType { registry: registry.clone(), entry, index, ty })
+        let (entry, position) = registry.inner.root(index)?;
+        Some(RegisteredType { entry, position, index })
     }
 
     /// The type's shared index.
@@ -207,12 +200,12 @@ impl RegisteredType {
 
     /// The registry the type is registered in.
     pub fn registry(&self) -> &TypeRegistry {
-        &self.registry
+        self.entry.registry()
     }
 
     /// The type, shared.
     pub fn sub_type(&self) -> &Arc<SubType> {
-        &self.ty
+        self.entry.runtime_type(self.position as usize)
     }
 }
 
@@ -220,31 +213,26 @@ impl Deref for RegisteredType {
     type Target = SubType;
 
     fn deref(&self) -> &SubType {
-        &self.ty
+        self.sub_type()
     }
 }
 
 impl Clone for RegisteredType {
     fn clone(&self) -> Self {
         self.entry.incref("RegisteredType cloned");
-        RegisteredType {
-            registry: self.registry.clone(),
-            entry: self.entry.clone(),
-            index: self.index,
-            ty: self.ty.clone(),
-        }
+        RegisteredType { entry: self.entry.clone(), position: self.position, index: self.index }
     }
 }
 
 impl Drop for RegisteredType {
     fn drop(&mut self) {
-        self.registry.inner.release_all([self.entry.clone()], "RegisteredType dropped");
+        self.entry.registry().inner.release(&self.entry, "RegisteredType dropped");
     }
 }
 
 impl PartialEq for RegisteredType {
     fn eq(&self, other: &Self) -> bool {
-        self.index == other.index && self.registry.same_as(&other.registry)
+        self.index == other.index && self.registry().same_as(other.registry())
     }
 }
 
@@ -252,14 +240,14 @@ impl Eq for RegisteredType {}
 
 impl Hash for RegisteredType {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.registry.inner).hash(state);
+        Arc::as_ptr(&self.registry().inner).hash(state);
         self.index.hash(state);
     }
 }
 
 impl std::fmt::Debug for RegisteredType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let RegisteredType { registry: _, entry: _, index, ty } = self;
-        f.debug_struct("RegisteredType").field("index", index).field("ty", ty).finish()
+        let RegisteredType { entry: _, position: _, index } = self;
+        f.debug_struct("RegisteredType").field("index", index).field("ty", self.sub_type()).finish()
     }
 }

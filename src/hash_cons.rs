@@ -34,6 +34,7 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
+use crate::registry::TypeRegistry;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
@@ -45,21 +46,46 @@ use crate::types::{SharedTypeIndex, SubType};
 /// groups are the same group exactly when these forms are equal. The hash is
 /// stored because the map rehashes keys when it grows, and a key can be a
 /// group of thousands of types.
+///
+/// Each type is behind an `Arc` so that a type whose runtime form is the
+/// same (one without references into its own group: every singleton that
+/// does not refer to itself, every trampoline type) is shared between the
+/// key and the registered type instead of copied (see `canon::for_runtime`).
 #[derive(Clone, Debug)]
-pub(crate) struct CanonGroup {
+pub struct CanonGroup {
     hash: u64,
-    types: Box<[SubType]>,
+    types: Box<[Arc<SubType>]>,
+}
+
+/// `ahash` with fixed seeds: a pure function of the hashed value, and free to
+/// create. For the stored hash of a [`CanonGroup`], and for the registry's
+/// short-lived internal maps keyed by indices and pointers it hands out
+/// itself (`ahash::RandomState::new()` would bump a process-wide atomic
+/// counter on every registration, a cache line all threads contend for).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FixedState;
+
+impl std::hash::BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        const SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d);
+        SEEDS.build_hasher()
+    }
 }
 
 impl CanonGroup {
-    pub(crate) fn new(types: Box<[SubType]>) -> Self {
+    /// Hashes `types` once; they must be in hash-consing form.
+    pub fn new(types: Box<[Arc<SubType>]>) -> Self {
         // Fixed seeds: the stored hash must be a pure function of the types.
         // The map itself re-hashes this `u64` with its own random state.
-        let hash = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d).hash_one(&types);
+        let hash = std::hash::BuildHasher::hash_one(&FixedState, &types);
         CanonGroup { hash, types }
     }
 
-    pub(crate) fn types(&self) -> &[SubType] {
+    /// The group's types, in hash-consing form.
+    pub fn types(&self) -> &[Arc<SubType>] {
         &self.types
     }
 }
@@ -80,7 +106,17 @@ impl Hash for CanonGroup {
 
 /// One registered (or being registered) rec group.
 pub(crate) struct RecGroupEntry {
+    /// The registry the group belongs to. Handles reach it through their
+    /// entry rather than each holding a clone: a clone per handle would make
+    /// every handle creation and drop, on every thread, write the registry's
+    /// one shared reference count. (The registry's map holds the entry while
+    /// it is registered; the cycle is cut when it is unregistered.)
+    registry: TypeRegistry,
     key: CanonGroup,
+    /// Each type's runtime form, when any of them differs from its key form;
+    /// `None` when every type is its own runtime form (then the key's `Arc`s
+    /// are the registered types).
+    runtime: Option<Box<[Arc<SubType>]>>,
     indices: Box<[SharedTypeIndex]>,
     /// One index per other group this one holds a registration on: the
     /// groups its types reference, and the groups of its trampoline types.
@@ -94,10 +130,19 @@ pub(crate) struct RecGroupEntry {
 
 impl RecGroupEntry {
     /// A prepared entry: registration count zero, not yet in the map.
-    pub(crate) fn new(key: CanonGroup, indices: Box<[SharedTypeIndex]>, references: Box<[SharedTypeIndex]>) -> Self {
+    pub(crate) fn new(
+        registry: TypeRegistry,
+        key: CanonGroup,
+        runtime: Option<Box<[Arc<SubType>]>>,
+        indices: Box<[SharedTypeIndex]>,
+        references: Box<[SharedTypeIndex]>,
+    ) -> Self {
         debug_assert_eq!(key.types.len(), indices.len());
+        debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
         RecGroupEntry {
+            registry,
             key,
+            runtime,
             indices,
             references,
             registrations: AtomicUsize::new(0),
@@ -108,6 +153,17 @@ impl RecGroupEntry {
 
     pub(crate) fn key(&self) -> &CanonGroup {
         &self.key
+    }
+
+    /// The registry the group belongs to.
+    pub(crate) fn registry(&self) -> &TypeRegistry {
+        &self.registry
+    }
+
+    /// The runtime form of the group's `position`-th type (`position` comes
+    /// from the registry, never from the embedder).
+    pub(crate) fn runtime_type(&self, position: usize) -> &Arc<SubType> {
+        &self.runtime.as_deref().unwrap_or(&self.key.types)[position]
     }
 
     /// The shared index of each type, in group order. Not necessarily

@@ -109,6 +109,21 @@ pub use types::{
     SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
 };
 
+/// Internals re-exported for the global-lock comparator in `benches/`
+/// (crate `wasm-type-registry-bench`), so that it canonicalizes, hashes and
+/// checks types with exactly the code this crate uses and differs from it
+/// only in its concurrency design.
+///
+/// **Not public API**: hidden from the docs, outside semver, and may change
+/// or disappear in any release. Do not use it.
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
+    pub use crate::hash_cons::CanonGroup;
+    pub use crate::matching::{composite_matches, TypeLookup};
+    pub use crate::module::{check_depth, check_size_limits, check_supertype_shape};
+}
+
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}
 

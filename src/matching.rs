@@ -16,7 +16,7 @@ use crate::types::{
 /// runtime form (shared indices) when the registry answers, and in
 /// hash-consing form (shared indices outside a new group, group-relative
 /// inside) while a new group is checked before it gets indices.
-pub(crate) trait TypeLookup {
+pub trait TypeLookup {
     /// The kind of the referenced type, if it is known.
     fn kind(&self, ty: TypeRef) -> Option<CompositeKind>;
     /// Whether `sub` is `sup` or declares it, transitively, as a supertype.
@@ -84,11 +84,7 @@ fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
 
 /// Whether composite type `sub` may declare `sup` as its supertype; on
 /// failure, which part does not match.
-pub(crate) fn composite_matches(
-    lookup: &impl TypeLookup,
-    sub: &CompositeType,
-    sup: &CompositeType,
-) -> Result<(), String> {
+pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &CompositeType) -> Result<(), String> {
     match (sub, sup) {
         (CompositeType::Func(a), CompositeType::Func(b)) => {
             if a.params.len() != b.params.len() || a.results.len() != b.results.len() {

@@ -212,7 +212,7 @@ fn check_module_ref(
 }
 
 /// The JS-API limits on fields, params and results.
-pub(crate) fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryError> {
+pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryError> {
     let check = |what, limit, actual| {
         if actual > limit {
             Err(RegistryError::LimitExceeded { what, type_index, limit, actual })
@@ -231,7 +231,7 @@ pub(crate) fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), Reg
 }
 
 /// The declared supertype must not be final and must be the same kind.
-pub(crate) fn check_supertype_shape(
+pub fn check_supertype_shape(
     type_index: u32,
     ty: &SubType,
     sup_ref: TypeRef,
@@ -251,7 +251,7 @@ pub(crate) fn check_supertype_shape(
 }
 
 /// A type with `depth` supertypes is allowed.
-pub(crate) fn check_depth(type_index: u32, depth: usize) -> Result<(), RegistryError> {
+pub fn check_depth(type_index: u32, depth: usize) -> Result<(), RegistryError> {
     if depth > MAX_SUBTYPING_DEPTH {
         return Err(RegistryError::SubtypingDepthExceeded { type_index, limit: MAX_SUBTYPING_DEPTH as u32 });
     }

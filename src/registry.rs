@@ -56,11 +56,11 @@ use std::collections::HashMap;
 
 use crate::canon;
 use crate::error::RegistryError;
-use crate::hash_cons::{CanonGroup, GroupKey, RecGroupEntry};
+use crate::hash_cons::{CanonGroup, FixedState, GroupKey, RecGroupEntry};
 use crate::matching::{self, TypeLookup};
 use crate::module;
-use crate::slots::{Slot, SlotTable, TypePayload};
-use crate::sync::{pin, Arc, AtomicUsize, Guard, InsertOutcome, Ordering, ShardedSet};
+use crate::slots::{SlotTable, TypePayload};
+use crate::sync::{pin, Arc, Guard, InsertOutcome, ShardedSet};
 use crate::trace::trace;
 use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
 
@@ -119,7 +119,6 @@ pub struct RegistryStats {
 pub(crate) struct RegistryInner {
     groups: ShardedSet<GroupKey>,
     slots: SlotTable,
-    registered_types: AtomicUsize,
 }
 
 impl Default for TypeRegistry {
@@ -137,13 +136,7 @@ impl std::fmt::Debug for TypeRegistry {
 impl TypeRegistry {
     /// An empty registry.
     pub fn new() -> Self {
-        TypeRegistry {
-            inner: Arc::new(RegistryInner {
-                groups: ShardedSet::new(),
-                slots: SlotTable::new(),
-                registered_types: AtomicUsize::new(0),
-            }),
-        }
+        TypeRegistry { inner: Arc::new(RegistryInner { groups: ShardedSet::new(), slots: SlotTable::new() }) }
     }
 
     /// The registered type at `index`, in runtime form (every reference a
@@ -177,10 +170,13 @@ impl TypeRegistry {
         self.inner.payload(index, &guard).map_or(index, |p| p.trampoline)
     }
 
-    /// How many types are registered, trampoline types included.
+    /// How many types are registered, trampoline types included. Exact
+    /// whenever no registration or unregistration is under way; meanwhile it
+    /// may count the types of a group being registered or unregistered.
     pub fn len(&self) -> usize {
-        // `Relaxed`: a statistic; exact whenever no registration is under way.
-        self.inner.registered_types.load(Ordering::Relaxed)
+        // Every registered type holds one index; counting them needs no
+        // counter of its own that all registering threads would write.
+        self.inner.slots.in_use()
     }
 
     /// Whether no type is registered.
@@ -243,7 +239,7 @@ impl RegistryInner {
     /// The payload of a registered index.
     #[inline]
     fn payload<'g>(&self, index: SharedTypeIndex, guard: &'g Guard) -> Option<&'g TypePayload> {
-        self.slots.get(index)?.payload.load(guard)
+        self.slots.get(index)?.payload().load(guard)
     }
 
     /// `sub <: sup` with `sub != sup`: `sub`'s supertype at `sup`'s depth is
@@ -260,16 +256,19 @@ impl RegistryInner {
 
     /// Registers one rec group given in hash-consing form, or finds the live
     /// equal one. Returns the entry with one registration for the caller.
-    /// `first_type_index` only labels errors.
+    /// `first_type_index` only labels errors. `owner` is the registry whose
+    /// inner part `self` is; a new entry keeps it.
     pub(crate) fn register_group(
         &self,
+        owner: &TypeRegistry,
         key: CanonGroup,
         first_type_index: u32,
     ) -> Result<Arc<RecGroupEntry>, RegistryError> {
+        debug_assert!(std::ptr::eq(&*owner.inner, self), "registering through another registry's handle");
         if let Some(entry) = self.find_live(&key) {
             return Ok(entry);
         }
-        let prepared = self.prepare(key, first_type_index)?;
+        let prepared = self.prepare(owner, key, first_type_index)?;
         let outcome = self.groups.insert_or_reuse(
             GroupKey(prepared.clone()),
             |existing| existing.0.incref_if_live().then(|| existing.0.clone()),
@@ -314,7 +313,12 @@ impl RegistryInner {
     /// types registered and indices reserved, which can fail only when the
     /// index space is exhausted. On any error everything taken so far is
     /// given back.
-    fn prepare(&self, key: CanonGroup, first_type_index: u32) -> Result<Arc<RecGroupEntry>, RegistryError> {
+    fn prepare(
+        &self,
+        owner: &TypeRegistry,
+        key: CanonGroup,
+        first_type_index: u32,
+    ) -> Result<Arc<RecGroupEntry>, RegistryError> {
         let mut prep = Preparation {
             registry: self,
             held: HeldRegistrations::default(),
@@ -324,24 +328,29 @@ impl RegistryInner {
         prep.hold_referenced_groups(&key, &mut references)?;
         let view = GroupView::new(self, key.types(), first_type_index)?;
         view.check_declared_supertypes()?;
-        let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
+        let trampolines = register_trampolines(self, owner, &view, &mut prep.held, &mut references)?;
         for _ in key.types() {
             prep.reserved.push(self.slots.allocate()?);
         }
         let GroupView { chains, .. } = view;
-        let indices = std::mem::take(&mut prep.reserved);
-        let entry = Arc::new(RecGroupEntry::new(key, indices.into(), references.into()));
+        let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
+        // Runtime forms are kept apart only where one differs from its key
+        // form (`canon::for_runtime` shares the key's `Arc` otherwise).
+        let runtime = key
+            .types()
+            .iter()
+            .any(|ty| canon::refers_into_group(ty))
+            .then(|| key.types().iter().map(|ty| canon::for_runtime(ty, &indices)).collect());
+        let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, references.into()));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let guard = pin();
         let indices = entry.indices();
-        for (i, (ty, chain)) in entry.key().types().iter().zip(chains).enumerate() {
+        for (i, chain) in chains.into_iter().enumerate() {
             let chain = chain.into_iter().map(|r| canon::shared_index(r, indices)).collect();
             let trampoline = trampolines[i].map_or(indices[i], |t| t);
-            self.publish(indices[i], canon::for_runtime(ty, indices), chain, trampoline, &entry, &guard);
+            self.publish(indices[i], i as u32, chain, trampoline, &entry, &guard);
         }
-        // `Relaxed`: a statistic.
-        self.registered_types.fetch_add(indices.len(), Ordering::Relaxed);
         trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
     }
@@ -350,7 +359,7 @@ impl RegistryInner {
     fn publish(
         &self,
         index: SharedTypeIndex,
-        ty: SubType,
+        position: u32,
         chain: Box<[SharedTypeIndex]>,
         trampoline: SharedTypeIndex,
         entry: &Arc<RecGroupEntry>,
@@ -361,11 +370,13 @@ impl RegistryInner {
             return;
         };
         slot.set_supertypes(chain);
-        slot.payload.publish(TypePayload { sub_type: Arc::new(ty), entry: entry.clone(), trampoline }, guard);
+        let sub_type = entry.runtime_type(position as usize).clone();
+        slot.payload().publish(TypePayload { sub_type, entry: entry.clone(), position, trampoline }, guard);
     }
 
-    /// A new registration on the group that owns `index`, and that type.
-    pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, Arc<SubType>)> {
+    /// A new registration on the group that owns `index`, and the type's
+    /// position in it.
+    pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
         let guard = pin();
         let payload = self.payload(index, &guard)?;
         // The guard keeps `payload` (and so the entry) allocated even if the
@@ -373,12 +384,23 @@ impl RegistryInner {
         // count stays dead, and we report the index as unregistered.
         let live = payload.entry.incref_if_live();
         trace!("{:?}: root({index:?}) {}", payload.entry, if live { "incref" } else { "refused: not live" });
-        live.then(|| (payload.entry.clone(), payload.sub_type.clone()))
+        live.then(|| (payload.entry.clone(), payload.position))
     }
 
     /// The entry owning a registered index, without a new registration.
     fn entry_of(&self, index: SharedTypeIndex, guard: &Guard) -> Option<Arc<RecGroupEntry>> {
         self.payload(index, guard).map(|p| p.entry.clone())
+    }
+
+    /// Drops one registration of `entry`, unregistering it (and what only it
+    /// kept alive) if that was the last. Allocates nothing unless it
+    /// unregisters: this is every `RegisteredType` drop.
+    pub(crate) fn release(&self, entry: &Arc<RecGroupEntry>, why: &str) {
+        if entry.decref(why) {
+            let mut worklist = Vec::new();
+            self.unregister(entry, &mut worklist);
+            self.release_all(worklist, why);
+        }
     }
 
     /// Drops one registration of each entry; unregisters those whose count
@@ -426,15 +448,13 @@ impl RegistryInner {
         for &index in entry.indices() {
             if let Some(slot) = self.slots.get(index) {
                 slot.clear_supertypes();
-                let had_payload = slot.payload.retire(&guard);
+                let had_payload = slot.payload().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
                 // into an empty slot.
                 self.slots.free(index);
             }
         }
-        // `Relaxed`: a statistic.
-        self.registered_types.fetch_sub(entry.indices().len(), Ordering::Relaxed);
         trace!("{entry:?}: dismantled");
     }
 }
@@ -483,13 +503,15 @@ impl Preparation<'_> {
         key: &CanonGroup,
         references: &mut Vec<SharedTypeIndex>,
     ) -> Result<(), RegistryError> {
-        let guard = pin();
-        let mut seen: HashMap<*const RecGroupEntry, (), ahash::RandomState> = HashMap::default();
+        // Pinned only once a reference is found: most function types have none.
+        let mut guard: Option<Guard> = None;
+        let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
         for ty in key.types() {
             ty.trace(|r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
+                let guard = guard.get_or_insert_with(pin);
                 let entry =
-                    self.registry.entry_of(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                    self.registry.entry_of(index, guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live() {
                         return Err(RegistryError::UnregisteredSharedIndex { index });
@@ -510,6 +532,7 @@ impl Preparation<'_> {
 /// trampoline index, `None` for "itself" (its index is not reserved yet).
 fn register_trampolines(
     registry: &RegistryInner,
+    owner: &TypeRegistry,
     view: &GroupView<'_>,
     held: &mut HeldRegistrations,
     references: &mut Vec<SharedTypeIndex>,
@@ -525,7 +548,7 @@ fn register_trampolines(
             reference: TypeRef::RecGroup(i as u32),
             expected: "references to registered types",
         })?;
-        let entry = registry.register_group(CanonGroup::new(Box::new([trampoline_ty])), 0)?;
+        let entry = registry.register_group(owner, CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
         let trampoline = entry.indices()[0];
         trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
         trampolines.push(Some(trampoline));
@@ -541,7 +564,7 @@ fn register_trampolines(
 /// that a refused group changes nothing.
 struct GroupView<'a> {
     registry: &'a RegistryInner,
-    types: &'a [SubType],
+    types: &'a [Arc<SubType>],
     /// Each type's supertype chain (outermost first): shared indices for
     /// ancestors outside the group, relative ones inside.
     chains: Vec<Vec<TypeRef>>,
@@ -551,7 +574,11 @@ struct GroupView<'a> {
 impl<'a> GroupView<'a> {
     /// Computes every type's supertype chain, checking that declared
     /// supertypes are earlier, not final, of the same kind, and not too deep.
-    fn new(registry: &'a RegistryInner, types: &'a [SubType], first_type_index: u32) -> Result<Self, RegistryError> {
+    fn new(
+        registry: &'a RegistryInner,
+        types: &'a [Arc<SubType>],
+        first_type_index: u32,
+    ) -> Result<Self, RegistryError> {
         let mut view = GroupView { registry, types, chains: Vec::with_capacity(types.len()), first_type_index };
         for (i, ty) in types.iter().enumerate() {
             let chain = match ty.supertype {
@@ -588,7 +615,7 @@ impl<'a> GroupView<'a> {
                     self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
                 let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
-                slot.supertypes.with(|c| c.map_or_else(Vec::new, |c| c.0.iter().map(|&s| TypeRef::Shared(s)).collect()))
+                slot.supertype_chain().into_iter().map(TypeRef::Shared).collect()
             }
             TypeRef::Module(_) => {
                 return Err(RegistryError::WrongIndexSpace {
@@ -628,7 +655,7 @@ impl<'a> GroupView<'a> {
     fn depth(&self, ty: TypeRef) -> Option<usize> {
         match ty {
             TypeRef::RecGroup(position) => self.chains.get(position as usize).map(Vec::len),
-            TypeRef::Shared(index) => self.registry.slots.get(index).map(Slot::depth),
+            TypeRef::Shared(index) => self.registry.slots.get(index).map(|slot| slot.depth()),
             TypeRef::Module(_) => None,
         }
     }

@@ -17,13 +17,22 @@
 //!   load it with `Acquire`, so they see initialized slots.
 //! - `next_unused` is a bump counter (`Relaxed` `fetch_add`: it only hands out
 //!   distinct numbers, it publishes nothing).
-//! - The free list is a Treiber stack threaded through `Slot::next_free`,
-//!   whose head packs the top index with a tag that every push and pop
-//!   increments ([`FreeHead`]), so a pop that read a stale `next_free` fails
-//!   its `compare_exchange` instead of corrupting the list (the ABA problem).
-//!   Pushes are `Release` and pops `Acquire`, so the popper sees `next_free`
-//!   as the pusher wrote it, and everything the freeing thread did to the
-//!   slot (retiring its payload) happens before the new owner writes it.
+//! - Free indices sit on [`FREE_LISTS`] free lists. Each is a Treiber stack
+//!   threaded through `Slot::next_free`, whose head packs the top index with
+//!   a tag that every push and pop increments ([`FreeHead`]), so a pop that
+//!   read a stale `next_free` fails its `compare_exchange` instead of
+//!   corrupting the list (the ABA problem). Pushes are `Release` and pops
+//!   `Acquire`, so the popper sees `next_free` as the pusher wrote it, and
+//!   everything the freeing thread did to the slot (retiring its payload)
+//!   happens before the new owner writes it. A thread frees onto and
+//!   allocates from its own list first ([`home_list`]) and takes from the
+//!   others only when that is empty: threads that register and unregister
+//!   concurrently do not take turns on one head's cache line. Which list an
+//!   index is on never matters for correctness.
+//! - Each list counts its indices (`Relaxed`, statistics and `len`). A pop
+//!   can overtake the count increment of the push it undoes, so one list's
+//!   count may dip below zero for a moment: counts wrap, and only their sum
+//!   means anything.
 
 use crate::error::RegistryError;
 use crate::hash_cons::RecGroupEntry;
@@ -43,35 +52,61 @@ pub(crate) const MAX_INDICES: u32 = NONE;
 
 /// What a reader needs about a registered type, published as one unit.
 pub(crate) struct TypePayload {
-    /// The type in runtime form (every reference a shared index).
+    /// The type in runtime form (every reference a shared index): the
+    /// entry's own `Arc`, repeated here so that `borrow` reaches it without
+    /// going through the entry.
     pub(crate) sub_type: Arc<SubType>,
-    /// The rec group that owns this index; `RegisteredType::root` increments
-    /// its registration count.
+    /// The rec group that owns this index (and holds the type);
+    /// `RegisteredType::root` increments its registration count.
     pub(crate) entry: Arc<RecGroupEntry>,
+    /// The type's position in its group.
+    pub(crate) position: u32,
     /// The type's trampoline type: itself, or a registered trampoline type
     /// that `entry` holds a registration on.
     pub(crate) trampoline: SharedTypeIndex,
 }
 
-/// A type's declared supertypes, outermost first: `chain[d]` is its ancestor
-/// at depth `d`, and `chain.len()` is its own depth.
+/// The declared supertypes of a type deeper than [`DISPLAY_LEN`], outermost
+/// first: `chain[d]` is its ancestor at depth `d`, and `chain.len()` is its
+/// own depth. Shallower types need none: their display holds the whole
+/// chain.
 pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
 
-/// How many ancestors a slot caches inline (the "display").
+/// How many ancestors each type keeps in the display.
 ///
 /// Real hierarchies are shallow (dart2wasm's deepest chain is 9), so the
-/// display answers nearly every `is_subtype` with plain loads from the slot
-/// itself. The idea is HotSpot's "primary supers" display (Click and Rose,
-/// *Fast subtype checking in the HotSpot JVM*, 2002); deeper ancestors are
-/// read from the published [`SupertypeChain`]. Ten entries is what fits
-/// beside the other fields in one 64-byte cache line, so a subtype check
-/// touches one line of each type's slot.
+/// display answers nearly every `is_subtype` with plain loads. The idea is
+/// HotSpot's "primary supers" display (Click and Rose, *Fast subtype
+/// checking in the HotSpot JVM*, 2002); deeper ancestors are read from the
+/// published [`SupertypeChain`].
 pub(crate) const DISPLAY_LEN: usize = 10;
 
-/// One entry of the index table.
+/// What each slot holds besides its supertype display: its payload, the
+/// chain of a deep type, and its free-list link.
+struct Slot {
+    /// Read by `borrow`, `root` and `trampoline_type`.
+    payload: RetiringCell<TypePayload>,
+    /// The whole supertype chain of a type deeper than `DISPLAY_LEN`,
+    /// published through arc-swap; read by `is_subtype` for ancestors at
+    /// depth `DISPLAY_LEN` or more. Empty for shallower types, so that
+    /// registering and unregistering them touches no arc-swap.
+    supertypes: PublishedCell<SupertypeChain>,
+    /// The next free index while this slot is on the free list.
+    next_free: AtomicU32,
+}
+
+/// `segment_len` slots, stored column by column.
 ///
-/// # Synchronization of the supertype fields
-/// `depth` and `display` are written (`Relaxed`) by the thread that fills
+/// `is_subtype(sub, sup)` reads `sup`'s depth `d`, `sub`'s depth, and
+/// `sub`'s ancestor at depth `d`. Stored per slot, those would be two cache
+/// lines of 64-byte slots per check, and a hierarchy of a few thousand types
+/// would not fit in the L1 cache. Stored as columns, the depths of 64 types
+/// share a line and the depth-`d` ancestors of 16, so a check over thousands
+/// of types mostly hits L1, like the same check on a plain vector of
+/// supertype arrays.
+///
+/// # Synchronization of the supertype columns
+/// `depths` and `display` are written (`Relaxed`) by the thread that fills
 /// the slot, before the index is handed to anyone: the payload's `Release`
 /// publication, the shard lock of the hash-consing map, or a handle moved to
 /// another thread all order those writes before any use of the index. While
@@ -81,74 +116,106 @@ pub(crate) const DISPLAY_LEN: usize = 10;
 /// occupant of the slot: memory-safe (they are atomics in memory that is
 /// never freed), merely meaningless, which is what `is_subtype` promises for
 /// indices the caller does not keep registered.
-#[repr(C, align(64))]
-pub(crate) struct Slot {
-    /// The type's depth (the chain's length); 0 while the slot is empty.
-    depth: AtomicU8,
-    /// The next free index while this slot is on the free list.
-    next_free: AtomicU32,
-    /// The first `DISPLAY_LEN` entries of the chain.
-    display: [AtomicU32; DISPLAY_LEN],
-    /// Read by `borrow`, `root` and `trampoline_type`.
-    pub(crate) payload: RetiringCell<TypePayload>,
-    /// The whole supertype chain, owned and published through arc-swap; read
-    /// by `is_subtype` for ancestors at depth `DISPLAY_LEN` or more, and when
-    /// a new subtype's chain is built.
-    pub(crate) supertypes: PublishedCell<SupertypeChain>,
+struct Segment {
+    slots: Box<[Slot]>,
+    /// Each slot's depth (its chain's length); 0 while the slot is empty.
+    depths: Box<[AtomicU8]>,
+    /// `display[d][i]`: slot `i`'s ancestor at depth `d`, for `d` below its
+    /// depth; stale beyond it.
+    display: [Box<[AtomicU32]>; DISPLAY_LEN],
 }
 
-// One slot, one cache line (with the real primitives; loom's are bigger).
-#[cfg(not(loom))]
-const _: () = assert!(std::mem::size_of::<Slot>() == 64);
-
-impl Slot {
-    fn empty() -> Self {
-        Slot {
-            depth: AtomicU8::new(0),
-            next_free: AtomicU32::new(NONE),
-            display: std::array::from_fn(|_| AtomicU32::new(NONE)),
-            payload: RetiringCell::empty(),
-            supertypes: PublishedCell::empty(),
+impl Segment {
+    fn new(len: usize) -> Self {
+        Segment {
+            slots: (0..len)
+                .map(|_| Slot {
+                    payload: RetiringCell::empty(),
+                    supertypes: PublishedCell::empty(),
+                    next_free: AtomicU32::new(NONE),
+                })
+                .collect(),
+            depths: (0..len).map(|_| AtomicU8::new(0)).collect(),
+            display: std::array::from_fn(|_| (0..len).map(|_| AtomicU32::new(NONE)).collect()),
         }
+    }
+}
+
+/// One entry of the index table: a slot of a segment.
+#[derive(Clone, Copy)]
+pub(crate) struct SlotRef<'t> {
+    segment: &'t Segment,
+    offset: usize,
+}
+
+impl<'t> SlotRef<'t> {
+    fn slot(self) -> &'t Slot {
+        &self.segment.slots[self.offset]
+    }
+
+    /// The payload cell, read by `borrow`, `root` and `trampoline_type`.
+    pub(crate) fn payload(self) -> &'t RetiringCell<TypePayload> {
+        &self.slot().payload
     }
 
     /// Records the supertype chain of the type being published here.
-    pub(crate) fn set_supertypes(&self, chain: Box<[SharedTypeIndex]>) {
-        for (cell, ancestor) in self.display.iter().zip(chain.iter()) {
-            // `Relaxed`: see the type's Synchronization section.
-            cell.store(ancestor.as_u32(), Ordering::Relaxed);
+    pub(crate) fn set_supertypes(self, chain: Box<[SharedTypeIndex]>) {
+        for (column, ancestor) in self.segment.display.iter().zip(chain.iter()) {
+            // `Relaxed`: see `Segment`'s Synchronization section.
+            column[self.offset].store(ancestor.as_u32(), Ordering::Relaxed);
         }
         // `Relaxed`: as above. The chain is at most 63 long.
-        self.depth.store(chain.len() as u8, Ordering::Relaxed);
-        self.supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+        self.segment.depths[self.offset].store(chain.len() as u8, Ordering::Relaxed);
+        if chain.len() > DISPLAY_LEN {
+            self.slot().supertypes.store(Some(Arc::new(SupertypeChain(chain))));
+        }
     }
 
     /// Forgets the supertype chain of the type being retired from here.
-    pub(crate) fn clear_supertypes(&self) {
+    pub(crate) fn clear_supertypes(self) {
         // `Relaxed`: readers that still hold the old type misuse the index;
-        // they see the old depth or 0, either is memory-safe.
-        self.depth.store(0, Ordering::Relaxed);
-        self.supertypes.store(None);
+        // they see the old depth or 0, either is memory-safe. Only this
+        // thread writes the slot now, so the swap reads the depth it set.
+        let depth = usize::from(self.segment.depths[self.offset].swap(0, Ordering::Relaxed));
+        if depth > DISPLAY_LEN {
+            self.slot().supertypes.store(None);
+        }
+    }
+
+    /// The type's whole supertype chain, outermost first (for building the
+    /// chain of a new subtype, which keeps this type registered).
+    pub(crate) fn supertype_chain(self) -> Vec<SharedTypeIndex> {
+        let depth = self.depth();
+        if depth > DISPLAY_LEN {
+            return self.slot().supertypes.with(|chain| chain.map_or_else(Vec::new, |chain| chain.0.to_vec()));
+        }
+        self.segment.display[..depth]
+            .iter()
+            // `Relaxed`: see `Segment`'s Synchronization section.
+            .map(|column| SharedTypeIndex::from_u32(column[self.offset].load(Ordering::Relaxed)))
+            .collect()
     }
 
     /// The type's depth: how many supertypes it has.
     #[inline]
-    pub(crate) fn depth(&self) -> usize {
-        // `Relaxed`: see the type's Synchronization section.
-        usize::from(self.depth.load(Ordering::Relaxed))
+    pub(crate) fn depth(self) -> usize {
+        // `Relaxed`: see `Segment`'s Synchronization section.
+        usize::from(self.segment.depths[self.offset].load(Ordering::Relaxed))
     }
 
     /// Whether the type's ancestor at `depth` is `ancestor`: from the
     /// display for shallow depths, from the published chain for deep ones.
     #[inline]
-    pub(crate) fn has_ancestor_at(&self, depth: usize, ancestor: SharedTypeIndex) -> bool {
+    pub(crate) fn has_ancestor_at(self, depth: usize, ancestor: SharedTypeIndex) -> bool {
         if depth >= self.depth() {
             return false;
         }
-        match self.display.get(depth) {
-            // `Relaxed`: see the type's Synchronization section.
-            Some(cell) => cell.load(Ordering::Relaxed) == ancestor.as_u32(),
-            None => self.supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor))),
+        match self.segment.display.get(depth) {
+            // `Relaxed`: see `Segment`'s Synchronization section.
+            Some(column) => column[self.offset].load(Ordering::Relaxed) == ancestor.as_u32(),
+            None => {
+                self.slot().supertypes.with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor)))
+            }
         }
     }
 }
@@ -177,15 +244,42 @@ impl FreeHead {
     }
 }
 
-/// The table of slots and the free list of indices.
+/// How many free lists a table keeps.
+pub(crate) const FREE_LISTS: usize = 8;
+
+/// One free list, alone on its cache lines.
+#[repr(align(128))]
+struct FreeList {
+    head: AtomicU64,
+    /// Pushes minus pops on this list, wrapping (see the module docs).
+    count: AtomicUsize,
+}
+
+/// The free list the current thread uses first. Threads are numbered round
+/// robin on first use, so the first [`FREE_LISTS`] threads get a list each.
+fn home_list() -> usize {
+    // A hint, not synchronization: any value is correct, so it is a plain
+    // std atomic outside the `sync` facade (and loom need not model it).
+    static NEXT_THREAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    std::thread_local! {
+        static HOME: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+    }
+    HOME.with(|home| {
+        if home.get() == usize::MAX {
+            // `Relaxed`: only distinct-ish numbers are wanted.
+            home.set(NEXT_THREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % FREE_LISTS);
+        }
+        home.get()
+    })
+}
+
+/// The table of slots and the free lists of indices.
 pub(crate) struct SlotTable {
-    segments: [AtomicPtr<Slot>; SEGMENTS],
+    segments: [AtomicPtr<Segment>; SEGMENTS],
     /// Indices below this have been handed out at least once. 64 bits so
     /// that failed allocations past the last index cannot wrap it around.
     next_unused: AtomicU64,
-    free_head: AtomicU64,
-    /// How many indices are on the free list (statistics only).
-    free_count: AtomicUsize,
+    free: [FreeList; FREE_LISTS],
 }
 
 /// Where an index lives: segment number, offset inside it.
@@ -205,33 +299,38 @@ impl SlotTable {
         SlotTable {
             segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
             next_unused: AtomicU64::new(0),
-            free_head: AtomicU64::new(FreeHead::EMPTY.pack()),
-            free_count: AtomicUsize::new(0),
+            free: std::array::from_fn(|_| FreeList {
+                head: AtomicU64::new(FreeHead::EMPTY.pack()),
+                count: AtomicUsize::new(0),
+            }),
         }
     }
 
     /// The slot of `index`, or `None` if no index that high was ever handed
     /// out. Lock-free: one `Acquire` load.
     #[inline]
-    pub(crate) fn get(&self, index: SharedTypeIndex) -> Option<&Slot> {
+    pub(crate) fn get(&self, index: SharedTypeIndex) -> Option<SlotRef<'_>> {
         let (segment, offset) = locate(index.as_u32());
         // `Acquire`: pairs with the `AcqRel` publication in `ensure_segment`,
-        // so the slots behind the pointer are initialized.
-        let base = self.segments.get(segment)?.load(Ordering::Acquire);
-        if base.is_null() {
-            return None;
-        }
-        // SAFETY: `base` points to a live array of `segment_len(segment)`
-        // slots (published once by `ensure_segment`, freed only in `Drop`,
-        // which `&self` excludes), and `offset < segment_len(segment)` by the
-        // construction of `locate`.
-        Some(unsafe { &*base.add(offset) })
+        // so the segment behind the pointer is initialized.
+        let segment = self.segments.get(segment)?.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is a live `Segment` of
+        // `segment_len(segment)` slots (published once by `ensure_segment`,
+        // freed only in `Drop`, which `&self` excludes); `offset` is below
+        // that length by the construction of `locate`, so the columns'
+        // bounds checks never fail.
+        let segment = unsafe { segment.as_ref()? };
+        Some(SlotRef { segment, offset })
     }
 
-    /// Takes an index off the free list, or a never-used one.
+    /// Takes an index off a free list (this thread's first), or a never-used
+    /// one.
     pub(crate) fn allocate(&self) -> Result<SharedTypeIndex, RegistryError> {
-        if let Some(index) = self.pop_free() {
-            return Ok(index);
+        let home = home_list();
+        for k in 0..FREE_LISTS {
+            if let Some(index) = self.pop_free(&self.free[(home + k) % FREE_LISTS]) {
+                return Ok(index);
+            }
         }
         // `Relaxed`: the counter only has to hand out distinct values; the
         // slot's memory is published by `ensure_segment`.
@@ -243,21 +342,22 @@ impl SlotTable {
         Ok(SharedTypeIndex::from_u32(index))
     }
 
-    /// Puts `index` back on the free list. The caller must have emptied its
-    /// slot and must not use the index again.
+    /// Puts `index` back on this thread's free list. The caller must have
+    /// emptied its slot and must not use the index again.
     pub(crate) fn free(&self, index: SharedTypeIndex) {
         let Some(slot) = self.get(index) else {
             debug_assert!(false, "freeing {index:?}, which was never allocated");
             return;
         };
+        let list = &self.free[home_list()];
         // `Relaxed`: this load only seeds the CAS loop, which re-checks it.
-        let mut head = FreeHead::unpack(self.free_head.load(Ordering::Relaxed));
+        let mut head = FreeHead::unpack(list.head.load(Ordering::Relaxed));
         loop {
             // `Relaxed`: published by the `Release` CAS below.
-            slot.next_free.store(head.index, Ordering::Relaxed);
+            slot.slot().next_free.store(head.index, Ordering::Relaxed);
             // `Release` on success: a popper that `Acquire`s this head sees
             // `next_free` and everything the freeing thread did before.
-            match self.free_head.compare_exchange_weak(
+            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(index.as_u32()).pack(),
                 Ordering::Release,
@@ -267,15 +367,15 @@ impl SlotTable {
                 Err(actual) => head = FreeHead::unpack(actual),
             }
         }
-        // `Relaxed`: statistics only.
-        self.free_count.fetch_add(1, Ordering::Relaxed);
+        // `Relaxed`: a count (see the module docs), it orders nothing.
+        list.count.fetch_add(1, Ordering::Relaxed);
         trace!("freed {index:?}");
     }
 
-    fn pop_free(&self) -> Option<SharedTypeIndex> {
+    fn pop_free(&self, list: &FreeList) -> Option<SharedTypeIndex> {
         // `Acquire`: pairs with the `Release` push that installed this head,
         // so `next_free` below is the value that push wrote.
-        let mut head = FreeHead::unpack(self.free_head.load(Ordering::Acquire));
+        let mut head = FreeHead::unpack(list.head.load(Ordering::Acquire));
         loop {
             if head.index == NONE {
                 return None;
@@ -283,18 +383,18 @@ impl SlotTable {
             let slot = self.get(SharedTypeIndex::from_u32(head.index))?;
             // May be stale if another thread popped `head.index` meanwhile
             // and pushed it back; the tag then differs and the CAS fails.
-            let next = slot.next_free.load(Ordering::Relaxed);
+            let next = slot.slot().next_free.load(Ordering::Relaxed);
             // `Acquire` on success and failure: the next iteration (or the
             // caller, who now owns the slot) must see the pusher's writes.
-            match self.free_head.compare_exchange_weak(
+            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(next).pack(),
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    // `Relaxed`: statistics only.
-                    self.free_count.fetch_sub(1, Ordering::Relaxed);
+                    // `Relaxed`: a count (see the module docs).
+                    list.count.fetch_sub(1, Ordering::Relaxed);
                     return Some(SharedTypeIndex::from_u32(head.index));
                 }
                 Err(actual) => head = FreeHead::unpack(actual),
@@ -309,15 +409,13 @@ impl SlotTable {
         if !cell.load(Ordering::Acquire).is_null() {
             return;
         }
-        let fresh: Box<[Slot]> = (0..segment_len(segment)).map(|_| Slot::empty()).collect();
-        let fresh = Box::into_raw(fresh) as *mut Slot;
+        let fresh = Box::into_raw(Box::new(Segment::new(segment_len(segment))));
         // `AcqRel`: `Release` publishes the initialized slots; `Acquire` on
         // failure is for symmetry with readers (we only free our own copy).
         if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            // SAFETY: `fresh` came from `Box::into_raw` of a boxed slice of
-            // exactly `segment_len(segment)` slots just above and was never
-            // shared: the CAS that would have published it failed.
-            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, segment_len(segment))) });
+            // SAFETY: `fresh` came from `Box::into_raw` just above and was
+            // never shared: the CAS that would have published it failed.
+            drop(unsafe { Box::from_raw(fresh) });
         }
     }
 
@@ -327,22 +425,33 @@ impl SlotTable {
         self.next_unused.load(Ordering::Relaxed).min(u64::from(MAX_INDICES)) as usize
     }
 
-    /// How many indices are on the free list.
+    /// How many indices are on the free lists.
     pub(crate) fn free_len(&self) -> usize {
-        // `Relaxed`: statistics only.
-        self.free_count.load(Ordering::Relaxed)
+        // `Relaxed`: counts; exact when nothing is being allocated or freed.
+        let sum = self.free.iter().fold(0usize, |sum, list| sum.wrapping_add(list.count.load(Ordering::Relaxed)));
+        // A momentary dip below zero (see the module docs) reads as empty.
+        if sum > self.capacity_used() {
+            0
+        } else {
+            sum
+        }
+    }
+
+    /// How many indices are handed out now (registered types, and those
+    /// being registered or unregistered at this moment).
+    pub(crate) fn in_use(&self) -> usize {
+        self.capacity_used().saturating_sub(self.free_len())
     }
 }
 
 impl Drop for SlotTable {
     fn drop(&mut self) {
-        for (segment, cell) in self.segments.iter_mut().enumerate() {
-            let base = *cell.get_mut();
-            if !base.is_null() {
+        for cell in &mut self.segments {
+            let segment = *cell.get_mut();
+            if !segment.is_null() {
                 // SAFETY: a non-null segment pointer came from `Box::into_raw`
-                // of a boxed slice of `segment_len(segment)` slots in
-                // `ensure_segment`; `&mut self` means no reader remains.
-                drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(base, segment_len(segment))) });
+                // in `ensure_segment`; `&mut self` means no reader remains.
+                drop(unsafe { Box::from_raw(segment) });
             }
         }
     }
@@ -365,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn freed_indices_are_reused_last_in_first_out() {
+    fn freed_indices_are_reused_last_in_first_out_and_counted() {
         let table = SlotTable::new();
         let a = table.allocate().unwrap();
         let b = table.allocate().unwrap();
@@ -373,10 +482,52 @@ mod tests {
         table.free(a);
         table.free(b);
         assert_eq!(table.free_len(), 2);
+        assert_eq!(table.in_use(), 0);
         assert_eq!(table.allocate().unwrap(), b);
+        assert_eq!(table.in_use(), 1);
         assert_eq!(table.allocate().unwrap(), a);
         assert_eq!(table.free_len(), 0);
         assert_eq!(table.capacity_used(), 2);
+        assert_eq!(table.in_use(), 2);
+    }
+
+    #[test]
+    fn indices_freed_on_other_threads_are_reused() {
+        let table = SlotTable::new();
+        let indices: Vec<SharedTypeIndex> = (0..100).map(|_| table.allocate().unwrap()).collect();
+        std::thread::scope(|s| {
+            for chunk in indices.chunks(10) {
+                let table = &table;
+                s.spawn(move || chunk.iter().for_each(|&i| table.free(i)));
+            }
+        });
+        assert_eq!(table.free_len(), 100);
+        assert_eq!(table.in_use(), 0);
+        // This thread's own list may be empty: it takes from the others.
+        let mut again: Vec<u32> = (0..100).map(|_| table.allocate().unwrap().as_u32()).collect();
+        again.sort_unstable();
+        assert_eq!(again, (0..100).collect::<Vec<u32>>());
+        assert_eq!(table.capacity_used(), 100, "no index was handed out twice or anew");
+    }
+
+    #[test]
+    fn supertype_chains_round_trip_around_the_display_length() {
+        let table = SlotTable::new();
+        let slot = table.get(table.allocate().unwrap()).unwrap();
+        for depth in [0, 1, DISPLAY_LEN - 1, DISPLAY_LEN, DISPLAY_LEN + 1, 63, 2] {
+            let chain: Vec<SharedTypeIndex> = (0..depth as u32).map(|d| SharedTypeIndex::from_u32(1000 + d)).collect();
+            slot.set_supertypes(chain.clone().into());
+            assert_eq!(slot.depth(), depth);
+            assert_eq!(slot.supertype_chain(), chain);
+            for d in 0..70 {
+                let expected = chain.get(d).copied();
+                assert_eq!(slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32)), expected.is_some());
+            }
+            slot.clear_supertypes();
+            assert_eq!(slot.depth(), 0);
+            assert!(slot.supertype_chain().is_empty());
+            assert!((0..70).all(|d| !slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32))));
+        }
     }
 
     #[test]

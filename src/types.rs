@@ -369,16 +369,28 @@ impl SubType {
         let supertype = self.supertype.map(&mut f).transpose()?;
         let composite = match &self.composite {
             CompositeType::Func(func) => CompositeType::Func(FuncType {
-                params: func.params.iter().map(|v| map_val(v, &mut f)).collect::<Result<_, E>>()?,
-                results: func.results.iter().map(|v| map_val(v, &mut f)).collect::<Result<_, E>>()?,
+                params: try_map_slice(&func.params, |v| map_val(v, &mut f))?,
+                results: try_map_slice(&func.results, |v| map_val(v, &mut f))?,
             }),
-            CompositeType::Struct(s) => CompositeType::Struct(StructType {
-                fields: s.fields.iter().map(|x| map_field(x, &mut f)).collect::<Result<_, E>>()?,
-            }),
+            CompositeType::Struct(s) => {
+                CompositeType::Struct(StructType { fields: try_map_slice(&s.fields, |x| map_field(x, &mut f))? })
+            }
             CompositeType::Array(a) => CompositeType::Array(ArrayType { element: map_field(&a.element, &mut f)? }),
         };
         Ok(SubType { is_final: self.is_final, supertype, composite })
     }
+}
+
+/// `items` mapped through `f` into a boxed slice of exactly the right size.
+/// (Collecting into `Result<Box<[_]>, E>` cannot see the length through the
+/// error adapter, so it grows a vector and reallocates; registration copies
+/// every type, so that showed up in profiles.)
+fn try_map_slice<T, U, E>(items: &[T], mut f: impl FnMut(&T) -> Result<U, E>) -> Result<Box<[U]>, E> {
+    let mut mapped = Vec::with_capacity(items.len());
+    for item in items {
+        mapped.push(f(item)?);
+    }
+    Ok(mapped.into_boxed_slice())
 }
 
 fn map_val<E>(v: &ValType, f: &mut impl FnMut(TypeRef) -> Result<TypeRef, E>) -> Result<ValType, E> {

@@ -12,6 +12,7 @@
 //! | [`singleton_groups`] | binaryen `--minimize-rec-groups`: thousands of one-type rec groups |
 //! | [`struct_hierarchy`] | a class hierarchy for subtype checks: singleton struct types, depth up to a bound |
 //! | [`small_module`] | a typical small module: a few small rec groups and function types |
+//! | [`numbered_func_type`], [`numbered_struct_type`] | one distinct type per number, for registration benchmarks |
 //!
 //! [`workload`] drives a registry with a realistic mix of operations on
 //! these shapes from several threads. [`encode`] turns any of them into a
@@ -288,6 +289,17 @@ pub fn numbered_func_type(n: u64) -> SubType {
     SubType::func(params, [ValType::Ref(RefType::nullable(AbstractHeapType::Func))])
 }
 
+/// A final struct type with no supertype and no concrete references,
+/// distinct for distinct `n` (its fields spell `n` in binary as mutable
+/// i32/i64 fields, then an immutable f32).
+pub fn numbered_struct_type(n: u64) -> SubType {
+    let fields: Vec<FieldType> = (0..64 - n.leading_zeros().min(63))
+        .map(|bit| field(true, StorageType::Val(if n >> bit & 1 == 1 { ValType::I64 } else { ValType::I32 })))
+        .chain(std::iter::once(field(false, StorageType::Val(ValType::F32))))
+        .collect();
+    SubType::struct_(true, None, fields)
+}
+
 /// A binary core module whose type section holds `module`'s rec groups in
 /// order: singleton groups as plain types, others (and empty ones) as
 /// explicit `rec` groups, so that reading it back gives `module` again.
@@ -463,6 +475,8 @@ mod tests {
     #[test]
     fn numbered_func_types_are_distinct() {
         let types: std::collections::HashSet<_> = (0..1000).map(numbered_func_type).collect();
+        assert_eq!(types.len(), 1000);
+        let types: std::collections::HashSet<_> = (0..1000).map(numbered_struct_type).collect();
         assert_eq!(types.len(), 1000);
     }
 }

@@ -1,0 +1,126 @@
+//! The two registries with the crate's API, behind one trait, so that every
+//! workload is written once and runs on both.
+
+use std::sync::Arc;
+
+use wasm_type_registry::{ModuleTypes, RegisteredType, SharedTypeIndex, SubType, TypeCollection, TypeRegistry};
+
+use crate::global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
+
+/// What the workloads do to a registry. Benchmark input is valid, so
+/// registration errors panic.
+pub trait Registry: Clone + Send + Sync + 'static {
+    /// A registered module.
+    type Collection: Send + Sync;
+    /// A registered type.
+    type Handle: Send + Sync;
+
+    /// An empty registry.
+    fn create() -> Self;
+    /// Registers a module's rec groups.
+    fn register_module(&self, module: &ModuleTypes) -> Self::Collection;
+    /// The shared index of each of a registered module's types.
+    fn shared_types(collection: &Self::Collection) -> &[SharedTypeIndex];
+    /// Registers one type as a singleton rec group.
+    fn register_type(&self, ty: SubType) -> Self::Handle;
+    /// A new handle on a registered type.
+    fn root(&self, index: SharedTypeIndex) -> Option<Self::Handle>;
+    /// The registered type at `index`.
+    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>>;
+    /// `sub <: sup`.
+    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool;
+    /// Registered types, trampolines included.
+    fn len(&self) -> usize;
+    /// Whether nothing is registered.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Index-table entries ever allocated (memory that is never given back).
+    fn slots_ever_used(&self) -> usize;
+}
+
+impl Registry for TypeRegistry {
+    type Collection = TypeCollection;
+    type Handle = RegisteredType;
+
+    fn create() -> Self {
+        TypeRegistry::new()
+    }
+
+    fn register_module(&self, module: &ModuleTypes) -> TypeCollection {
+        TypeRegistry::register_module(self, module).expect("benchmark modules are valid")
+    }
+
+    fn shared_types(collection: &TypeCollection) -> &[SharedTypeIndex] {
+        collection.shared_types()
+    }
+
+    fn register_type(&self, ty: SubType) -> RegisteredType {
+        RegisteredType::new(self, ty).expect("benchmark types are valid")
+    }
+
+    fn root(&self, index: SharedTypeIndex) -> Option<RegisteredType> {
+        RegisteredType::root(self, index)
+    }
+
+    #[inline]
+    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+        TypeRegistry::borrow(self, index)
+    }
+
+    #[inline]
+    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+        TypeRegistry::is_subtype(self, sub, sup)
+    }
+
+    fn len(&self) -> usize {
+        TypeRegistry::len(self)
+    }
+
+    fn slots_ever_used(&self) -> usize {
+        self.stats().slots_ever_used
+    }
+}
+
+impl Registry for GlobalLockRegistry {
+    type Collection = GlobalLockCollection;
+    type Handle = GlobalLockRegisteredType;
+
+    fn create() -> Self {
+        GlobalLockRegistry::new()
+    }
+
+    fn register_module(&self, module: &ModuleTypes) -> GlobalLockCollection {
+        GlobalLockRegistry::register_module(self, module).expect("benchmark modules are valid")
+    }
+
+    fn shared_types(collection: &GlobalLockCollection) -> &[SharedTypeIndex] {
+        collection.shared_types()
+    }
+
+    fn register_type(&self, ty: SubType) -> GlobalLockRegisteredType {
+        GlobalLockRegistry::register_type(self, ty).expect("benchmark types are valid")
+    }
+
+    fn root(&self, index: SharedTypeIndex) -> Option<GlobalLockRegisteredType> {
+        GlobalLockRegistry::root(self, index)
+    }
+
+    #[inline]
+    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+        GlobalLockRegistry::borrow(self, index)
+    }
+
+    #[inline]
+    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+        GlobalLockRegistry::is_subtype(self, sub, sup)
+    }
+
+    fn len(&self) -> usize {
+        GlobalLockRegistry::len(self)
+    }
+
+    fn slots_ever_used(&self) -> usize {
+        GlobalLockRegistry::slots_ever_used(self)
+    }
+}
