@@ -260,6 +260,6 @@ impl Hash for RegisteredType {
 impl std::fmt::Debug for RegisteredType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let RegisteredType { registry: _, entry: _, index, ty } = self;
-        f.debug_struct("RegisteredType").field("index", index).field("ty", ty).finish()
+        f.debug_struct("RegisteredType").field("index", index).field("ty", &**ty).finish()
     }
 }

@@ -34,7 +34,9 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
-use crate::sync::{Arc, AtomicUsize, Ordering};
+#[cfg(debug_assertions)]
+use crate::sync::AtomicBool;
+use crate::sync::{fence, Arc, AtomicUsize, Ordering};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
 
@@ -89,7 +91,7 @@ pub(crate) struct RecGroupEntry {
     /// Set by the one thread that dismantles the entry; checks that nothing
     /// dismantles it twice.
     #[cfg(debug_assertions)]
-    dismantled: std::sync::atomic::AtomicBool,
+    dismantled: AtomicBool,
 }
 
 impl RecGroupEntry {
@@ -102,7 +104,7 @@ impl RecGroupEntry {
             references,
             registrations: AtomicUsize::new(0),
             #[cfg(debug_assertions)]
-            dismantled: std::sync::atomic::AtomicBool::new(false),
+            dismantled: AtomicBool::new(false),
         }
     }
 
@@ -169,7 +171,7 @@ impl RecGroupEntry {
         }
         // ...and this `Acquire` fence makes every holder's uses happen before
         // the unregistration that follows (the `Arc::drop` pattern).
-        std::sync::atomic::fence(Ordering::Acquire);
+        fence(Ordering::Acquire);
         true
     }
 
@@ -185,7 +187,11 @@ impl RecGroupEntry {
     pub(crate) fn debug_assert_first_dismantle(&self) {
         #[cfg(debug_assertions)]
         {
-            let again = self.dismantled.swap(true, std::sync::atomic::Ordering::Relaxed);
+            // `Relaxed`: a check, not a hand-off. The one thread that
+            // dismantles follows the `Acquire` fence in `decref` (or owns a
+            // never-inserted entry), so a second dismantler, if the protocol
+            // let one through, would see `true` or race visibly under loom.
+            let again = self.dismantled.swap(true, Ordering::Relaxed);
             assert!(!again, "{self:?} dismantled twice (GHSA-7qmx-3fpx-r45m)");
         }
     }

@@ -109,6 +109,9 @@ pub use types::{
     SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
 };
 
+#[cfg(loom)]
+pub use sync::run_model;
+
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}
 
