@@ -395,3 +395,78 @@ mod tests {
         assert!(table.get(SharedTypeIndex::from_u32(u32::MAX)).is_none());
     }
 }
+
+/// White-box loom models of the free list and the segment table, whose races
+/// the public API reaches only through long registrations.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::thread;
+
+    use super::*;
+    use crate::sync::run_model;
+
+    /// Every index ever handed out is exactly once live or free.
+    #[track_caller]
+    fn assert_each_index_once(table: &SlotTable, mut live: Vec<SharedTypeIndex>) {
+        while let Some(free) = table.pop_free() {
+            live.push(free);
+        }
+        live.sort();
+        let all: Vec<_> = (0..table.capacity_used() as u32).map(SharedTypeIndex::from_u32).collect();
+        assert_eq!(live, all, "an index is both live and free, or lost");
+    }
+
+    /// The ABA race on the free list's head: a pop reads the head and its
+    /// `next_free`, and before its compare-and-swap another thread pops that
+    /// head, pops the next one and pushes the first back. Same top index, a
+    /// different `next`: only the tag makes the stale pop fail.
+    #[test]
+    fn free_list_pop_survives_aba() {
+        run_model(|| {
+            let table = Arc::new(SlotTable::new());
+            let (a, b) = (table.allocate().unwrap(), table.allocate().unwrap());
+            table.free(a);
+            table.free(b);
+            let popper = thread::spawn({
+                let table = table.clone();
+                move || table.allocate().unwrap()
+            });
+            let first = table.allocate().unwrap();
+            let second = table.allocate().unwrap();
+            table.free(first);
+            let popped = popper.join().unwrap();
+            assert_each_index_once(&table, vec![popped, second]);
+        });
+    }
+
+    /// Two threads take the first indices of an empty table at once: both
+    /// allocate segment 0, one publishes it, and both slots end up in it.
+    #[test]
+    fn racing_first_allocations_share_one_segment() {
+        run_model(|| {
+            let table = Arc::new(SlotTable::new());
+            let mark = |table: &SlotTable, index: SharedTypeIndex, depth: u8| {
+                // `Relaxed`: the join below orders it before the check.
+                table.get(index).unwrap().depth.store(depth, Ordering::Relaxed);
+            };
+            let other = thread::spawn({
+                let table = table.clone();
+                move || {
+                    let index = table.allocate().unwrap();
+                    mark(&table, index, 1);
+                    index
+                }
+            });
+            let mine = table.allocate().unwrap();
+            mark(&table, mine, 2);
+            let theirs = other.join().unwrap();
+            assert_ne!(mine, theirs);
+            for (index, depth) in [(theirs, 1), (mine, 2)] {
+                // `Relaxed`: after the join.
+                let seen = table.get(index).unwrap().depth.load(Ordering::Relaxed);
+                assert_eq!(seen, depth, "{index:?}'s slot was lost with a segment");
+            }
+            assert_each_index_once(&table, vec![mine, theirs]);
+        });
+    }
+}
