@@ -341,7 +341,12 @@ mod collector {
     impl Drop for Collector {
         fn drop(&mut self) {
             let state = self.state.get_mut().unwrap();
-            debug_assert!(state.pinned.iter().all(Option::is_none), "a guard outlived the loom execution");
+            // Unwinding from a failed model leaves guards behind; a second
+            // panic would abort the test binary and hide the first.
+            debug_assert!(
+                std::thread::panicking() || state.pinned.iter().all(Option::is_none),
+                "a guard outlived the loom execution"
+            );
             for (_, retired) in state.garbage.drain(..) {
                 retired.destroy();
             }
