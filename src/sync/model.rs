@@ -64,8 +64,9 @@ impl Drop for Guard {
         for loaded in self.loaded.get_mut().drain(..) {
             // SAFETY: `husk` was a `*const Husk<T>` and `assert_alive` is
             // `Husk::<T>::assert_alive_erased` for the same `T` (see
-            // `RetiringCell::load`); husk memory outlives every guard (it is
-            // freed at the end of the loom execution or never).
+            // `RetiringCell::load`); husk memory outlives every guard: it is
+            // freed at the end of the loom execution (or never, with the
+            // real collector), or by the cell's drop, when no guard exists.
             unsafe { (loaded.assert_alive)(loaded.husk) };
         }
         // `self.pin` is dropped after this body: the thread unpins only
@@ -179,8 +180,9 @@ impl<T: Send + 'static> RetiringCell<T> {
             return None;
         }
         // SAFETY: non-null pointers in the cell come from `Box::into_raw` in
-        // `publish`; husk memory is only freed once the collector is done
-        // with it, after every guard is gone.
+        // `publish`; husk memory is freed only at the end of the execution
+        // (or never) once retired, or by the cell's drop, which `&self`
+        // excludes.
         let husk = unsafe { &*husk };
         husk.assert_alive();
         guard
@@ -217,6 +219,8 @@ impl<T: Send + 'static> RetiringCell<T> {
 
 impl<T> Drop for RetiringCell<T> {
     fn drop(&mut self) {
+        // Not an atomic operation: `&mut self` is exclusive, and loom checks
+        // that every earlier access happens before this one.
         let husk = self.ptr.with_mut(|ptr| *ptr);
         if !husk.is_null() {
             // `&mut self`: no guard can load it any more; destroy and free.
