@@ -24,7 +24,7 @@ DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_e
 # name: (file, text, replacement, command, what it removes)
 MUTATIONS = {
     'M1': ('src/registry.rs',
-           '|existing| existing.0.incref_if_live("hash-consing hit at insertion").then(|| existing.0.clone()),',
+           '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
            '|_existing| None,',
            MODELS + ['model_1'], 'no re-check under the write lock: an equal live entry is replaced'),
     'M2': ('src/hash_cons.rs',
@@ -32,21 +32,18 @@ MUTATIONS = {
            '            if count == 0 && false {\n',
            MODELS + ['model_2'], 'incref_if_live revives a dead count'),
     'M3': ('src/registry.rs',
-           '|existing| existing.0.incref_if_live("hash-consing hit at insertion").then(|| existing.0.clone()),',
+           '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
            '|existing| { if existing.0.registrations() == 0 { existing.0.mark_inserted() } '
-           'else if !existing.0.incref_if_live("hash-consing hit at insertion") { return None } '
-           'Some(existing.0.clone()) },',
+           'else if !existing.0.incref_if_live() { return None } Some(existing.0.clone()) },',
            MODELS + ['model_3'], 'the insertion re-check revives a dying entry (Wasmtime 22)'),
     'M4': ('src/registry.rs',
-           'payload.entry.incref_if_live("root").then(|| (payload.entry.clone(), payload.sub_type.clone()))',
-           '{ if payload.entry.registrations() == 0 { payload.entry.mark_inserted() } '
-           'else if !payload.entry.incref_if_live("root") { return None } '
-           'Some((payload.entry.clone(), payload.sub_type.clone())) }',
+           'let live = payload.entry.incref_if_live();',
+           'let live = if payload.entry.registrations() == 0 { payload.entry.mark_inserted(); true } '
+           'else { payload.entry.incref_if_live() };',
            MODELS + ['model_4'], 'root revives a dying entry'),
     'M5': ('src/registry.rs',
-           'if !entry.incref_if_live("referenced by a new group") {',
-           'if entry.registrations() == 0 { entry.mark_inserted() } '
-           'else if !entry.incref_if_live("referenced by a new group") {',
+           'if !entry.incref_if_live() {',
+           'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry.rs',
            '''                slot.clear_supertypes();
