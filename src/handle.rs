@@ -248,6 +248,6 @@ impl Hash for RegisteredType {
 impl std::fmt::Debug for RegisteredType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let RegisteredType { entry: _, position: _, index } = self;
-        f.debug_struct("RegisteredType").field("index", index).field("ty", self.sub_type()).finish()
+        f.debug_struct("RegisteredType").field("index", index).field("ty", &**self.sub_type()).finish()
     }
 }

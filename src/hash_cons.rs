@@ -35,7 +35,9 @@ use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 use crate::registry::TypeRegistry;
-use crate::sync::{Arc, AtomicUsize, Ordering};
+#[cfg(debug_assertions)]
+use crate::sync::AtomicBool;
+use crate::sync::{fence, Arc, AtomicUsize, Ordering};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
 
@@ -80,8 +82,14 @@ impl CanonGroup {
     pub fn new(types: Box<[Arc<SubType>]>) -> Self {
         // Fixed seeds: the stored hash must be a pure function of the types.
         // The map itself re-hashes this `u64` with its own random state.
-        let hash = std::hash::BuildHasher::hash_one(&FixedState, &types);
-        CanonGroup { hash, types }
+        // The types themselves, not their `Arc`s: loom's `Arc` (under
+        // `--cfg loom`) implements neither `Hash` nor `Eq`.
+        let mut hasher = std::hash::BuildHasher::build_hasher(&FixedState);
+        hasher.write_usize(types.len());
+        for ty in types.iter() {
+            SubType::hash(ty, &mut hasher);
+        }
+        CanonGroup { hash: hasher.finish(), types }
     }
 
     /// The group's types, in hash-consing form.
@@ -92,7 +100,9 @@ impl CanonGroup {
 
 impl PartialEq for CanonGroup {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.types == other.types
+        self.hash == other.hash
+            && self.types.len() == other.types.len()
+            && self.types.iter().zip(other.types.iter()).all(|(a, b)| **a == **b)
     }
 }
 
@@ -125,7 +135,7 @@ pub(crate) struct RecGroupEntry {
     /// Set by the one thread that dismantles the entry; checks that nothing
     /// dismantles it twice.
     #[cfg(debug_assertions)]
-    dismantled: std::sync::atomic::AtomicBool,
+    dismantled: AtomicBool,
 }
 
 impl RecGroupEntry {
@@ -147,7 +157,7 @@ impl RecGroupEntry {
             references,
             registrations: AtomicUsize::new(0),
             #[cfg(debug_assertions)]
-            dismantled: std::sync::atomic::AtomicBool::new(false),
+            dismantled: AtomicBool::new(false),
         }
     }
 
@@ -225,7 +235,7 @@ impl RecGroupEntry {
         }
         // ...and this `Acquire` fence makes every holder's uses happen before
         // the unregistration that follows (the `Arc::drop` pattern).
-        std::sync::atomic::fence(Ordering::Acquire);
+        fence(Ordering::Acquire);
         true
     }
 
@@ -241,7 +251,11 @@ impl RecGroupEntry {
     pub(crate) fn debug_assert_first_dismantle(&self) {
         #[cfg(debug_assertions)]
         {
-            let again = self.dismantled.swap(true, std::sync::atomic::Ordering::Relaxed);
+            // `Relaxed`: a check, not a hand-off. The one thread that
+            // dismantles follows the `Acquire` fence in `decref` (or owns a
+            // never-inserted entry), so a second dismantler, if the protocol
+            // let one through, would see `true` or race visibly under loom.
+            let again = self.dismantled.swap(true, Ordering::Relaxed);
             assert!(!again, "{self:?} dismantled twice (GHSA-7qmx-3fpx-r45m)");
         }
     }

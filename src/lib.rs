@@ -124,6 +124,9 @@ pub mod __bench {
     pub use crate::module::{check_depth, check_size_limits, check_supertype_shape};
 }
 
+#[cfg(loom)]
+pub use sync::run_model;
+
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}
 

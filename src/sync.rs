@@ -17,12 +17,79 @@
 //! # Synchronization
 //! Each facade type documents the orderings it provides; the callers rely on
 //! exactly those and nothing more. `docs/design.md` gives the whole protocol.
+//!
+//! # Under loom
+//! With `--cfg loom` the atomics, `fence` and `Arc` are loom's, and the three
+//! wrappers come from the `model` submodule (src/sync/model.rs): a loom
+//! `RwLock<HashMap>` per shard, a loom `RwLock<Option<Arc<T>>>`, and a
+//! deferred-free collector that makes a use after free visible to loom.
+//! `docs/correctness.md` says why each is faithful to the real primitive.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering},
     Arc,
 };
+
+/// Only the debug-build double-dismantle check uses it.
+#[cfg(all(not(loom), debug_assertions))]
+pub(crate) use std::sync::atomic::AtomicBool;
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering},
+    Arc,
+};
+
+/// Only the debug-build double-dismantle check uses it.
+#[cfg(all(loom, debug_assertions))]
+pub(crate) use loom::sync::atomic::AtomicBool;
+
+#[cfg(loom)]
+mod model;
+
+#[cfg(loom)]
+pub(crate) use model::*;
+
+/// What [`ShardedSet::insert_or_reuse`] did.
+pub(crate) enum InsertOutcome<K, R> {
+    /// An equal element was kept; `try_reuse`'s result and the offered
+    /// key are handed back.
+    Reused(R, K),
+    /// The offered key is in the set; an equal element that `try_reuse`
+    /// refused was replaced and is handed back.
+    Inserted(Option<K>),
+}
+
+/// Runs `model` under loom for every interleaving within the preemption
+/// bound (`LOOM_MAX_PREEMPTIONS`, 3 when unset). The registry's own
+/// white-box models and the `loom-tests` crate share this.
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn run_model(model: impl Fn() + Sync + Send + 'static) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = builder.preemption_bound.or(Some(3));
+    // A registration is a few hundred loom operations; the default (1000)
+    // cuts a three-thread model short.
+    builder.max_branches = builder.max_branches.max(20_000);
+    // A plain std counter, outside the model: loom runs every execution on
+    // this thread.
+    let executions = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = executions.clone();
+    let start = std::time::Instant::now();
+    builder.check(move || {
+        // `Relaxed`: a statistic, read after `check` returns.
+        counter.fetch_add(1, Ordering::Relaxed);
+        model();
+    });
+    // libtest names the thread after the test.
+    let name = std::thread::current().name().unwrap_or("model").to_owned();
+    // `Relaxed`: as above.
+    let executions = executions.load(Ordering::Relaxed);
+    eprintln!("{name}: {executions} executions in {:.2?}", start.elapsed());
+}
 
 #[cfg(not(loom))]
 mod real {
@@ -31,7 +98,7 @@ mod real {
 
     use crossbeam_epoch as epoch;
 
-    use super::{Arc, Ordering};
+    use super::{Arc, InsertOutcome, Ordering};
 
     /// Proof that the current thread is pinned: payloads loaded under it stay
     /// allocated until it is dropped.
@@ -143,16 +210,6 @@ mod real {
     /// A concurrent hash set split into independently locked shards.
     pub(crate) struct ShardedSet<K> {
         map: dashmap::DashMap<K, (), ahash::RandomState>,
-    }
-
-    /// What [`ShardedSet::insert_or_reuse`] did.
-    pub(crate) enum InsertOutcome<K, R> {
-        /// An equal element was kept; `try_reuse`'s result and the offered
-        /// key are handed back.
-        Reused(R, K),
-        /// The offered key is in the set; an equal element that `try_reuse`
-        /// refused was replaced and is handed back.
-        Inserted(Option<K>),
     }
 
     impl<K: Hash + Eq> ShardedSet<K> {

@@ -11,6 +11,10 @@
 //!
 //! The workloads are the six of the project's issue 4; see [`Workload`].
 //! Not published; not part of the crate's API.
+//!
+//! Empty under `--cfg loom`: the registry's `Arc`s are then loom's, and the
+//! loom run builds this crate only because it is a dev-dependency.
+#![cfg(not(loom))]
 
 mod global_lock;
 mod harness;

@@ -1,0 +1,228 @@
+//! The registry's concurrency protocol, model-checked through its public API.
+//!
+//! Each model is two or three threads; each ends by checking that every live
+//! handle still resolves and that the registry is empty once they are gone.
+//! `docs/correctness.md` names, for each, the guard it protects and what loom
+//! reports without it.
+#![cfg(all(loom, not(crossbeam_loom)))]
+
+use loom::thread;
+use loom_tests::*;
+use wasm_type_registry::{AbstractHeapType, RegisteredType, RegistryError, SubType, TypeRef, TypeRegistry, ValType};
+
+/// 1. Two threads register the same rec group: one entry, identical
+///    indices, registration count 2.
+#[test]
+fn model_1_concurrent_registration_of_one_group() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let other = spawn_with(&registry, |registry| RegisteredType::new(&registry, plain_struct(1)).unwrap());
+        let a = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let b = other.join().unwrap();
+
+        assert_eq!(a.index(), b.index(), "an equal group got two entries");
+        assert_eq!(registry.stats().rec_groups, 1);
+        assert_eq!(registry.len(), 1);
+        // Count 2: one drop leaves the group registered, the second ends it.
+        drop(a);
+        assert_resolves(&registry, &b);
+        drop(b);
+        assert_empty(&registry);
+    });
+}
+
+/// 2. The last drop of a group races a re-registration of an equal group
+///    (the resurrection race): never unregistered twice, never a live handle
+///    whose type is gone.
+#[test]
+fn model_2_last_drop_races_reregistration() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let first = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let dropper = thread::spawn(move || drop(first));
+
+        let again = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        assert_resolves(&registry, &again);
+        dropper.join().unwrap();
+        // The first unregistration is over and did not take ours with it.
+        assert_resolves(&registry, &again);
+        assert_eq!(registry.stats().rec_groups, 1);
+        assert_eq!(registry.len(), 1);
+        drop(again);
+        assert_empty(&registry);
+    });
+}
+
+/// 3. A group is re-registered and dropped again while its first
+///    unregistration is under way (Wasmtime advisory GHSA-7qmx-3fpx-r45m),
+///    then registered a third time.
+#[test]
+fn model_3_reregistered_and_dropped_during_unregistration_ghsa_7qmx_3fpx_r45m() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let first = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let dropper = thread::spawn(move || drop(first));
+
+        let second = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        drop(second);
+        let third = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        assert_resolves(&registry, &third);
+        dropper.join().unwrap();
+
+        assert_resolves(&registry, &third);
+        assert_eq!(registry.stats().rec_groups, 1, "the live entry left the map");
+        let fourth = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        assert_eq!(fourth.index(), third.index(), "an equal live group got a second entry");
+        drop((third, fourth));
+        assert_empty(&registry);
+    });
+}
+
+/// 4. `RegisteredType::root(index)` races the last drop: `root` returns
+///    `None` or a handle that keeps the type alive.
+#[test]
+fn model_4_root_races_last_drop() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let handle = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let index = handle.index();
+        let dropper = thread::spawn(move || drop(handle));
+
+        let rooted = RegisteredType::root(&registry, index);
+        if let Some(rooted) = &rooted {
+            assert_eq!(rooted.index(), index);
+            assert_eq!(**rooted, plain_struct(1));
+        }
+        dropper.join().unwrap();
+        if let Some(rooted) = rooted {
+            // The root's registration outlived the other handle's drop.
+            assert_resolves(&registry, &rooted);
+            assert_eq!(registry.len(), 1);
+            drop(rooted);
+        }
+        assert_empty(&registry);
+    });
+}
+
+/// 5. Dropping a group that references another group races a registration
+///    that references the same target: the target lives exactly as long as
+///    someone holds it.
+#[test]
+fn model_5_referenced_group_outlives_every_referrer() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let target = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let target_index = target.index();
+        let referrer = RegisteredType::new(&registry, struct_referencing(target_index, false)).unwrap();
+        // From here only `referrer` keeps the target registered.
+        drop(target);
+        let dropper = thread::spawn(move || drop(referrer));
+
+        match RegisteredType::new(&registry, struct_referencing(target_index, true)) {
+            Ok(other) => {
+                assert_resolves(&registry, &other);
+                dropper.join().unwrap();
+                // Held by `other` alone now.
+                assert_eq!(registry.borrow(target_index).as_deref(), Some(&plain_struct(1)));
+                assert_eq!(registry.len(), 2);
+                drop(other);
+            }
+            // The target died before we reached it: refused, nothing taken.
+            Err(RegistryError::UnregisteredSharedIndex { index }) => {
+                assert_eq!(index, target_index);
+                dropper.join().unwrap();
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+        assert_empty(&registry);
+    });
+}
+
+/// 6. `is_subtype` and `borrow` readers race unregistration and reuse of
+///    indices: no torn or freed data is read.
+#[test]
+fn model_6_readers_race_unregistration_and_reuse() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+        let sub_type = SubType::struct_(true, Some(TypeRef::Shared(base.index())), [field(ValType::I32)]);
+        let sub = RegisteredType::new(&registry, sub_type.clone()).unwrap();
+        let (base_index, sub_index) = (base.index(), sub.index());
+        let dropper = thread::spawn(move || drop(sub));
+        let reader = spawn_with(&registry, move |registry| {
+            // The old type, the new one, or nothing: never anything else.
+            if let Some(seen) = registry.borrow(sub_index) {
+                assert!(*seen == sub_type || *seen == plain_struct(2), "torn read: {seen:?}");
+            }
+            // A meaningful answer either way; what matters is that it reads
+            // no freed memory.
+            registry.is_subtype(sub_index, base_index)
+        });
+
+        let reuser = RegisteredType::new(&registry, plain_struct(2)).unwrap();
+        assert_resolves(&registry, &reuser);
+        reader.join().unwrap();
+        dropper.join().unwrap();
+        assert_resolves(&registry, &reuser);
+        assert!(!registry.is_subtype(reuser.index(), base_index));
+        drop((base, reuser));
+        assert_empty(&registry);
+    });
+}
+
+/// 7. Trampoline registration for a function type races the drop of another
+///    function type sharing that trampoline.
+#[test]
+fn model_7_trampoline_registration_races_drop_of_its_other_user() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let first = RegisteredType::new(&registry, func_taking(AbstractHeapType::Func)).unwrap();
+        assert_ne!(registry.trampoline_type(first.index()), first.index());
+        let dropper = thread::spawn(move || drop(first));
+
+        let second = RegisteredType::new(&registry, func_taking(AbstractHeapType::NoFunc)).unwrap();
+        let trampoline = registry.trampoline_type(second.index());
+        assert_ne!(trampoline, second.index());
+        assert_eq!(registry.borrow(trampoline).as_deref(), Some(&func_trampoline()));
+        dropper.join().unwrap();
+
+        // `second` keeps its trampoline registered and in the map.
+        assert_resolves(&registry, &second);
+        assert_eq!(registry.trampoline_type(second.index()), trampoline);
+        assert_eq!(registry.borrow(trampoline).as_deref(), Some(&func_trampoline()));
+        assert_eq!(registry.stats().rec_groups, 2, "a live group left the map");
+        assert_eq!(registry.len(), 2);
+        drop(second);
+        assert_empty(&registry);
+    });
+}
+
+/// 8. Slot/index allocation and free-list reuse under concurrent register
+///    and drop.
+#[test]
+fn model_8_index_reuse_under_concurrent_register_and_drop() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let one = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let two = RegisteredType::new(&registry, plain_struct(2)).unwrap();
+        let other = spawn_with(&registry, move |registry| {
+            drop(one);
+            let three = RegisteredType::new(&registry, plain_struct(3)).unwrap();
+            assert_resolves(&registry, &three);
+            three
+        });
+        drop(two);
+        let four = RegisteredType::new(&registry, plain_struct(4)).unwrap();
+        assert_resolves(&registry, &four);
+        let three = other.join().unwrap();
+
+        assert_ne!(three.index(), four.index(), "one index handed out twice");
+        assert_resolves(&registry, &three);
+        assert_resolves(&registry, &four);
+        // Each thread freed an index before allocating one: no growth.
+        assert_eq!(registry.stats().slots_ever_used, 2);
+        assert_eq!(registry.stats().free_slots, 0);
+        drop((three, four));
+        assert_empty(&registry);
+    });
+}

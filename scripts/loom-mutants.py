@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Proof that the loom models bite: removes or weakens one guard of the
+protocol at a time, runs the model that protects it, and restores the code.
+
+    scripts/loom-mutants.py            every mutation (about two minutes)
+    scripts/loom-mutants.py M3 W1      only these
+
+Each mutation must make its model fail; docs/correctness.md quotes what loom
+reported. A mutation whose text no longer occurs exactly once in its file is
+reported as stale (the code moved on: update the mutation). Files are
+restored even when interrupted; a file with uncommitted changes is refused.
+Logs go to target/loom-mutants/NAME.log.
+"""
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'models', '--']
+WHITE_BOX = ['cargo', 'test', '--release', '-p', 'wasm-type-registry', '--no-default-features', '--lib', '--']
+DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_epoch', '--']
+
+# name: (file, text, replacement, command, what it removes)
+MUTATIONS = {
+    'M1': ('src/registry.rs',
+           '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
+           '|_existing| None,',
+           MODELS + ['model_1'], 'no re-check under the write lock: an equal live entry is replaced'),
+    'M2': ('src/hash_cons.rs',
+           '            if count == 0 {\n',
+           '            if count == 0 && false {\n',
+           MODELS + ['model_2'], 'incref_if_live revives a dead count'),
+    'M3': ('src/registry.rs',
+           '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
+           '|existing| { if existing.0.registrations() == 0 { existing.0.mark_inserted() } '
+           'else if !existing.0.incref_if_live() { return None } Some(existing.0.clone()) },',
+           MODELS + ['model_3'], 'the insertion re-check revives a dying entry (Wasmtime 22)'),
+    'M4': ('src/registry.rs',
+           'let live = payload.entry.incref_if_live();',
+           'let live = if payload.entry.registrations() == 0 { payload.entry.mark_inserted(); true } '
+           'else { payload.entry.incref_if_live() };',
+           MODELS + ['model_4'], 'root revives a dying entry'),
+    'M5': ('src/registry.rs',
+           'if !entry.incref_if_live() {',
+           'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
+           MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
+    'M6': ('src/registry.rs',
+           '''                slot.clear_supertypes();
+                let had_payload = slot.payload.retire(&guard);
+                debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
+                // Only after retiring: the next owner of `index` publishes
+                // into an empty slot.
+                self.slots.free(index);''',
+           '''                self.slots.free(index);
+                slot.clear_supertypes();
+                let had_payload = slot.payload.retire(&guard);
+                debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");''',
+           MODELS + ['model_6'], 'dismantle frees the index before retiring its slot'),
+    'M6b': ('src/sync/model.rs',
+            'let previous = self.ptr.swap(husk, Ordering::Release);',
+            'let previous = self.ptr.swap(husk, Ordering::Relaxed);',
+            MODELS + ['model_6'], 'RetiringCell::publish without Release'),
+    'M6c': ('src/sync/model.rs',
+            'guard.pin.retire(Box::new(HuskBox(old)));',
+            'let _ = &guard.pin; let owner = HuskBox(old); owner.destroy(); std::mem::forget(owner);',
+            MODELS + ['model_6'], 'RetiringCell::retire destroys at once instead of deferring'),
+    'M7': ('src/registry.rs',
+           '|k| Arc::ptr_eq(&k.0, entry)',
+           '|_| true',
+           MODELS + ['model_7'], 'unregistration removes by key, not by identity'),
+    'M8': ('src/slots.rs',
+           '''            match self.free_head.compare_exchange_weak(
+                head.pack(),
+                head.with_top(next).pack(),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {''',
+           '''            match {
+                self.free_head.store(head.with_top(next).pack(), Ordering::Release);
+                Ok::<u64, u64>(head.pack())
+            } {''',
+           MODELS + ['model_8'], 'free-list pop writes the head without a CAS'),
+    'W1': ('src/slots.rs',
+           'FreeHead { index, tag: self.tag.wrapping_add(1) }',
+           'FreeHead { index, tag: self.tag }',
+           WHITE_BOX + ['loom_tests::free_list_pop_survives_aba'], 'the free-list head has no ABA tag'),
+    'W2': ('src/slots.rs',
+           'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {',
+           'if { cell.store(fresh, Ordering::Release); false } {',
+           WHITE_BOX + ['loom_tests::racing_first_allocations'], 'a new segment is stored, not CASed in'),
+    'W2b': ('src/slots.rs',
+            'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {',
+            'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::Relaxed, Ordering::Acquire).is_err() {',
+            WHITE_BOX + ['loom_tests::racing_first_allocations'], 'a new segment is published without Release'),
+    'W3': ('src/slots.rs',
+           '''                head.with_top(index.as_u32()).pack(),
+                Ordering::Release,''',
+           '''                head.with_top(index.as_u32()).pack(),
+                Ordering::Relaxed,''',
+           WHITE_BOX + ['loom_tests::free_list'], 'free-list push without Release'),
+    'X1': ('src/sync/model.rs',
+           'self.0.defer_unchecked(move || {',
+           'crossbeam_epoch::unprotected().defer_unchecked(move || {',
+           DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
+    'D1': ('src/hash_cons.rs',
+           '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
+           '''        let previous = self.registrations.fetch_sub(1, Ordering::Relaxed);''',
+           MODELS, 'decref without Release and without the Acquire fence (expected to PASS: see the docs)'),
+}
+
+
+def main(names):
+    env = dict(os.environ, RUSTFLAGS='--cfg loom', CARGO_TARGET_DIR='target/loom',
+               CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS='true', CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS='true',
+               LOOM_MAX_PREEMPTIONS=os.environ.get('LOOM_MAX_PREEMPTIONS', '3'), RUST_BACKTRACE='0')
+    logs = os.path.join(ROOT, 'target', 'loom-mutants')
+    os.makedirs(logs, exist_ok=True)
+    for name in names or MUTATIONS:
+        path, text, replacement, command, what = MUTATIONS[name]
+        full = os.path.join(ROOT, path)
+        if subprocess.run(['git', 'diff', '--quiet', '--', path], cwd=ROOT).returncode != 0:
+            sys.exit(f'{path} has uncommitted changes; commit or stash them first')
+        original = open(full).read()
+        if original.count(text) != 1:
+            print(f'{name}: STALE ({original.count(text)} matches in {path})')
+            continue
+        mutated = original.replace(text, replacement)
+        if name == 'D1':
+            mutated = mutated.replace('        fence(Ordering::Acquire);\n', '')
+        run_env = dict(env)
+        if command is DEEP:
+            run_env.update(RUSTFLAGS='--cfg loom --cfg crossbeam_loom', CARGO_TARGET_DIR='target/loom-crossbeam')
+        try:
+            open(full, 'w').write(mutated)
+            start = time.time()
+            result = subprocess.run(command, cwd=ROOT, env=run_env, capture_output=True, text=True)
+        finally:
+            open(full, 'w').write(original)
+        output = result.stdout + result.stderr
+        open(os.path.join(logs, f'{name}.log'), 'w').write(output)
+        verdict = 'model passed' if result.returncode == 0 else 'model FAILED (the guard bites)'
+        print(f'{name} ({what}): {verdict}, {time.time() - start:.0f}s')
+        # The first failure and the lines that explain it.
+        lines = output.splitlines()
+        first = next((i for i, line in enumerate(lines) if 'panicked at' in line), None)
+        if first is not None:
+            for line in lines[first:first + 4]:
+                print('    ' + line)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
