@@ -47,14 +47,14 @@ MUTATIONS = {
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry.rs',
            '''                slot.clear_supertypes();
-                let had_payload = slot.payload.retire(&guard);
+                let had_payload = slot.payload().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
                 // into an empty slot.
                 self.slots.free(index);''',
            '''                self.slots.free(index);
                 slot.clear_supertypes();
-                let had_payload = slot.payload.retire(&guard);
+                let had_payload = slot.payload().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");''',
            MODELS + ['model_6'], 'dismantle frees the index before retiring its slot'),
     'M6b': ('src/sync/model.rs',
@@ -70,14 +70,14 @@ MUTATIONS = {
            '|_| true',
            MODELS + ['model_7'], 'unregistration removes by key, not by identity'),
     'M8': ('src/slots.rs',
-           '''            match self.free_head.compare_exchange_weak(
+           '''            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(next).pack(),
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {''',
            '''            match {
-                self.free_head.store(head.with_top(next).pack(), Ordering::Release);
+                list.head.store(head.with_top(next).pack(), Ordering::Release);
                 Ok::<u64, u64>(head.pack())
             } {''',
            MODELS + ['model_8'], 'free-list pop writes the head without a CAS'),
