@@ -110,6 +110,35 @@ fn func(rng: &mut Rng, targets: &[u32]) -> SubType {
     SubType::func(params, results)
 }
 
+/// A struct type as a compiler emits a class: with probability
+/// `parent_percent` it extends a random open struct of depth below 9 among
+/// `earlier` (repeating its fields, so the subtype is valid), then adds up to
+/// three fields of its own over `targets`. 30% are final; the others are
+/// recorded in `open` as `(index, depth)`.
+fn class_struct(
+    rng: &mut Rng,
+    open: &mut Vec<(u32, usize)>,
+    earlier: &[SubType],
+    index: u32,
+    parent_percent: u64,
+    targets: &[u32],
+) -> SubType {
+    let parent =
+        (!open.is_empty() && rng.percent(parent_percent)).then(|| *rng.pick(open)).filter(|&(_, depth)| depth < 9);
+    let mut fields: Vec<FieldType> = match parent.map(|(p, _)| &earlier[p as usize].composite) {
+        Some(wasm_type_registry::CompositeType::Struct(s)) => s.fields.to_vec(),
+        _ => Vec::new(),
+    };
+    for _ in 0..rng.below(4) {
+        fields.push(field(rng.percent(50), storage(rng, targets)));
+    }
+    let is_final = rng.percent(30);
+    if !is_final {
+        open.push((index, parent.map_or(0, |(_, d)| d + 1)));
+    }
+    SubType::struct_(is_final, parent.map(|(p, _)| TypeRef::Module(ModuleTypeIndex::from_u32(p))), fields)
+}
+
 /// One rec group shaped like dart2wasm output, with `structs`, `funcs` and
 /// `arrays` types interleaved as a compiler emits them. Structs form class
 /// hierarchies up to depth 9 (a subclass repeats its superclass's fields and
@@ -134,28 +163,7 @@ pub fn one_big_rec_group(seed: u64, structs: usize, funcs: usize, arrays: usize)
     let mut open_structs: Vec<(u32, usize)> = Vec::new();
     for (i, &kind) in kinds.iter().enumerate() {
         let ty = match kind {
-            0 => {
-                let parent = (!open_structs.is_empty() && rng.percent(80))
-                    .then(|| *rng.pick(&open_structs))
-                    .filter(|&(_, depth)| depth < 9);
-                let mut fields: Vec<FieldType> = match parent {
-                    Some((p, _)) => match &types[p as usize].composite {
-                        wasm_type_registry::CompositeType::Struct(s) => s.fields.to_vec(),
-                        _ => Vec::new(),
-                    },
-                    None => Vec::new(),
-                };
-                for _ in 0..rng.below(4) {
-                    fields.push(field(rng.percent(50), storage(&mut rng, &struct_indices)));
-                }
-                let is_final = rng.percent(30);
-                let depth = parent.map_or(0, |(_, d)| d + 1);
-                if !is_final {
-                    open_structs.push((i as u32, depth));
-                }
-                let supertype = parent.map(|(p, _)| TypeRef::Module(ModuleTypeIndex::from_u32(p)));
-                SubType::struct_(is_final, supertype, fields)
-            }
+            0 => class_struct(&mut rng, &mut open_structs, &types, i as u32, 80, &struct_indices),
             1 => func(&mut rng, &struct_indices),
             _ => SubType::array(true, None, field(true, storage(&mut rng, &struct_indices))),
         };
@@ -185,27 +193,10 @@ pub fn singleton_groups(seed: u64, count: usize) -> ModuleTypes {
     for i in 0..count as u32 {
         let roll = rng.below(100);
         let ty = if roll < 40 {
-            let parent = (!open_structs.is_empty() && rng.percent(60))
-                .then(|| *rng.pick(&open_structs))
-                .filter(|&(_, depth)| depth < 9);
-            let mut fields: Vec<FieldType> = match parent {
-                Some((p, _)) => match &all[p as usize].composite {
-                    wasm_type_registry::CompositeType::Struct(s) => s.fields.to_vec(),
-                    _ => Vec::new(),
-                },
-                None => Vec::new(),
-            };
             let mut targets = structs.clone();
             targets.push(i);
-            for _ in 0..rng.below(4) {
-                fields.push(field(rng.percent(50), storage(&mut rng, &targets)));
-            }
-            let is_final = rng.percent(30);
-            if !is_final {
-                open_structs.push((i, parent.map_or(0, |(_, d)| d + 1)));
-            }
             structs.push(i);
-            SubType::struct_(is_final, parent.map(|(p, _)| TypeRef::Module(ModuleTypeIndex::from_u32(p))), fields)
+            class_struct(&mut rng, &mut open_structs, &all, i, 60, &targets)
         } else if roll < 95 {
             func(&mut rng, &structs)
         } else {
