@@ -24,9 +24,9 @@
 //! register(group):
 //!   key = hash-consing form of group
 //!   find key under the shard's read lock; incref_if_live  -> hit, done
-//!   prepare: take registrations on referenced groups, reserve indices,
-//!            check supertypes, register trampoline types,
-//!            publish slots (count still 0: invisible to root)
+//!   prepare: take registrations on referenced groups,
+//!            check supertypes (changes nothing), register trampoline types,
+//!            reserve indices, publish slots (count still 0: invisible to root)
 //!   under the shard's write lock:
 //!     equal live entry present -> incref it, abandon ours  (lost the race)
 //!     dead or no entry         -> put ours in, count 0 -> 1
@@ -149,8 +149,8 @@ impl TypeRegistry {
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
     /// supertype. O(1), lock-free and free of atomic read-modify-writes: one
     /// look at `sup`'s depth `d` and at `sub`'s supertype array, whose entry
-    /// `d` must be `sup`. For depths below 16 that entry is cached in `sub`'s
-    /// slot, so the check is four plain loads.
+    /// `d` must be `sup`. For depths below 10 that entry is in the index
+    /// table's display column, so the check is a few plain loads.
     ///
     /// Both types should be kept registered by the caller; for an index that
     /// is not registered the answer is `false` (or `true` when `sub == sup`),
@@ -348,7 +348,7 @@ impl RegistryInner {
         let indices = entry.indices();
         for (i, chain) in chains.into_iter().enumerate() {
             let chain = chain.into_iter().map(|r| canon::shared_index(r, indices)).collect();
-            let trampoline = trampolines[i].map_or(indices[i], |t| t);
+            let trampoline = trampolines[i].unwrap_or(indices[i]);
             self.publish(indices[i], i as u32, chain, trampoline, &entry, &guard);
         }
         trace!("{entry:?}: prepared {} types", indices.len());

@@ -3,8 +3,8 @@
 //!
 //! # Type-stable memory
 //! Slots live in segments that are allocated on demand and never freed or
-//! moved while the table lives: segment `k` holds `BASE << k` slots, so 27
-//! segments cover the whole `u32` index space and an index maps to the same
+//! moved while the table lives: segment `k` holds `BASE << k` slots, so `SEGMENTS`
+//! (28) segments cover the whole `u32` index space and an index maps to the same
 //! slot address forever. That is what lets readers look a slot up with one
 //! `Acquire` load and no lock, even for an index that is being unregistered or
 //! was never handed out: the *slot* is always valid memory; only its contents
