@@ -1,14 +1,20 @@
-//! Criterion benchmarks of issue 4's workloads on every comparator (this
-//! crate, the global-lock design, Wasmtime 48 with `--features
-//! compare-wasmtime`, the unsynchronized limit) at 1, 2, 4 and 8 threads.
+//! Criterion benchmarks of the throughput workloads on every comparator
+//! (this crate, the global-lock design, the global lock with Wasmtime's
+//! per-store subtype cache, Wasmtime 48 with `--features compare-wasmtime`,
+//! the unsynchronized limit) at 1, 2, 4 and 8 threads: workloads 1 to 6 and
+//! 8 (`8_request`).
 //!
 //! Each measurement runs the threads together from a barrier
 //! (`iter_custom`), and reports aggregate throughput in elements. The
 //! workloads themselves live in `benches/comparators` and are shared with
 //! `examples/compare.rs`, which prints one side-by-side table.
 //!
+//! Tail latency (workload 7) and heap bytes per type are not criterion's
+//! kind of measurement (percentiles of single calls; bytes, not time): they
+//! are only in `cargo run --release --example compare`.
+//!
 //! ```text
-//! cargo bench                                   # everything, about 6 minutes on 2 cores
+//! cargo bench                                   # everything, about 4 minutes on 2 cores
 //! cargo bench -- 1_is_subtype                   # one workload
 //! cargo bench --features compare-wasmtime       # with Wasmtime 48
 //! ```

@@ -1,17 +1,27 @@
 //! Side-by-side comparison: every benchmark workload on this crate, the
-//! global-lock design, Wasmtime 48 (built with `--features compare-wasmtime`)
-//! and the unsynchronized limit, at 1, 2, 4 and 8 threads; prints one table
-//! of throughputs and ratios, the issue's targets, and memory under churn.
+//! global-lock design, the global lock with Wasmtime's per-store subtype
+//! cache, Wasmtime 48 (built with `--features compare-wasmtime`) and the
+//! unsynchronized limit, at 1, 2, 4 and 8 threads; then tail latency under
+//! churn and across registries (workload 7), heap bytes per type, and memory
+//! under churn. Prints tables, ratios and the targets; `--json FILE` also
+//! writes every measurement as JSON.
 //!
 //! ```text
-//! cargo run --release --example compare                               # about a minute
+//! cargo run --release --example compare                               # everything, shortened: about a minute
+//! cargo run --release --example compare -- --json compare.json        # and every measurement as JSON
+//! cargo run --release --example compare -- --quick                    # seconds: CI's smoke run
 //! cargo run --release --example compare --features compare-wasmtime   # with Wasmtime
-//! cargo run --release --example compare -- --reps 9 --ms 100          # longer, steadier
+//! cargo run --release --example compare -- --reps 9 --ms 100 --latency-ms 5000 --cross-reps 200  # longer, steadier
 //! ```
 //!
-//! Each cell is the median of `--reps` repetitions of about `--ms`
-//! milliseconds; within a repetition the comparators run one after the
-//! other, so slow drifts of the machine hit all of them alike.
+//! Each throughput cell is the median of `--reps` repetitions of about
+//! `--ms` milliseconds; within a repetition the comparators run one after
+//! the other, so slow drifts of the machine hit all of them alike.
+//!
+//! The binary installs [`CountingAllocator`] as its global allocator. It
+//! counts only while the memory figures are taken (first, with no other
+//! thread running); the rest of the run pays one load of a flag per
+//! allocation, every comparator alike.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,24 +29,51 @@ use std::time::{Duration, Instant};
 
 use wasm_type_registry::TypeRegistry;
 use wasm_type_registry_bench::{
-    churn_memory, ChurnMemory, Comparator, GlobalLockRegistry, Prepared, Workload, THREAD_COUNTS,
+    churn_memory, latency_figures, memory_figures, to_json, ChurnMemory, Comparator, CountingAllocator,
+    GlobalLockRegistry, JsonRow, LatencyFigure, MemoryFigure, MemoryShape, Prepared, Workload, THREAD_COUNTS,
 };
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 struct Options {
     reps: usize,
     target: Duration,
     threads: Vec<usize>,
     churn_ops: u64,
-    /// Only workloads whose name contains this.
+    /// Only workloads and sections whose name contains this.
     only: Option<String>,
-    /// Only this comparator.
+    /// Only this comparator (throughput only).
     comparator: Option<String>,
     /// A fixed number of iterations instead of calibrated times (for
     /// profiling under callgrind, which needs a deterministic amount of work).
     fixed: Option<u64>,
     /// Only the churn memory report.
     churn_only: bool,
+    /// How long each latency case runs.
+    latency: Duration,
+    /// Repetitions of each cross-registry call.
+    cross_reps: usize,
+    /// Where to write the JSON rows.
+    json: Option<String>,
 }
+
+impl Options {
+    /// Whether the section or workload `name` runs.
+    fn selects(&self, name: &str) -> bool {
+        let named = self.only.as_ref().is_none_or(|only| name.contains(only.as_str()));
+        if name.starts_with("churn") {
+            return self.churn_only || (named && self.comparator.is_none() && self.fixed.is_none());
+        }
+        // Latency and memory: not with a single comparator or fixed work.
+        let plain = name.starts_with(|c: char| c.is_ascii_digit()) && !name.starts_with("7_");
+        !self.churn_only && named && (plain || (self.comparator.is_none() && self.fixed.is_none()))
+    }
+}
+
+const USAGE: &str = "options: --reps N, --ms N, --threads 1,2,4,8, --churn N, --only NAME_SUBSTRING (a workload, \
+                     7_latency, memory, churn), --comparator NAME, --fixed ITERATIONS, --churn-only, \
+                     --latency-ms N, --cross-reps N, --json FILE, --quick";
 
 fn options() -> Options {
     let mut options = Options {
@@ -48,11 +85,28 @@ fn options() -> Options {
         comparator: None,
         fixed: None,
         churn_only: false,
+        latency: Duration::from_millis(1_000),
+        cross_reps: 20,
+        json: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
         let value = args.get(i + 1).cloned().unwrap_or_default();
+        let flag = |set: &mut Options| match args[i].as_str() {
+            "--churn-only" => set.churn_only = true,
+            // Every section, as briefly as still exercises it: CI's run.
+            "--quick" => {
+                set.reps = 1;
+                set.target = Duration::from_millis(5);
+                set.threads = vec![1, 2];
+                set.churn_ops = 2_000;
+                set.latency = Duration::from_millis(100);
+                set.cross_reps = 3;
+            }
+            // `cargo bench` passes `--bench` to every target; ignore it.
+            _ => {}
+        };
         match args[i].as_str() {
             "--reps" => options.reps = value.parse().expect("--reps N"),
             "--ms" => options.target = Duration::from_millis(value.parse().expect("--ms N")),
@@ -61,26 +115,22 @@ fn options() -> Options {
             "--only" => options.only = Some(value),
             "--comparator" => options.comparator = Some(value),
             "--fixed" => options.fixed = Some(value.parse().expect("--fixed ITERATIONS")),
-            "--churn-only" => {
-                options.churn_only = true;
-                i += 1;
-                continue;
-            }
-            // `cargo bench` passes `--bench` to every target; ignore it.
-            "--bench" => {
+            "--latency-ms" => options.latency = Duration::from_millis(value.parse().expect("--latency-ms N")),
+            "--cross-reps" => options.cross_reps = value.parse().expect("--cross-reps N"),
+            "--json" => options.json = Some(value),
+            "--churn-only" | "--quick" | "--bench" => {
+                flag(&mut options);
                 i += 1;
                 continue;
             }
             other => {
-                eprintln!(
-                    "unknown argument {other}; options: --reps N, --ms N, --threads 1,2,4,8, --churn N, \
-                     --only WORKLOAD_SUBSTRING, --comparator NAME, --fixed ITERATIONS, --churn-only"
-                );
+                eprintln!("unknown argument {other}; {USAGE}");
                 std::process::exit(2);
             }
         }
         i += 2;
     }
+    options.reps = options.reps.max(1);
     options
 }
 
@@ -99,13 +149,19 @@ fn calibrate(prepared: &Prepared, threads: usize, target: Duration) -> u64 {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+fn median(values: &[f64]) -> f64 {
+    let mut values = values.to_vec();
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
 
-/// Elements per second, median of the repetitions, per comparator.
-type Row = HashMap<Comparator, f64>;
+/// Elements per second of every repetition, per comparator.
+type Row = HashMap<Comparator, Vec<f64>>;
+
+/// The median of a row's cell.
+fn cell(row: &Row, comparator: Comparator) -> Option<f64> {
+    row.get(&comparator).map(|samples| median(samples))
+}
 
 fn measure_row(prepared: &[(Comparator, Prepared)], threads: usize, options: &Options) -> Row {
     let iters: Vec<u64> =
@@ -118,7 +174,7 @@ fn measure_row(prepared: &[(Comparator, Prepared)], threads: usize, options: &Op
             samples[k].push(elements / elapsed.as_secs_f64().max(1e-12));
         }
     }
-    prepared.iter().zip(samples).map(|((c, _), s)| (*c, median(s))).collect()
+    prepared.iter().zip(samples).map(|((c, _), s)| (*c, s)).collect()
 }
 
 fn cpu_model() -> String {
@@ -136,7 +192,8 @@ fn cpu_model() -> String {
 fn rate(value: Option<f64>) -> String {
     match value {
         Some(v) if v >= 1e6 => format!("{:.1}M", v / 1e6),
-        Some(v) => format!("{:.0}k", v / 1e3),
+        Some(v) if v >= 1e4 => format!("{:.0}k", v / 1e3),
+        Some(v) => format!("{v:.0}"),
         None => "-".to_string(),
     }
 }
@@ -161,29 +218,64 @@ fn main() {
         cpu_model(),
         if cfg!(feature = "compare-wasmtime") { "included" } else { "not built (use --features compare-wasmtime)" },
     );
-    if !options.churn_only {
-        let results = measure_workloads(&options, started);
+    let mut json: Vec<JsonRow> = Vec::new();
+
+    // Memory first: counting needs this thread alone, before any workload
+    // has left threads or epoch garbage behind.
+    let memory: Vec<MemoryFigure> = if options.selects("memory") {
+        eprintln!("memory: heap bytes per type, counted by the global allocator ...");
+        MemoryShape::ALL.into_iter().filter_map(memory_figures).flatten().collect()
+    } else {
+        Vec::new()
+    };
+    json.extend(memory.iter().map(JsonRow::memory));
+
+    let results = measure_workloads(&options, started);
+    for (workload, threads, row) in &results {
+        let mut comparators: Vec<_> = row.keys().copied().collect();
+        comparators.sort_by_key(|c| c.name());
+        json.extend(comparators.into_iter().map(|c| JsonRow::throughput(*workload, *threads, c, &row[&c])));
+    }
+    if !results.is_empty() {
         print_table(&results, &options, cores);
         println!();
         print_targets(&results);
     }
 
-    if !options.churn_only && (options.only.is_some() || options.comparator.is_some() || options.fixed.is_some()) {
-        return;
+    if options.selects("7_latency") {
+        eprintln!(
+            "7_latency: {} ms per case and registry, cross-registry {} reps per call ...",
+            options.latency.as_millis(),
+            options.cross_reps
+        );
+        let figures = latency_figures(options.latency, options.cross_reps);
+        // The churn rows ran two threads (the timed one and the churner).
+        json.extend(figures.iter().map(|f| JsonRow::latency(f, if f.churn_cycles > 0 { 2 } else { 1 })));
+        print_latency(&figures);
     }
-    eprintln!("churn memory: {} fresh modules per thread on 2 threads, each registry ...", options.churn_ops);
-    let ours = churn_memory::<TypeRegistry>(2, options.churn_ops);
-    let theirs = churn_memory::<GlobalLockRegistry>(2, options.churn_ops);
-    println!();
-    println!("Churn (2 threads, fresh 3-group modules registered and dropped; RSS is the whole process's,");
-    println!("after a warm-up of a tenth of the run, then after each quarter):");
-    println!();
-    println!(
-        "| registry | operations | RSS after warm-up, 25%, 50%, 75%, 100% | slots before | slots after | types left |"
-    );
-    println!("|---|---|---|---|---|---|");
-    for (name, m) in [("this crate", ours), ("global lock", theirs)] {
-        print_churn(name, &m);
+    if !memory.is_empty() {
+        print_memory(&memory);
+    }
+
+    if options.selects("churn") {
+        eprintln!("churn memory: {} fresh modules per thread on 2 threads, each registry ...", options.churn_ops);
+        let ours = churn_memory::<TypeRegistry>(2, options.churn_ops);
+        let theirs = churn_memory::<GlobalLockRegistry>(2, options.churn_ops);
+        println!();
+        println!("Churn (2 threads, fresh 3-group modules registered and dropped; RSS is the whole process's,");
+        println!("after a warm-up of a tenth of the run, then after each quarter):");
+        println!();
+        println!(
+            "| registry | operations | RSS after warm-up, 25%, 50%, 75%, 100% | slots before | slots after | types left |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for (name, m) in [("this crate", ours), ("global lock", theirs)] {
+            print_churn(name, &m);
+        }
+    }
+    if let Some(path) = &options.json {
+        std::fs::write(path, to_json(&json)).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+        eprintln!("compare: {} measurements written to {path}", json.len());
     }
     eprintln!("compare: done in {:.1}s", started.elapsed().as_secs_f64());
     std::io::stdout().flush().ok();
@@ -191,10 +283,7 @@ fn main() {
 
 /// Every selected workload at every thread count; progress on stderr.
 fn measure_workloads(options: &Options, started: Instant) -> Vec<(Workload, usize, Row)> {
-    let workloads: Vec<Workload> = Workload::ALL
-        .into_iter()
-        .filter(|w| options.only.as_ref().is_none_or(|only| w.name().contains(only.as_str())))
-        .collect();
+    let workloads: Vec<Workload> = Workload::ALL.into_iter().filter(|w| options.selects(w.name())).collect();
     let total = workloads.len() * options.threads.len();
     let mut done = 0;
     let mut results: Vec<(Workload, usize, Row)> = Vec::new();
@@ -209,7 +298,7 @@ fn measure_workloads(options: &Options, started: Instant) -> Vec<(Workload, usiz
             let row = measure_row(&prepared, threads, options);
             done += 1;
             let summary: Vec<String> =
-                prepared.iter().map(|(c, _)| format!("{} {}/s", c.name(), rate(row.get(c).copied()))).collect();
+                prepared.iter().map(|(c, _)| format!("{} {}/s", c.name(), rate(cell(&row, *c)))).collect();
             eprintln!(
                 "[{done:>2}/{total}] {:>6.1}s  {} x{threads}: {}",
                 started.elapsed().as_secs_f64(),
@@ -219,33 +308,94 @@ fn measure_workloads(options: &Options, started: Instant) -> Vec<(Workload, usiz
             results.push((workload, threads, row));
         }
     }
-
     results
 }
 
 /// The table of throughputs and ratios, on stdout.
 fn print_table(results: &[(Workload, usize, Row)], options: &Options, cores: usize) {
+    use Comparator::{GlobalLock, GlobalLockCached, Limit, ThisCrate, Wasmtime};
     println!();
     println!("Throughput in elements per second (median of {} reps); ratios are this crate / other.", options.reps);
     println!("Machine: {cores} cores, {}. `*`: more threads than cores (oversubscribed).", cpu_model());
     println!();
     println!(
-        "| workload | threads | this crate | global lock | Wasmtime 48 | limit | / global lock | / Wasmtime | / limit |"
+        "| workload | threads | this crate | global lock | global lock + cache | Wasmtime 48 | limit | / global lock | \
+         / global lock + cache | / Wasmtime | / limit |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (workload, threads, row) in results {
-        let get = |c| row.get(&c).copied();
+        let get = |c| cell(row, c);
         let mark = if *threads > cores { "*" } else { "" };
         println!(
-            "| {} | {threads}{mark} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {threads}{mark} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             workload.name(),
-            rate(get(Comparator::ThisCrate)),
-            rate(get(Comparator::GlobalLock)),
-            rate(get(Comparator::Wasmtime)),
-            rate(get(Comparator::Limit)),
-            ratio(get(Comparator::ThisCrate), get(Comparator::GlobalLock)),
-            ratio(get(Comparator::ThisCrate), get(Comparator::Wasmtime)),
-            ratio(get(Comparator::ThisCrate), get(Comparator::Limit)),
+            rate(get(ThisCrate)),
+            rate(get(GlobalLock)),
+            rate(get(GlobalLockCached)),
+            rate(get(Wasmtime)),
+            rate(get(Limit)),
+            ratio(get(ThisCrate), get(GlobalLock)),
+            ratio(get(ThisCrate), get(GlobalLockCached)),
+            ratio(get(ThisCrate), get(Wasmtime)),
+            ratio(get(ThisCrate), get(Limit)),
+        );
+    }
+}
+
+fn ns(value: u64) -> String {
+    match value {
+        v if v >= 10_000_000 => format!("{:.1} ms", v as f64 / 1e6),
+        v if v >= 10_000 => format!("{:.1} µs", v as f64 / 1e3),
+        v => format!("{v} ns"),
+    }
+}
+
+/// Workload 7's table, on stdout.
+fn print_latency(figures: &[LatencyFigure]) {
+    println!();
+    println!("Latency of single calls (workload 7), timed one by one; `timer` is the clock's own cost.");
+    println!("`churn`: another thread registers and drops an 8,497-type group in a loop (cycles: how many);");
+    println!("`after_other_registry_drop`: on registry B, right after registry A dropped such a group.");
+    println!();
+    println!("| workload | case | op | registry | calls | p50 | p99 | p99.9 | p99.99 | max | churn cycles |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for f in figures {
+        let p = f.percentiles;
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            f.workload,
+            f.case.name(),
+            f.op.name(),
+            f.comparator.name(),
+            p.count,
+            ns(p.p50_ns),
+            ns(p.p99_ns),
+            ns(p.p999_ns),
+            ns(p.p9999_ns),
+            ns(p.max_ns),
+            f.churn_cycles
+        );
+    }
+}
+
+/// The memory figures, on stdout.
+fn print_memory(figures: &[MemoryFigure]) {
+    println!();
+    println!("Heap bytes per live type (counting global allocator; registry tables, payloads and the");
+    println!("returned collection), and per type what stays allocated after the module is dropped");
+    println!("(index table and other tables that never shrink):");
+    println!();
+    println!("| shape | registry | live types | bytes per type | retained after drop, per type | empty registry |");
+    println!("|---|---|---|---|---|---|");
+    for f in figures {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.1} | {} B |",
+            f.shape.name(),
+            f.comparator.name(),
+            f.types,
+            f.bytes_per_type(),
+            f.retained_per_type(),
+            f.empty_bytes
         );
     }
 }
@@ -272,7 +422,7 @@ struct Target {
 }
 
 fn targets() -> Vec<Target> {
-    use Comparator::{GlobalLock, Limit, ThisCrate, Wasmtime};
+    use Comparator::{GlobalLock, GlobalLockCached, Limit, ThisCrate, Wasmtime};
     use Workload::*;
     let target = |what: String, numerator, denominator, at_least| Target { what, numerator, denominator, at_least };
     let mut targets = vec![
@@ -303,6 +453,16 @@ fn targets() -> Vec<Target> {
             0.5,
         ));
     }
+    for w in [IsSubtypeSmall, IsSubtypeLarge, Request] {
+        for t in [1, 2] {
+            targets.push(target(
+                format!("{}, {t} thread(s): this crate / global lock + cache >= 1", w.name()),
+                (w, t, ThisCrate),
+                (w, t, GlobalLockCached),
+                1.0,
+            ));
+        }
+    }
     for w in [RegisterHot, RegisterDisjointFunc, RegisterDisjointStruct] {
         for other in [GlobalLock, Wasmtime] {
             targets.push(target(
@@ -327,7 +487,7 @@ fn targets() -> Vec<Target> {
 /// The issue's targets, checked against this run.
 fn print_targets(results: &[(Workload, usize, Row)]) {
     let get = |(w, t, c): (Workload, usize, Comparator)| {
-        results.iter().find(|(rw, rt, _)| *rw == w && *rt == t).and_then(|(_, _, row)| row.get(&c).copied())
+        results.iter().find(|(rw, rt, _)| *rw == w && *rt == t).and_then(|(_, _, row)| cell(row, c))
     };
     println!("Targets (from this run):");
     println!();

@@ -1,4 +1,4 @@
-//! The workloads of issue 4, each set up on each comparator it applies to.
+//! The throughput workloads, each set up on each comparator it applies to.
 //!
 //! | workload | one element is |
 //! |---|---|
@@ -8,6 +8,8 @@
 //! | 4 `register_disjoint_*` | registering and dropping a type of the thread's own (miss, insert, unregister) |
 //! | 5 `dart2wasm_*`, `singletons_*` | one type of a module registered: a dart2wasm-like rec group of 8,497 types, or 3,500 singleton groups; `first` into a registry without it (each thread its own module), `hit` while it is registered (all threads the same module) |
 //! | 6 `churn` | one fresh three-group module (with a trampoline type) registered and dropped |
+//! | 1 `is_subtype_small`, `_large` | workload 1 on 4,096 pairs (fit a [`SubtypeCache`](crate::SubtypeCache)) or 2^20 uniformly random pairs (mostly miss it) |
+//! | 8 `request` | one request of [`request`](crate::request): 5 roots, 5 host function types registered (hits), 1,000 `is_subtype` checks, all dropped |
 //!
 //! Module workloads time only `register_module` (`first`, `hit`) and leave
 //! the drop untimed; `churn` times registration and drop but not building
@@ -17,13 +19,13 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use wasm_type_registry::{
-    FieldType, ModuleTypes, RefType, SharedTypeIndex, StorageType, SubType, TypeRef, TypeRegistry, ValType,
-};
+use wasm_type_registry::{FieldType, ModuleTypes, RefType, StorageType, SubType, TypeRef, TypeRegistry, ValType};
 use wasm_type_shapes as shapes;
 
+use crate::cached::GlobalLockCachedRegistry;
 use crate::global_lock::GlobalLockRegistry;
 use crate::harness::{Prepared, MAX_THREADS};
+use crate::hierarchy::{registered_samples, sample, PairSet};
 use crate::limit::SupertypeTable;
 use crate::registries::Registry;
 
@@ -38,6 +40,9 @@ pub enum Comparator {
     Wasmtime,
     /// The unsynchronized `is_subtype` limit.
     Limit,
+    /// [`GlobalLockCachedRegistry`]: the global lock with a per-thread
+    /// subtype cache, as Wasmtime 47 and later ship it.
+    GlobalLockCached,
 }
 
 impl Comparator {
@@ -48,11 +53,12 @@ impl Comparator {
             Comparator::GlobalLock => "global_lock",
             Comparator::Wasmtime => "wasmtime48",
             Comparator::Limit => "limit",
+            Comparator::GlobalLockCached => "global_lock_cached",
         }
     }
 }
 
-/// The workloads, in the issue's numbering.
+/// The throughput workloads, numbered as in docs/benchmarks.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Workload {
     /// 1: `is_subtype` on random pairs of a realistic hierarchy.
@@ -77,20 +83,24 @@ pub enum Workload {
     SingletonsHit,
     /// 6: fresh modules registered and dropped.
     Churn,
+    /// 1, on a pair set that fits the subtype cache.
+    IsSubtypeSmall,
+    /// 1, on a pair set that mostly misses the subtype cache.
+    IsSubtypeLarge,
+    /// 8: request-shaped load.
+    Request,
 }
 
-const HIERARCHY_TYPES: usize = 4_000;
-const HIERARCHY_DEPTH: usize = 10;
 const SINGLETON_GROUPS: usize = 3_500;
-/// Random pairs / indices per workload; a power of two.
-const SAMPLES: usize = 1 << 14;
 /// Distinct types each thread cycles through in the disjoint workloads.
 const DISJOINT_TYPES: usize = 64;
 
 impl Workload {
     /// Every workload, in order.
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 14] = [
         Workload::IsSubtype,
+        Workload::IsSubtypeSmall,
+        Workload::IsSubtypeLarge,
         Workload::RootDrop,
         Workload::Borrow,
         Workload::RegisterHot,
@@ -101,6 +111,7 @@ impl Workload {
         Workload::SingletonsFirst,
         Workload::SingletonsHit,
         Workload::Churn,
+        Workload::Request,
     ];
 
     /// The criterion group name.
@@ -117,6 +128,9 @@ impl Workload {
             Workload::SingletonsFirst => "5_singletons_first",
             Workload::SingletonsHit => "5_singletons_hit",
             Workload::Churn => "6_churn",
+            Workload::IsSubtypeSmall => "1_is_subtype_small",
+            Workload::IsSubtypeLarge => "1_is_subtype_large",
+            Workload::Request => "8_request",
         }
     }
 
@@ -127,11 +141,16 @@ impl Workload {
         let wasmtime = cfg!(feature = "wasmtime");
         match self {
             Workload::IsSubtype => {
+                comparators.push(Comparator::GlobalLockCached);
                 if wasmtime {
                     comparators.push(Comparator::Wasmtime);
                 }
                 comparators.push(Comparator::Limit);
             }
+            Workload::IsSubtypeSmall | Workload::IsSubtypeLarge => {
+                comparators.extend([Comparator::GlobalLockCached, Comparator::Limit])
+            }
+            Workload::Request => comparators.push(Comparator::GlobalLockCached),
             Workload::RegisterHot | Workload::RegisterDisjointFunc | Workload::RegisterDisjointStruct if wasmtime => {
                 comparators.push(Comparator::Wasmtime)
             }
@@ -163,14 +182,23 @@ impl Workload {
         match comparator {
             Comparator::ThisCrate => Some(self.prepare_on::<TypeRegistry>()),
             Comparator::GlobalLock => Some(self.prepare_on::<GlobalLockRegistry>()),
-            Comparator::Limit => (self == Workload::IsSubtype).then(is_subtype_limit),
+            Comparator::GlobalLockCached => match self {
+                Workload::IsSubtype | Workload::IsSubtypeSmall | Workload::IsSubtypeLarge | Workload::Request => {
+                    Some(self.prepare_on::<GlobalLockCachedRegistry>())
+                }
+                _ => None,
+            },
+            Comparator::Limit => self.pair_set().map(is_subtype_limit),
             Comparator::Wasmtime => self.prepare_wasmtime(),
         }
     }
 
     fn prepare_on<R: Registry>(self) -> Prepared {
         match self {
-            Workload::IsSubtype => is_subtype::<R>(),
+            Workload::IsSubtype | Workload::IsSubtypeSmall | Workload::IsSubtypeLarge => {
+                is_subtype::<R>(self.pair_set().expect("an is_subtype workload"))
+            }
+            Workload::Request => crate::request::request::<R>(),
             Workload::RootDrop => root_or_borrow::<R>(false),
             Workload::Borrow => root_or_borrow::<R>(true),
             Workload::RegisterHot => register_hot::<R>(),
@@ -181,6 +209,16 @@ impl Workload {
             Workload::SingletonsFirst => register_module_first::<R>(singleton_modules()),
             Workload::SingletonsHit => register_module_hit::<R>(&singleton_modules()[0]),
             Workload::Churn => churn::<R>(),
+        }
+    }
+
+    /// The pairs an `is_subtype` workload checks.
+    fn pair_set(self) -> Option<PairSet> {
+        match self {
+            Workload::IsSubtype => Some(PairSet::Mixed),
+            Workload::IsSubtypeSmall => Some(PairSet::Small),
+            Workload::IsSubtypeLarge => Some(PairSet::Large),
+            _ => None,
         }
     }
 
@@ -201,47 +239,8 @@ impl Workload {
     }
 }
 
-/// The struct hierarchy of workloads 1 and 2, and random pairs of module
-/// indices on it: half of them (sub, an ancestor of sub or sub itself), half
-/// uniformly random.
-struct Hierarchy {
-    module: ModuleTypes,
-    pairs: Vec<(usize, usize)>,
-    indices: Vec<usize>,
-}
-
-fn hierarchy() -> &'static Hierarchy {
-    static HIERARCHY: OnceLock<Hierarchy> = OnceLock::new();
-    HIERARCHY.get_or_init(|| {
-        let module = shapes::struct_hierarchy(1, HIERARCHY_TYPES, HIERARCHY_DEPTH);
-        let mut rng = shapes::Rng::new(42);
-        let ancestors = |i: usize| {
-            let mut chain = vec![i];
-            while let Some(TypeRef::Module(p)) = module.types()[*chain.last().unwrap_or(&i)].supertype {
-                chain.push(p.as_usize());
-            }
-            chain
-        };
-        let pairs = (0..SAMPLES)
-            .map(|k| {
-                let sub = rng.below(module.len());
-                let sup = if k % 2 == 0 { *rng.pick(&ancestors(sub)) } else { rng.below(module.len()) };
-                (sub, sup)
-            })
-            .collect();
-        let indices = (0..SAMPLES).map(|_| rng.below(module.len())).collect();
-        Hierarchy { module, pairs, indices }
-    })
-}
-
-/// Sample `i` of thread `thread`: threads start at different offsets so
-/// that they do not walk the same entries in lock step.
-fn sample<T: Copy>(samples: &[T], thread: usize, i: usize) -> T {
-    samples[(thread * (SAMPLES / MAX_THREADS) + i) & (SAMPLES - 1)]
-}
-
 /// A workload timed as a whole: iteration `i` of thread `t` is `op(t, i)`.
-fn timed_loop(op: impl Fn(usize, usize) + Send + Sync + 'static) -> Prepared {
+pub(crate) fn timed_loop(op: impl Fn(usize, usize) + Send + Sync + 'static) -> Prepared {
     Prepared::new(
         1,
         false,
@@ -281,21 +280,9 @@ fn partly_timed<S, T>(
     )
 }
 
-/// The hierarchy's sample pairs and indices, as shared indices.
-fn registered_samples<R: Registry>(
-    registry: &R,
-) -> (R::Collection, Vec<(SharedTypeIndex, SharedTypeIndex)>, Vec<SharedTypeIndex>) {
-    let h = hierarchy();
-    let collection = registry.register_module(&h.module);
-    let shared = R::shared_types(&collection);
-    let pairs = h.pairs.iter().map(|&(a, b)| (shared[a], shared[b])).collect();
-    let indices = h.indices.iter().map(|&i| shared[i]).collect();
-    (collection, pairs, indices)
-}
-
-fn is_subtype<R: Registry>() -> Prepared {
+fn is_subtype<R: Registry>(set: PairSet) -> Prepared {
     let registry = R::create();
-    let (collection, pairs, _) = registered_samples(&registry);
+    let (collection, pairs, _) = registered_samples(&registry, set);
     timed_loop(move |thread, i| {
         let _keep = &collection;
         let (sub, sup) = sample(&pairs, thread, i);
@@ -303,9 +290,9 @@ fn is_subtype<R: Registry>() -> Prepared {
     })
 }
 
-fn is_subtype_limit() -> Prepared {
+fn is_subtype_limit(set: PairSet) -> Prepared {
     let registry = TypeRegistry::new();
-    let (collection, pairs, _) = registered_samples(&registry);
+    let (collection, pairs, _) = registered_samples(&registry, set);
     let table = SupertypeTable::copy_from(&registry, collection.shared_types());
     timed_loop(move |thread, i| {
         let (sub, sup) = sample(&pairs, thread, i);
@@ -315,7 +302,7 @@ fn is_subtype_limit() -> Prepared {
 
 fn root_or_borrow<R: Registry>(borrow: bool) -> Prepared {
     let registry = R::create();
-    let (collection, _, indices) = registered_samples(&registry);
+    let (collection, _, indices) = registered_samples(&registry, PairSet::Mixed);
     timed_loop(move |thread, i| {
         let _keep = &collection;
         let index = sample(&indices, thread, i);
@@ -328,7 +315,7 @@ fn root_or_borrow<R: Registry>(borrow: bool) -> Prepared {
 }
 
 /// The function type of the hot-registration workload.
-fn hot_type() -> SubType {
+pub(crate) fn hot_type() -> SubType {
     shapes::numbered_func_type(12_345)
 }
 
@@ -356,7 +343,7 @@ fn register_disjoint<R: Registry>(make: fn(u64) -> SubType) -> Prepared {
     })
 }
 
-fn dart2wasm_modules() -> &'static [ModuleTypes] {
+pub(crate) fn dart2wasm_modules() -> &'static [ModuleTypes] {
     static MODULES: OnceLock<Vec<ModuleTypes>> = OnceLock::new();
     MODULES.get_or_init(|| (0..MAX_THREADS as u64).map(|t| shapes::dart2wasm_like(100 + t)).collect())
 }
@@ -547,6 +534,8 @@ mod wasmtime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cached::cache_hit_rate;
+    use crate::hierarchy::{hierarchy, LARGE_PAIRS, SAMPLES, SMALL_PAIRS};
 
     /// Every workload runs on every comparator it lists, and the registries
     /// end as they started.
@@ -584,5 +573,18 @@ mod tests {
             assert_eq!(table.is_subtype(shared[a], shared[b]), registry.is_subtype(shared[a], shared[b]));
         }
         assert!(h.pairs.iter().filter(|&&(a, b)| registry.is_subtype(shared[a], shared[b])).count() > SAMPLES / 3);
+    }
+
+    /// The small pair set lives in the subtype cache; the large one misses it.
+    #[test]
+    fn the_pair_sets_hit_and_miss_the_subtype_cache() {
+        let registry = TypeRegistry::new();
+        let (_types, small, _) = registered_samples(&registry, PairSet::Small);
+        let (_again, large, _) = registered_samples(&registry, PairSet::Large);
+        assert_eq!((small.len(), large.len()), (SMALL_PAIRS, LARGE_PAIRS));
+        let small_rate = cache_hit_rate(&small, 10);
+        assert!(small_rate > 0.85, "small set hit rate {small_rate}");
+        let large_rate = cache_hit_rate(&large[..1 << 17], 1);
+        assert!(large_rate < 0.05, "large set hit rate {large_rate}");
     }
 }
