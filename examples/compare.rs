@@ -313,29 +313,31 @@ fn measure_workloads(options: &Options, started: Instant) -> Vec<(Workload, usiz
 
 /// The table of throughputs and ratios, on stdout.
 fn print_table(results: &[(Workload, usize, Row)], options: &Options, cores: usize) {
-    use Comparator::{GlobalLock, GlobalLockCached, Limit, ThisCrate, Wasmtime};
+    use Comparator::{GlobalLock, GlobalLockCached, GlobalLockCachedMixed, Limit, ThisCrate, Wasmtime};
     println!();
     println!("Throughput in elements per second (median of {} reps); ratios are this crate / other.", options.reps);
     println!("Machine: {cores} cores, {}. `*`: more threads than cores (oversubscribed).", cpu_model());
     println!();
     println!(
-        "| workload | threads | this crate | global lock | global lock + cache | Wasmtime 48 | limit | / global lock | \
-         / global lock + cache | / Wasmtime | / limit |"
+        "| workload | threads | this crate | global lock | global lock + cache | + cache, mixed hash | Wasmtime 48 | limit | \
+         / global lock | / global lock + cache | / + cache, mixed hash | / Wasmtime | / limit |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (workload, threads, row) in results {
         let get = |c| cell(row, c);
         let mark = if *threads > cores { "*" } else { "" };
         println!(
-            "| {} | {threads}{mark} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {threads}{mark} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             workload.name(),
             rate(get(ThisCrate)),
             rate(get(GlobalLock)),
             rate(get(GlobalLockCached)),
+            rate(get(GlobalLockCachedMixed)),
             rate(get(Wasmtime)),
             rate(get(Limit)),
             ratio(get(ThisCrate), get(GlobalLock)),
             ratio(get(ThisCrate), get(GlobalLockCached)),
+            ratio(get(ThisCrate), get(GlobalLockCachedMixed)),
             ratio(get(ThisCrate), get(Wasmtime)),
             ratio(get(ThisCrate), get(Limit)),
         );

@@ -11,7 +11,16 @@
 //! operation goes to the global-lock port unchanged.
 //!
 //! The bound is [`SUBTYPE_CACHE_CAPACITY`] entries; an insert into a full
-//! cache first clears it. (The merged Wasmtime change instead stops
+//! cache first clears it.
+//!
+//! The key's hash matters more than its shape suggests: with the identity
+//! hash, hashbrown takes the bucket from the low bits (`sup`'s low bits)
+//! and the 7-bit tag it filters probes with from the top bits (zero for any
+//! index below 2^25), so every pair with the same `sup` starts at the same
+//! bucket and every probed slot's tag matches. [`GlobalLockCachedRegistry`]
+//! keeps Wasmtime's identity hash ([`IdentityHash`]); the same cache with
+//! a mixing hash ([`MixedHash`]) is measured beside it, to show what the
+//! cache itself can do. (The merged Wasmtime change instead stops
 //! inserting once full and sends further misses to the registry; on the
 //! benchmark's two pair sets, one that fits and one that mostly misses,
 //! both policies hit and miss alike.)
@@ -24,7 +33,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, Hasher};
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -36,36 +46,93 @@ use crate::registries::Registry;
 /// Entries a [`SubtypeCache`] holds at most: Wasmtime's bound.
 pub const SUBTYPE_CACHE_CAPACITY: usize = 65_536;
 
-/// The no-op hasher: the packed pair is its own hash.
+/// How a [`SubtypeCache`] hashes its packed-pair keys.
+pub trait PairHash: BuildHasher + Default + 'static {
+    /// Runs `f` on this thread's cache of this kind.
+    fn with_thread_cache<T>(f: impl FnOnce(&mut SubtypeCache<Self>) -> T) -> T;
+}
+
+/// Wasmtime's no-op hasher: the packed pair is its own hash.
+#[derive(Clone, Copy, Default)]
+pub struct IdentityHash;
+
+/// A multiplicative hash whose high and low bits both depend on both
+/// indices of the pair.
+#[derive(Clone, Copy, Default)]
+pub struct MixedHash;
+
+/// Hashes one `u64` key: `mix` says how.
 #[derive(Default)]
-struct PackedPairHasher(u64);
+pub struct PackedPairHasher {
+    value: u64,
+    mix: bool,
+}
+
+impl BuildHasher for IdentityHash {
+    type Hasher = PackedPairHasher;
+
+    fn build_hasher(&self) -> PackedPairHasher {
+        PackedPairHasher { value: 0, mix: false }
+    }
+}
+
+impl BuildHasher for MixedHash {
+    type Hasher = PackedPairHasher;
+
+    fn build_hasher(&self) -> PackedPairHasher {
+        PackedPairHasher { value: 0, mix: true }
+    }
+}
+
+thread_local! {
+    /// This thread's (this "store's") caches.
+    static IDENTITY_CACHE: RefCell<SubtypeCache<IdentityHash>> = RefCell::default();
+    static MIXED_CACHE: RefCell<SubtypeCache<MixedHash>> = RefCell::default();
+}
+
+impl PairHash for IdentityHash {
+    fn with_thread_cache<T>(f: impl FnOnce(&mut SubtypeCache<Self>) -> T) -> T {
+        IDENTITY_CACHE.with(|cache| f(&mut cache.borrow_mut()))
+    }
+}
+
+impl PairHash for MixedHash {
+    fn with_thread_cache<T>(f: impl FnOnce(&mut SubtypeCache<Self>) -> T) -> T {
+        MIXED_CACHE.with(|cache| f(&mut cache.borrow_mut()))
+    }
+}
 
 impl Hasher for PackedPairHasher {
     fn finish(&self) -> u64 {
-        self.0
+        if self.mix {
+            let h = self.value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            h ^ (h >> 32)
+        } else {
+            self.value
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) {
         // Only `u64` keys are hashed; fold anything else in, byte by byte.
         for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+            self.value = self.value.rotate_left(8) ^ u64::from(b);
         }
     }
 
     fn write_u64(&mut self, value: u64) {
-        self.0 = value;
+        self.value = value;
     }
 }
 
 /// One store's memo of `is_subtype` answers, shaped like Wasmtime's.
 #[derive(Default)]
-pub struct SubtypeCache {
+pub struct SubtypeCache<H = IdentityHash> {
     /// The registry whose answers are cached (see [`GlobalLockCachedRegistry::id`]).
     owner: u64,
-    answers: HashMap<u64, bool, BuildHasherDefault<PackedPairHasher>>,
+    answers: HashMap<u64, bool, H>,
 }
 
-impl SubtypeCache {
+impl<H: BuildHasher> SubtypeCache<H> {
     /// `sub <: sup`, from the cache or else from `slow` (then remembered).
     /// `owner` names the registry `slow` asks; a cache that held another
     /// registry's answers is cleared first.
@@ -107,31 +174,33 @@ impl SubtypeCache {
     }
 }
 
-thread_local! {
-    /// This thread's (this "store's") cache.
-    static CACHE: RefCell<SubtypeCache> = RefCell::default();
-}
-
 /// [`GlobalLockRegistry`] with a per-thread [`SubtypeCache`] in front of
-/// `is_subtype`: Wasmtime 47 and later.
-#[derive(Clone)]
-pub struct GlobalLockCachedRegistry {
+/// `is_subtype`: Wasmtime 47 and later (with the default [`IdentityHash`]).
+pub struct GlobalLockCachedRegistry<H = IdentityHash> {
     registry: GlobalLockRegistry,
     id: u64,
+    hash: PhantomData<fn() -> H>,
 }
 
-impl Default for GlobalLockCachedRegistry {
+impl<H> Clone for GlobalLockCachedRegistry<H> {
+    fn clone(&self) -> Self {
+        GlobalLockCachedRegistry { registry: self.registry.clone(), id: self.id, hash: PhantomData }
+    }
+}
+
+impl<H: PairHash> Default for GlobalLockCachedRegistry<H> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl GlobalLockCachedRegistry {
+impl<H: PairHash> GlobalLockCachedRegistry<H> {
     /// An empty registry.
     pub fn new() -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         // `Relaxed`: only distinct numbers are needed.
-        GlobalLockCachedRegistry { registry: GlobalLockRegistry::new(), id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        GlobalLockCachedRegistry { registry: GlobalLockRegistry::new(), id, hash: PhantomData }
     }
 
     /// The registry behind the cache.
@@ -148,16 +217,16 @@ impl GlobalLockCachedRegistry {
     /// `sub <: sup`: this thread's cache, else the registry's read lock.
     #[inline]
     pub fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
-        CACHE.with(|cache| cache.borrow_mut().is_subtype(self.id, sub, sup, || self.registry.is_subtype(sub, sup)))
+        H::with_thread_cache(|cache| cache.is_subtype(self.id, sub, sup, || self.registry.is_subtype(sub, sup)))
     }
 
     /// Answers in this thread's cache (for tests and reports).
     pub fn thread_cache_len() -> usize {
-        CACHE.with(|cache| cache.borrow().len())
+        H::with_thread_cache(|cache| cache.len())
     }
 }
 
-impl Registry for GlobalLockCachedRegistry {
+impl<H: PairHash> Registry for GlobalLockCachedRegistry<H> {
     type Collection = GlobalLockCollection;
     type Handle = GlobalLockRegisteredType;
 
@@ -188,7 +257,7 @@ impl Registry for GlobalLockCachedRegistry {
 
     #[inline]
     fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
-        GlobalLockCachedRegistry::is_subtype(self, sub, sup)
+        GlobalLockCachedRegistry::<H>::is_subtype(self, sub, sup)
     }
 
     fn len(&self) -> usize {
@@ -203,7 +272,7 @@ impl Registry for GlobalLockCachedRegistry {
 /// The share of `pairs` (walked in order, as one thread walks them) that a
 /// fresh [`SubtypeCache`] answers without asking the registry.
 pub fn cache_hit_rate(pairs: &[(SharedTypeIndex, SharedTypeIndex)], walks: usize) -> f64 {
-    let mut cache = SubtypeCache::default();
+    let mut cache = SubtypeCache::<IdentityHash>::default();
     let (mut hits, mut total) = (0u64, 0u64);
     for _ in 0..walks {
         for &(sub, sup) in pairs {
@@ -229,7 +298,7 @@ mod tests {
 
     #[test]
     fn answers_come_from_the_registry_once_then_from_the_cache() {
-        let mut cache = SubtypeCache::default();
+        let mut cache = SubtypeCache::<IdentityHash>::default();
         let mut asked = 0;
         for _ in 0..3 {
             let answer = cache.is_subtype(7, index(3), index(9), || {
@@ -249,7 +318,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_is_cleared_before_the_next_insert() {
-        let mut cache = SubtypeCache::default();
+        let mut cache = SubtypeCache::<MixedHash>::default();
         for i in 0..SUBTYPE_CACHE_CAPACITY as u32 {
             cache.is_subtype(1, index(i), index(i + 1), || false);
         }
@@ -264,24 +333,57 @@ mod tests {
 
     #[test]
     fn moving_to_another_registry_forgets_the_old_answers() {
-        let mut cache = SubtypeCache::default();
+        let mut cache = SubtypeCache::<IdentityHash>::default();
         assert!(cache.is_subtype(1, index(3), index(9), || true));
         assert!(!cache.is_subtype(2, index(3), index(9), || false), "registry 2 asked, not registry 1's answer");
         assert_eq!(cache.len(), 1);
     }
 
-    #[test]
-    fn the_cached_registry_agrees_with_the_global_lock() {
+    fn agrees_with_the_global_lock<H: PairHash>() {
         let module = wasm_type_shapes::struct_hierarchy(5, 300, 6);
-        let cached = GlobalLockCachedRegistry::new();
+        let cached = GlobalLockCachedRegistry::<H>::new();
         let types = Registry::register_module(&cached, &module);
         let shared = types.shared_types();
+        let mut related = 0;
         for round in 0..2 {
             for (i, &sub) in shared.iter().enumerate() {
                 let sup = shared[(i * 31 + round) % shared.len()];
-                assert_eq!(cached.is_subtype(sub, sup), cached.uncached().is_subtype(sub, sup));
+                let answer = cached.is_subtype(sub, sup);
+                assert_eq!(answer, cached.uncached().is_subtype(sub, sup));
+                related += usize::from(answer);
+                // Its ancestors: answers that are true.
+                if let Some(wasm_type_registry::TypeRef::Shared(parent)) = cached.borrow(sub).unwrap().supertype {
+                    assert!(cached.is_subtype(sub, parent));
+                }
             }
         }
-        assert!(GlobalLockCachedRegistry::thread_cache_len() > 0);
+        assert!(related > 0);
+        assert!(GlobalLockCachedRegistry::<H>::thread_cache_len() > 0);
+    }
+
+    #[test]
+    fn the_cached_registries_agree_with_the_global_lock() {
+        agrees_with_the_global_lock::<IdentityHash>();
+        agrees_with_the_global_lock::<MixedHash>();
+    }
+
+    /// The mixed hash spreads pairs that share `sup` over the table's
+    /// buckets and tags; the identity hash sends them to one bucket with
+    /// one tag (Wasmtime's case).
+    #[test]
+    fn only_the_mixed_hash_spreads_pairs_with_one_supertype() {
+        let hashes = |build: &dyn Fn() -> PackedPairHasher| {
+            let (mut low, mut top) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+            for sub in 0..64u64 {
+                let mut h = build();
+                h.write_u64(sub << 32 | 7);
+                low.insert(h.finish() & 0xfff);
+                top.insert(h.finish() >> 57);
+            }
+            (low.len(), top.len())
+        };
+        assert_eq!(hashes(&|| IdentityHash.build_hasher()), (1, 1));
+        let (low, top) = hashes(&|| MixedHash.build_hasher());
+        assert!(low > 50 && top > 30, "{low} buckets, {top} tags");
     }
 }

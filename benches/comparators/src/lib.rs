@@ -6,7 +6,8 @@
 //! |---|---|
 //! | this crate | `wasm_type_registry::TypeRegistry` |
 //! | global lock | [`GlobalLockRegistry`]: Wasmtime 22's design, one `RwLock` around everything, over this crate's type model |
-//! | global lock + cache | [`GlobalLockCachedRegistry`]: the global lock with a per-thread (per-store) subtype cache in front of `is_subtype`, as Wasmtime 47 and later ship it |
+//! | global lock + cache | [`GlobalLockCachedRegistry`]: the global lock with a per-thread (per-store) subtype cache in front of `is_subtype`, as Wasmtime 47 and later ship it (identity hash) |
+//! | global lock + cache, mixed hash | the same cache keyed through [`MixedHash`] |
 //! | Wasmtime 48 | [`WasmtimeEngine`] (feature `wasmtime`): Wasmtime's public type API |
 //! | limit | [`SupertypeTable`]: `is_subtype` on a plain unshared `Vec`, no synchronization |
 //!
@@ -35,7 +36,10 @@ mod request;
 mod wasmtime_engine;
 mod workloads;
 
-pub use cached::{cache_hit_rate, GlobalLockCachedRegistry, SubtypeCache, SUBTYPE_CACHE_CAPACITY};
+pub use cached::{
+    cache_hit_rate, GlobalLockCachedRegistry, IdentityHash, MixedHash, PackedPairHasher, PairHash, SubtypeCache,
+    SUBTYPE_CACHE_CAPACITY,
+};
 pub use counting_alloc::CountingAllocator;
 pub use global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
 pub use harness::{Prepared, ThreadRun, MAX_THREADS, THREAD_COUNTS};

@@ -89,6 +89,7 @@ mod tests {
     fn a_request_is_hits_and_leaves_nothing_behind() {
         leaves_the_registry_as_it_was::<TypeRegistry>();
         leaves_the_registry_as_it_was::<GlobalLockRegistry>();
-        leaves_the_registry_as_it_was::<GlobalLockCachedRegistry>();
+        leaves_the_registry_as_it_was::<GlobalLockCachedRegistry<crate::IdentityHash>>();
+        leaves_the_registry_as_it_was::<GlobalLockCachedRegistry<crate::MixedHash>>();
     }
 }

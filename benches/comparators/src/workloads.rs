@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use wasm_type_registry::{FieldType, ModuleTypes, RefType, StorageType, SubType, TypeRef, TypeRegistry, ValType};
 use wasm_type_shapes as shapes;
 
-use crate::cached::GlobalLockCachedRegistry;
+use crate::cached::{GlobalLockCachedRegistry, IdentityHash, MixedHash};
 use crate::global_lock::GlobalLockRegistry;
 use crate::harness::{Prepared, MAX_THREADS};
 use crate::hierarchy::{registered_samples, sample, PairSet};
@@ -43,6 +43,10 @@ pub enum Comparator {
     /// [`GlobalLockCachedRegistry`]: the global lock with a per-thread
     /// subtype cache, as Wasmtime 47 and later ship it.
     GlobalLockCached,
+    /// The same with a mixing hash for the cache's keys
+    /// ([`MixedHash`](crate::MixedHash)): what the cache can do when its
+    /// hash is not in the way.
+    GlobalLockCachedMixed,
 }
 
 impl Comparator {
@@ -54,6 +58,7 @@ impl Comparator {
             Comparator::Wasmtime => "wasmtime48",
             Comparator::Limit => "limit",
             Comparator::GlobalLockCached => "global_lock_cached",
+            Comparator::GlobalLockCachedMixed => "global_lock_cached_mixed",
         }
     }
 }
@@ -141,16 +146,16 @@ impl Workload {
         let wasmtime = cfg!(feature = "wasmtime");
         match self {
             Workload::IsSubtype => {
-                comparators.push(Comparator::GlobalLockCached);
+                comparators.extend([Comparator::GlobalLockCached, Comparator::GlobalLockCachedMixed]);
                 if wasmtime {
                     comparators.push(Comparator::Wasmtime);
                 }
                 comparators.push(Comparator::Limit);
             }
             Workload::IsSubtypeSmall | Workload::IsSubtypeLarge => {
-                comparators.extend([Comparator::GlobalLockCached, Comparator::Limit])
+                comparators.extend([Comparator::GlobalLockCached, Comparator::GlobalLockCachedMixed, Comparator::Limit])
             }
-            Workload::Request => comparators.push(Comparator::GlobalLockCached),
+            Workload::Request => comparators.extend([Comparator::GlobalLockCached, Comparator::GlobalLockCachedMixed]),
             Workload::RegisterHot | Workload::RegisterDisjointFunc | Workload::RegisterDisjointStruct if wasmtime => {
                 comparators.push(Comparator::Wasmtime)
             }
@@ -182,12 +187,12 @@ impl Workload {
         match comparator {
             Comparator::ThisCrate => Some(self.prepare_on::<TypeRegistry>()),
             Comparator::GlobalLock => Some(self.prepare_on::<GlobalLockRegistry>()),
-            Comparator::GlobalLockCached => match self {
-                Workload::IsSubtype | Workload::IsSubtypeSmall | Workload::IsSubtypeLarge | Workload::Request => {
-                    Some(self.prepare_on::<GlobalLockCachedRegistry>())
-                }
-                _ => None,
-            },
+            Comparator::GlobalLockCached => {
+                self.uses_subtype_cache().then(|| self.prepare_on::<GlobalLockCachedRegistry<IdentityHash>>())
+            }
+            Comparator::GlobalLockCachedMixed => {
+                self.uses_subtype_cache().then(|| self.prepare_on::<GlobalLockCachedRegistry<MixedHash>>())
+            }
             Comparator::Limit => self.pair_set().map(is_subtype_limit),
             Comparator::Wasmtime => self.prepare_wasmtime(),
         }
@@ -210,6 +215,12 @@ impl Workload {
             Workload::SingletonsHit => register_module_hit::<R>(&singleton_modules()[0]),
             Workload::Churn => churn::<R>(),
         }
+    }
+
+    /// Whether the cached comparators apply: the workloads that check
+    /// subtypes (everything else is the global lock unchanged).
+    fn uses_subtype_cache(self) -> bool {
+        matches!(self, Workload::IsSubtype | Workload::IsSubtypeSmall | Workload::IsSubtypeLarge | Workload::Request)
     }
 
     /// The pairs an `is_subtype` workload checks.
