@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 use wasm_type_registry::TypeRegistry;
 use wasm_type_registry_bench::{
     churn_memory, latency_figures, memory_figures, to_json, ChurnMemory, Comparator, CountingAllocator,
-    GlobalLockRegistry, JsonRow, LatencyFigure, MemoryFigure, MemoryShape, Prepared, Workload, THREAD_COUNTS,
+    GlobalLockRegistry, JsonRow, LatencyFigure, MemoryFigure, MemoryShape, Prepared, Workload, CALLS_AFTER_DROP,
+    THREAD_COUNTS,
 };
 
 #[global_allocator]
@@ -189,6 +190,13 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".to_string())
 }
 
+/// The 1, 5 and 15 minute load averages: how shared the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
 fn rate(value: Option<f64>) -> String {
     match value {
         Some(v) if v >= 1e6 => format!("{:.1}M", v / 1e6),
@@ -209,8 +217,10 @@ fn main() {
     let options = options();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let started = Instant::now();
+    let load_at_start = load_average();
     eprintln!(
-        "compare: {} workloads x threads {:?}, {} reps of ~{} ms each; {cores} cores ({}); Wasmtime {}",
+        "compare: {} workloads x threads {:?}, {} reps of ~{} ms each; {cores} cores ({}, load {load_at_start}); \
+         Wasmtime {}",
         Workload::ALL.len(),
         options.threads,
         options.reps,
@@ -237,7 +247,7 @@ fn main() {
         json.extend(comparators.into_iter().map(|c| JsonRow::throughput(*workload, *threads, c, &row[&c])));
     }
     if !results.is_empty() {
-        print_table(&results, &options, cores);
+        print_table(&results, &options, cores, &load_at_start);
         println!();
         print_targets(&results);
     }
@@ -277,7 +287,7 @@ fn main() {
         std::fs::write(path, to_json(&json)).unwrap_or_else(|e| panic!("writing {path}: {e}"));
         eprintln!("compare: {} measurements written to {path}", json.len());
     }
-    eprintln!("compare: done in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!("compare: done in {:.1}s; load average {}", started.elapsed().as_secs_f64(), load_average());
     std::io::stdout().flush().ok();
 }
 
@@ -312,11 +322,16 @@ fn measure_workloads(options: &Options, started: Instant) -> Vec<(Workload, usiz
 }
 
 /// The table of throughputs and ratios, on stdout.
-fn print_table(results: &[(Workload, usize, Row)], options: &Options, cores: usize) {
+fn print_table(results: &[(Workload, usize, Row)], options: &Options, cores: usize, load_at_start: &str) {
     use Comparator::{GlobalLock, GlobalLockCached, GlobalLockCachedMixed, Limit, ThisCrate, Wasmtime};
     println!();
     println!("Throughput in elements per second (median of {} reps); ratios are this crate / other.", options.reps);
-    println!("Machine: {cores} cores, {}. `*`: more threads than cores (oversubscribed).", cpu_model());
+    println!(
+        "Machine: {cores} cores, {}; load average {load_at_start} at the start, {} now. `*`: more threads than \
+         cores (oversubscribed).",
+        cpu_model(),
+        load_average()
+    );
     println!();
     println!(
         "| workload | threads | this crate | global lock | global lock + cache | + cache, mixed hash | Wasmtime 48 | limit | \
@@ -357,7 +372,11 @@ fn print_latency(figures: &[LatencyFigure]) {
     println!();
     println!("Latency of single calls (workload 7), timed one by one; `timer` is the clock's own cost.");
     println!("`churn`: another thread registers and drops an 8,497-type group in a loop (cycles: how many);");
-    println!("`after_other_registry_drop`: on registry B, right after registry A dropped such a group.");
+    println!(
+        "`after_other_registry_drop`: on registry B, right after registry A dropped such a group ({} root_drop \
+         calls per round).",
+        CALLS_AFTER_DROP
+    );
     println!();
     println!("| workload | case | op | registry | calls | p50 | p99 | p99.9 | p99.99 | max | churn cycles |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");

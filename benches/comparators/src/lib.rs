@@ -44,8 +44,8 @@ pub use counting_alloc::CountingAllocator;
 pub use global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
 pub use harness::{Prepared, ThreadRun, MAX_THREADS, THREAD_COUNTS};
 pub use latency::{
-    latency_figures, small_module, LatencyCase, LatencyFigure, LatencyOp, Percentiles, CROSS_REGISTRY_WORKLOAD,
-    LATENCY_WORKLOAD,
+    latency_figures, small_module, LatencyCase, LatencyFigure, LatencyOp, Percentiles, CALLS_AFTER_DROP,
+    CROSS_REGISTRY_WORKLOAD, LATENCY_WORKLOAD,
 };
 pub use limit::SupertypeTable;
 pub use memory::{memory_figures, MemoryFigure, MemoryShape};
