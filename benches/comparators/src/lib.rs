@@ -8,7 +8,7 @@
 //! | global lock | [`GlobalLockRegistry`]: Wasmtime 22's design, one `RwLock` around everything, over this crate's type model |
 //! | global lock + cache | [`GlobalLockCachedRegistry`]: the global lock with a per-thread (per-store) subtype cache in front of `is_subtype`, as Wasmtime 47 and later ship it (identity hash) |
 //! | global lock + cache, mixed hash | the same cache keyed through [`MixedHash`] |
-//! | Wasmtime 48 | [`WasmtimeEngine`] (feature `wasmtime`): Wasmtime's public type API |
+//! | Wasmtime 48 | `WasmtimeEngine` (feature `wasmtime`): Wasmtime's public type API |
 //! | limit | [`SupertypeTable`]: `is_subtype` on a plain unshared `Vec`, no synchronization |
 //!
 //! Throughput workloads are the [`Workload`]s; tail latency under churn
