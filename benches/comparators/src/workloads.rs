@@ -492,6 +492,7 @@ pub fn churn_memory<R: Registry>(threads: usize, operations_per_thread: u64) -> 
 #[cfg(feature = "wasmtime")]
 mod wasmtime {
     use super::*;
+    use crate::hierarchy::hierarchy;
     use crate::wasmtime_engine::WasmtimeEngine;
 
     pub(super) fn is_subtype() -> Prepared {
