@@ -14,10 +14,11 @@
 //! cache first clears it.
 //!
 //! The key's hash matters more than its shape suggests: with the identity
-//! hash, hashbrown takes the bucket from the low bits (`sup`'s low bits)
+//! hash, hashbrown takes the home bucket from the low bits (`sup` itself)
 //! and the 7-bit tag it filters probes with from the top bits (zero for any
-//! index below 2^25), so every pair with the same `sup` starts at the same
-//! bucket and every probed slot's tag matches. [`GlobalLockCachedRegistry`]
+//! index below 2^25). With dense indices every entry's home is among the
+//! first few thousand buckets whatever the table's size, pairs with the
+//! same `sup` share one, and every probed slot's tag matches. [`GlobalLockCachedRegistry`]
 //! keeps Wasmtime's identity hash ([`IdentityHash`]); the same cache with
 //! a mixing hash ([`MixedHash`]) is measured beside it, to show what the
 //! cache itself can do. (The merged Wasmtime change instead stops
