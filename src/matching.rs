@@ -66,7 +66,7 @@ pub(crate) fn val_type_matches(lookup: &impl TypeLookup, a: ValType, b: ValType)
     }
 }
 
-fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> bool {
+pub(crate) fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> bool {
     match (a, b) {
         (StorageType::Val(a), StorageType::Val(b)) => val_type_matches(lookup, a, b),
         (a, b) => a == b,
@@ -77,7 +77,7 @@ fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> 
 /// equivalent, which in both reference forms means equal (hash consing gives
 /// equal types equal shared indices, and distinct types of one group have
 /// distinct relative indices).
-fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
+pub(crate) fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
     a.mutable == b.mutable
         && if a.mutable { a.storage == b.storage } else { storage_matches(lookup, a.storage, b.storage) }
 }
@@ -98,10 +98,10 @@ pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &Co
             }
             // Parameters are contravariant, results covariant.
             if let Some(i) = (0..a.params.len()).find(|&i| !val_type_matches(lookup, b.params[i], a.params[i])) {
-                return Err(format!("param {i}: {:?} is not a supertype of {:?}", a.params[i], b.params[i]));
+                return Err(format!("param {i}: {} is not a supertype of {}", a.params[i], b.params[i]));
             }
             if let Some(i) = (0..a.results.len()).find(|&i| !val_type_matches(lookup, a.results[i], b.results[i])) {
-                return Err(format!("result {i}: {:?} does not match {:?}", a.results[i], b.results[i]));
+                return Err(format!("result {i}: {} does not match {}", a.results[i], b.results[i]));
             }
             Ok(())
         }
@@ -110,7 +110,7 @@ pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &Co
                 return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
             }
             match (0..b.fields.len()).find(|&i| !field_matches(lookup, a.fields[i], b.fields[i])) {
-                Some(i) => Err(format!("field {i}: {:?} does not match {:?}", a.fields[i], b.fields[i])),
+                Some(i) => Err(format!("field {i}: {} does not match {}", a.fields[i], b.fields[i])),
                 None => Ok(()),
             }
         }
@@ -118,9 +118,9 @@ pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &Co
             if field_matches(lookup, a.element, b.element) {
                 Ok(())
             } else {
-                Err(format!("element {:?} does not match {:?}", a.element, b.element))
+                Err(format!("element {} does not match {}", a.element, b.element))
             }
         }
-        (a, b) => Err(format!("a {:?} type cannot subtype a {:?} type", a.kind(), b.kind())),
+        (a, b) => Err(format!("{} type cannot subtype {} type", a.kind().with_article(), b.kind().with_article())),
     }
 }
