@@ -1,6 +1,6 @@
 //! Criterion benchmarks of issue 4's workloads on every comparator (this
 //! crate, the global-lock design, Wasmtime 48 with `--features
-//! compare-wasmtime`, the unsynchronized limit) at 1, 2, 4 and 8 threads.
+//! wasm-type-registry-bench/wasmtime`, the unsynchronized limit) at 1, 2, 4 and 8 threads.
 //!
 //! Each measurement runs the threads together from a barrier
 //! (`iter_custom`), and reports aggregate throughput in elements. The
@@ -10,7 +10,7 @@
 //! ```text
 //! cargo bench                                   # everything, about 6 minutes on 2 cores
 //! cargo bench -- 1_is_subtype                   # one workload
-//! cargo bench --features compare-wasmtime       # with Wasmtime 48
+//! cargo bench --features wasm-type-registry-bench/wasmtime       # with Wasmtime 48
 //! ```
 
 use std::cell::OnceCell;

@@ -1,11 +1,11 @@
 //! Side-by-side comparison: every benchmark workload on this crate, the
-//! global-lock design, Wasmtime 48 (built with `--features compare-wasmtime`)
+//! global-lock design, Wasmtime 48 (built with `--features wasm-type-registry-bench/wasmtime`)
 //! and the unsynchronized limit, at 1, 2, 4 and 8 threads; prints one table
 //! of throughputs and ratios, the issue's targets, and memory under churn.
 //!
 //! ```text
 //! cargo run --release --example compare                               # about a minute
-//! cargo run --release --example compare --features compare-wasmtime   # with Wasmtime
+//! cargo run --release --example compare --features wasm-type-registry-bench/wasmtime   # with Wasmtime
 //! cargo run --release --example compare -- --reps 9 --ms 100          # longer, steadier
 //! ```
 //!
@@ -159,7 +159,11 @@ fn main() {
         options.reps,
         options.target.as_millis(),
         cpu_model(),
-        if cfg!(feature = "compare-wasmtime") { "included" } else { "not built (use --features compare-wasmtime)" },
+        if Workload::IsSubtype.comparators().contains(&Comparator::Wasmtime) {
+            "included"
+        } else {
+            "not built (use --features wasm-type-registry-bench/wasmtime)"
+        },
     );
     if !options.churn_only {
         let results = measure_workloads(&options, started);

@@ -73,9 +73,16 @@
 //! validated as a Wasm 3.0 runtime would, and a runtime that parses modules
 //! itself converts wasmparser's rec groups with
 //! [`ModuleTypesBuilder::wasmparser_rec_group`] or single types with
-//! `TryFrom`. Import linking is [`TypeRegistry::is_subtype`] for functions
-//! and [`TypeRegistry::val_type_matches`] for globals and tables;
-//! `docs/conformance.md` shows both against the spec test suite.
+//! `TryFrom`; the crate re-exports the [`wasmparser`] it is built with.
+//!
+//! # Linking
+//! [`ModuleInfo::from_wasm`] reads a module's imports, exports and index
+//! spaces with its types; [`TypeCollection::shared_extern_type`] puts an
+//! [`ExternType`] in shared form, and [`TypeRegistry::check_import`] applies
+//! the spec's import matching, naming the [`ImportRule`] a mismatch breaks.
+//! [`TypeRegistry::matches`] is subtyping for every type of the model, and
+//! every type prints in the text format (`Display`). `docs/conformance.md`
+//! runs all of it against the spec test suite.
 //!
 //! # Where to read on
 //! `docs/design.md` (rendered as [`design`]) has the data structures, the
