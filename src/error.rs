@@ -277,6 +277,18 @@ impl RegistryError {
 
 impl std::error::Error for RegistryError {}
 
+/// A message from another crate on one line: some of wasmparser's embed
+/// pretty-printed byte arrays ("bad magic number - expected=[\n    0x0,\n
+/// ..."), which would spread one error over a dozen log lines.
+#[cfg(feature = "wasmparser")]
+pub(crate) fn one_line(message: &str) -> String {
+    let mut line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (spread, tight) in [("[ ", "["), (", ]", "]"), (" ]", "]")] {
+        line = line.replace(spread, tight);
+    }
+    line
+}
+
 /// Which rule of the spec's import matching an export failed (see
 /// [`TypeRegistry::check_import`](crate::TypeRegistry::check_import)); its
 /// `Display` text states the rule.

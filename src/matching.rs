@@ -1,12 +1,15 @@
-//! Subtype matching over runtime-form types: the abstract heap type
-//! hierarchy, nullability, bottom types, and concrete types through the
-//! registry's O(1) `is_subtype`.
+//! The subtyping rules of the spec over types whose concrete references a
+//! [`TypeLookup`] can answer for: the abstract heap type hierarchy,
+//! nullability, bottom types, concrete types through the lookup's
+//! `is_subtype`, and the structural rules of function, struct and array
+//! types.
 //!
-//! Used twice: by the registry, to check that a newly registered type's
-//! structure matches its declared supertype, and by embedders (through
-//! [`TypeRegistry::val_type_matches`](crate::TypeRegistry::val_type_matches)
-//! and [`TypeRegistry::heap_type_matches`](crate::TypeRegistry::heap_type_matches)),
-//! for import linking.
+//! Used three times, with three lookups: by the registry, to check that a
+//! newly registered type's structure matches its declared supertype; by
+//! [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build), which
+//! makes the same check within the module; and by embedders, through
+//! [`TypeRegistry::matches`](crate::TypeRegistry::matches) and import
+//! linking.
 
 use crate::types::{
     AbstractHeapType, CompositeKind, CompositeType, FieldType, HeapType, RefType, StorageType, TypeRef, ValType,

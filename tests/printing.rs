@@ -172,3 +172,20 @@ fn errors_print_types_not_debug_dumps() {
     assert!(message.contains("field 0: anyref does not match eqref"), "{message}");
     assert!(!message.contains("Ref") && !message.contains("Abstract"), "{message}");
 }
+
+/// Garbage input gets one line naming the problem, not wasmparser's
+/// pretty-printed dump of the first bytes.
+#[test]
+fn garbage_input_gets_a_one_line_message() {
+    for bytes in [&b"hello world, this is not wasm"[..], b"\xe2\x6b\xf5\x6e\x01\0\0\0", b"\0asm\x01\0\0\0\x01\xff"] {
+        for message in [
+            ModuleTypes::from_wasm(bytes).unwrap_err().to_string(),
+            wasm_type_registry::ModuleInfo::from_wasm(bytes).unwrap_err().to_string(),
+        ] {
+            assert!(!message.contains('\n') && message.len() < 160, "{message}");
+            assert!(message.starts_with("invalid wasm at byte offset"), "{message}");
+        }
+    }
+    let message = ModuleTypes::from_wasm(b"hell\x01\0\0\0").unwrap_err().to_string();
+    assert!(message.contains("expected=[0x0, 0x61, 0x73, 0x6d] actual=[0x68, 0x65, 0x6c, 0x6c]"), "{message}");
+}
