@@ -193,13 +193,62 @@ impl ModuleTypes {
                 }
             }
         }
-        if self.types.iter().any(|ty| ty.supertype.is_some()) {
+        if !self.declared_supertypes_match_by_index() {
+            // Some type matches its supertype only if equivalent types count
+            // as one, or not at all: decide it as registration would.
             let mut local = LocalTypes::new(self.types.len());
             for group in 0..self.group_starts.len() {
                 local.add_group(&self.types, self.group_range(group))?;
             }
         }
         Ok(())
+    }
+
+    /// Whether every declared supertype's structure matches, taking two
+    /// types as the same only when they have the same index. Cheap (no
+    /// allocation unless a check fails), and sufficient: counting
+    /// equivalent types as one only adds subtype pairs and equal mutable
+    /// fields, so what matches by index matches after hash consing too.
+    fn declared_supertypes_match_by_index(&self) -> bool {
+        let lookup = ByIndex(&self.types);
+        self.types.iter().all(|ty| match ty.supertype {
+            Some(TypeRef::Module(sup)) => {
+                matching::composite_matches(&lookup, &ty.composite, &self.types[sup.as_usize()].composite).is_ok()
+            }
+            _ => true,
+        })
+    }
+}
+
+/// A validated module's types, each a distinct type: subtyping is the
+/// chain of declared supertypes.
+struct ByIndex<'a>(&'a [SubType]);
+
+impl TypeLookup for ByIndex<'_> {
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+        match ty {
+            TypeRef::Module(index) => self.0.get(index.as_usize()).map(|ty| ty.composite.kind()),
+            _ => None,
+        }
+    }
+
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        let mut current = sub;
+        // Supertypes are earlier (checked before this runs), so the walk
+        // ends; the chain has at most MAX_SUBTYPING_DEPTH links.
+        for _ in 0..=MAX_SUBTYPING_DEPTH {
+            if current == sup {
+                return true;
+            }
+            match current {
+                TypeRef::Module(index) => match self.0.get(index.as_usize()).and_then(|ty| ty.supertype) {
+                    Some(next) => current = next,
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
     }
 }
 

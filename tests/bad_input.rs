@@ -628,17 +628,15 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
                 return Ok(());
             }
         };
-        let before = fx.snapshot();
+        // What builds registers: the builder refuses everything
+        // registration would for a reason within the module, structural
+        // supertype mismatches included.
         match fx.registry.register_module(&module) {
             Ok(types) => {
                 drop(types);
                 count(2);
             }
-            Err(e) => {
-                prop_assert_eq!(fx.snapshot(), before, "refused with {}", e);
-                variant(&e);
-                count(1);
-            }
+            Err(e) => prop_assert!(false, "built, but registration refused it: {}", e),
         }
         Ok(())
     });
