@@ -12,7 +12,8 @@
 //! linking.
 
 use crate::types::{
-    AbstractHeapType, CompositeKind, CompositeType, FieldType, HeapType, RefType, StorageType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType,
+    StructType, TypeRef, ValType,
 };
 
 /// What matching needs to know about concrete types. References are in
@@ -89,41 +90,50 @@ pub(crate) fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType
 /// failure, which part does not match.
 pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &CompositeType) -> Result<(), String> {
     match (sub, sup) {
-        (CompositeType::Func(a), CompositeType::Func(b)) => {
-            if a.params.len() != b.params.len() || a.results.len() != b.results.len() {
-                return Err(format!(
-                    "function arity differs: ({} params, {} results) vs ({} params, {} results)",
-                    a.params.len(),
-                    a.results.len(),
-                    b.params.len(),
-                    b.results.len()
-                ));
-            }
-            // Parameters are contravariant, results covariant.
-            if let Some(i) = (0..a.params.len()).find(|&i| !val_type_matches(lookup, b.params[i], a.params[i])) {
-                return Err(format!("param {i}: {} is not a supertype of {}", a.params[i], b.params[i]));
-            }
-            if let Some(i) = (0..a.results.len()).find(|&i| !val_type_matches(lookup, a.results[i], b.results[i])) {
-                return Err(format!("result {i}: {} does not match {}", a.results[i], b.results[i]));
-            }
-            Ok(())
-        }
-        (CompositeType::Struct(a), CompositeType::Struct(b)) => {
-            if a.fields.len() < b.fields.len() {
-                return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
-            }
-            match (0..b.fields.len()).find(|&i| !field_matches(lookup, a.fields[i], b.fields[i])) {
-                Some(i) => Err(format!("field {i}: {} does not match {}", a.fields[i], b.fields[i])),
-                None => Ok(()),
-            }
-        }
-        (CompositeType::Array(a), CompositeType::Array(b)) => {
-            if field_matches(lookup, a.element, b.element) {
-                Ok(())
-            } else {
-                Err(format!("element {} does not match {}", a.element, b.element))
-            }
-        }
+        (CompositeType::Func(a), CompositeType::Func(b)) => func_matches(lookup, a, b),
+        (CompositeType::Struct(a), CompositeType::Struct(b)) => struct_matches(lookup, a, b),
+        (CompositeType::Array(a), CompositeType::Array(b)) => array_matches(lookup, a, b),
         (a, b) => Err(format!("{} type cannot subtype {} type", a.kind().with_article(), b.kind().with_article())),
+    }
+}
+
+/// `a <: b` for function types: the same arity, parameters contravariant,
+/// results covariant; on failure, which position does not match.
+pub(crate) fn func_matches(lookup: &impl TypeLookup, a: &FuncType, b: &FuncType) -> Result<(), String> {
+    if a.params.len() != b.params.len() || a.results.len() != b.results.len() {
+        return Err(format!(
+            "function arity differs: ({} params, {} results) vs ({} params, {} results)",
+            a.params.len(),
+            a.results.len(),
+            b.params.len(),
+            b.results.len()
+        ));
+    }
+    if let Some(i) = (0..a.params.len()).find(|&i| !val_type_matches(lookup, b.params[i], a.params[i])) {
+        return Err(format!("param {i}: {} is not a supertype of {}", a.params[i], b.params[i]));
+    }
+    if let Some(i) = (0..a.results.len()).find(|&i| !val_type_matches(lookup, a.results[i], b.results[i])) {
+        return Err(format!("result {i}: {} does not match {}", a.results[i], b.results[i]));
+    }
+    Ok(())
+}
+
+/// `a <: b` for struct types: at least `b`'s fields, each matching.
+pub(crate) fn struct_matches(lookup: &impl TypeLookup, a: &StructType, b: &StructType) -> Result<(), String> {
+    if a.fields.len() < b.fields.len() {
+        return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
+    }
+    match (0..b.fields.len()).find(|&i| !field_matches(lookup, a.fields[i], b.fields[i])) {
+        Some(i) => Err(format!("field {i}: {} does not match {}", a.fields[i], b.fields[i])),
+        None => Ok(()),
+    }
+}
+
+/// `a <: b` for array types: the element types match as fields do.
+pub(crate) fn array_matches(lookup: &impl TypeLookup, a: &ArrayType, b: &ArrayType) -> Result<(), String> {
+    if field_matches(lookup, a.element, b.element) {
+        Ok(())
+    } else {
+        Err(format!("element {} does not match {}", a.element, b.element))
     }
 }

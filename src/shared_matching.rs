@@ -109,10 +109,10 @@ impl sealed::Sealed for FieldType {
     }
 }
 
-/// Composite types match through [`matching::composite_matches`], whose
-/// error says which part differs; the predicate only needs the verdict.
+/// Function, struct and array types match by their rules in [`matching`],
+/// whose error says which part differs; the predicate needs only the verdict.
 macro_rules! composite_sealed {
-    ($ty:ident, $variant:ident, |$this:ident, $f:ident| $refs:expr) => {
+    ($ty:ident, $rule:path, |$this:ident, $f:ident| $refs:expr) => {
         impl sealed::Sealed for $ty {
             fn each_ref(&self, $f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
                 let $this = self;
@@ -120,22 +120,22 @@ macro_rules! composite_sealed {
             }
 
             fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
-                // The clones only wrap the types for the shared rule; a
-                // matching check is not on any hot path.
-                let (sub, sup) = (CompositeType::$variant(self.clone()), CompositeType::$variant(sup.clone()));
-                matching::composite_matches(lookup, &sub, &sup).is_ok()
+                $rule(lookup, self, sup).is_ok()
             }
         }
     };
 }
 
-composite_sealed!(FuncType, Func, |this, f| this
+composite_sealed!(FuncType, matching::func_matches, |this, f| this
     .params
     .iter()
     .chain(this.results.iter())
     .try_for_each(|v| each_val_ref(v, f)));
-composite_sealed!(StructType, Struct, |this, f| this.fields.iter().try_for_each(|field| field.each_ref(f)));
-composite_sealed!(ArrayType, Array, |this, f| this.element.each_ref(f));
+composite_sealed!(StructType, matching::struct_matches, |this, f| this
+    .fields
+    .iter()
+    .try_for_each(|field| field.each_ref(f)));
+composite_sealed!(ArrayType, matching::array_matches, |this, f| this.element.each_ref(f));
 
 impl sealed::Sealed for CompositeType {
     fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
