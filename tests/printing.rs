@@ -189,3 +189,31 @@ fn garbage_input_gets_a_one_line_message() {
     let message = ModuleTypes::from_wasm(b"hell\x01\0\0\0").unwrap_err().to_string();
     assert!(message.contains("expected=[0x0, 0x61, 0x73, 0x6d] actual=[0x68, 0x65, 0x6c, 0x6c]"), "{message}");
 }
+
+/// External types print as the text format declares imports: each reads
+/// back, through `wast` and `ModuleInfo::from_wasm`, as itself.
+#[test]
+fn external_types_read_back_as_themselves() {
+    use wasm_type_registry::{ExternType, GlobalType, Limits, MemoryType, ModuleInfo, TableType};
+    let f = TypeRef::Module(ModuleTypeIndex::from_u32(0));
+    let limits = |min, max| Limits { min, max };
+    let memory =
+        |memory64, limits| ExternType::Memory(MemoryType { memory64, shared: false, page_size_log2: 16, limits });
+    let table = |table64, element, limits| ExternType::Table(TableType { element, table64, limits });
+    let types = [
+        ExternType::Func(f),
+        ExternType::Tag(f),
+        table(false, RefType::nullable(A::Func), limits(1, None)),
+        table(true, RefType::concrete(true, f), limits(0, Some(1 << 40))),
+        table(false, RefType { nullable: true, heap_type: HeapType::Abstract(A::Extern) }, limits(3, Some(3))),
+        memory(false, limits(1, Some(2))),
+        memory(true, limits(0, None)),
+        ExternType::Global(GlobalType { content: ValType::F64, mutable: true }),
+        ExternType::Global(GlobalType { content: ValType::Ref(RefType::concrete(true, f)), mutable: false }),
+    ];
+    for ty in types {
+        let text = format!("(module (type (func)) (import \"m\" \"x\" {ty}))");
+        let info = ModuleInfo::from_wasm(&wat(&text)).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(info.imports[0].ty, ty, "{text}");
+    }
+}
