@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the throughput workloads on every comparator
 //! (this crate, the global-lock design, the global lock with Wasmtime's
-//! per-store subtype cache, Wasmtime 48 with `--features compare-wasmtime`,
+//! per-store subtype cache, Wasmtime 48 with `--features wasm-type-registry-bench/wasmtime`,
 //! the unsynchronized limit) at 1, 2, 4 and 8 threads: workloads 1 to 6 and
 //! 8 (`8_request`).
 //!
@@ -16,7 +16,7 @@
 //! ```text
 //! cargo bench                                   # everything, about 4 minutes on 2 cores
 //! cargo bench -- 1_is_subtype                   # one workload
-//! cargo bench --features compare-wasmtime       # with Wasmtime 48
+//! cargo bench --features wasm-type-registry-bench/wasmtime       # with Wasmtime 48
 //! ```
 
 use std::cell::OnceCell;

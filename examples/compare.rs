@@ -1,6 +1,6 @@
 //! Side-by-side comparison: every benchmark workload on this crate, the
 //! global-lock design, the global lock with Wasmtime's per-store subtype
-//! cache, Wasmtime 48 (built with `--features compare-wasmtime`) and the
+//! cache, Wasmtime 48 (built with `--features wasm-type-registry-bench/wasmtime`) and the
 //! unsynchronized limit, at 1, 2, 4 and 8 threads; then tail latency under
 //! churn and across registries (workload 7), heap bytes per type, and memory
 //! under churn. Prints tables, ratios and the targets; `--json FILE` also
@@ -10,7 +10,7 @@
 //! cargo run --release --example compare                               # everything, shortened: about a minute
 //! cargo run --release --example compare -- --json compare.json        # and every measurement as JSON
 //! cargo run --release --example compare -- --quick                    # seconds: CI's smoke run
-//! cargo run --release --example compare --features compare-wasmtime   # with Wasmtime
+//! cargo run --release --example compare --features wasm-type-registry-bench/wasmtime   # with Wasmtime
 //! cargo run --release --example compare -- --reps 9 --ms 100 --latency-ms 5000 --cross-reps 200  # longer, steadier
 //! ```
 //!
@@ -226,7 +226,11 @@ fn main() {
         options.reps,
         options.target.as_millis(),
         cpu_model(),
-        if cfg!(feature = "compare-wasmtime") { "included" } else { "not built (use --features compare-wasmtime)" },
+        if Workload::IsSubtype.comparators().contains(&Comparator::Wasmtime) {
+            "included"
+        } else {
+            "not built (use --features wasm-type-registry-bench/wasmtime)"
+        },
     );
     let mut json: Vec<JsonRow> = Vec::new();
 

@@ -132,6 +132,33 @@ pub enum RegistryError {
         /// What is wrong, in the decoder's or validator's words.
         message: String,
     },
+    /// A type given to a matching or linking check refers to a type by a
+    /// module or rec-group index: checks compare registered types, so every
+    /// concrete reference must be a [`SharedTypeIndex`]. Convert a module's
+    /// types with [`TypeCollection`](crate::TypeCollection)'s `shared_*`
+    /// methods first.
+    NotSharedForm {
+        /// The offending reference.
+        reference: TypeRef,
+    },
+    /// A module type index given to a [`TypeCollection`](crate::TypeCollection)
+    /// conversion is past the end of the module's types.
+    ModuleIndexOutOfRange {
+        /// The index.
+        index: u32,
+        /// How many types the module defines.
+        num_types: u32,
+    },
+    /// An export's type does not match the type an import expects; see
+    /// [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
+    IncompatibleImport {
+        /// The matching rule that failed.
+        rule: ImportRule,
+        /// The export's type, in the text format.
+        export: String,
+        /// The import's type, in the text format.
+        import: String,
+    },
     /// The input uses a type feature this crate's type model cannot express
     /// (shared types, continuations, exact references, custom descriptors),
     /// so it is refused rather than modelled wrongly.
@@ -160,16 +187,22 @@ impl fmt::Display for RegistryError {
             ),
             WrongIndexSpace { type_index, reference, expected } => write!(
                 f,
-                "type {type_index}: reference {reference:?} is in the wrong index space (expected {expected})"
+                "type {type_index}: reference {reference} ({}) is in the wrong index space (expected {expected})",
+                reference.index_space()
             ),
             SupertypeNotEarlier { type_index, supertype } => {
                 write!(f, "type {type_index}: supertype {supertype} is not defined before its subtype")
             }
             SupertypeIsFinal { type_index, supertype } => {
-                write!(f, "type {type_index}: supertype {supertype:?} is final and cannot be subtyped")
+                write!(f, "type {type_index}: supertype {supertype} is final and cannot be subtyped")
             }
             SupertypeKindMismatch { type_index, kind, supertype_kind } => {
-                write!(f, "type {type_index}: a {kind:?} type cannot subtype a {supertype_kind:?} type")
+                write!(
+                    f,
+                    "type {type_index}: {} type cannot subtype {} type",
+                    kind.with_article(),
+                    supertype_kind.with_article()
+                )
             }
             SupertypeMismatch { type_index, detail } => {
                 write!(f, "type {type_index}: does not match its declared supertype: {detail}")
@@ -189,6 +222,18 @@ impl fmt::Display for RegistryError {
                 f,
                 "invalid type section at byte offset {offset:#x}: type {type_index} (rec group {rec_group}): {message}"
             ),
+            NotSharedForm { reference } => write!(
+                f,
+                "type reference {reference} ({}) is not a shared type index: register the module and convert \
+                 its types to shared form first",
+                reference.index_space()
+            ),
+            ModuleIndexOutOfRange { index, num_types } => {
+                write!(f, "type index {index} is out of range (the module defines {num_types} types)")
+            }
+            IncompatibleImport { rule, export, import } => {
+                write!(f, "incompatible import type: {rule}: export {export}, import {import}")
+            }
             Unsupported { what, type_index, rec_group } => {
                 if let Some(type_index) = type_index {
                     write!(f, "type {type_index}")?;
@@ -220,9 +265,89 @@ impl RegistryError {
             | LimitExceeded { type_index, .. }
             | InvalidTypeSection { type_index, .. } => Some(*type_index),
             Unsupported { type_index, .. } => *type_index,
-            UnregisteredSharedIndex { .. } | IndexSpaceExhausted | InvalidWasm { .. } => None,
+            UnregisteredSharedIndex { .. }
+            | IndexSpaceExhausted
+            | InvalidWasm { .. }
+            | NotSharedForm { .. }
+            | ModuleIndexOutOfRange { .. }
+            | IncompatibleImport { .. } => None,
         }
     }
 }
 
 impl std::error::Error for RegistryError {}
+
+/// A message from another crate on one line: some of wasmparser's embed
+/// pretty-printed byte arrays ("bad magic number - expected=[\n    0x0,\n
+/// ..."), which would spread one error over a dozen log lines.
+#[cfg(feature = "wasmparser")]
+pub(crate) fn one_line(message: &str) -> String {
+    let mut line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (spread, tight) in [("[ ", "["), (", ]", "]"), (" ]", "]")] {
+        line = line.replace(spread, tight);
+    }
+    line
+}
+
+/// Which rule of the spec's import matching an export failed (see
+/// [`TypeRegistry::check_import`](crate::TypeRegistry::check_import)); its
+/// `Display` text states the rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ImportRule {
+    /// The export is a different kind of item (a function for a global, ...).
+    Kind,
+    /// A function's type must be a subtype of the imported type.
+    FuncSubtype,
+    /// A tag's type must be equivalent to the imported type (tags are both
+    /// thrown and caught, so neither direction of subtyping suffices).
+    TagEquivalent,
+    /// A table's element type must be equivalent to the imported one
+    /// (tables are read and written).
+    TableElementEquivalent,
+    /// A table's address type (`i32` or `i64`) must be the imported one.
+    TableAddressType,
+    /// A memory's address type (`i32` or `i64`) must be the imported one.
+    MemoryAddressType,
+    /// A memory must be shared exactly when the imported one is.
+    MemoryShared,
+    /// A memory's page size must be the imported one.
+    MemoryPageSize,
+    /// A table's or memory's minimum size must be at least the imported one.
+    LimitsMinimum,
+    /// When the import has a maximum size, the export must have one, no
+    /// larger.
+    LimitsMaximum,
+    /// A global must be mutable exactly when the imported one is.
+    GlobalMutability,
+    /// An immutable global's value type must be a subtype of the imported
+    /// one.
+    ImmutableGlobalSubtype,
+    /// A mutable global's value type must be equivalent to the imported one
+    /// (it is read and written).
+    MutableGlobalEquivalent,
+}
+
+impl fmt::Display for ImportRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ImportRule::Kind => "an export of one kind cannot satisfy an import of another",
+            ImportRule::FuncSubtype => "the function's type must be a subtype of the imported type",
+            ImportRule::TagEquivalent => "the tag's type must be equivalent to the imported type",
+            ImportRule::TableElementEquivalent => "table element types must be equivalent",
+            ImportRule::TableAddressType => "table address types (i32 or i64) must be the same",
+            ImportRule::MemoryAddressType => "memory address types (i32 or i64) must be the same",
+            ImportRule::MemoryShared => "a memory must be shared exactly when the imported one is",
+            ImportRule::MemoryPageSize => "memory page sizes must be the same",
+            ImportRule::LimitsMinimum => "the minimum size must be at least the imported minimum",
+            ImportRule::LimitsMaximum => "the maximum size must be present and at most the imported maximum",
+            ImportRule::GlobalMutability => "a global must be mutable exactly when the imported one is",
+            ImportRule::ImmutableGlobalSubtype => {
+                "an immutable global's value type must be a subtype of the imported one"
+            }
+            ImportRule::MutableGlobalEquivalent => {
+                "a mutable global's value type must be equivalent to the imported one"
+            }
+        })
+    }
+}

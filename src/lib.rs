@@ -73,9 +73,16 @@
 //! validated as a Wasm 3.0 runtime would, and a runtime that parses modules
 //! itself converts wasmparser's rec groups with
 //! [`ModuleTypesBuilder::wasmparser_rec_group`] or single types with
-//! `TryFrom`. Import linking is [`TypeRegistry::is_subtype`] for functions
-//! and [`TypeRegistry::val_type_matches`] for globals and tables;
-//! `docs/conformance.md` shows both against the spec test suite.
+//! `TryFrom`; the crate re-exports the [`wasmparser`] it is built with.
+//!
+//! # Linking
+//! [`ModuleInfo::from_wasm`] reads a module's imports, exports and index
+//! spaces with its types; [`TypeCollection::shared_extern_type`] puts an
+//! [`ExternType`] in shared form, and [`TypeRegistry::check_import`] applies
+//! the spec's import matching, naming the [`ImportRule`] a mismatch breaks.
+//! [`TypeRegistry::matches`] is subtyping for every type of the model, and
+//! every type prints in the text format (`Display`). `docs/conformance.md`
+//! runs all of it against the spec test suite.
 //!
 //! # Where to read on
 //! `docs/design.md` (rendered as [`design`]) has the data structures, the
@@ -85,25 +92,37 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod canon;
+mod display;
 mod error;
 mod handle;
 mod hash_cons;
+mod linking;
 mod matching;
 mod module;
+#[cfg(feature = "wasmparser")]
+mod module_info;
 mod registry;
+mod shared_matching;
 mod slots;
 mod sync;
 mod trace;
 mod types;
+// The file keeps the feature's name; the module may not, because the
+// crate root re-exports the `wasmparser` crate itself under that name.
 #[cfg(feature = "wasmparser")]
-mod wasmparser;
+#[path = "wasmparser.rs"]
+mod binary;
 
-pub use error::RegistryError;
+pub use error::{ImportRule, RegistryError};
 pub use handle::{RegisteredType, TypeCollection};
+pub use linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
 pub use module::{
     ModuleTypes, ModuleTypesBuilder, MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES,
 };
+#[cfg(feature = "wasmparser")]
+pub use module_info::{Export, Import, ModuleInfo};
 pub use registry::{RegistryStats, TypeRegistry};
+pub use shared_matching::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
     SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
@@ -126,6 +145,15 @@ pub mod __bench {
 
 #[cfg(loom)]
 pub use sync::run_model;
+
+/// The wasmparser crate this crate's binary front end is built on (cargo
+/// feature `wasmparser`), re-exported so that a runtime converting its own
+/// parser's types ([`ModuleTypesBuilder::wasmparser_rec_group`], the
+/// `TryFrom` conversions, `From<BinaryReaderError>` for [`RegistryError`])
+/// names exactly the version this crate was built with: 0.263. A new
+/// wasmparser minor version is a breaking change of this crate.
+#[cfg(feature = "wasmparser")]
+pub use ::wasmparser;
 
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}

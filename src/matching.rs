@@ -1,15 +1,19 @@
-//! Subtype matching over runtime-form types: the abstract heap type
-//! hierarchy, nullability, bottom types, and concrete types through the
-//! registry's O(1) `is_subtype`.
+//! The subtyping rules of the spec over types whose concrete references a
+//! [`TypeLookup`] can answer for: the abstract heap type hierarchy,
+//! nullability, bottom types, concrete types through the lookup's
+//! `is_subtype`, and the structural rules of function, struct and array
+//! types.
 //!
-//! Used twice: by the registry, to check that a newly registered type's
-//! structure matches its declared supertype, and by embedders (through
-//! [`TypeRegistry::val_type_matches`](crate::TypeRegistry::val_type_matches)
-//! and [`TypeRegistry::heap_type_matches`](crate::TypeRegistry::heap_type_matches)),
-//! for import linking.
+//! Used three times, with three lookups: by the registry, to check that a
+//! newly registered type's structure matches its declared supertype; by
+//! [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build), which
+//! makes the same check within the module; and by embedders, through
+//! [`TypeRegistry::matches`](crate::TypeRegistry::matches) and import
+//! linking.
 
 use crate::types::{
-    AbstractHeapType, CompositeKind, CompositeType, FieldType, HeapType, RefType, StorageType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType,
+    StructType, TypeRef, ValType,
 };
 
 /// What matching needs to know about concrete types. References are in
@@ -66,7 +70,7 @@ pub(crate) fn val_type_matches(lookup: &impl TypeLookup, a: ValType, b: ValType)
     }
 }
 
-fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> bool {
+pub(crate) fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> bool {
     match (a, b) {
         (StorageType::Val(a), StorageType::Val(b)) => val_type_matches(lookup, a, b),
         (a, b) => a == b,
@@ -77,7 +81,7 @@ fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: StorageType) -> 
 /// equivalent, which in both reference forms means equal (hash consing gives
 /// equal types equal shared indices, and distinct types of one group have
 /// distinct relative indices).
-fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
+pub(crate) fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
     a.mutable == b.mutable
         && if a.mutable { a.storage == b.storage } else { storage_matches(lookup, a.storage, b.storage) }
 }
@@ -86,41 +90,50 @@ fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
 /// failure, which part does not match.
 pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &CompositeType) -> Result<(), String> {
     match (sub, sup) {
-        (CompositeType::Func(a), CompositeType::Func(b)) => {
-            if a.params.len() != b.params.len() || a.results.len() != b.results.len() {
-                return Err(format!(
-                    "function arity differs: ({} params, {} results) vs ({} params, {} results)",
-                    a.params.len(),
-                    a.results.len(),
-                    b.params.len(),
-                    b.results.len()
-                ));
-            }
-            // Parameters are contravariant, results covariant.
-            if let Some(i) = (0..a.params.len()).find(|&i| !val_type_matches(lookup, b.params[i], a.params[i])) {
-                return Err(format!("param {i}: {:?} is not a supertype of {:?}", a.params[i], b.params[i]));
-            }
-            if let Some(i) = (0..a.results.len()).find(|&i| !val_type_matches(lookup, a.results[i], b.results[i])) {
-                return Err(format!("result {i}: {:?} does not match {:?}", a.results[i], b.results[i]));
-            }
-            Ok(())
-        }
-        (CompositeType::Struct(a), CompositeType::Struct(b)) => {
-            if a.fields.len() < b.fields.len() {
-                return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
-            }
-            match (0..b.fields.len()).find(|&i| !field_matches(lookup, a.fields[i], b.fields[i])) {
-                Some(i) => Err(format!("field {i}: {:?} does not match {:?}", a.fields[i], b.fields[i])),
-                None => Ok(()),
-            }
-        }
-        (CompositeType::Array(a), CompositeType::Array(b)) => {
-            if field_matches(lookup, a.element, b.element) {
-                Ok(())
-            } else {
-                Err(format!("element {:?} does not match {:?}", a.element, b.element))
-            }
-        }
-        (a, b) => Err(format!("a {:?} type cannot subtype a {:?} type", a.kind(), b.kind())),
+        (CompositeType::Func(a), CompositeType::Func(b)) => func_matches(lookup, a, b),
+        (CompositeType::Struct(a), CompositeType::Struct(b)) => struct_matches(lookup, a, b),
+        (CompositeType::Array(a), CompositeType::Array(b)) => array_matches(lookup, a, b),
+        (a, b) => Err(format!("{} type cannot subtype {} type", a.kind().with_article(), b.kind().with_article())),
+    }
+}
+
+/// `a <: b` for function types: the same arity, parameters contravariant,
+/// results covariant; on failure, which position does not match.
+pub(crate) fn func_matches(lookup: &impl TypeLookup, a: &FuncType, b: &FuncType) -> Result<(), String> {
+    if a.params.len() != b.params.len() || a.results.len() != b.results.len() {
+        return Err(format!(
+            "function arity differs: ({} params, {} results) vs ({} params, {} results)",
+            a.params.len(),
+            a.results.len(),
+            b.params.len(),
+            b.results.len()
+        ));
+    }
+    if let Some(i) = (0..a.params.len()).find(|&i| !val_type_matches(lookup, b.params[i], a.params[i])) {
+        return Err(format!("param {i}: {} is not a supertype of {}", a.params[i], b.params[i]));
+    }
+    if let Some(i) = (0..a.results.len()).find(|&i| !val_type_matches(lookup, a.results[i], b.results[i])) {
+        return Err(format!("result {i}: {} does not match {}", a.results[i], b.results[i]));
+    }
+    Ok(())
+}
+
+/// `a <: b` for struct types: at least `b`'s fields, each matching.
+pub(crate) fn struct_matches(lookup: &impl TypeLookup, a: &StructType, b: &StructType) -> Result<(), String> {
+    if a.fields.len() < b.fields.len() {
+        return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
+    }
+    match (0..b.fields.len()).find(|&i| !field_matches(lookup, a.fields[i], b.fields[i])) {
+        Some(i) => Err(format!("field {i}: {} does not match {}", a.fields[i], b.fields[i])),
+        None => Ok(()),
+    }
+}
+
+/// `a <: b` for array types: the element types match as fields do.
+pub(crate) fn array_matches(lookup: &impl TypeLookup, a: &ArrayType, b: &ArrayType) -> Result<(), String> {
+    if field_matches(lookup, a.element, b.element) {
+        Ok(())
+    } else {
+        Err(format!("element {} does not match {}", a.element, b.element))
     }
 }

@@ -1,15 +1,22 @@
 //! One module's types: its rec groups in order, built programmatically and
 //! validated before the registry ever sees them.
 //!
-//! Validation here is everything that can be decided from the module alone:
-//! index ranges, no forward references across rec groups, supertypes defined
-//! earlier, not final and of the same kind, subtyping depth, and the JS-API
-//! size limits. Whether a type's *structure* matches its declared supertype
-//! needs type equivalence across modules, so the registry checks it when it
-//! registers a new rec group (see [`TypeRegistry::register_module`](crate::TypeRegistry::register_module)).
+//! Validation here is everything that can be decided from the module alone,
+//! which is everything registration could refuse but running out of
+//! indices: index ranges, no forward references across rec groups,
+//! supertypes defined earlier, not final and of the same kind, subtyping
+//! depth, the JS-API size limits, and whether each type's structure matches
+//! its declared supertype's. That last check needs type equivalence, which
+//! the registry decides by hash consing; the builder decides it the same way
+//! within the module (equivalent rec groups are one type, see
+//! [`LocalTypes`]), and equivalence never depends on what else a registry
+//! holds, so a module that builds always registers.
+
+use std::collections::HashMap;
 
 use crate::error::RegistryError;
-use crate::types::{CompositeType, ModuleTypeIndex, SubType, TypeRef};
+use crate::matching::{self, TypeLookup};
+use crate::types::{CompositeKind, CompositeType, ModuleTypeIndex, SubType, TypeRef};
 
 /// The most types one module may define (JS API limit).
 pub const MAX_TYPES: usize = 1_000_000;
@@ -186,7 +193,200 @@ impl ModuleTypes {
                 }
             }
         }
+        if !self.declared_supertypes_match_by_index() {
+            // Some type matches its supertype only if equivalent types count
+            // as one, or not at all: decide it as registration would.
+            let mut local = LocalTypes::new(self.types.len());
+            for group in 0..self.group_starts.len() {
+                local.add_group(&self.types, self.group_range(group))?;
+            }
+        }
         Ok(())
+    }
+
+    /// Whether every declared supertype's structure matches, taking two
+    /// types as the same only when they have the same index. Cheap (no
+    /// allocation unless a check fails), and sufficient: counting
+    /// equivalent types as one only adds subtype pairs and equal mutable
+    /// fields, so what matches by index matches after hash consing too.
+    fn declared_supertypes_match_by_index(&self) -> bool {
+        let lookup = ByIndex(&self.types);
+        self.types.iter().all(|ty| match ty.supertype {
+            Some(TypeRef::Module(sup)) => {
+                matching::composite_matches(&lookup, &ty.composite, &self.types[sup.as_usize()].composite).is_ok()
+            }
+            _ => true,
+        })
+    }
+}
+
+/// A validated module's types, each a distinct type: subtyping is the
+/// chain of declared supertypes.
+struct ByIndex<'a>(&'a [SubType]);
+
+impl TypeLookup for ByIndex<'_> {
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+        match ty {
+            TypeRef::Module(index) => self.0.get(index.as_usize()).map(|ty| ty.composite.kind()),
+            _ => None,
+        }
+    }
+
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        let mut current = sub;
+        // Supertypes are earlier (checked before this runs), so the walk
+        // ends; the chain has at most MAX_SUBTYPING_DEPTH links.
+        for _ in 0..=MAX_SUBTYPING_DEPTH {
+            if current == sup {
+                return true;
+            }
+            match current {
+                TypeRef::Module(index) => match self.0.get(index.as_usize()).and_then(|ty| ty.supertype) {
+                    Some(next) => current = next,
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
+/// The module's types hash-consed among themselves, to check declared
+/// supertypes' structure exactly as registration does: within the module,
+/// the first of a run of equivalent rec groups stands for all of them (its
+/// types are the *representatives*), the way one registry entry stands for
+/// every equal group registered.
+///
+/// A rec group in key form has references into itself as
+/// [`TypeRef::RecGroup`] and references out of it as the
+/// [`TypeRef::Module`] index of the representative, so equivalent groups
+/// have equal keys. Runs after the index checks, so every reference is in
+/// range and points backwards or into its own group.
+struct LocalTypes {
+    /// Module index → the module index of its representative.
+    representative: Vec<u32>,
+    /// Module index → its kind.
+    kinds: Vec<CompositeKind>,
+    /// Representative → its supertypes, outermost first, as representatives.
+    chains: Vec<Vec<TypeRef>>,
+    /// Key form of each distinct group → its first module index.
+    groups: HashMap<Vec<SubType>, u32>,
+}
+
+impl LocalTypes {
+    fn new(len: usize) -> Self {
+        LocalTypes {
+            representative: Vec::with_capacity(len),
+            kinds: Vec::with_capacity(len),
+            chains: Vec::with_capacity(len),
+            groups: HashMap::new(),
+        }
+    }
+
+    /// Adds the group at `range` of `types`, checking its declared
+    /// supertypes unless an equivalent group was checked already.
+    fn add_group(&mut self, types: &[SubType], range: std::ops::Range<usize>) -> Result<(), RegistryError> {
+        let start = range.start as u32;
+        let end = range.end as u32;
+        let in_key_form = |r: TypeRef| match r {
+            TypeRef::Module(j) if (start..end).contains(&j.as_u32()) => TypeRef::RecGroup(j.as_u32() - start),
+            TypeRef::Module(j) => TypeRef::Module(self.representative_of(j.as_u32())),
+            other => other,
+        };
+        let key: Vec<SubType> = types[range.clone()]
+            .iter()
+            .map(|ty| ty.map_refs(|r| Ok::<_, RegistryError>(in_key_form(r))))
+            .collect::<Result<_, _>>()?;
+        if let Some(&first) = self.groups.get(&key) {
+            self.representative.extend(first..first + key.len() as u32);
+            self.kinds.extend(key.iter().map(|ty| ty.composite.kind()));
+            self.chains.extend(std::iter::repeat_with(Vec::new).take(key.len()));
+            return Ok(());
+        }
+        let view = GroupChains::new(self, &key);
+        for (i, ty) in key.iter().enumerate() {
+            let sup = match ty.supertype {
+                None => continue,
+                Some(TypeRef::RecGroup(p)) => key[p as usize].clone(),
+                Some(TypeRef::Module(r)) => self.canonical(types, r.as_u32()),
+                Some(TypeRef::Shared(_)) => continue,
+            };
+            matching::composite_matches(&view, &ty.composite, &sup.composite)
+                .map_err(|detail| RegistryError::SupertypeMismatch { type_index: start + i as u32, detail })?;
+        }
+        let chains = view.chains;
+        let as_representative = |r: TypeRef| match r {
+            TypeRef::RecGroup(p) => TypeRef::Module(ModuleTypeIndex::from_u32(start + p)),
+            other => other,
+        };
+        self.representative.extend(start..end);
+        self.kinds.extend(key.iter().map(|ty| ty.composite.kind()));
+        self.chains.extend(chains.into_iter().map(|chain| chain.into_iter().map(as_representative).collect()));
+        self.groups.insert(key, start);
+        Ok(())
+    }
+
+    fn representative_of(&self, index: u32) -> ModuleTypeIndex {
+        ModuleTypeIndex::from_u32(self.representative.get(index as usize).copied().unwrap_or(index))
+    }
+
+    /// A type of an earlier group with its references to representatives.
+    fn canonical(&self, types: &[SubType], index: u32) -> SubType {
+        let ty = &types[index as usize];
+        let mapped: Result<SubType, RegistryError> = ty.map_refs(|r| {
+            Ok(match r {
+                TypeRef::Module(j) => TypeRef::Module(self.representative_of(j.as_u32())),
+                other => other,
+            })
+        });
+        mapped.unwrap_or_else(|_| ty.clone())
+    }
+}
+
+/// A new group seen together with the module's earlier types: the supertype
+/// chains of the group's types, and answers for [`matching`].
+struct GroupChains<'a> {
+    local: &'a LocalTypes,
+    group: &'a [SubType],
+    /// Each type's supertypes, outermost first: `RecGroup` inside the
+    /// group, representatives outside.
+    chains: Vec<Vec<TypeRef>>,
+}
+
+impl<'a> GroupChains<'a> {
+    fn new(local: &'a LocalTypes, group: &'a [SubType]) -> Self {
+        let mut chains: Vec<Vec<TypeRef>> = Vec::with_capacity(group.len());
+        for ty in group {
+            let mut chain = match ty.supertype {
+                Some(TypeRef::RecGroup(p)) => chains.get(p as usize).cloned().unwrap_or_default(),
+                Some(TypeRef::Module(r)) => local.chains.get(r.as_usize()).cloned().unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            chain.extend(ty.supertype);
+            chains.push(chain);
+        }
+        GroupChains { local, group, chains }
+    }
+}
+
+impl TypeLookup for GroupChains<'_> {
+    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+        match ty {
+            TypeRef::RecGroup(p) => self.group.get(p as usize).map(|ty| ty.composite.kind()),
+            TypeRef::Module(r) => self.local.kinds.get(r.as_usize()).copied(),
+            TypeRef::Shared(_) => None,
+        }
+    }
+
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        let chain = match sub {
+            _ if sub == sup => return true,
+            TypeRef::RecGroup(p) => self.chains.get(p as usize),
+            TypeRef::Module(r) => self.local.chains.get(r.as_usize()),
+            TypeRef::Shared(_) => None,
+        };
+        chain.is_some_and(|chain| chain.contains(&sup))
     }
 }
 
@@ -256,4 +456,48 @@ pub fn check_depth(type_index: u32, depth: usize) -> Result<(), RegistryError> {
         return Err(RegistryError::SubtypingDepthExceeded { type_index, limit: MAX_SUBTYPING_DEPTH as u32 });
     }
     Ok(())
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::types::{FieldType, StorageType, ValType};
+    use crate::TypeRegistry;
+
+    fn field(ty: ValType) -> FieldType {
+        FieldType { mutable: false, storage: StorageType::Val(ty) }
+    }
+
+    /// A new group, then a subtype whose field does not match its
+    /// supertype's: registration's own check, reached by skipping the
+    /// builder's (which refuses the module with the same error), refuses it
+    /// after the first group was registered, and rolls that back.
+    #[test]
+    fn registration_refuses_what_the_builder_refuses_and_rolls_back() {
+        let types = vec![
+            SubType::struct_(true, None, [field(ValType::F32)]),
+            SubType::struct_(false, None, [field(ValType::I32)]),
+            SubType::struct_(true, Some(TypeRef::Module(ModuleTypeIndex::from_u32(1))), [field(ValType::I64)]),
+        ];
+        let group_starts = vec![0, 1, 2];
+        let unchecked = ModuleTypes { types: types.clone(), group_starts: group_starts.clone() };
+        let built = ModuleTypesBuilder { types, group_starts }.build().unwrap_err();
+
+        let registry = TypeRegistry::new();
+        let mut keep = ModuleTypes::builder();
+        keep.sub_type(SubType::func([ValType::I32], []));
+        let keep = registry.register_module(&keep.build().unwrap()).unwrap();
+        let before = registry.stats();
+        let registered = registry.register_module(&unchecked).unwrap_err();
+        assert_eq!(registered, built);
+        assert!(matches!(registered, RegistryError::SupertypeMismatch { type_index: 2, .. }), "{registered}");
+        // The first group was new and registered before type 2 was refused;
+        // it is unregistered again. (The index table may keep its index as
+        // free capacity.)
+        let after = registry.stats();
+        assert_eq!((after.registered_types, after.rec_groups), (before.registered_types, before.rec_groups));
+        assert_eq!(after.slots_ever_used - after.free_slots, before.slots_ever_used - before.free_slots);
+        drop(keep);
+        assert!(registry.is_empty());
+    }
 }

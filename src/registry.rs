@@ -62,7 +62,7 @@ use crate::module;
 use crate::slots::{SlotTable, TypePayload};
 use crate::sync::{pin, Arc, Guard, InsertOutcome, ShardedSet};
 use crate::trace::trace;
-use crate::types::{CompositeKind, HeapType, SharedTypeIndex, SubType, TypeRef, ValType};
+use crate::types::{CompositeKind, SharedTypeIndex, SubType, TypeRef};
 
 /// The engine-wide type registry.
 ///
@@ -192,24 +192,6 @@ impl TypeRegistry {
             slots_ever_used: self.inner.slots.capacity_used(),
             free_slots: self.inner.slots.free_len(),
         }
-    }
-
-    /// `a <: b` for value types whose concrete references are shared
-    /// indices of this registry: numeric types match themselves, reference
-    /// types by nullability and heap type (see
-    /// [`heap_type_matches`](Self::heap_type_matches)).
-    pub fn val_type_matches(&self, a: &ValType, b: &ValType) -> bool {
-        matching::val_type_matches(&*self.inner, *a, *b)
-    }
-
-    /// `a <: b` for heap types: the abstract hierarchy (`none <: i31, struct,
-    /// array <: eq <: any`, `nofunc <: func`, `noextern <: extern`,
-    /// `noexn <: exn`), concrete types under their kind's abstract type and
-    /// above its bottom, and concrete types among themselves through
-    /// [`is_subtype`](Self::is_subtype). A concrete reference that is not a
-    /// registered shared index matches nothing but itself.
-    pub fn heap_type_matches(&self, a: &HeapType, b: &HeapType) -> bool {
-        a == b || matching::heap_type_matches(&*self.inner, *a, *b)
     }
 
     /// Whether two handles point at the same registry.

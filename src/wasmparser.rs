@@ -29,7 +29,7 @@
 
 use ::wasmparser as wp;
 
-use crate::error::RegistryError;
+use crate::error::{one_line, RegistryError};
 use crate::module::{ModuleTypes, ModuleTypesBuilder};
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType, StorageType,
@@ -72,7 +72,7 @@ impl From<wp::BinaryReaderError> for RegistryError {
     /// A decoding or validation error outside any particular type, with
     /// wasmparser's offset and message.
     fn from(error: wp::BinaryReaderError) -> Self {
-        RegistryError::InvalidWasm { offset: byte_offset(error.offset()), message: error.message().to_string() }
+        RegistryError::InvalidWasm { offset: byte_offset(error.offset()), message: one_line(error.message()) }
     }
 }
 
@@ -412,6 +412,6 @@ fn invalid_type_section(error: &wp::BinaryReaderError, type_index: u32, rec_grou
         offset: byte_offset(error.offset()),
         type_index,
         rec_group,
-        message: error.message().to_string(),
+        message: one_line(error.message()),
     }
 }

@@ -216,7 +216,7 @@ fn index_out_of_range() {
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, None, [val(ref_to(true, TypeRef::RecGroup(1)))])),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::RecGroup(1), .. }),
-        &["RecGroup(1)", "wrong index space"],
+        &["rec:1 (a rec-group-relative index)", "wrong index space"],
     );
     fx.finish();
 }
@@ -310,13 +310,13 @@ fn supertype_of_another_kind() {
                 }
             )
         },
-        &["type 1", "Struct", "cannot subtype", "Func"],
+        &["type 1", "a struct type cannot subtype a func type"],
     );
     let base = shared_ref(fx.shared(fx.base));
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::array(false, Some(base), mutable(ValType::I32))),
         |e| matches!(e, RegistryError::SupertypeKindMismatch { kind: CompositeKind::Array, .. }),
-        &["Array", "cannot subtype", "Struct"],
+        &["an array type cannot subtype a struct type"],
     );
     fx.finish();
 }
@@ -431,7 +431,7 @@ fn module_level_indices_given_to_registered_type_new() {
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, None, [val(ref_to(true, module_ref(0)))])),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
-        &["module:0", "wrong index space", "shared type indices"],
+        &["0 (a module type index)", "wrong index space", "shared type indices"],
     );
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(module_ref(0)), [])),
@@ -628,17 +628,15 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
                 return Ok(());
             }
         };
-        let before = fx.snapshot();
+        // What builds registers: the builder refuses everything
+        // registration would for a reason within the module, structural
+        // supertype mismatches included.
         match fx.registry.register_module(&module) {
             Ok(types) => {
                 drop(types);
                 count(2);
             }
-            Err(e) => {
-                prop_assert_eq!(fx.snapshot(), before, "refused with {}", e);
-                variant(&e);
-                count(1);
-            }
+            Err(e) => prop_assert!(false, "built, but registration refused it: {}", e),
         }
         Ok(())
     });

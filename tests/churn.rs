@@ -8,13 +8,16 @@
 //! times slower). The size used is printed. Reproduce the full run with
 //! `cargo test --release --test churn -- --nocapture`.
 
-mod common;
+// Shared with the churn example, which uses the parts this test does not.
+#[allow(dead_code)]
+#[path = "common/churn.rs"]
+mod churn;
 
 use std::time::Instant;
 
 use wasm_type_registry::*;
 
-use common::churn::{reclaim, Churn};
+use churn::{reclaim, Churn};
 
 fn churn_types() -> u64 {
     match std::env::var("CHURN_TYPES") {

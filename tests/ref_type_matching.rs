@@ -56,11 +56,11 @@ fn reference_type_matching_agrees_with_wasmparser() {
             ));
             let oracle = validator.validate_all(&bytes).is_ok();
             validator.reset();
-            let ours = registry.val_type_matches(&ValType::Ref(*a), &ValType::Ref(*b));
+            let ours = registry.val_type_matches(&ValType::Ref(*a), &ValType::Ref(*b)).unwrap();
             if ours != oracle {
                 mismatches.push(format!("{a_text} <: {b_text}: wasmparser {oracle}, registry {ours}"));
             }
-            if a.nullable && b.nullable && registry.heap_type_matches(&a.heap_type, &b.heap_type) != oracle {
+            if a.nullable && b.nullable && registry.heap_type_matches(&a.heap_type, &b.heap_type).unwrap() != oracle {
                 mismatches.push(format!("heap types of {a_text} <: {b_text}: wasmparser {oracle}"));
             }
             matches += usize::from(oracle);
@@ -73,8 +73,74 @@ fn reference_type_matching_agrees_with_wasmparser() {
     // Numeric types match only themselves.
     for a in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128] {
         for b in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128] {
-            assert_eq!(registry.val_type_matches(&a, &b), a == b);
+            assert_eq!(registry.val_type_matches(&a, &b).unwrap(), a == b);
         }
-        assert!(!registry.val_type_matches(&a, &ValType::Ref(RefType::nullable(A::Any))));
+        assert!(!registry.val_type_matches(&a, &ValType::Ref(RefType::nullable(A::Any))).unwrap());
     }
+}
+
+/// The two answers module-form references used to get by accident,
+/// `(ref 0) <: (ref 0)` true and `(ref 0) <: structref` false whatever type
+/// 0 is, are now refusals that say what to do.
+#[test]
+fn module_form_references_are_refused_not_answered() {
+    use wasm_type_registry::RegistryError;
+    let registry = TypeRegistry::new();
+    let module_ref = ValType::Ref(RefType::concrete(false, TypeRef::Module(ModuleTypeIndex::from_u32(0))));
+    let structref = ValType::Ref(RefType::nullable(A::Struct));
+    for (a, b) in [(module_ref, module_ref), (module_ref, structref), (structref, module_ref)] {
+        let err = registry.val_type_matches(&a, &b).unwrap_err();
+        assert!(matches!(err, RegistryError::NotSharedForm { reference: TypeRef::Module(_) }), "{err}");
+        assert!(err.to_string().contains("(ref 0)") || err.to_string().contains("reference 0"), "{err}");
+    }
+    let rec = HeapType::Concrete(TypeRef::RecGroup(0));
+    assert!(matches!(registry.heap_type_matches(&rec, &rec), Err(RegistryError::NotSharedForm { .. })));
+}
+
+/// Structural matching of composite types in the open: width and depth
+/// subtyping of structs, invariance of mutable fields, arrays, and
+/// contravariant parameters.
+#[test]
+fn composite_types_match_structurally() {
+    use wasm_type_registry::{ArrayType, CompositeType, FieldType, StorageType, StructType, SubType};
+    let registry = TypeRegistry::new();
+    let module = ModuleTypes::from_wasm(&wasm_type_shapes::wat(&format!("(module {TYPES})"))).unwrap();
+    let types = registry.register_module(&module).unwrap();
+    let shared = |i| {
+        ValType::Ref(RefType::concrete(true, TypeRef::Shared(types.shared_type(ModuleTypeIndex::from_u32(i)).unwrap())))
+    };
+    let (s, s2) = (shared(0), shared(1));
+    let field = |mutable, ty| FieldType { mutable, storage: StorageType::Val(ty) };
+    let strukt = |fields: Vec<FieldType>| StructType { fields: fields.into() };
+    // Width: more fields match fewer.
+    let wide = strukt(vec![field(false, s2), field(false, ValType::I32)]);
+    let narrow = strukt(vec![field(false, s)]);
+    assert!(registry.matches(&wide, &narrow).unwrap());
+    assert!(!registry.matches(&narrow, &wide).unwrap());
+    // Mutable fields are invariant.
+    let (mut_s, mut_s2) = (strukt(vec![field(true, s)]), strukt(vec![field(true, s2)]));
+    assert!(!registry.matches(&mut_s2, &mut_s).unwrap());
+    assert!(registry.equivalent(&mut_s, &mut_s).unwrap());
+    assert!(registry.matches(&field(false, s2), &field(false, s)).unwrap());
+    assert!(!registry.matches(&field(true, s2), &field(true, s)).unwrap());
+    // Packed storage only matches itself.
+    assert!(!registry.matches(&StorageType::I8, &StorageType::I16).unwrap());
+    let arrays = (ArrayType { element: field(false, s2) }, ArrayType { element: field(false, s) });
+    assert!(registry.matches(&arrays.0, &arrays.1).unwrap());
+    assert!(!registry.matches(&arrays.1, &arrays.0).unwrap());
+    // A struct never matches an array or a function.
+    let composite = |ty: SubType| ty.composite;
+    let array = composite(SubType::array(true, None, field(false, s)));
+    assert!(!registry.matches(&CompositeType::Struct(narrow.clone()), &array).unwrap());
+    // Parameters are contravariant.
+    let takes = |ty| composite(SubType::func([ty], []));
+    assert!(registry.matches(&takes(s), &takes(s2)).unwrap());
+    assert!(!registry.matches(&takes(s2), &takes(s)).unwrap());
+    // A module-form reference anywhere inside is refused.
+    let module_form = strukt(vec![field(
+        false,
+        ValType::Ref(RefType::concrete(true, TypeRef::Module(ModuleTypeIndex::from_u32(0)))),
+    )]);
+    assert!(registry.matches(&module_form, &narrow).is_err());
+    assert!(registry.equivalent(&narrow, &module_form).is_err());
 }

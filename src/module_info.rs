@@ -1,0 +1,261 @@
+//! What a linker needs from a binary module besides its types: imports,
+//! exports, and the types of the function, table, memory, global and tag
+//! index spaces, in module form (cargo feature `wasmparser`).
+//!
+//! [`ModuleInfo::from_wasm`] reads the types with
+//! [`ModuleTypes::from_wasm`] and everything else in one pass of its own
+//! with wasmparser's validator, which checks every section but the function
+//! bodies (those are the runtime compiler's job). Once the module's types
+//! are registered, [`TypeCollection::shared_extern_type`](crate::TypeCollection::shared_extern_type)
+//! turns any of these types into shared form for
+//! [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
+
+use ::wasmparser as wp;
+
+use crate::error::RegistryError;
+use crate::linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
+use crate::module::ModuleTypes;
+use crate::types::{ModuleTypeIndex, RefType, TypeRef, ValType};
+
+/// A module's imports, exports and index spaces, in module form: every
+/// type reference is a [`TypeRef::Module`] index into [`types`](Self::types).
+///
+/// Each index space lists the imported items first, then the module's own
+/// definitions, as the spec numbers them.
+///
+/// # Examples
+/// Link two modules: the second imports the first's function.
+/// ```
+/// use wasm_type_registry::*;
+///
+/// // (module (type (func (param i32))) (func (export "f") (type 0)))
+/// let exporter = b"\0asm\x01\0\0\0\x01\x05\x01\x60\x01\x7f\x00\x03\x02\x01\x00\
+///                  \x07\x05\x01\x01f\x00\x00\x0a\x04\x01\x02\x00\x0b";
+/// // (module (type (func (param i32))) (import "m" "f" (func (type 0))))
+/// let importer = b"\0asm\x01\0\0\0\x01\x05\x01\x60\x01\x7f\x00\x02\x07\x01\x01m\x01f\x00\x00";
+///
+/// let registry = TypeRegistry::new();
+/// let exporter = ModuleInfo::from_wasm(exporter)?;
+/// let importer = ModuleInfo::from_wasm(importer)?;
+/// let (exporter_types, importer_types) =
+///     (registry.register_module(&exporter.types)?, registry.register_module(&importer.types)?);
+///
+/// let import = &importer.imports[0];
+/// assert_eq!((import.module.as_str(), import.name.as_str()), ("m", "f"));
+/// let export = exporter.exports.iter().find(|e| e.name == import.name).unwrap();
+/// registry.check_import(
+///     &exporter_types.shared_extern_type(&export.ty)?,
+///     &importer_types.shared_extern_type(&import.ty)?,
+/// )?;
+/// # Ok::<(), RegistryError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ModuleInfo {
+    /// The module's types, as [`ModuleTypes::from_wasm`] reads them.
+    pub types: ModuleTypes,
+    /// The imports, in order.
+    pub imports: Vec<Import>,
+    /// The exports, in order.
+    pub exports: Vec<Export>,
+    /// The function index space: each function's type.
+    pub functions: Vec<ModuleTypeIndex>,
+    /// The table index space.
+    pub tables: Vec<TableType>,
+    /// The memory index space.
+    pub memories: Vec<MemoryType>,
+    /// The global index space.
+    pub globals: Vec<GlobalType>,
+    /// The tag index space: each tag's type.
+    pub tags: Vec<ModuleTypeIndex>,
+}
+
+/// One import of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    /// The module name it is imported from.
+    pub module: String,
+    /// The item's name within that module.
+    pub name: String,
+    /// What the module expects, in module form.
+    pub ty: ExternType,
+}
+
+/// One export of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    /// The export's name.
+    pub name: String,
+    /// The exported item's index in its index space (which one, the type's
+    /// kind says).
+    pub index: u32,
+    /// The exported item's type, in module form.
+    pub ty: ExternType,
+}
+
+const SHARED_ITEMS: &str = "shared tables and globals (shared-everything-threads proposal)";
+const EXACT_FUNCS: &str = "exact function imports (custom-descriptors proposal)";
+
+fn unsupported(what: &'static str) -> RegistryError {
+    RegistryError::Unsupported { what, type_index: None, rec_group: None }
+}
+
+fn module_ref(index: u32) -> TypeRef {
+    TypeRef::Module(ModuleTypeIndex::from_u32(index))
+}
+
+fn limits(min: u64, max: Option<u64>) -> Limits {
+    Limits { min, max }
+}
+
+fn table_type(ty: wp::TableType) -> Result<TableType, RegistryError> {
+    if ty.shared {
+        return Err(unsupported(SHARED_ITEMS));
+    }
+    Ok(TableType {
+        element: RefType::try_from(ty.element_type)?,
+        table64: ty.table64,
+        limits: limits(ty.initial, ty.maximum),
+    })
+}
+
+fn memory_type(ty: wp::MemoryType) -> MemoryType {
+    MemoryType {
+        memory64: ty.memory64,
+        shared: ty.shared,
+        page_size_log2: ty.page_size_log2.unwrap_or(MemoryType::DEFAULT_PAGE_SIZE_LOG2),
+        limits: limits(ty.initial, ty.maximum),
+    }
+}
+
+fn global_type(ty: wp::GlobalType) -> Result<GlobalType, RegistryError> {
+    if ty.shared {
+        return Err(unsupported(SHARED_ITEMS));
+    }
+    Ok(GlobalType { content: ValType::try_from(ty.content_type)?, mutable: ty.mutable })
+}
+
+impl ModuleInfo {
+    /// Reads a binary core module's types, imports, exports and index
+    /// spaces. The types are read and validated by
+    /// [`ModuleTypes::from_wasm`]; every other section is validated with
+    /// wasmparser's validator (the Wasm 3.0 feature set), except function
+    /// bodies.
+    ///
+    /// # Errors
+    /// Every error of [`ModuleTypes::from_wasm`];
+    /// [`RegistryError::InvalidWasm`] for a module that is invalid outside
+    /// its type section (an import of a type that is not a function type,
+    /// an export out of range, ...); [`RegistryError::Unsupported`] for
+    /// shared tables or globals and exact function imports.
+    pub fn from_wasm(bytes: &[u8]) -> Result<ModuleInfo, RegistryError> {
+        let types = ModuleTypes::from_wasm(bytes)?;
+        let mut info = ModuleInfo { types, ..ModuleInfo::default() };
+        let mut validator = wp::Validator::new_with_features(wp::WasmFeatures::WASM3);
+        for payload in wp::Parser::new(0).parse_all(bytes) {
+            let payload = payload?;
+            // Function bodies come back to validate on their own; they are
+            // not the linker's business, so they are dropped unvalidated.
+            validator.payload(&payload)?;
+            info.read_section(payload)?;
+        }
+        Ok(info)
+    }
+
+    /// Adds what one section declares.
+    fn read_section(&mut self, payload: wp::Payload<'_>) -> Result<(), RegistryError> {
+        match payload {
+            wp::Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let ty = self.declare(import.ty)?;
+                    self.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), ty });
+                }
+            }
+            wp::Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    self.functions.push(ModuleTypeIndex::from_u32(ty?));
+                }
+            }
+            wp::Payload::TableSection(reader) => {
+                for table in reader {
+                    self.tables.push(table_type(table?.ty)?);
+                }
+            }
+            wp::Payload::MemorySection(reader) => {
+                for memory in reader {
+                    self.memories.push(memory_type(memory?));
+                }
+            }
+            wp::Payload::GlobalSection(reader) => {
+                for global in reader {
+                    self.globals.push(global_type(global?.ty)?);
+                }
+            }
+            wp::Payload::TagSection(reader) => {
+                for tag in reader {
+                    self.tags.push(ModuleTypeIndex::from_u32(tag?.func_type_idx));
+                }
+            }
+            wp::Payload::ExportSection(reader) => {
+                // The validator has checked every index already; this only
+                // keeps a broken invariant from becoming a panic.
+                let offset = usize::try_from(reader.range().start).unwrap_or(usize::MAX);
+                for export in reader {
+                    let export = export?;
+                    let ty = self.item_type(export.kind, export.index).ok_or_else(|| RegistryError::InvalidWasm {
+                        offset,
+                        message: format!("export {:?} refers to a missing item", export.name),
+                    })?;
+                    self.exports.push(Export { name: export.name.to_string(), index: export.index, ty });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Adds an import to its index space; returns its type.
+    fn declare(&mut self, ty: wp::TypeRef) -> Result<ExternType, RegistryError> {
+        Ok(match ty {
+            wp::TypeRef::Func(index) => {
+                self.functions.push(ModuleTypeIndex::from_u32(index));
+                ExternType::Func(module_ref(index))
+            }
+            wp::TypeRef::FuncExact(_) => return Err(unsupported(EXACT_FUNCS)),
+            wp::TypeRef::Table(table) => {
+                let table = table_type(table)?;
+                self.tables.push(table);
+                ExternType::Table(table)
+            }
+            wp::TypeRef::Memory(memory) => {
+                let memory = memory_type(memory);
+                self.memories.push(memory);
+                ExternType::Memory(memory)
+            }
+            wp::TypeRef::Global(global) => {
+                let global = global_type(global)?;
+                self.globals.push(global);
+                ExternType::Global(global)
+            }
+            wp::TypeRef::Tag(tag) => {
+                self.tags.push(ModuleTypeIndex::from_u32(tag.func_type_idx));
+                ExternType::Tag(module_ref(tag.func_type_idx))
+            }
+        })
+    }
+
+    /// The type of item `index` of an index space, if there is one.
+    fn item_type(&self, kind: wp::ExternalKind, index: u32) -> Option<ExternType> {
+        let index = index as usize;
+        Some(match kind {
+            wp::ExternalKind::Func | wp::ExternalKind::FuncExact => {
+                ExternType::Func(TypeRef::Module(*self.functions.get(index)?))
+            }
+            wp::ExternalKind::Table => ExternType::Table(*self.tables.get(index)?),
+            wp::ExternalKind::Memory => ExternType::Memory(*self.memories.get(index)?),
+            wp::ExternalKind::Global => ExternType::Global(*self.globals.get(index)?),
+            wp::ExternalKind::Tag => ExternType::Tag(TypeRef::Module(*self.tags.get(index)?)),
+        })
+    }
+}

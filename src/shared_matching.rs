@@ -1,0 +1,239 @@
+//! Structural matching in the open: `a <: b` for every kind of type of the
+//! model whose references are shared indices, answered by a
+//! [`TypeRegistry`].
+//!
+//! Matching compares *registered* types: a concrete reference must be a
+//! [`TypeRef::Shared`] index, because what a module index or a
+//! rec-group-relative index means depends on a module the registry has not
+//! seen. Such references are refused with [`RegistryError::NotSharedForm`]
+//! rather than answered by accident (`(ref 0) <: (ref 0)` would be true and
+//! `(ref 0) <: structref` false whatever type 0 is). A module's types get
+//! shared form from its [`TypeCollection`](crate::TypeCollection) once the
+//! module is registered, and [`TypeRegistry::borrow`] hands out registered
+//! types in that form.
+//!
+//! In shared form, *equivalence* is equality: hash consing gives equivalent
+//! types equal shared indices, so two value (or field, or function) types
+//! are equivalent exactly when they are `==`; [`TypeRegistry::equivalent`]
+//! checks the form and compares.
+
+use crate::error::RegistryError;
+use crate::matching::{self, TypeLookup};
+use crate::registry::TypeRegistry;
+use crate::types::{
+    ArrayType, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType, StructType, TypeRef, ValType,
+};
+
+mod sealed {
+    use crate::error::RegistryError;
+    use crate::matching::TypeLookup;
+    use crate::types::TypeRef;
+
+    /// What [`Matching`](super::Matching) needs, out of the public API.
+    pub trait Sealed: PartialEq {
+        /// Calls `f` on every concrete type reference, in order.
+        fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError>;
+        /// `self <: sup`, with both in a form `lookup` understands.
+        fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool;
+    }
+}
+
+/// The types [`TypeRegistry::matches`] and [`TypeRegistry::equivalent`]
+/// compare: [`ValType`], [`RefType`], [`HeapType`], [`StorageType`],
+/// [`FieldType`], [`FuncType`], [`StructType`], [`ArrayType`] and
+/// [`CompositeType`]. Sealed: the crate implements it for these alone.
+pub trait Matching: sealed::Sealed {}
+
+impl<T: sealed::Sealed> Matching for T {}
+
+fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    match ty {
+        ValType::Ref(RefType { heap_type: HeapType::Concrete(r), .. }) => f(*r),
+        _ => Ok(()),
+    }
+}
+
+impl sealed::Sealed for HeapType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        match self {
+            HeapType::Concrete(r) => f(*r),
+            HeapType::Abstract(_) => Ok(()),
+        }
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        matching::heap_type_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for RefType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        self.heap_type.each_ref(f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        matching::ref_type_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for ValType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        each_val_ref(self, f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        matching::val_type_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for StorageType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        match self {
+            StorageType::Val(v) => each_val_ref(v, f),
+            StorageType::I8 | StorageType::I16 => Ok(()),
+        }
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        matching::storage_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for FieldType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        self.storage.each_ref(f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        matching::field_matches(lookup, *self, *sup)
+    }
+}
+
+/// Function, struct and array types match by their rules in [`matching`],
+/// whose error says which part differs; the predicate needs only the verdict.
+macro_rules! composite_sealed {
+    ($ty:ident, $rule:path, |$this:ident, $f:ident| $refs:expr) => {
+        impl sealed::Sealed for $ty {
+            fn each_ref(&self, $f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+                let $this = self;
+                $refs
+            }
+
+            fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+                $rule(lookup, self, sup).is_ok()
+            }
+        }
+    };
+}
+
+composite_sealed!(FuncType, matching::func_matches, |this, f| this
+    .params
+    .iter()
+    .chain(this.results.iter())
+    .try_for_each(|v| each_val_ref(v, f)));
+composite_sealed!(StructType, matching::struct_matches, |this, f| this
+    .fields
+    .iter()
+    .try_for_each(|field| field.each_ref(f)));
+composite_sealed!(ArrayType, matching::array_matches, |this, f| this.element.each_ref(f));
+
+impl sealed::Sealed for CompositeType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        match self {
+            CompositeType::Func(ty) => ty.each_ref(f),
+            CompositeType::Struct(ty) => ty.each_ref(f),
+            CompositeType::Array(ty) => ty.each_ref(f),
+        }
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        matching::composite_matches(lookup, self, sup).is_ok()
+    }
+}
+
+/// `Ok` if every concrete reference in `ty` is a shared index.
+pub(crate) fn check_shared_form(ty: &impl Matching) -> Result<(), RegistryError> {
+    ty.each_ref(&mut |reference| match reference {
+        TypeRef::Shared(_) => Ok(()),
+        _ => Err(RegistryError::NotSharedForm { reference }),
+    })
+}
+
+impl TypeRegistry {
+    /// `sub <: sup`, as the spec's subtyping rules define it, for two types
+    /// in shared form: value, reference, heap, storage, field, function,
+    /// struct, array or composite types (see [`Matching`]).
+    ///
+    /// Abstract heap types follow their hierarchy (`none <: i31, struct,
+    /// array <: eq <: any`, `nofunc <: func`, `noextern <: extern`,
+    /// `noexn <: exn`); a concrete type sits under its kind's abstract type
+    /// and above its hierarchy's bottom, and under its declared supertypes
+    /// ([`is_subtype`](Self::is_subtype)). Function types are contravariant
+    /// in their parameters and covariant in their results; struct types
+    /// may add fields; immutable fields are covariant and mutable fields
+    /// invariant. A shared index that is not registered matches nothing but
+    /// itself.
+    ///
+    /// # Errors
+    /// [`RegistryError::NotSharedForm`] if either type has a concrete
+    /// reference that is not a shared index.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let point = RegisteredType::new(&registry, SubType::struct_(false, None, []))?;
+    /// let point_ref = ValType::Ref(RefType::concrete(false, TypeRef::Shared(point.index())));
+    /// let anyref = ValType::Ref(RefType::nullable(AbstractHeapType::Any));
+    /// assert!(registry.matches(&point_ref, &anyref)?);
+    /// assert!(!registry.matches(&anyref, &point_ref)?);
+    ///
+    /// // (func (param anyref) (result (ref $point))) <: (func (param (ref $point)) (result anyref))
+    /// let narrow = FuncType { params: Box::new([anyref]), results: Box::new([point_ref]) };
+    /// let wide = FuncType { params: Box::new([point_ref]), results: Box::new([anyref]) };
+    /// assert!(registry.matches(&narrow, &wide)?);
+    /// assert!(!registry.matches(&wide, &narrow)?);
+    ///
+    /// // A module index means nothing to the registry.
+    /// let module_ref = ValType::Ref(RefType::concrete(false, TypeRef::Module(ModuleTypeIndex::from_u32(0))));
+    /// assert!(matches!(registry.matches(&module_ref, &module_ref), Err(RegistryError::NotSharedForm { .. })));
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn matches<T: Matching>(&self, sub: &T, sup: &T) -> Result<bool, RegistryError> {
+        check_shared_form(sub)?;
+        check_shared_form(sup)?;
+        Ok(sub.matches_in(&*self.inner, sup))
+    }
+
+    /// Whether two types in shared form are equivalent (each matches the
+    /// other). In shared form that is equality; the call checks the form.
+    ///
+    /// # Errors
+    /// [`RegistryError::NotSharedForm`], as for [`matches`](Self::matches).
+    pub fn equivalent<T: Matching>(&self, a: &T, b: &T) -> Result<bool, RegistryError> {
+        check_shared_form(a)?;
+        check_shared_form(b)?;
+        Ok(a == b)
+    }
+
+    /// `a <: b` for value types: [`matches`](Self::matches) for
+    /// [`ValType`].
+    ///
+    /// # Errors
+    /// [`RegistryError::NotSharedForm`] for a module-form or rec-group
+    /// reference.
+    pub fn val_type_matches(&self, a: &ValType, b: &ValType) -> Result<bool, RegistryError> {
+        self.matches(a, b)
+    }
+
+    /// `a <: b` for heap types: [`matches`](Self::matches) for
+    /// [`HeapType`].
+    ///
+    /// # Errors
+    /// [`RegistryError::NotSharedForm`] for a module-form or rec-group
+    /// reference.
+    pub fn heap_type_matches(&self, a: &HeapType, b: &HeapType) -> Result<bool, RegistryError> {
+        self.matches(a, b)
+    }
+}

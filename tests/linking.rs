@@ -1,0 +1,278 @@
+//! The linking API end to end: two modules shaped like a GC compiler's
+//! output (a class hierarchy, a runtime module exporting functions, a
+//! table, a memory, globals and a tag, a program importing them) read with
+//! `ModuleInfo::from_wasm`, registered, converted to shared form and linked
+//! with `TypeRegistry::check_import`; then every import-matching rule
+//! broken once, each error checked for the rule and both types.
+
+use wasm_type_registry::{
+    ExternType, GlobalType, ImportRule, Limits, MemoryType, ModuleInfo, ModuleTypeIndex, RegistryError, TableType,
+    TypeCollection, TypeRef, TypeRegistry, ValType,
+};
+
+fn wat(text: &str) -> Vec<u8> {
+    let buffer = wast::parser::ParseBuffer::new(text).expect("lexes");
+    wast::parser::parse::<wast::Wat>(&buffer).expect("parses").encode().expect("encodes")
+}
+
+/// The class hierarchy both modules declare, as separate compilation units
+/// of one program would: `$Object`, `$String <: $Object`, a method type
+/// over `$Object` and one that narrows its result.
+const CLASSES: &str = r#"
+  (rec
+    (type $Object (sub (struct (field $hash (mut i32)))))
+    (type $method (sub (func (param (ref null $Object)) (result (ref null $Object)))))
+    (type $vtable (sub (struct (field (ref $method))))))
+  (type $bytes (array (mut i8)))
+  (type $String (sub final $Object (struct (field (mut i32)) (field (ref $bytes)))))
+  (type $string_method (sub final $method (func (param (ref null $Object)) (result (ref null $String)))))
+"#;
+
+fn runtime() -> Vec<u8> {
+    wat(&format!(
+        r#"(module
+          {CLASSES}
+          (type $throwable (func (param (ref null $Object))))
+          (func (export "to_string") (type $string_method) (ref.null none))
+          (func (export "identity") (type $method) (local.get 0))
+          (table (export "dispatch") 16 64 (ref null $method))
+          (memory (export "memory") 1 4)
+          (global (export "empty") (ref null $String) (ref.null none))
+          (global (export "counter") (mut i32) (i32.const 0))
+          (tag (export "exception") (type $throwable))
+        )"#
+    ))
+}
+
+fn program(imports: &str) -> Vec<u8> {
+    wat(&format!(
+        r#"(module
+          {CLASSES}
+          (type $throwable (func (param (ref null $Object))))
+          {imports}
+          (func $main)
+          (export "main" (func $main))
+        )"#
+    ))
+}
+
+/// Everything the program takes from the runtime, each with a type the
+/// runtime's export satisfies.
+const GOOD_IMPORTS: &str = r#"
+  (import "rt" "to_string" (func $to_string (type $method)))
+  (import "rt" "identity" (func $identity (type $method)))
+  (import "rt" "dispatch" (table 8 (ref null $method)))
+  (import "rt" "memory" (memory 1))
+  (import "rt" "empty" (global $empty (ref null $Object)))
+  (import "rt" "counter" (global $counter (mut i32)))
+  (import "rt" "exception" (tag $exception (type $throwable)))
+"#;
+
+struct Linked {
+    registry: TypeRegistry,
+    runtime: ModuleInfo,
+    runtime_types: TypeCollection,
+}
+
+impl Linked {
+    fn new() -> Self {
+        let registry = TypeRegistry::new();
+        let runtime = ModuleInfo::from_wasm(&runtime()).unwrap();
+        let runtime_types = registry.register_module(&runtime.types).unwrap();
+        Linked { registry, runtime, runtime_types }
+    }
+
+    /// Links `program`'s imports against the runtime's exports; the first
+    /// error, if any.
+    fn link(&self, program: &[u8]) -> Result<usize, RegistryError> {
+        let info = ModuleInfo::from_wasm(program)?;
+        let types = self.registry.register_module(&info.types)?;
+        for import in &info.imports {
+            assert_eq!(import.module, "rt");
+            let export = self.runtime.exports.iter().find(|e| e.name == import.name).expect("exported");
+            self.registry.check_import(
+                &self.runtime_types.shared_extern_type(&export.ty)?,
+                &types.shared_extern_type(&import.ty)?,
+            )?;
+        }
+        Ok(info.imports.len())
+    }
+
+    fn refuse(&self, import: &str) -> RegistryError {
+        self.link(&program(import)).expect_err(import)
+    }
+}
+
+#[test]
+fn a_program_links_against_its_runtime() {
+    let linked = Linked::new();
+    assert_eq!(linked.link(&program(GOOD_IMPORTS)).unwrap(), 7);
+
+    // The index spaces, imports first: the program's one function follows
+    // its two imported ones.
+    let info = ModuleInfo::from_wasm(&program(GOOD_IMPORTS)).unwrap();
+    assert_eq!(info.functions.len(), 3);
+    assert_eq!((info.tables.len(), info.memories.len(), info.globals.len(), info.tags.len()), (1, 1, 2, 1));
+    let main = &info.exports[0];
+    assert_eq!((main.name.as_str(), main.index), ("main", 2));
+    assert_eq!(main.ty, ExternType::Func(TypeRef::Module(info.functions[2])));
+    assert_eq!(
+        info.memories[0],
+        MemoryType { memory64: false, shared: false, page_size_log2: 16, limits: Limits { min: 1, max: None } }
+    );
+    assert_eq!(info.globals[1], GlobalType { content: ValType::I32, mutable: true });
+    assert_eq!(info.imports[2].ty.to_string(), "(table 8 (ref null 1))");
+
+    // The runtime's exported table, in both forms.
+    let dispatch = linked.runtime.exports.iter().find(|e| e.name == "dispatch").unwrap();
+    let method = linked.runtime_types.shared_type(ModuleTypeIndex::from_u32(1)).unwrap();
+    assert_eq!(dispatch.ty.to_string(), "(table 16 64 (ref null 1))");
+    assert_eq!(
+        linked.runtime_types.shared_extern_type(&dispatch.ty).unwrap().to_string(),
+        format!("(table 16 64 (ref null shared:{method}))")
+    );
+}
+
+/// Each rule once: the error names it, says "incompatible import type" as
+/// the spec's `assert_unlinkable` does, and prints both types.
+#[test]
+fn every_broken_rule_is_named_with_both_types() {
+    let linked = Linked::new();
+    let cases: [(&str, ImportRule, &[&str]); 12] = [
+        (
+            // The runtime's `identity` has type $method, not the narrower one.
+            r#"(import "rt" "identity" (func (type $string_method)))"#,
+            ImportRule::FuncSubtype,
+            &["(func (type shared:", "(param (ref null shared:", "(result (ref null shared:"],
+        ),
+        (r#"(import "rt" "memory" (func))"#, ImportRule::Kind, &["export (memory 1 4)", "import (func (type shared:"]),
+        (
+            r#"(import "rt" "dispatch" (table 8 funcref))"#,
+            ImportRule::TableElementEquivalent,
+            &["(table 16 64 (ref null shared:", "import (table 8 funcref)"],
+        ),
+        (
+            r#"(import "rt" "dispatch" (table i64 8 (ref null $method)))"#,
+            ImportRule::TableAddressType,
+            &["import (table i64 8 (ref null shared:"],
+        ),
+        (
+            r#"(import "rt" "dispatch" (table 32 (ref null $method)))"#,
+            ImportRule::LimitsMinimum,
+            &["export (table 16 64", "import (table 32 (ref null"],
+        ),
+        (
+            r#"(import "rt" "dispatch" (table 8 32 (ref null $method)))"#,
+            ImportRule::LimitsMaximum,
+            &["import (table 8 32 (ref null"],
+        ),
+        (
+            r#"(import "rt" "memory" (memory i64 1))"#,
+            ImportRule::MemoryAddressType,
+            &["export (memory 1 4)", "import (memory i64 1)"],
+        ),
+        (r#"(import "rt" "memory" (memory 1 4 shared))"#, ImportRule::MemoryShared, &["import (memory 1 4 shared)"]),
+        (
+            r#"(import "rt" "counter" (global i32))"#,
+            ImportRule::GlobalMutability,
+            &["export (global (mut i32))", "import (global i32)"],
+        ),
+        (
+            r#"(import "rt" "counter" (global (mut i64)))"#,
+            ImportRule::MutableGlobalEquivalent,
+            &["import (global (mut i64))"],
+        ),
+        (
+            // A global of the subtype $String cannot be imported as the
+            // unrelated bytes array.
+            r#"(import "rt" "empty" (global (ref null $bytes)))"#,
+            ImportRule::ImmutableGlobalSubtype,
+            &["export (global (ref null shared:", "import (global (ref null shared:"],
+        ),
+        (
+            r#"(import "rt" "exception" (tag (param (ref null $String))))"#,
+            ImportRule::TagEquivalent,
+            &["(tag (type shared:", "(param (ref null shared:"],
+        ),
+    ];
+    for (import, rule, words) in cases {
+        let err = linked.refuse(import);
+        assert!(
+            matches!(&err, RegistryError::IncompatibleImport { rule: r, .. } if *r == rule),
+            "{import}: expected {rule:?}, got {err}"
+        );
+        let message = err.to_string();
+        assert!(message.starts_with("incompatible import type: "), "{message}");
+        assert!(message.contains(&rule.to_string()), "{message}");
+        for word in words {
+            assert!(message.contains(word), "{import}: {message:?} does not say {word:?}");
+        }
+        assert!(message.len() < 300, "{import}: {message}");
+    }
+    // A mutable global of a subtype is not importable as its supertype
+    // either (it could be written with the supertype's values).
+    let err =
+        linked.link(&wat(&format!(r#"(module {CLASSES} (import "rt" "counter" (global (mut (ref null $Object)))))"#)));
+    assert!(matches!(err, Err(RegistryError::IncompatibleImport { rule: ImportRule::MutableGlobalEquivalent, .. })));
+}
+
+#[test]
+fn page_sizes_must_agree() {
+    let registry = TypeRegistry::new();
+    let memory = |page_size_log2| {
+        ExternType::Memory(MemoryType {
+            memory64: false,
+            shared: false,
+            page_size_log2,
+            limits: Limits { min: 1, max: None },
+        })
+    };
+    registry.check_import(&memory(16), &memory(16)).unwrap();
+    let err = registry.check_import(&memory(0), &memory(16)).unwrap_err();
+    assert!(matches!(err, RegistryError::IncompatibleImport { rule: ImportRule::MemoryPageSize, .. }), "{err}");
+    assert!(err.to_string().contains("export (memory 1 (pagesize 1)), import (memory 1)"), "{err}");
+}
+
+/// Module-form types are refused by the check, not matched by index.
+#[test]
+fn module_form_types_are_refused() {
+    let linked = Linked::new();
+    let identity = linked.runtime.exports.iter().find(|e| e.name == "identity").unwrap();
+    assert!(matches!(identity.ty, ExternType::Func(TypeRef::Module(_))));
+    let shared = linked.runtime_types.shared_extern_type(&identity.ty).unwrap();
+    for (export, import) in [(&identity.ty, &shared), (&shared, &identity.ty)] {
+        let err = linked.registry.check_import(export, import).unwrap_err();
+        assert!(matches!(err, RegistryError::NotSharedForm { reference: TypeRef::Module(_) }), "{err}");
+        assert!(err.to_string().contains("(a module type index) is not a shared type index"), "{err}");
+    }
+    let table = TableType {
+        element: wasm_type_registry::RefType::concrete(true, TypeRef::Module(ModuleTypeIndex::from_u32(0))),
+        table64: false,
+        limits: Limits { min: 0, max: None },
+    };
+    let err = linked.registry.check_import(&ExternType::Table(table), &ExternType::Table(table)).unwrap_err();
+    assert!(matches!(err, RegistryError::NotSharedForm { .. }), "{err}");
+    // A module index the module does not have.
+    let err = linked.runtime_types.shared_extern_type(&ExternType::Tag(TypeRef::Module(ModuleTypeIndex::from_u32(99))));
+    assert!(matches!(err, Err(RegistryError::ModuleIndexOutOfRange { index: 99, .. })), "{err:?}");
+}
+
+/// `ModuleInfo::from_wasm` refuses what is invalid outside the type
+/// section, which `ModuleTypes::from_wasm` alone does not look at.
+#[test]
+fn invalid_imports_and_exports_are_refused() {
+    let cases = [
+        // An import of a type that is not a function type.
+        "(module (type (struct)) (import \"m\" \"f\" (func (type 0))))",
+        // An export of a function that does not exist.
+        "(module (export \"f\" (func 3)))",
+        // Two exports with one name.
+        "(module (func) (export \"f\" (func 0)) (export \"f\" (func 0)))",
+    ];
+    for text in cases {
+        let bytes = wat(text);
+        wasm_type_registry::ModuleTypes::from_wasm(&bytes).expect("the type section is fine");
+        let err = ModuleInfo::from_wasm(&bytes).expect_err(text);
+        assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{text}: {err:?}");
+    }
+}
