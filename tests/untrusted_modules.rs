@@ -22,6 +22,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use wasm_type_registry::{ModuleTypes, RegistryError};
+use wasm_type_shapes as shapes;
 
 /// The system allocator, counting what the current thread allocates while
 /// [`measure`] runs.
@@ -104,33 +105,9 @@ fn from_wasm_measured(bytes: &[u8]) -> (Result<ModuleTypes, RegistryError>, Allo
     measure(|| ModuleTypes::from_wasm(bytes))
 }
 
-fn leb(mut n: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// A module with one section `id` whose contents are `count` then `items`.
-fn module_with_section(id: u8, count: u64, items: &[u8]) -> Vec<u8> {
-    let mut contents = Vec::new();
-    leb(count, &mut contents);
-    contents.extend_from_slice(items);
-    let mut bytes = b"\0asm\x01\0\0\0".to_vec();
-    bytes.push(id);
-    leb(contents.len() as u64, &mut bytes);
-    bytes.extend(contents);
-    bytes
-}
-
 /// A type section of `groups`, each already encoded.
 fn type_section(groups: &[Vec<u8>]) -> Vec<u8> {
-    module_with_section(1, groups.len() as u64, &groups.concat())
+    shapes::raw_section_module(1, groups.len() as u64, &groups.concat())
 }
 
 /// `(type (struct (field i32) ... ))` with `n % 16 + 1` fields.
@@ -197,7 +174,7 @@ fn no_section_count_sizes_an_allocation() {
         (13, "tags"),
     ] {
         for count in [1_000_000, u64::from(u32::MAX)] {
-            let bytes = module_with_section(id, count, &[0x00, 0x00]);
+            let bytes = shapes::raw_section_module(id, count, &[0x00, 0x00]);
             let (result, allocated) = from_wasm_measured(&bytes);
             match result {
                 // The parser itself refuses a code section without a
@@ -286,7 +263,7 @@ fn the_error_path_costs_no_more_than_the_valid_twin_and_names_the_type() {
 fn a_rec_group_declaring_a_million_types_in_no_bytes_is_refused_before_wasmparser_reserves() {
     for (declared, holding) in [(1_000_000u64, 0usize), (1_000_000, 1_000), (3, 2)] {
         let mut group = vec![0x4e];
-        leb(declared, &mut group);
+        shapes::leb128(declared, &mut group);
         // `holding` types of one byte each would not decode; what matters is
         // that there are fewer bytes than declared types.
         group.extend(std::iter::repeat_n(0x00, holding));
@@ -304,4 +281,28 @@ fn a_rec_group_declaring_a_million_types_in_no_bytes_is_refused_before_wasmparse
     // The size that wasmparser would reserve, for the docs.
     let entry = std::mem::size_of::<(usize, wasmparser::SubType)>();
     assert_eq!(entry, 96, "docs/reliability.md quotes 96 bytes a declared type");
+}
+
+/// The first find of `fuzz/`'s `from_wasm` target (artifact
+/// `oom-8b43913577425d44e39a123e0975da16e5a760eb`, 19,173 executions in):
+/// a rec group declaring 704,511 types (`4e ff ff 2a`) inside an 85-byte
+/// type section made wasmparser reserve 67,633,056 bytes, over the run's
+/// 64 MiB allocation limit. The allocation was the target's oracle (plain
+/// wasmparser); `from_wasm` refuses the count before wasmparser decodes it.
+#[test]
+fn fuzz_oom_8b43913_rec_group_count_beyond_the_section() {
+    let bytes: [u8; 106] = [
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 85, 4, 78, 4, 96, 0, 0, 95, 2, 127, 0, 127, 0, 95, 1, 119, 1, 94, 120, 1, 78,
+        255, 255, 42, 255, 255, 255, 127, 15, 4, 94, 99, 1, 1, 95, 4, 100, 108, 0, 99, 4, 1, 95, 3, 120, 1, 126, 0,
+        124, 0, 95, 0, 0, 0, 118, 126, 126, 0, 120, 0, 124, 1, 100, 4, 1, 78, 2, 96, 5, 117, 124, 111, 99, 0, 100, 7,
+        0, 255, 255, 255, 255, 15, 4, 94, 99, 1, 1, 95, 4, 0, 10, 16, 0, 0, 0, 120, 0,
+    ];
+    let (result, allocated) = from_wasm_measured(&bytes);
+    match &result {
+        Err(RegistryError::InvalidTypeSection { type_index: 4, rec_group: 1, message, .. }) => {
+            assert!(message.contains("declares 704511 types"), "{message}")
+        }
+        other => panic!("expected the count of rec group 1 refused, got {other:?}"),
+    }
+    assert!(allocated.largest < 64 * 1024, "{allocated:?}");
 }
