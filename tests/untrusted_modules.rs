@@ -306,3 +306,27 @@ fn fuzz_oom_8b43913_rec_group_count_beyond_the_section() {
     }
     assert!(allocated.largest < 64 * 1024, "{allocated:?}");
 }
+
+/// Inside one type, wasmparser reserves by the declared count after
+/// checking it against its limits (10,000 struct fields, 1,000 params,
+/// 1,000 results): from a few bytes, a reservation of a fixed size at most,
+/// freed with the error. `docs/reliability.md` quotes the figure.
+#[test]
+fn counts_inside_a_type_reserve_a_bounded_amount() {
+    let declared = |prefix: &[u8], count: u64| {
+        let mut ty = prefix.to_vec();
+        shapes::leb128(count, &mut ty);
+        ty
+    };
+    for (what, ty) in [
+        ("struct fields", declared(&[0x5f], 10_000)),
+        ("params", declared(&[0x60], 1_000)),
+        ("results", declared(&[0x60, 0x00], 1_000)),
+    ] {
+        let bytes = type_section(&[ty]);
+        let (result, allocated) = from_wasm_measured(&bytes);
+        assert!(result.is_err(), "{what}");
+        println!("untrusted_modules: {} bytes declaring {what}: {allocated:?}", bytes.len());
+        assert!(allocated.largest <= 16 * 1024, "{what}: {allocated:?}");
+    }
+}
