@@ -69,8 +69,10 @@
 //!
 //! # Reading binary modules
 //! With the `wasmparser` cargo feature (on by default),
-//! [`ModuleTypes::from_wasm`] reads a binary module's type section,
-//! validated as a Wasm 3.0 runtime would, and a runtime that parses modules
+//! [`ModuleTypes::from_wasm`] validates a binary module as a Wasm 3.0
+//! runtime would (every section but the function bodies) and reads its
+//! type section, at a cost linear in the input's size whatever the input
+//! declares; a runtime that parses modules
 //! itself converts wasmparser's rec groups with
 //! [`ModuleTypesBuilder::wasmparser_rec_group`] or single types with
 //! `TryFrom`. Import linking is [`TypeRegistry::is_subtype`] for functions
