@@ -4,22 +4,23 @@
 //! located without a second pass over the module's types.
 //!
 //! # What untrusted bytes can cost
-//! - **No allocation sized by a declared count.** Before wasmparser's
-//!   validator sees a section, [`check_declared_count`] refuses a count of
-//!   items larger than the section's bytes (every item takes at least one
-//!   byte). wasmparser reserves its tables by the declared count (after
-//!   checking its own limits), so with this check those reservations stay
-//!   proportional to the bytes present. This module itself only ever grows
-//!   vectors by what it has decoded.
+//! - **No allocation sized by a declared count.** This module only ever
+//!   grows vectors by what it has decoded. wasmparser reserves by declared
+//!   counts after checking them against its own limits, which still allow
+//!   a million entries from a few bytes; so before wasmparser's validator
+//!   sees a section, [`check_declared_count`] refuses an item count larger
+//!   than the section's bytes, and [`check_rec_group_counts`] a rec group's
+//!   type count larger than the bytes left (wasmparser would reserve 96
+//!   bytes a type). What wasmparser reserves is then proportional to the
+//!   bytes present, plus at most 8 KB inside one type (1,000 results).
 //! - **The error path is cheaper than the success path.** A module is
 //!   converted into [`ModuleTypes`] only after it validated; a refused one
 //!   costs the validation up to the first error plus, for a type-section
 //!   error, one more decoding of the rec groups *before* the failing one
 //!   (each dropped as soon as it is skipped) to count them.
-//! - What is left is wasmparser's own: decoding an explicit rec group
-//!   reserves room for its declared number of types (at most 1,000,000,
-//!   wasmparser's limit) before decoding any of them. `docs/reliability.md`
-//!   has the measured figure.
+//!
+//! `docs/reliability.md` ("Untrusted modules") has the measured figures,
+//! and `tests/untrusted_modules.rs` pins them.
 
 use ::wasmparser as wp;
 
@@ -55,9 +56,19 @@ impl ModuleTypes {
     ///
     /// # Cost
     /// Time and memory grow linearly with the input's size, on both the
-    /// success and the error path; a refused module never costs more than
-    /// its valid twin. No count declared by the input sizes an allocation of
-    /// this crate; see `docs/reliability.md` for the measured bounds.
+    /// success and the error path, and a refused module costs no more than
+    /// its valid twin: validation stops at the first error, and nothing is
+    /// converted before the whole module has validated.
+    ///
+    /// No count the input declares sizes an allocation beyond the bytes
+    /// present: a section that declares more items than it has bytes, or a
+    /// rec group more types than its section has bytes left, is refused
+    /// before wasmparser (which reserves by declared counts, up to its
+    /// limits) sees the count. Inside one type, wasmparser's limits bound
+    /// what a count can reserve to 8 KB (1,000 results). The rest of the
+    /// memory is wasmparser's validator state and the converted types, in
+    /// proportion to what the input really holds. `docs/reliability.md`
+    /// ("Untrusted modules") has the measured figures.
     ///
     /// # Errors
     /// - [`RegistryError::InvalidTypeSection`] for a type section that does
