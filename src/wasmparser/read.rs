@@ -46,7 +46,7 @@ impl ModuleTypes {
     ///   initializers, exports, the start function, element and data
     ///   segments, the data count, that the code section has one body per
     ///   declared function, and wasmparser's size limits (1,000,000 types,
-    ///   100,000 functions, ...);
+    ///   1,000,000 functions, ...);
     /// - the crate's own module checks
     ///   ([`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build)).
     ///
