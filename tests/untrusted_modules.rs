@@ -330,3 +330,25 @@ fn counts_inside_a_type_reserve_a_bounded_amount() {
         assert!(allocated.largest <= 16 * 1024, "{what}: {allocated:?}");
     }
 }
+
+/// Nothing is converted before the whole module has validated: valid types
+/// followed by a bad export section cost less than the valid module, by
+/// at least the converted types' size.
+#[test]
+fn a_bad_section_after_the_types_costs_no_conversion() {
+    const N: usize = 20_000;
+    let valid = types_then_group(N, None);
+    // (export "f" (func 0)) with no function.
+    let mut bad_export = valid.clone();
+    bad_export.extend([0x07, 0x05, 0x01, 0x01, b'f', 0x00, 0x00]);
+    let (result, valid_allocated) = from_wasm_measured(&valid);
+    assert_eq!(result.unwrap().len(), N + 3);
+    let (result, allocated) = from_wasm_measured(&bad_export);
+    match &result {
+        Err(RegistryError::InvalidWasm { message, .. }) => assert!(message.contains("unknown function"), "{message}"),
+        other => panic!("expected InvalidWasm, got {other:?}"),
+    }
+    let converted = (N * std::mem::size_of::<wasm_type_registry::SubType>()) as u64;
+    println!("untrusted_modules: valid {valid_allocated:?}, bad export {allocated:?}, {converted} bytes of SubType");
+    assert!(allocated.peak + converted <= valid_allocated.peak, "{allocated:?} against {valid_allocated:?}");
+}

@@ -107,17 +107,18 @@ impl ModuleTypes {
     ///
     /// [`WasmFeatures::WASM3`]: ::wasmparser::WasmFeatures::WASM3
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleTypes, RegistryError> {
-        let mut builder = ModuleTypes::builder();
-        validate_module(bytes, |payload| match payload {
-            wp::Payload::TypeSection(reader) => {
-                // Validated already: this only converts.
-                for group in reader.clone() {
-                    builder.wasmparser_rec_group(&group?)?;
-                }
-                Ok(())
+        let mut type_section = None;
+        validate_module(bytes, |payload| {
+            if let wp::Payload::TypeSection(reader) = payload {
+                type_section = Some(reader.clone());
             }
-            _ => Ok(()),
+            Ok(())
         })?;
+        // The whole module has validated: only now convert its types.
+        let mut builder = ModuleTypes::builder();
+        for group in type_section.into_iter().flatten() {
+            builder.wasmparser_rec_group(&group?)?;
+        }
         builder.build()
     }
 }
