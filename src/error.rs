@@ -248,33 +248,6 @@ impl fmt::Display for RegistryError {
     }
 }
 
-impl RegistryError {
-    /// The index of the type the error is about, if it names one.
-    #[cfg(feature = "wasmparser")]
-    pub(crate) fn type_index(&self) -> Option<u32> {
-        use RegistryError::*;
-        match self {
-            IndexOutOfRange { type_index, .. }
-            | ForwardReference { type_index, .. }
-            | WrongIndexSpace { type_index, .. }
-            | SupertypeNotEarlier { type_index, .. }
-            | SupertypeIsFinal { type_index, .. }
-            | SupertypeKindMismatch { type_index, .. }
-            | SupertypeMismatch { type_index, .. }
-            | SubtypingDepthExceeded { type_index, .. }
-            | LimitExceeded { type_index, .. }
-            | InvalidTypeSection { type_index, .. } => Some(*type_index),
-            Unsupported { type_index, .. } => *type_index,
-            UnregisteredSharedIndex { .. }
-            | IndexSpaceExhausted
-            | InvalidWasm { .. }
-            | NotSharedForm { .. }
-            | ModuleIndexOutOfRange { .. }
-            | IncompatibleImport { .. } => None,
-        }
-    }
-}
-
 impl std::error::Error for RegistryError {}
 
 /// A message from another crate on one line: some of wasmparser's embed

@@ -69,8 +69,10 @@
 //!
 //! # Reading binary modules
 //! With the `wasmparser` cargo feature (on by default),
-//! [`ModuleTypes::from_wasm`] reads a binary module's type section,
-//! validated as a Wasm 3.0 runtime would, and a runtime that parses modules
+//! [`ModuleTypes::from_wasm`] validates a binary module as a Wasm 3.0
+//! runtime would (every section but the function bodies) and reads its
+//! type section, at a cost linear in the input's size whatever the input
+//! declares; a runtime that parses modules
 //! itself converts wasmparser's rec groups with
 //! [`ModuleTypesBuilder::wasmparser_rec_group`] or single types with
 //! `TryFrom`; the crate re-exports the [`wasmparser`] it is built with.
@@ -107,10 +109,9 @@ mod slots;
 mod sync;
 mod trace;
 mod types;
-// The file keeps the feature's name; the module may not, because the
-// crate root re-exports the `wasmparser` crate itself under that name.
+// The binary front end (feature `wasmparser`). Not named after the feature:
+// the crate root re-exports the `wasmparser` crate itself under that name.
 #[cfg(feature = "wasmparser")]
-#[path = "wasmparser.rs"]
 mod binary;
 
 pub use error::{ImportRule, RegistryError};

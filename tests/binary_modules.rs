@@ -216,6 +216,56 @@ fn garbage_is_an_error_not_a_panic() {
     assert!(refused > 0);
 }
 
+/// What `from_wasm`'s rustdoc promises: every section but the function
+/// bodies is validated. The first three are the inputs the untrusted-module
+/// review found accepted when only the framing was checked.
+#[test]
+fn every_section_but_function_bodies_is_validated() {
+    let section = |id: u8, contents: &[u8]| {
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        bytes.push(id);
+        bytes.push(contents.len() as u8);
+        bytes.extend_from_slice(contents);
+        bytes
+    };
+    let cases: [(&str, Vec<u8>, &str); 7] = [
+        ("memory limits that are garbage", section(5, &[0x01, 0xff, 0xff]), "limits"),
+        ("an import count of 3 followed by 2 garbage bytes", section(2, &[0x03, 0xaa, 0xbb]), "end"),
+        (
+            "a global section declaring u32::MAX globals",
+            section(6, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
+            "declares 4294967295 globals",
+        ),
+        ("a minimum above the maximum", shapes::wat("(module (memory 2 1))"), "minimum"),
+        ("a global initializer of the wrong type", shapes::wat("(module (global i32 (i64.const 0)))"), "type mismatch"),
+        (
+            "an export of a function that does not exist",
+            shapes::wat("(module (export \"f\" (func 0)))"),
+            "unknown function",
+        ),
+        (
+            "two exports of one name",
+            shapes::wat("(module (func) (export \"f\" (func 0)) (export \"f\" (func 0)))"),
+            "duplicate",
+        ),
+    ];
+    for (what, bytes, words) in cases {
+        match ModuleTypes::from_wasm(&bytes) {
+            Err(RegistryError::InvalidWasm { message, offset }) => {
+                assert!(message.contains(words), "{what}: {message}");
+                assert!(offset >= 8 && offset <= bytes.len(), "{what}: offset {offset}");
+            }
+            other => panic!("{what}: expected InvalidWasm, got {other:?}"),
+        }
+    }
+    // A body whose instructions are invalid is accepted: bodies are the
+    // compiler's to validate, and wasmparser's full validator refuses it.
+    let bytes = shapes::wat("(module (type (func (result i32))) (func (type 0)))");
+    assert_eq!(ModuleTypes::from_wasm(&bytes).unwrap().len(), 1);
+    let full = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM3).validate_all(&bytes);
+    assert!(full.is_err_and(|e| e.message().contains("type mismatch")));
+}
+
 #[test]
 fn bad_magic_is_invalid_wasm() {
     let mut bytes = small_binary();
@@ -227,7 +277,26 @@ fn bad_magic_is_invalid_wasm() {
 /// Validator errors in the type section name the type and its rec group.
 #[test]
 fn invalid_type_sections_name_type_and_rec_group() {
-    let cases: [(&str, u32, u32, &str); 6] = [
+    let cases: [(&str, u32, u32, &str); 10] = [
+        // Inside a rec group of three, the first and the second type refused:
+        // the validator names the group, and how many types it had defined
+        // when it stopped names the type.
+        (
+            "(type $a (sub (struct (field i32)))) (rec (type (sub $a (struct (field i64)))) (type (struct)) (type (struct)))",
+            1,
+            1,
+            "sub type",
+        ),
+        (
+            "(type $a (sub (struct (field i32)))) (rec (type (struct)) (type (sub $a (struct (field i64)))) (type (struct)))",
+            2,
+            1,
+            "sub type",
+        ),
+        // Refused before any of the group's types is defined: a reference
+        // past the module's types, a supertype later in the group.
+        ("(rec (type (struct)) (type (struct (field (ref 5)))) (type (struct)))", 1, 0, "unknown type"),
+        ("(rec (type (struct)) (type (sub 2 (struct))) (type (sub (struct))))", 1, 0, "supertypes must be defined"),
         // A field that does not match the supertype's.
         (
             "(type (func)) (rec (type $a (sub (struct (field i32)))) (type (struct))) (type (sub $a (struct (field i64))))",
@@ -268,21 +337,51 @@ fn invalid_type_sections_name_type_and_rec_group() {
     }
 }
 
+/// Proposals the model cannot express: `from_wasm`'s validator refuses them
+/// first (its features are Wasm 3.0's), naming the type; a runtime that
+/// parses with more features enabled and converts rec groups itself gets
+/// [`RegistryError::Unsupported`] naming the type.
 #[test]
 fn features_the_model_cannot_express_are_refused() {
     let cases = [
-        ("(type (func)) (type (shared (struct)))", 1, "shared types"),
-        ("(type (func)) (type $f (func)) (type (cont $f))", 2, "continuation types"),
-        ("(type $t (struct)) (type (struct (field (ref (exact $t)))))", 1, "exact reference types"),
-        ("(type $t (struct)) (type (func (param (ref null (shared any)))))", 1, "shared types"),
+        ("(type (func)) (type (shared (struct)))", 1, "shared types", "shared-everything-threads"),
+        ("(type (func)) (type $f (func)) (type (cont $f))", 2, "continuation types", "stack switching"),
+        (
+            "(type $t (struct)) (type (struct (field (ref (exact $t)))))",
+            1,
+            "exact reference types",
+            "custom descriptors",
+        ),
+        (
+            "(type $t (struct)) (type (func (param (ref null (shared any)))))",
+            1,
+            "shared types",
+            "shared-everything-threads",
+        ),
     ];
-    for (types, want_type, want) in cases {
+    for (types, want_type, want, proposal) in cases {
         let bytes = shapes::wat(&format!("(module {types})"));
         let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
         match &err {
-            RegistryError::Unsupported { what, type_index, rec_group } => {
-                assert!(what.starts_with(want), "{types}: {err}");
-                assert_eq!((*type_index, *rec_group), (Some(want_type), Some(want_type)), "{types}");
+            RegistryError::InvalidTypeSection { type_index, rec_group, message, .. } => {
+                assert!(message.contains(proposal), "{types}: {err}");
+                assert_eq!((*type_index, *rec_group), (want_type, want_type), "{types}");
+            }
+            other => panic!("{types}: expected InvalidTypeSection, got {other:?}"),
+        }
+        let mut builder = ModuleTypes::builder();
+        let converted = wasmparser::Parser::new(0).parse_all(&bytes).try_for_each(|payload| {
+            if let wasmparser::Payload::TypeSection(reader) = payload.unwrap() {
+                for group in reader {
+                    builder.wasmparser_rec_group(&group.unwrap())?;
+                }
+            }
+            Ok(())
+        });
+        match converted {
+            Err(RegistryError::Unsupported { what, type_index, rec_group }) => {
+                assert!(what.starts_with(want), "{types}: {what}");
+                assert_eq!((type_index, rec_group), (Some(want_type), Some(want_type)), "{types}");
             }
             other => panic!("{types}: expected Unsupported, got {other:?}"),
         }

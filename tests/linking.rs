@@ -257,8 +257,9 @@ fn module_form_types_are_refused() {
     assert!(matches!(err, Err(RegistryError::ModuleIndexOutOfRange { index: 99, .. })), "{err:?}");
 }
 
-/// `ModuleInfo::from_wasm` refuses what is invalid outside the type
-/// section, which `ModuleTypes::from_wasm` alone does not look at.
+/// What is invalid outside the type section is refused by both readers:
+/// `ModuleTypes::from_wasm` validates every section but function bodies, and
+/// `ModuleInfo::from_wasm` reads through it.
 #[test]
 fn invalid_imports_and_exports_are_refused() {
     let cases = [
@@ -271,7 +272,8 @@ fn invalid_imports_and_exports_are_refused() {
     ];
     for text in cases {
         let bytes = wat(text);
-        wasm_type_registry::ModuleTypes::from_wasm(&bytes).expect("the type section is fine");
+        let err = wasm_type_registry::ModuleTypes::from_wasm(&bytes).expect_err(text);
+        assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{text}: {err:?}");
         let err = ModuleInfo::from_wasm(&bytes).expect_err(text);
         assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{text}: {err:?}");
     }

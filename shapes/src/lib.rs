@@ -349,6 +349,26 @@ pub fn encode_with_functions(module: &ModuleTypes, functions: usize, body_len: u
     binary.finish()
 }
 
+/// Appends `n` in unsigned LEB128, the binary format's integer encoding,
+/// for tests that write hostile modules byte by byte.
+pub fn leb128(n: u64, out: &mut Vec<u8>) {
+    wasm_encoder::Encode::encode(&n, out);
+}
+
+/// A module of one section `id` whose contents are `count` then `items`,
+/// byte for byte and unchecked: for tests that write malformed or hostile
+/// modules.
+pub fn raw_section_module(id: u8, count: u64, items: &[u8]) -> Vec<u8> {
+    let mut contents = Vec::new();
+    leb128(count, &mut contents);
+    contents.extend_from_slice(items);
+    let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+    bytes.push(id);
+    leb128(contents.len() as u64, &mut bytes);
+    bytes.extend(contents);
+    bytes
+}
+
 fn encode_index(r: TypeRef) -> u32 {
     match r {
         TypeRef::Module(index) => index.as_u32(),

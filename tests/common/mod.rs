@@ -5,6 +5,7 @@
 //! the published package.
 #![allow(dead_code)]
 
+pub mod differential;
 pub mod generate;
 pub mod model;
 

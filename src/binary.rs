@@ -1,13 +1,15 @@
 //! The binary front end (cargo feature `wasmparser`, on by default): reading
-//! a module's type section with `wasmparser`, and conversions from
-//! wasmparser's types into this crate's type model.
+//! a binary module with `wasmparser`, and conversions from wasmparser's
+//! types into this crate's type model.
 //!
 //! Two ways in:
-//! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, decodes
-//!   and validates its type section as a Wasm 3.0 runtime would
+//! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, validates
+//!   every section but the function bodies as a Wasm 3.0 runtime would
 //!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
-//!   references, exceptions, tail calls, ...), checks the framing of every
-//!   other section, and returns the module's [`ModuleTypes`].
+//!   references, exceptions, tail calls, ...), and only then converts the
+//!   type section into the module's [`ModuleTypes`]. Its rustdoc lists
+//!   exactly what is checked and what hostile input can cost; the reading
+//!   lives in the `read` submodule.
 //! - A runtime that already parses modules converts what its parser hands
 //!   it: [`ModuleTypesBuilder::wasmparser_rec_group`] for each rec group of
 //!   the type section, or the `TryFrom` conversions of single types
@@ -29,8 +31,10 @@
 
 use ::wasmparser as wp;
 
+mod read;
+
 use crate::error::{one_line, RegistryError};
-use crate::module::{ModuleTypes, ModuleTypesBuilder};
+use crate::module::ModuleTypesBuilder;
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType, StorageType,
     StructType, SubType, TypeRef, ValType,
@@ -300,118 +304,5 @@ impl ModuleTypesBuilder {
     pub fn wasmparser_rec_group(&mut self, group: &wp::RecGroup) -> Result<ModuleTypeIndex, RegistryError> {
         let types = convert_group(group.types(), self.next_index().as_u32(), self.rec_group_count())?;
         Ok(self.rec_group(types))
-    }
-}
-
-impl ModuleTypes {
-    /// Reads the types of a binary core module: decodes and validates the
-    /// type section as a Wasm 3.0 runtime would, and checks that the rest of
-    /// the module is well framed (every section decodes to its end). Function
-    /// bodies and other sections are not validated: that is the runtime's
-    /// compiler's job.
-    ///
-    /// # Errors
-    /// - [`RegistryError::InvalidTypeSection`] for a type section that does
-    ///   not decode or that the validator refuses, naming the type, its rec
-    ///   group and the byte offset;
-    /// - [`RegistryError::Unsupported`] for types this model cannot express;
-    /// - [`RegistryError::InvalidWasm`] for a bad header, broken or
-    ///   truncated sections, or a component (walk a component's core modules
-    ///   with `wasmparser::Parser` and read each with this function);
-    /// - any error of [`ModuleTypesBuilder::build`].
-    ///
-    /// # Examples
-    /// ```
-    /// use wasm_type_registry::*;
-    ///
-    /// // (module (type (func (param i32) (result i64))))
-    /// let wasm = b"\0asm\x01\0\0\0\x01\x06\x01\x60\x01\x7f\x01\x7e";
-    /// let module = ModuleTypes::from_wasm(wasm)?;
-    /// assert_eq!(module.types(), [SubType::func([ValType::I32], [ValType::I64])]);
-    ///
-    /// // (module (type (func)) (type (func (param (ref 2))))): no type 2.
-    /// let wasm = b"\0asm\x01\0\0\0\x01\x09\x02\x60\0\0\x60\x01\x64\x02\0";
-    /// let err = ModuleTypes::from_wasm(wasm).unwrap_err();
-    /// assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 1, rec_group: 1, .. }));
-    /// assert!(err.to_string().contains("type 1 (rec group 1)"), "{err}");
-    /// # Ok::<(), RegistryError>(())
-    /// ```
-    pub fn from_wasm(bytes: &[u8]) -> Result<ModuleTypes, RegistryError> {
-        let mut validator = wp::Validator::new_with_features(RUNTIME_FEATURES);
-        let mut builder = ModuleTypes::builder();
-        for payload in wp::Parser::new(0).parse_all(bytes) {
-            match payload? {
-                wp::Payload::Version { encoding: wp::Encoding::Component, range, .. } => {
-                    return Err(RegistryError::InvalidWasm {
-                        offset: byte_offset(range.start),
-                        message: "this is a component, not a core module: read each of its core modules instead"
-                            .to_string(),
-                    });
-                }
-                wp::Payload::Version { num, encoding, range } => validator.version(num, encoding, &range)?,
-                wp::Payload::TypeSection(reader) => read_type_section(&mut builder, &mut validator, reader)?,
-                // The parser has checked the section's framing; its contents
-                // are not types.
-                _ => {}
-            }
-        }
-        builder.build()
-    }
-}
-
-/// Where a rec group of the type section is.
-struct GroupPosition {
-    /// Byte offset of the group in the input.
-    offset: u64,
-    /// Module index of its first type.
-    start: u32,
-    /// How many types it has.
-    len: u32,
-}
-
-/// Decodes, converts and validates a type section into `builder`.
-fn read_type_section(
-    builder: &mut ModuleTypesBuilder,
-    validator: &mut wp::Validator,
-    reader: wp::TypeSectionReader<'_>,
-) -> Result<(), RegistryError> {
-    let mut groups: Vec<GroupPosition> = Vec::with_capacity(reader.count() as usize);
-    for item in reader.clone().into_iter_with_offsets() {
-        let (start, rec_group) = (builder.next_index().as_u32(), builder.rec_group_count());
-        let (offset, group) = item.map_err(|e| invalid_type_section(&e, start, rec_group))?;
-        let len = u32::try_from(group.types().len()).unwrap_or(u32::MAX);
-        groups.push(GroupPosition { offset, start, len });
-        builder.wasmparser_rec_group(&group)?;
-    }
-    validator.type_section(&reader).map_err(|e| {
-        // The validator reports the offset of the rec group it refused.
-        let Some(rec_group) = groups.partition_point(|g| g.offset <= e.offset()).checked_sub(1) else {
-            return e.into();
-        };
-        let group = &groups[rec_group];
-        let type_index = if group.len > 1 { pinpoint(builder, group) } else { None };
-        invalid_type_section(&e, type_index.unwrap_or(group.start), rec_group as u32)
-    })
-}
-
-/// Which type of a multi-type rec group the validator refused: the
-/// validator only names the group, so ask the crate's own checks (module
-/// validation, then registration in a scratch registry, which checks each
-/// declared supertype's structure). `None` if they find nothing in `group`.
-/// Only ever runs on the error path.
-fn pinpoint(builder: &ModuleTypesBuilder, group: &GroupPosition) -> Option<u32> {
-    let error = match builder.clone().build() {
-        Err(error) => error,
-        Ok(module) => crate::TypeRegistry::new().register_module(&module).err()?,
-    };
-    error.type_index().filter(|i| (group.start..group.start.saturating_add(group.len)).contains(i))
-}
-
-fn invalid_type_section(error: &wp::BinaryReaderError, type_index: u32, rec_group: u32) -> RegistryError {
-    RegistryError::InvalidTypeSection {
-        offset: byte_offset(error.offset()),
-        type_index,
-        rec_group,
-        message: one_line(error.message()),
     }
 }
