@@ -21,7 +21,8 @@ use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::registry::TypeRegistry;
 use crate::types::{
-    ArrayType, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType, StructType, TypeRef, ValType,
+    ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, RefType, StorageType, StructType, TypeRef,
+    ValType,
 };
 
 mod sealed {
@@ -40,25 +41,22 @@ mod sealed {
 
 /// The types [`TypeRegistry::matches`] and [`TypeRegistry::equivalent`]
 /// compare: [`ValType`], [`RefType`], [`HeapType`], [`StorageType`],
-/// [`FieldType`], [`FuncType`], [`StructType`], [`ArrayType`] and
-/// [`CompositeType`]. Sealed: the crate implements it for these alone.
+/// [`FieldType`], [`FuncType`], [`StructType`], [`ArrayType`],
+/// [`ContType`] and [`CompositeType`]. Sealed: the crate implements it for these alone.
 pub trait Matching: sealed::Sealed {}
 
 impl<T: sealed::Sealed> Matching for T {}
 
 fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
     match ty {
-        ValType::Ref(RefType { heap_type: HeapType::Concrete(r), .. }) => f(*r),
+        ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref().map_or(Ok(()), f),
         _ => Ok(()),
     }
 }
 
 impl sealed::Sealed for HeapType {
     fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
-        match self {
-            HeapType::Concrete(r) => f(*r),
-            HeapType::Abstract(_) => Ok(()),
-        }
+        self.type_ref().map_or(Ok(()), f)
     }
 
     fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
@@ -131,10 +129,11 @@ composite_sealed!(FuncType, matching::func_matches, |this, f| this
     .iter()
     .chain(this.results.iter())
     .try_for_each(|v| each_val_ref(v, f)));
-composite_sealed!(StructType, matching::struct_matches, |this, f| this
-    .fields
-    .iter()
-    .try_for_each(|field| field.each_ref(f)));
+composite_sealed!(StructType, matching::struct_matches, |this, f| {
+    this.describes.into_iter().chain(this.descriptor).try_for_each(&mut *f)?;
+    this.fields.iter().try_for_each(|field| field.each_ref(f))
+});
+composite_sealed!(ContType, matching::cont_matches, |this, f| f(this.func));
 composite_sealed!(ArrayType, matching::array_matches, |this, f| this.element.each_ref(f));
 
 impl sealed::Sealed for CompositeType {
@@ -143,6 +142,7 @@ impl sealed::Sealed for CompositeType {
             CompositeType::Func(ty) => ty.each_ref(f),
             CompositeType::Struct(ty) => ty.each_ref(f),
             CompositeType::Array(ty) => ty.each_ref(f),
+            CompositeType::Cont(ty) => ty.each_ref(f),
         }
     }
 

@@ -369,11 +369,16 @@ fn encode_sub_type(ty: &SubType) -> wasm_encoder::SubType {
         CompositeType::Array(a) => {
             wasm_encoder::CompositeInnerType::Array(wasm_encoder::ArrayType(encode_field(&a.element)))
         }
+        CompositeType::Cont(c) => wasm_encoder::CompositeInnerType::Cont(wasm_encoder::ContType(encode_index(c.func))),
+    };
+    let (descriptor, describes) = match &ty.composite {
+        CompositeType::Struct(s) => (s.descriptor.map(encode_index), s.describes.map(encode_index)),
+        _ => (None, None),
     };
     wasm_encoder::SubType {
         is_final: ty.is_final,
         supertype_idxs: ty.supertype.map(encode_index).into_iter().collect(),
-        composite_type: wasm_encoder::CompositeType { inner, shared: false, descriptor: None, describes: None },
+        composite_type: wasm_encoder::CompositeType { inner, shared: false, descriptor, describes },
     }
 }
 
@@ -398,6 +403,7 @@ fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
         ValType::Ref(RefType { nullable, heap_type }) => {
             let heap_type = match heap_type {
                 HeapType::Concrete(r) => wasm_encoder::HeapType::Concrete(encode_index(r)),
+                HeapType::Exact(r) => wasm_encoder::HeapType::Exact(encode_index(r)),
                 HeapType::Abstract(h) => wasm_encoder::HeapType::Abstract {
                     shared: false,
                     ty: match h {
@@ -413,6 +419,8 @@ fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
                         AbstractHeapType::None => E::None,
                         AbstractHeapType::Exn => E::Exn,
                         AbstractHeapType::NoExn => E::NoExn,
+                        AbstractHeapType::Cont => E::Cont,
+                        AbstractHeapType::NoCont => E::NoCont,
                     },
                 },
             };
