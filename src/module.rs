@@ -415,8 +415,9 @@ fn check_module_ref(
 /// The clauses that must name a particular kind of type, in a particular
 /// place: a continuation type's function type; a struct's descriptor (a
 /// struct type of the same rec group that describes it back) and described
-/// type (an earlier struct type of the group whose descriptor it is). Runs
-/// after the index checks, so every module index is in range.
+/// type (an earlier struct type of the group whose descriptor it is, and
+/// final exactly when it is: custom-descriptors PR #112). Runs after the
+/// index checks, so every module index is in range.
 fn check_clauses(types: &[SubType], i: usize, group: std::ops::Range<usize>) -> Result<(), RegistryError> {
     let fail = |clause, referenced: usize, problem| RegistryError::InvalidTypeClause {
         type_index: i as u32,
@@ -465,6 +466,9 @@ fn check_clauses(types: &[SubType], i: usize, group: std::ops::Range<usize>) -> 
                             t,
                             "the described type does not name this type as its descriptor",
                         ))
+                    }
+                    Some(_) if types[t].is_final != types[i].is_final => {
+                        return Err(fail("describes", t, "the described type and its descriptor differ in finality"))
                     }
                     Some(_) => {}
                 }
