@@ -143,7 +143,9 @@ fn for_runtime_ref(r: TypeRef, indices: &[SharedTypeIndex]) -> TypeRef {
 /// trampolines.
 pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
     func.params.iter().chain(func.results.iter()).all(|v| match v {
-        ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(h) }) => *nullable && h.top() == *h,
+        ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(h) | HeapType::SharedAbstract(h) }) => {
+            *nullable && h.top() == *h
+        }
         ValType::Ref(_) => false,
         _ => true,
     })
@@ -158,20 +160,21 @@ pub fn is_own_trampoline(ty: &SubType) -> bool {
 }
 
 /// The trampoline type of a function type: final, no supertype, every
-/// reference type replaced by `(ref null top)`. `None` if a concrete
+/// reference type replaced by `(ref null top)` (`(ref null (shared top))`
+/// for a shared abstract type). `None` if a concrete
 /// reference's kind is unknown to `lookup`.
 pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
-            ValType::Ref(RefType { heap_type, .. }) => {
-                let top = match heap_type {
-                    HeapType::Abstract(h) => h.top(),
-                    // Exactness is erased with the type: the trampoline
-                    // of `(ref (exact $t))` is the one of `(ref $t)`.
-                    HeapType::Concrete(r) | HeapType::Exact(r) => lookup.kind(r)?.abstract_heap_type().top(),
-                };
-                ValType::Ref(RefType::nullable(top))
-            }
+            ValType::Ref(RefType { heap_type, .. }) => ValType::Ref(match heap_type {
+                HeapType::Abstract(h) => RefType::nullable(h.top()),
+                HeapType::SharedAbstract(h) => RefType { nullable: true, heap_type: HeapType::SharedAbstract(h.top()) },
+                // Exactness is erased with the type: the trampoline of
+                // `(ref (exact $t))` is the one of `(ref $t)`.
+                HeapType::Concrete(r) | HeapType::Exact(r) => {
+                    RefType::nullable(lookup.kind(r)?.abstract_heap_type().top())
+                }
+            }),
             other => other,
         })
     };

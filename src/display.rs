@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`ValType::Ref`] of `(ref null func)` | `funcref` (the shorthand, for every nullable abstract type) |
 //! | [`RefType`] to a concrete type | `(ref null 3)`, `(ref 3)`, exact: `(ref (exact 3))` |
+//! | [`RefType`] to a shared abstract type | `(ref null (shared any))` (the text format has no shorthand) |
 //! | [`StructType`] with descriptor clauses | `(describes 0) (descriptor 2) (struct)`, as a type definition says it |
 //! | [`ContType`] | `(cont 3)` |
 //! | [`FieldType`] | `i32`, `(mut i8)` |
@@ -119,6 +120,7 @@ impl Display for HeapType {
             HeapType::Abstract(ty) => ty.fmt(f),
             HeapType::Concrete(ty) => ty.fmt(f),
             HeapType::Exact(ty) => write!(f, "(exact {ty})"),
+            HeapType::SharedAbstract(ty) => write!(f, "(shared {ty})"),
         }
     }
 }

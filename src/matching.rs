@@ -50,9 +50,17 @@ fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
 /// `$a <: $b`, `(exact $a) <: (exact $b)` only when `$a` and `$b` are the
 /// same type, and an inexact `$a` is never below an exact type; the
 /// hierarchy's bottom is below both.
+///
+/// Shared abstract types (shared-everything threads) match as their
+/// unshared counterparts do, among themselves only.
 pub(crate) fn heap_type_matches(lookup: &impl TypeLookup, a: HeapType, b: HeapType) -> bool {
     match (a, b) {
         (HeapType::Abstract(a), HeapType::Abstract(b)) => abstract_matches(a, b),
+        (HeapType::SharedAbstract(a), HeapType::SharedAbstract(b)) => abstract_matches(a, b),
+        // Shared and unshared hierarchies never mix, and every concrete
+        // type of the model is unshared (shared composite types are not
+        // modelled).
+        (HeapType::SharedAbstract(_), _) | (_, HeapType::SharedAbstract(_)) => false,
         (HeapType::Concrete(a) | HeapType::Exact(a), HeapType::Abstract(b)) => {
             lookup.kind(a).is_some_and(|kind| abstract_matches(kind.abstract_heap_type(), b))
         }

@@ -187,6 +187,12 @@ pub enum HeapType {
     /// [`Concrete`](HeapType::Concrete) of the same type, above the
     /// hierarchy's bottom.
     Exact(TypeRef),
+    /// `(shared ht)` for an abstract `ht` (shared-everything threads
+    /// proposal): references that may cross threads. The shared abstract
+    /// types form hierarchies of their own, shaped like the unshared ones
+    /// and never mixing with them. ("Shared" here is the proposal's word;
+    /// it has nothing to do with a registry's shared type indices.)
+    SharedAbstract(AbstractHeapType),
 }
 
 impl HeapType {
@@ -194,7 +200,7 @@ impl HeapType {
     pub fn type_ref(self) -> Option<TypeRef> {
         match self {
             HeapType::Concrete(r) | HeapType::Exact(r) => Some(r),
-            HeapType::Abstract(_) => None,
+            HeapType::Abstract(_) | HeapType::SharedAbstract(_) => None,
         }
     }
 

@@ -6,9 +6,10 @@
 //! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, decodes
 //!   and validates its type section as a Wasm 3.0 runtime would
 //!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
-//!   references, exceptions, tail calls, ...), plus the custom descriptors
-//!   and stack switching proposals, checks the framing of every other
-//!   section, and returns the module's [`ModuleTypes`].
+//!   references, exceptions, tail calls, ...) plus the custom descriptors,
+//!   stack switching and shared-everything threads proposals, checks the
+//!   framing of every other section, and returns the module's
+//!   [`ModuleTypes`].
 //! - A runtime that already parses modules converts what its parser hands
 //!   it: [`ModuleTypesBuilder::wasmparser_rec_group`] for each rec group of
 //!   the type section, or the `TryFrom` conversions of single types
@@ -16,13 +17,11 @@
 //!   [`ValType`], [`RefType`], [`HeapType`], [`AbstractHeapType`]).
 //!
 //! Types this model cannot express are refused with
-//! [`RegistryError::Unsupported`] rather than modelled wrongly: shared types
-//! (shared-everything-threads), and wasmparser's validator-internal type
-//! ids. The validator configured here rejects shared types anyway; the
-//! conversions check again because a runtime may feed them types parsed with
-//! more features enabled. Descriptor clauses on a type that is not a struct
-//! type, which no validator accepts, are refused with
-//! [`RegistryError::InvalidTypeClause`].
+//! [`RegistryError::Unsupported`] rather than modelled wrongly: shared
+//! composite types (shared-everything threads; shared *abstract* heap
+//! types are modelled), and wasmparser's validator-internal type ids.
+//! Descriptor clauses on a type that is not a struct type, which no
+//! validator accepts, are refused with [`RegistryError::InvalidTypeClause`].
 //!
 //! The wasmparser version is 0.263; a runtime converting its own parser's
 //! types must use the same version.
@@ -39,14 +38,16 @@ use crate::types::{
 };
 
 /// The proposals the front end validates with: Wasm 3.0, plus the type
-/// features of custom descriptors (exact references, descriptor clauses)
-/// and stack switching (continuation types), which the type model
-/// expresses. Shared-everything threads is not among them, so shared types
-/// fail validation as well as conversion.
-pub(crate) const RUNTIME_FEATURES: wp::WasmFeatures =
-    wp::WasmFeatures::WASM3.union(wp::WasmFeatures::CUSTOM_DESCRIPTORS).union(wp::WasmFeatures::STACK_SWITCHING);
+/// features of custom descriptors (exact references, descriptor clauses),
+/// stack switching (continuation types) and shared-everything threads
+/// (shared abstract heap types; shared composite types are validated but
+/// not modelled, so their conversion refuses them).
+pub(crate) const RUNTIME_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3
+    .union(wp::WasmFeatures::CUSTOM_DESCRIPTORS)
+    .union(wp::WasmFeatures::STACK_SWITCHING)
+    .union(wp::WasmFeatures::SHARED_EVERYTHING_THREADS);
 
-const SHARED: &str = "shared types (shared-everything-threads proposal)";
+const SHARED: &str = "shared composite types (shared-everything-threads proposal)";
 const TYPE_IDS: &str =
     "wasmparser validator-internal type ids (convert types as parsed, with module or rec-group indices)";
 const SUPERTYPES: &str = "more than one declared supertype";
@@ -117,11 +118,12 @@ impl TryFrom<wp::AbstractHeapType> for AbstractHeapType {
 impl TryFrom<wp::HeapType> for HeapType {
     type Error = RegistryError;
 
-    /// Unshared abstract heap types, and concrete and exact references by
-    /// module or rec-group index ([`TypeRef::Module`], [`TypeRef::RecGroup`]).
+    /// Abstract heap types, shared or not, and concrete and exact
+    /// references by module or rec-group index ([`TypeRef::Module`],
+    /// [`TypeRef::RecGroup`]).
     fn try_from(ty: wp::HeapType) -> Result<Self, RegistryError> {
         match ty {
-            wp::HeapType::Abstract { shared: true, .. } => Err(unsupported(SHARED)),
+            wp::HeapType::Abstract { shared: true, ty } => Ok(HeapType::SharedAbstract(ty.try_into()?)),
             wp::HeapType::Abstract { shared: false, ty } => Ok(HeapType::Abstract(ty.try_into()?)),
             wp::HeapType::Concrete(index) => Ok(HeapType::Concrete(type_ref(index)?)),
             wp::HeapType::Exact(index) => Ok(HeapType::Exact(type_ref(index)?)),
@@ -179,7 +181,7 @@ impl TryFrom<&wp::CompositeType> for CompositeType {
     /// clauses on struct types.
     ///
     /// # Errors
-    /// [`RegistryError::Unsupported`] for a shared type;
+    /// [`RegistryError::Unsupported`] for a shared composite type;
     /// [`RegistryError::InvalidTypeClause`] for descriptor clauses on a type
     /// that is not a struct type (its `type_index` is 0 here;
     /// [`ModuleTypesBuilder::wasmparser_rec_group`] says which type).

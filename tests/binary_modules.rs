@@ -271,8 +271,8 @@ fn invalid_type_sections_name_type_and_rec_group() {
 #[test]
 fn features_the_model_cannot_express_are_refused() {
     let cases = [
-        ("(type (func)) (type (shared (struct)))", 1, "shared types"),
-        ("(type $t (struct)) (type (func (param (ref null (shared any)))))", 1, "shared types"),
+        ("(type (func)) (type (shared (struct)))", 1, "shared composite types"),
+        ("(type (func)) (type (func)) (type (shared (func (param i32))))", 2, "shared composite types"),
     ];
     for (types, want_type, want) in cases {
         let bytes = shapes::wat(&format!("(module {types})"));
@@ -354,10 +354,7 @@ fn rec_group_relative_references_stay_relative() {
 #[test]
 fn standalone_conversions_refuse_what_they_cannot_express() {
     let shared_any = wasmparser::HeapType::Abstract { shared: true, ty: wasmparser::AbstractHeapType::Any };
-    assert!(matches!(
-        HeapType::try_from(shared_any),
-        Err(RegistryError::Unsupported { type_index: None, rec_group: None, .. })
-    ));
+    assert_eq!(HeapType::try_from(shared_any).unwrap(), HeapType::SharedAbstract(AbstractHeapType::Any));
     let cont = wasmparser::HeapType::Abstract { shared: false, ty: wasmparser::AbstractHeapType::NoCont };
     assert_eq!(HeapType::try_from(cont).unwrap(), HeapType::Abstract(AbstractHeapType::NoCont));
     // Descriptor clauses belong on struct types only; no validator accepts

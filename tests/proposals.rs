@@ -1,6 +1,7 @@
 //! The type features of the custom descriptors proposal (exact references,
-//! `descriptor`/`describes` clauses, exact function imports) and of stack
-//! switching (continuation types, `cont`/`nocont`), end to end: read with
+//! `descriptor`/`describes` clauses, exact function imports), of stack
+//! switching (continuation types, `cont`/`nocont`) and of shared-everything
+//! threads (shared abstract heap types), end to end: read with
 //! `from_wasm`, hash-consed across modules, answered by `is_subtype` and
 //! `matches`, refused by the builder when invalid, printed, linked, and
 //! freed when the last handle goes.
@@ -14,6 +15,19 @@ use wasm_type_shapes as shapes;
 
 fn module(types: &str) -> ModuleTypes {
     ModuleTypes::from_wasm(&shapes::wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+}
+
+/// `text`'s module registered twice, which must give the same indices, and
+/// `other`'s once.
+fn interned_twice_and_once(
+    registry: &TypeRegistry,
+    text: &str,
+    other: &str,
+) -> (TypeCollection, TypeCollection, TypeCollection) {
+    let a = registry.register_module(&module(text)).unwrap();
+    let b = registry.register_module(&module(text)).unwrap();
+    assert_eq!(a.shared_types(), b.shared_types(), "{text}");
+    (a, b, registry.register_module(&module(other)).unwrap())
 }
 
 fn shared(types: &TypeCollection, i: u32) -> SharedTypeIndex {
@@ -44,10 +58,8 @@ fn field(ty: ValType) -> FieldType {
 fn exactness_is_part_of_a_type_s_identity() {
     let registry = TypeRegistry::new();
     let exact_field = "(type $t (struct)) (type (struct (field (ref (exact $t)))))";
-    let a = registry.register_module(&module(exact_field)).unwrap();
-    let b = registry.register_module(&module(exact_field)).unwrap();
-    let inexact = registry.register_module(&module("(type $t (struct)) (type (struct (field (ref $t))))")).unwrap();
-    assert_eq!(a.shared_types(), b.shared_types());
+    let (a, b, inexact) =
+        interned_twice_and_once(&registry, exact_field, "(type $t (struct)) (type (struct (field (ref $t))))");
     assert_eq!(shared(&a, 0), shared(&inexact, 0));
     assert_ne!(shared(&a, 1), shared(&inexact, 1));
     assert_eq!(registry.len(), 3);
@@ -81,10 +93,7 @@ const PAIR: &str = "(rec (type $t (descriptor $d) (struct)) (type $d (describes 
 #[test]
 fn descriptor_clauses_are_part_of_a_type_s_identity() {
     let registry = TypeRegistry::new();
-    let a = registry.register_module(&module(PAIR)).unwrap();
-    let b = registry.register_module(&module(PAIR)).unwrap();
-    let plain = registry.register_module(&module("(rec (type (struct)) (type (struct (field i32))))")).unwrap();
-    assert_eq!(a.shared_types(), b.shared_types());
+    let (a, b, plain) = interned_twice_and_once(&registry, PAIR, "(rec (type (struct)) (type (struct (field i32))))");
     assert_ne!(shared(&a, 0), shared(&plain, 0));
     assert_ne!(shared(&a, 1), shared(&plain, 1));
     // The runtime form names the partner by its shared index.
@@ -206,10 +215,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
 fn continuation_types_intern_by_their_function_type() {
     let registry = TypeRegistry::new();
     let text = "(type $f (func (param i32))) (type $c (cont $f))";
-    let a = registry.register_module(&module(text)).unwrap();
-    let b = registry.register_module(&module(text)).unwrap();
-    let other = registry.register_module(&module("(type $f (func (param i64))) (type $c (cont $f))")).unwrap();
-    assert_eq!(a.shared_types(), b.shared_types());
+    let (a, b, other) = interned_twice_and_once(&registry, text, "(type $f (func (param i64))) (type $c (cont $f))");
     assert_ne!(shared(&a, 1), shared(&other, 1));
     let c = registry.borrow(shared(&a, 1)).unwrap();
     assert_eq!(c.composite, CompositeType::Cont(ContType { func: TypeRef::Shared(shared(&a, 0)) }));
@@ -328,10 +334,54 @@ fn printed_types_read_back_as_themselves() {
         "(type $f (func)) (type (cont $f))
          (rec (type $t (sub (descriptor $d) (struct (field (ref null (exact $t))))))
               (type $d (sub (describes $t) (struct))))
-         (type (func (param contref nullcontref (ref null (exact $f)))))",
+         (type (func (param contref nullcontref (ref null (exact $f)) (ref (shared eq)))))",
     );
     let printed = original.to_string();
     assert!(printed.contains("(cont 0)") && printed.contains("(describes 2)"), "{printed}");
     assert!(printed.contains("(ref null (exact 2))") && printed.contains("nullcontref"), "{printed}");
+    assert!(printed.contains("(ref (shared eq))"), "{printed}");
     assert_eq!(module(&printed), original, "{printed}");
+}
+
+fn shared_abstract(ty: AbstractHeapType) -> HeapType {
+    HeapType::SharedAbstract(ty)
+}
+
+#[test]
+fn shared_abstract_types_form_hierarchies_of_their_own() {
+    let registry = TypeRegistry::new();
+    let shared_param = "(type (func (param (ref null (shared any))))) (type $s (struct))";
+    let (a, b, unshared) =
+        interned_twice_and_once(&registry, shared_param, "(type (func (param anyref))) (type $s (struct))");
+    assert_ne!(shared(&a, 0), shared(&unshared, 0));
+    assert_eq!(registry.borrow(shared(&a, 0)).unwrap().to_string(), "(func (param (ref null (shared any))))");
+
+    let s = shared(&a, 1);
+    let matches = |sub: HeapType, sup: HeapType| registry.matches(&sub, &sup).unwrap();
+    use AbstractHeapType::{Any, Eq, Func, NoFunc, None, Struct};
+    assert!(matches(shared_abstract(None), shared_abstract(Eq)));
+    assert!(matches(shared_abstract(Eq), shared_abstract(Any)));
+    assert!(matches(shared_abstract(NoFunc), shared_abstract(Func)));
+    assert!(!matches(shared_abstract(Func), shared_abstract(Any)));
+    assert!(!matches(shared_abstract(Any), abstract_(Any)), "shared and unshared never mix");
+    assert!(!matches(abstract_(None), shared_abstract(Any)));
+    assert!(!matches(concrete(s), shared_abstract(Struct)), "an unshared struct is not a shared one");
+    assert!(!matches(shared_abstract(None), concrete(s)));
+    assert!(!matches(shared_abstract(None), exact(s)));
+    drop((a, b, unshared));
+    assert!(registry.is_empty());
+}
+
+#[test]
+fn shared_abstract_trampolines_stay_shared() {
+    let registry = TypeRegistry::new();
+    let types = registry
+        .register_module(&module(
+            "(type (func (param (ref (shared eq))) (result (ref null (shared nofunc)))))
+             (type (func (param (ref null (shared any))) (result (ref null (shared func)))))",
+        ))
+        .unwrap();
+    let trampoline = registry.trampoline_type(shared(&types, 0));
+    assert_eq!(trampoline, shared(&types, 1), "the second type is the first's trampoline");
+    assert_eq!(registry.trampoline_type(trampoline), trampoline, "and its own");
 }

