@@ -178,7 +178,7 @@ pub enum RegistryError {
     /// (see the crate's README for what each proposal gets), so it is
     /// refused rather than modelled wrongly.
     Unsupported {
-        /// What cannot be expressed, for example `"shared types
+        /// What cannot be expressed, for example `"shared composite types
         /// (shared-everything-threads proposal)"`.
         what: &'static str,
         /// The module-level index of the type that uses it, when known.
