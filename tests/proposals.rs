@@ -385,3 +385,72 @@ fn shared_abstract_trampolines_stay_shared() {
     assert_eq!(trampoline, shared(&types, 1), "the second type is the first's trampoline");
     assert_eq!(registry.trampoline_type(trampoline), trampoline, "and its own");
 }
+
+/// `matches` on reference types against wasmparser's validator, over every
+/// heap type the three proposals add: for every pair, wasmparser accepts
+/// `(func (param A) (result B) (local.get 0))` exactly when the registry
+/// says `A` matches `B`.
+#[test]
+fn reference_type_matching_agrees_with_wasmparser() {
+    const TYPES: &str = "(type $s (sub (struct))) (type $s2 (sub $s (struct (field i32)))) (type $a (array i8)) \
+                         (type $f (sub (func))) (type $f2 (sub $f (func))) \
+                         (type $c (sub (cont $f))) (type $c2 (sub $c (cont $f2))) \
+                         (rec (type $t (descriptor $d) (struct)) (type $d (describes $t) (struct)))";
+    const NAMES: [&str; 9] = ["$s", "$s2", "$a", "$f", "$f2", "$c", "$c2", "$t", "$d"];
+    use AbstractHeapType::*;
+    let abstract_types = [Func, NoFunc, Extern, NoExtern, Any, Eq, I31, Struct, Array, None, Exn, NoExn, Cont, NoCont];
+    let registry = TypeRegistry::new();
+    let types = registry.register_module(&module(TYPES)).unwrap();
+    let mut heap_types: Vec<(HeapType, String)> = Vec::new();
+    for h in abstract_types {
+        heap_types.push((abstract_(h), h.to_string()));
+        heap_types.push((shared_abstract(h), format!("(shared {h})")));
+    }
+    for (i, name) in NAMES.into_iter().enumerate() {
+        heap_types.push((concrete(shared(&types, i as u32)), name.to_string()));
+        heap_types.push((exact(shared(&types, i as u32)), format!("(exact {name})")));
+    }
+    let ref_types: Vec<(RefType, String)> = heap_types
+        .iter()
+        .flat_map(|(heap_type, text)| {
+            [true, false].map(|nullable| {
+                (reference(nullable, *heap_type), format!("(ref {}{text})", if nullable { "null " } else { "" }))
+            })
+        })
+        .collect();
+    let features = wasmparser::WasmFeatures::WASM3
+        | wasmparser::WasmFeatures::CUSTOM_DESCRIPTORS
+        | wasmparser::WasmFeatures::STACK_SWITCHING
+        | wasmparser::WasmFeatures::SHARED_EVERYTHING_THREADS;
+    // One module with a function per pair, each body validated on its
+    // own: the module's other sections are valid, so a body fails exactly
+    // when `local.get 0` does not match the result type.
+    let mut text = format!("(module {TYPES}");
+    for (_, a_text) in &ref_types {
+        for (_, b_text) in &ref_types {
+            text.push_str(&format!(" (func (param {a_text}) (result {b_text}) (local.get 0))"));
+        }
+    }
+    let bytes = shapes::wat(&(text + ")"));
+    let mut validator = wasmparser::Validator::new_with_features(features);
+    let mut verdicts = Vec::with_capacity(ref_types.len() * ref_types.len());
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let wasmparser::ValidPayload::Func(func, body) = validator.payload(&payload.unwrap()).unwrap() {
+            verdicts.push(func.into_validator(Default::default()).validate(&body).is_ok());
+        }
+    }
+    assert_eq!(verdicts.len(), ref_types.len() * ref_types.len(), "a verdict for every pair");
+    let pairs = ref_types.iter().flat_map(|a| ref_types.iter().map(move |b| (a, b)));
+    let (mut matches, mut mismatches) = (0, Vec::new());
+    for (((a, a_text), (b, b_text)), oracle) in pairs.zip(verdicts) {
+        let ours = registry.matches(a, b).unwrap();
+        if ours != oracle {
+            mismatches.push(format!("{a_text} <: {b_text}: wasmparser {oracle}, registry {ours}"));
+        }
+        matches += usize::from(oracle);
+    }
+    assert!(mismatches.is_empty(), "{} disagreements:\n{}", mismatches.len(), mismatches.join("\n"));
+    // Not vacuous: both answers occur often.
+    let pairs = ref_types.len() * ref_types.len();
+    assert!(matches > 300 && pairs - matches > 300, "{matches} of {pairs} pairs match");
+}
