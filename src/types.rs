@@ -3,7 +3,10 @@
 //!
 //! This is the crate's own model; it does not depend on any engine. Every
 //! type a Wasm 3.0 type section can express (the GC, function-references and
-//! exception-handling proposals included) has a value here.
+//! exception-handling proposals included) has a value here, and so do the
+//! type features of custom descriptors (exact references, descriptor
+//! clauses), stack switching (continuation types) and shared-everything
+//! threads' shared abstract heap types. Shared composite types do not.
 //!
 //! A [`TypeRef`] says *which index space* a concrete reference lives in. The
 //! same [`SubType`] value moves through three forms over its life:
@@ -186,6 +189,11 @@ pub enum HeapType {
     /// strict subtypes (custom descriptors proposal). Below
     /// [`Concrete`](HeapType::Concrete) of the same type, above the
     /// hierarchy's bottom.
+    ///
+    /// A second variant that carries a [`TypeRef`] costs a tag: a heap type
+    /// is 12 bytes rather than 8, a value type 16 rather than 12. An exact
+    /// bit on [`RefType`] (V8's choice) would keep the old sizes, but could
+    /// say `(exact any)`, which means nothing.
     Exact(TypeRef),
     /// `(shared ht)` for an abstract `ht` (shared-everything threads
     /// proposal): references that may cross threads. The shared abstract
@@ -495,4 +503,67 @@ fn map_field<E>(field: &FieldType, f: &mut impl FnMut(TypeRef) -> Result<TypeRef
             packed => *packed,
         },
     })
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Type definitions are copied, hashed and compared on every
+    /// registration, so their building blocks stay small: this fails if a
+    /// change grows them again (exact references took value types from 12
+    /// to 16 bytes).
+    #[test]
+    fn value_types_stay_small() {
+        assert!(std::mem::size_of::<HeapType>() <= 12);
+        assert!(std::mem::size_of::<ValType>() <= 16);
+        assert!(std::mem::size_of::<FieldType>() <= 20);
+        assert!(std::mem::size_of::<SubType>() <= 56);
+    }
+
+    /// Descriptor clauses are references: traced (so the registry keeps
+    /// their groups alive) and mapped in the same order, describes first.
+    #[test]
+    fn descriptor_clauses_and_continuations_are_traced_and_mapped() {
+        let m = |i| TypeRef::Module(ModuleTypeIndex::from_u32(i));
+        let field = FieldType {
+            mutable: false,
+            storage: StorageType::Val(ValType::Ref(RefType { nullable: true, heap_type: HeapType::Exact(m(3)) })),
+        };
+        let described = SubType {
+            is_final: true,
+            supertype: Some(m(0)),
+            composite: CompositeType::Struct(StructType {
+                fields: Box::new([field]),
+                descriptor: Some(m(2)),
+                describes: Some(m(1)),
+            }),
+        };
+        let cont = SubType { is_final: true, supertype: None, composite: CompositeType::Cont(ContType { func: m(4) }) };
+        for (ty, want) in [(&described, vec![0, 1, 2, 3]), (&cont, vec![4])] {
+            let mut traced = Vec::new();
+            ty.trace(|r| {
+                traced.push(r);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            assert_eq!(traced, want.iter().map(|&i| m(i)).collect::<Vec<_>>());
+            let mut mapped = Vec::new();
+            let shifted = ty
+                .map_refs(|r| {
+                    mapped.push(r);
+                    Ok::<_, ()>(TypeRef::RecGroup(mapped.len() as u32))
+                })
+                .unwrap();
+            assert_eq!(mapped, traced);
+            let mut after = Vec::new();
+            shifted
+                .trace(|r| {
+                    after.push(r);
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+            assert_eq!(after, (1..=want.len() as u32).map(TypeRef::RecGroup).collect::<Vec<_>>());
+        }
+    }
 }
