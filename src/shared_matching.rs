@@ -166,12 +166,17 @@ impl TypeRegistry {
     ///
     /// Abstract heap types follow their hierarchy (`none <: i31, struct,
     /// array <: eq <: any`, `nofunc <: func`, `noextern <: extern`,
-    /// `noexn <: exn`); a concrete type sits under its kind's abstract type
-    /// and above its hierarchy's bottom, and under its declared supertypes
-    /// ([`is_subtype`](Self::is_subtype)). Function types are contravariant
-    /// in their parameters and covariant in their results; struct types
-    /// may add fields; immutable fields are covariant and mutable fields
-    /// invariant. A shared index that is not registered matches nothing but
+    /// `noexn <: exn`, `nocont <: cont`); shared abstract types form the
+    /// same hierarchies apart from the unshared ones. A concrete type sits
+    /// under its kind's abstract type and above its hierarchy's bottom, and
+    /// under its declared supertypes ([`is_subtype`](Self::is_subtype)); an
+    /// exact reference `(exact $t)` sits under `$t` and matches no other
+    /// exact reference. Function types are contravariant in their
+    /// parameters and covariant in their results; struct types may add
+    /// fields, and keep their supertype's descriptor clauses (a subtype's
+    /// descriptor below the supertype's); immutable fields are covariant and
+    /// mutable fields invariant; continuation types match when their
+    /// function types do. A shared index that is not registered matches nothing but
     /// itself.
     ///
     /// # Errors
