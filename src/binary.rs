@@ -6,10 +6,11 @@
 //! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, validates
 //!   every section but the function bodies as a Wasm 3.0 runtime would
 //!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
-//!   references, exceptions, tail calls, ...), and only then converts the
-//!   type section into the module's [`ModuleTypes`]. Its rustdoc lists
-//!   exactly what is checked and what hostile input can cost; the reading
-//!   lives in the `read` submodule.
+//!   references, exceptions, tail calls, ...) plus the custom descriptors,
+//!   stack switching and shared-everything threads proposals, and only then
+//!   converts the type section into the module's [`ModuleTypes`]. Its
+//!   rustdoc lists exactly what is checked and what hostile input can cost;
+//!   the reading lives in the `read` submodule.
 //! - A runtime that already parses modules converts what its parser hands
 //!   it: [`ModuleTypesBuilder::wasmparser_rec_group`] for each rec group of
 //!   the type section, or the `TryFrom` conversions of single types
@@ -17,12 +18,11 @@
 //!   [`ValType`], [`RefType`], [`HeapType`], [`AbstractHeapType`]).
 //!
 //! Types this model cannot express are refused with
-//! [`RegistryError::Unsupported`] rather than modelled wrongly: shared types
-//! (shared-everything-threads), continuations (stack switching), exact
-//! references and descriptors (custom descriptors), and wasmparser's
-//! validator-internal type ids. The validator configured here rejects those
-//! proposals anyway; the conversions check again because a runtime may feed
-//! them types parsed with more features enabled.
+//! [`RegistryError::Unsupported`] rather than modelled wrongly: shared
+//! composite types (shared-everything threads; shared *abstract* heap
+//! types are modelled), and wasmparser's validator-internal type ids.
+//! Descriptor clauses on a type that is not a struct type, which no
+//! validator accepts, are refused with [`RegistryError::InvalidTypeClause`].
 //!
 //! The wasmparser version is 0.263; a runtime converting its own parser's
 //! types must use the same version.
@@ -36,19 +36,21 @@ mod read;
 use crate::error::{one_line, RegistryError};
 use crate::module::ModuleTypesBuilder;
 use crate::types::{
-    AbstractHeapType, ArrayType, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType, StorageType,
-    StructType, SubType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
+    StorageType, StructType, SubType, TypeRef, ValType,
 };
 
-/// The proposals a Wasm 3.0 runtime enables. Shared-everything threads,
-/// stack switching and custom descriptors are not among them, so their
-/// types fail validation as well as conversion.
-const RUNTIME_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3;
+/// The proposals the front end validates with: Wasm 3.0, plus the type
+/// features of custom descriptors (exact references, descriptor clauses),
+/// stack switching (continuation types) and shared-everything threads
+/// (shared abstract heap types; shared composite types are validated but
+/// not modelled, so their conversion refuses them).
+pub(crate) const RUNTIME_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3
+    .union(wp::WasmFeatures::CUSTOM_DESCRIPTORS)
+    .union(wp::WasmFeatures::STACK_SWITCHING)
+    .union(wp::WasmFeatures::SHARED_EVERYTHING_THREADS);
 
-const SHARED: &str = "shared types (shared-everything-threads proposal)";
-const CONTINUATIONS: &str = "continuation types (stack-switching proposal)";
-const EXACT: &str = "exact reference types (custom-descriptors proposal)";
-const DESCRIPTORS: &str = "descriptor and describes clauses (custom-descriptors proposal)";
+const SHARED: &str = "shared composite types (shared-everything-threads proposal)";
 const TYPE_IDS: &str =
     "wasmparser validator-internal type ids (convert types as parsed, with module or rec-group indices)";
 const SUPERTYPES: &str = "more than one declared supertype";
@@ -67,6 +69,9 @@ fn locate(error: RegistryError, type_index: u32, rec_group: u32) -> RegistryErro
     match error {
         RegistryError::Unsupported { what, type_index: None, rec_group: None } => {
             RegistryError::Unsupported { what, type_index: Some(type_index), rec_group: Some(rec_group) }
+        }
+        RegistryError::InvalidTypeClause { clause, referenced, problem, .. } => {
+            RegistryError::InvalidTypeClause { type_index, clause, referenced, problem }
         }
         other => other,
     }
@@ -91,7 +96,7 @@ fn type_ref(index: wp::UnpackedIndex) -> Result<TypeRef, RegistryError> {
 impl TryFrom<wp::AbstractHeapType> for AbstractHeapType {
     type Error = RegistryError;
 
-    /// Every abstract heap type but `cont`/`nocont` (stack switching).
+    /// Every abstract heap type.
     fn try_from(ty: wp::AbstractHeapType) -> Result<Self, RegistryError> {
         use wp::AbstractHeapType as W;
         Ok(match ty {
@@ -107,7 +112,8 @@ impl TryFrom<wp::AbstractHeapType> for AbstractHeapType {
             W::None => AbstractHeapType::None,
             W::Exn => AbstractHeapType::Exn,
             W::NoExn => AbstractHeapType::NoExn,
-            W::Cont | W::NoCont => return Err(unsupported(CONTINUATIONS)),
+            W::Cont => AbstractHeapType::Cont,
+            W::NoCont => AbstractHeapType::NoCont,
         })
     }
 }
@@ -115,14 +121,15 @@ impl TryFrom<wp::AbstractHeapType> for AbstractHeapType {
 impl TryFrom<wp::HeapType> for HeapType {
     type Error = RegistryError;
 
-    /// Unshared abstract heap types and concrete references by module or
-    /// rec-group index ([`TypeRef::Module`], [`TypeRef::RecGroup`]).
+    /// Abstract heap types, shared or not, and concrete and exact
+    /// references by module or rec-group index ([`TypeRef::Module`],
+    /// [`TypeRef::RecGroup`]).
     fn try_from(ty: wp::HeapType) -> Result<Self, RegistryError> {
         match ty {
-            wp::HeapType::Abstract { shared: true, .. } => Err(unsupported(SHARED)),
+            wp::HeapType::Abstract { shared: true, ty } => Ok(HeapType::SharedAbstract(ty.try_into()?)),
             wp::HeapType::Abstract { shared: false, ty } => Ok(HeapType::Abstract(ty.try_into()?)),
             wp::HeapType::Concrete(index) => Ok(HeapType::Concrete(type_ref(index)?)),
-            wp::HeapType::Exact(_) => Err(unsupported(EXACT)),
+            wp::HeapType::Exact(index) => Ok(HeapType::Exact(type_ref(index)?)),
         }
     }
 }
@@ -173,14 +180,34 @@ impl TryFrom<wp::FieldType> for FieldType {
 impl TryFrom<&wp::CompositeType> for CompositeType {
     type Error = RegistryError;
 
-    /// Unshared function, struct and array types without descriptors.
+    /// Unshared function, struct, array and continuation types; descriptor
+    /// clauses on struct types.
+    ///
+    /// # Errors
+    /// [`RegistryError::Unsupported`] for a shared composite type;
+    /// [`RegistryError::InvalidTypeClause`] for descriptor clauses on a type
+    /// that is not a struct type (its `type_index` is 0 here;
+    /// [`ModuleTypesBuilder::wasmparser_rec_group`] says which type).
     fn try_from(ty: &wp::CompositeType) -> Result<Self, RegistryError> {
         let wp::CompositeType { inner, shared, descriptor_idx, describes_idx } = ty;
         if *shared {
             return Err(unsupported(SHARED));
         }
-        if descriptor_idx.is_some() || describes_idx.is_some() {
-            return Err(unsupported(DESCRIPTORS));
+        let describes = describes_idx.map(|i| type_ref(i.unpack())).transpose()?;
+        let descriptor = descriptor_idx.map(|i| type_ref(i.unpack())).transpose()?;
+        if !matches!(inner, wp::CompositeInnerType::Struct(_)) {
+            let clause = |clause, referenced| RegistryError::InvalidTypeClause {
+                type_index: 0,
+                clause,
+                referenced,
+                problem: "only struct types may have descriptor clauses",
+            };
+            if let Some(d) = descriptor {
+                return Err(clause("descriptor", d));
+            }
+            if let Some(t) = describes {
+                return Err(clause("describes", t));
+            }
         }
         let vals = |types: &[wp::ValType]| types.iter().map(|&v| ValType::try_from(v)).collect::<Result<Box<_>, _>>();
         Ok(match inner {
@@ -189,9 +216,11 @@ impl TryFrom<&wp::CompositeType> for CompositeType {
             }
             wp::CompositeInnerType::Struct(s) => CompositeType::Struct(StructType {
                 fields: s.fields.iter().map(|&f| FieldType::try_from(f)).collect::<Result<_, _>>()?,
+                descriptor,
+                describes,
             }),
             wp::CompositeInnerType::Array(a) => CompositeType::Array(ArrayType { element: a.0.try_into()? }),
-            wp::CompositeInnerType::Cont(_) => return Err(unsupported(CONTINUATIONS)),
+            wp::CompositeInnerType::Cont(c) => CompositeType::Cont(ContType { func: type_ref(c.0.unpack())? }),
         })
     }
 }

@@ -18,7 +18,10 @@ use crate::error::RegistryError;
 use crate::hash_cons::CanonGroup;
 use crate::matching::TypeLookup;
 use crate::sync::Arc;
-use crate::types::{FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, SubType, TypeRef, ValType};
+use crate::types::{
+    CompositeType, ContType, FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, StructType, SubType,
+    TypeRef, ValType,
+};
 
 /// The hash-consing form of a module's rec group that starts at module index
 /// `start`; `earlier[j]` is the shared index of the module's type `j` for
@@ -57,6 +60,10 @@ pub fn module_group_key(
 /// The hash-consing form of a singleton group given directly by the
 /// embedder: shared indices, or `RecGroup(0)` for self-reference. That is
 /// the form the type is already in, so it is only checked, not copied.
+///
+/// A singleton cannot hold a descriptor pair (the two types share a group,
+/// and the described one comes first), and cannot be a continuation of
+/// itself, so those clauses are refused here.
 pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
     ty.trace(|r| match r {
         TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
@@ -66,6 +73,20 @@ pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
             expected: "shared type indices (or RecGroup(0) for self-reference)",
         }),
     })?;
+    let clause =
+        |clause, referenced, problem| RegistryError::InvalidTypeClause { type_index: 0, clause, referenced, problem };
+    match &ty.composite {
+        CompositeType::Struct(StructType { descriptor: Some(d), .. }) => {
+            return Err(clause("descriptor", *d, "a descriptor type must be in the rec group of the type it describes"))
+        }
+        CompositeType::Struct(StructType { describes: Some(t), .. }) => {
+            return Err(clause("describes", *t, "a described type must be earlier in the descriptor's rec group"))
+        }
+        CompositeType::Cont(ContType { func: func @ TypeRef::RecGroup(0) }) => {
+            return Err(clause("cont", *func, "not a function type"))
+        }
+        _ => {}
+    }
     Ok(CanonGroup::new(Box::new([Arc::new(ty)])))
 }
 
@@ -122,7 +143,9 @@ fn for_runtime_ref(r: TypeRef, indices: &[SharedTypeIndex]) -> TypeRef {
 /// trampolines.
 pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
     func.params.iter().chain(func.results.iter()).all(|v| match v {
-        ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(h) }) => *nullable && h.top() == *h,
+        ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(h) | HeapType::SharedAbstract(h) }) => {
+            *nullable && h.top() == *h
+        }
         ValType::Ref(_) => false,
         _ => true,
     })
@@ -137,18 +160,21 @@ pub fn is_own_trampoline(ty: &SubType) -> bool {
 }
 
 /// The trampoline type of a function type: final, no supertype, every
-/// reference type replaced by `(ref null top)`. `None` if a concrete
+/// reference type replaced by `(ref null top)` (`(ref null (shared top))`
+/// for a shared abstract type). `None` if a concrete
 /// reference's kind is unknown to `lookup`.
 pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
-            ValType::Ref(RefType { heap_type, .. }) => {
-                let top = match heap_type {
-                    HeapType::Abstract(h) => h.top(),
-                    HeapType::Concrete(r) => lookup.kind(r)?.abstract_heap_type().top(),
-                };
-                ValType::Ref(RefType::nullable(top))
-            }
+            ValType::Ref(RefType { heap_type, .. }) => ValType::Ref(match heap_type {
+                HeapType::Abstract(h) => RefType::nullable(h.top()),
+                HeapType::SharedAbstract(h) => RefType { nullable: true, heap_type: HeapType::SharedAbstract(h.top()) },
+                // Exactness is erased with the type: the trampoline of
+                // `(ref (exact $t))` is the one of `(ref $t)`.
+                HeapType::Concrete(r) | HeapType::Exact(r) => {
+                    RefType::nullable(lookup.kind(r)?.abstract_heap_type().top())
+                }
+            }),
             other => other,
         })
     };

@@ -6,7 +6,10 @@
 //! | value | prints as |
 //! |---|---|
 //! | [`ValType::Ref`] of `(ref null func)` | `funcref` (the shorthand, for every nullable abstract type) |
-//! | [`RefType`] to a concrete type | `(ref null 3)`, `(ref 3)` |
+//! | [`RefType`] to a concrete type | `(ref null 3)`, `(ref 3)`, exact: `(ref (exact 3))` |
+//! | [`RefType`] to a shared abstract type | `(ref null (shared any))` (the text format has no shorthand) |
+//! | [`StructType`] with descriptor clauses | `(describes 0) (descriptor 2) (struct)`, as a type definition says it |
+//! | [`ContType`] | `(cont 3)` |
 //! | [`FieldType`] | `i32`, `(mut i8)` |
 //! | [`SubType`] | `(func (param i32) (result i64))` when final without a supertype, else `(sub final? super? ...)` |
 //! | [`ModuleTypes`] | one line per rec group: `(type (;0;) ...)`, `(rec (type (;1;) ...) (type (;2;) ...))` |
@@ -35,8 +38,8 @@ use std::fmt::{self, Display, Formatter};
 use crate::linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
 use crate::module::ModuleTypes;
 use crate::types::{
-    AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType,
-    StructType, SubType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType, RefType,
+    StorageType, StructType, SubType, TypeRef, ValType,
 };
 
 impl TypeRef {
@@ -78,6 +81,8 @@ impl AbstractHeapType {
             None => "none",
             Exn => "exn",
             NoExn => "noexn",
+            Cont => "cont",
+            NoCont => "nocont",
         }
     }
 
@@ -97,6 +102,8 @@ impl AbstractHeapType {
             None => "nullref",
             Exn => "exnref",
             NoExn => "nullexnref",
+            Cont => "contref",
+            NoCont => "nullcontref",
         }
     }
 }
@@ -112,6 +119,8 @@ impl Display for HeapType {
         match self {
             HeapType::Abstract(ty) => ty.fmt(f),
             HeapType::Concrete(ty) => ty.fmt(f),
+            HeapType::Exact(ty) => write!(f, "(exact {ty})"),
+            HeapType::SharedAbstract(ty) => write!(f, "(shared {ty})"),
         }
     }
 }
@@ -196,6 +205,12 @@ impl Display for FuncType {
 
 impl Display for StructType {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let Some(described) = self.describes {
+            write!(f, "(describes {described}) ")?;
+        }
+        if let Some(descriptor) = self.descriptor {
+            write!(f, "(descriptor {descriptor}) ")?;
+        }
         f.write_str("(struct")?;
         self.fields.iter().try_for_each(|field| write!(f, " (field {field})"))?;
         f.write_str(")")
@@ -208,23 +223,31 @@ impl Display for ArrayType {
     }
 }
 
+impl Display for ContType {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "(cont {})", self.func)
+    }
+}
+
 impl Display for CompositeType {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             CompositeType::Func(ty) => ty.fmt(f),
             CompositeType::Struct(ty) => ty.fmt(f),
             CompositeType::Array(ty) => ty.fmt(f),
+            CompositeType::Cont(ty) => ty.fmt(f),
         }
     }
 }
 
 impl CompositeKind {
-    /// "a func", "a struct" or "an array", for messages.
+    /// "a func", "a struct", "an array" or "a cont", for messages.
     pub(crate) fn with_article(self) -> &'static str {
         match self {
             CompositeKind::Func => "a func",
             CompositeKind::Struct => "a struct",
             CompositeKind::Array => "an array",
+            CompositeKind::Cont => "a cont",
         }
     }
 }
@@ -338,6 +361,7 @@ impl Display for ExternType {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             ExternType::Func(ty) => write!(f, "(func (type {ty}))"),
+            ExternType::FuncExact(ty) => write!(f, "(func (exact (type {ty})))"),
             ExternType::Table(ty) => ty.fmt(f),
             ExternType::Memory(ty) => ty.fmt(f),
             ExternType::Global(ty) => ty.fmt(f),

@@ -81,6 +81,21 @@ pub enum RegistryError {
         /// What does not match.
         detail: String,
     },
+    /// A clause that names another type names one it may not: a
+    /// `descriptor` or `describes` clause (custom descriptors proposal)
+    /// outside the rec group, not to a struct type, or not answered by the
+    /// matching clause of the other type; a continuation type over a type
+    /// that is not a function type.
+    InvalidTypeClause {
+        /// The index of the type with the clause.
+        type_index: u32,
+        /// The clause: `"descriptor"`, `"describes"` or `"cont"`.
+        clause: &'static str,
+        /// The type it names.
+        referenced: TypeRef,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// The chain of declared supertypes is deeper than Wasm allows.
     SubtypingDepthExceeded {
         /// The index of the type whose chain is too deep.
@@ -160,10 +175,10 @@ pub enum RegistryError {
         import: String,
     },
     /// The input uses a type feature this crate's type model cannot express
-    /// (shared types, continuations, exact references, custom descriptors),
-    /// so it is refused rather than modelled wrongly.
+    /// (see the crate's README for what each proposal gets), so it is
+    /// refused rather than modelled wrongly.
     Unsupported {
-        /// What cannot be expressed, for example `"shared types
+        /// What cannot be expressed, for example `"shared composite types
         /// (shared-everything-threads proposal)"`.
         what: &'static str,
         /// The module-level index of the type that uses it, when known.
@@ -206,6 +221,9 @@ impl fmt::Display for RegistryError {
             }
             SupertypeMismatch { type_index, detail } => {
                 write!(f, "type {type_index}: does not match its declared supertype: {detail}")
+            }
+            InvalidTypeClause { type_index, clause, referenced, problem } => {
+                write!(f, "type {type_index}: ({clause} {referenced}): {problem}")
             }
             SubtypingDepthExceeded { type_index, limit } => {
                 write!(f, "type {type_index}: subtyping depth exceeds the limit of {limit} supertypes")
@@ -272,6 +290,9 @@ pub enum ImportRule {
     Kind,
     /// A function's type must be a subtype of the imported type.
     FuncSubtype,
+    /// A function imported with an exact type must have exactly that type
+    /// (custom descriptors proposal).
+    FuncExact,
     /// A tag's type must be equivalent to the imported type (tags are both
     /// thrown and caught, so neither direction of subtyping suffices).
     TagEquivalent,
@@ -306,6 +327,7 @@ impl fmt::Display for ImportRule {
         f.write_str(match self {
             ImportRule::Kind => "an export of one kind cannot satisfy an import of another",
             ImportRule::FuncSubtype => "the function's type must be a subtype of the imported type",
+            ImportRule::FuncExact => "the function's type must be exactly the imported type",
             ImportRule::TagEquivalent => "the tag's type must be equivalent to the imported type",
             ImportRule::TableElementEquivalent => "table element types must be equivalent",
             ImportRule::TableAddressType => "table address types (i32 or i64) must be the same",

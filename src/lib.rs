@@ -125,8 +125,8 @@ pub use module_info::{Export, Import, ModuleInfo};
 pub use registry::{RegistryStats, TypeRegistry};
 pub use shared_matching::Matching;
 pub use types::{
-    AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
-    SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,
+    ModuleTypeIndex, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
 };
 
 /// Internals re-exported for the global-lock comparator in `benches/`

@@ -135,8 +135,14 @@ pub struct GlobalType {
 /// The type of an import or export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExternType {
-    /// A function, by its type (a function type).
+    /// A function, by its type (a function type): an export of a function
+    /// whose type is this one or a subtype of it.
     Func(TypeRef),
+    /// `(func (exact (type $t)))` (custom descriptors proposal): a
+    /// function whose type is exactly `$t`. As an export's type it says the
+    /// same as [`Func`](ExternType::Func) (a function has one type); as an
+    /// import's, no subtype will do.
+    FuncExact(TypeRef),
     /// A table.
     Table(TableType),
     /// A memory.
@@ -152,7 +158,7 @@ impl ExternType {
     /// `memory`, `global`, `tag`).
     pub fn kind_name(&self) -> &'static str {
         match self {
-            ExternType::Func(_) => "func",
+            ExternType::Func(_) | ExternType::FuncExact(_) => "func",
             ExternType::Table(_) => "table",
             ExternType::Memory(_) => "memory",
             ExternType::Global(_) => "global",
@@ -163,7 +169,9 @@ impl ExternType {
     /// `Ok` if every type reference is a shared index.
     fn check_shared_form(&self) -> Result<(), RegistryError> {
         match self {
-            ExternType::Func(r) | ExternType::Tag(r) => check_shared_form(&HeapType::Concrete(*r)),
+            ExternType::Func(r) | ExternType::FuncExact(r) | ExternType::Tag(r) => {
+                check_shared_form(&HeapType::Concrete(*r))
+            }
             ExternType::Table(t) => check_shared_form(&t.element),
             ExternType::Global(g) => check_shared_form(&g.content),
             ExternType::Memory(_) => Ok(()),
@@ -176,7 +184,8 @@ impl TypeRegistry {
     /// as the spec's import matching does; both in shared form.
     ///
     /// - functions: the export's type is a subtype of the import's
-    ///   ([`is_subtype`](Self::is_subtype));
+    ///   ([`is_subtype`](Self::is_subtype)), or for an
+    ///   [exact import](ExternType::FuncExact) the same type;
     /// - tags: the types are equivalent (equal shared indices);
     /// - tables: equivalent element types, the same address type, and
     ///   limits that [match](Limits::matches);
@@ -228,7 +237,10 @@ impl TypeRegistry {
     fn import_rule(&self, export: &ExternType, import: &ExternType) -> Result<(), ImportRule> {
         let require = |ok: bool, rule| if ok { Ok(()) } else { Err(rule) };
         match (export, import) {
-            (ExternType::Func(e), ExternType::Func(i)) => {
+            (ExternType::Func(e) | ExternType::FuncExact(e), ExternType::FuncExact(i)) => {
+                require(e == i, ImportRule::FuncExact)
+            }
+            (ExternType::Func(e) | ExternType::FuncExact(e), ExternType::Func(i)) => {
                 let subtype = match (e.as_shared(), i.as_shared()) {
                     (Some(e), Some(i)) => self.is_subtype(e, i),
                     _ => false,
@@ -264,20 +276,24 @@ impl TypeRegistry {
     /// function or tag type spelled out when the registry has it:
     /// `(func (type shared:3) (param i32))`.
     fn describe(&self, ty: &ExternType) -> String {
-        let (ExternType::Func(TypeRef::Shared(index)) | ExternType::Tag(TypeRef::Shared(index))) = *ty else {
+        let (ExternType::Func(TypeRef::Shared(index))
+        | ExternType::FuncExact(TypeRef::Shared(index))
+        | ExternType::Tag(TypeRef::Shared(index))) = *ty
+        else {
             return ty.to_string();
         };
         let Some(sub_type) = self.borrow(index) else {
             return format!("({} (type shared:{index}) (;not registered;))", ty.kind_name());
         };
-        let mut text = format!("({} (type shared:{index})", ty.kind_name());
+        let exact = matches!(ty, ExternType::FuncExact(_));
+        let mut text = format!("({} {}(type shared:{index})", ty.kind_name(), if exact { "(exact " } else { "" });
         match &sub_type.composite {
             CompositeType::Func(func) => text.push_str(&func.signature()),
             other => {
                 let _ = write!(text, " (;not a function type: {other};)");
             }
         }
-        text.push(')');
+        text.push_str(if exact { "))" } else { ")" });
         text
     }
 }
@@ -298,18 +314,16 @@ impl TypeCollection {
         }
     }
 
-    /// The shared form of a heap type of this collection's module: a
-    /// concrete module index becomes its shared index.
+    /// The shared form of a heap type of this collection's module: the
+    /// module index of a concrete or exact reference becomes its shared
+    /// index.
     ///
     /// # Errors
     /// [`RegistryError::ModuleIndexOutOfRange`] for an index the module does
     /// not define; [`RegistryError::NotSharedForm`] for a rec-group-relative
     /// reference, which has no meaning outside its rec group.
     pub fn shared_heap_type(&self, ty: HeapType) -> Result<HeapType, RegistryError> {
-        Ok(match ty {
-            HeapType::Concrete(reference) => HeapType::Concrete(self.shared_type_ref(reference)?),
-            abstract_type => abstract_type,
-        })
+        ty.map_ref(|reference| self.shared_type_ref(reference))
     }
 
     /// The shared form of a reference type of this collection's module.
@@ -356,6 +370,7 @@ impl TypeCollection {
     pub fn shared_extern_type(&self, ty: &ExternType) -> Result<ExternType, RegistryError> {
         Ok(match *ty {
             ExternType::Func(r) => ExternType::Func(self.shared_type_ref(r)?),
+            ExternType::FuncExact(r) => ExternType::FuncExact(self.shared_type_ref(r)?),
             ExternType::Tag(r) => ExternType::Tag(self.shared_type_ref(r)?),
             ExternType::Table(t) => ExternType::Table(TableType { element: self.shared_ref_type(t.element)?, ..t }),
             ExternType::Global(g) => ExternType::Global(GlobalType { content: self.shared_val_type(g.content)?, ..g }),

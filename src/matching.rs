@@ -12,8 +12,8 @@
 //! linking.
 
 use crate::types::{
-    AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType,
-    StructType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType, RefType,
+    StorageType, StructType, TypeRef, ValType,
 };
 
 /// What matching needs to know about concrete types. References are in
@@ -36,6 +36,7 @@ fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
             (NoFunc, Func)
                 | (NoExtern, Extern)
                 | (NoExn, Exn)
+                | (NoCont, Cont)
                 | (None, Any | Eq | I31 | Struct | Array)
                 | (Eq | I31 | Struct | Array, Any)
                 | (I31 | Struct | Array, Eq)
@@ -44,16 +45,34 @@ fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
 
 /// `a <: b` for heap types. A concrete reference `lookup` does not know
 /// matches nothing but itself.
+///
+/// Exact references (custom descriptors): `(exact $a) <: $b` when
+/// `$a <: $b`, `(exact $a) <: (exact $b)` only when `$a` and `$b` are the
+/// same type, and an inexact `$a` is never below an exact type; the
+/// hierarchy's bottom is below both.
+///
+/// Shared abstract types (shared-everything threads) match as their
+/// unshared counterparts do, among themselves only.
 pub(crate) fn heap_type_matches(lookup: &impl TypeLookup, a: HeapType, b: HeapType) -> bool {
     match (a, b) {
         (HeapType::Abstract(a), HeapType::Abstract(b)) => abstract_matches(a, b),
-        (HeapType::Concrete(a), HeapType::Abstract(b)) => {
+        (HeapType::SharedAbstract(a), HeapType::SharedAbstract(b)) => abstract_matches(a, b),
+        // Shared and unshared hierarchies never mix, and every concrete
+        // type of the model is unshared (shared composite types are not
+        // modelled).
+        (HeapType::SharedAbstract(_), _) | (_, HeapType::SharedAbstract(_)) => false,
+        (HeapType::Concrete(a) | HeapType::Exact(a), HeapType::Abstract(b)) => {
             lookup.kind(a).is_some_and(|kind| abstract_matches(kind.abstract_heap_type(), b))
         }
-        (HeapType::Abstract(a), HeapType::Concrete(b)) => {
+        (HeapType::Abstract(a), HeapType::Concrete(b) | HeapType::Exact(b)) => {
             lookup.kind(b).is_some_and(|kind| a == kind.abstract_heap_type().bottom())
         }
-        (HeapType::Concrete(a), HeapType::Concrete(b)) => lookup.is_subtype(a, b),
+        (HeapType::Concrete(a) | HeapType::Exact(a), HeapType::Concrete(b)) => lookup.is_subtype(a, b),
+        // Both forms give equal types equal references (shared indices by
+        // hash consing, group-relative ones by position), so "the same
+        // type" is `==`.
+        (HeapType::Exact(a), HeapType::Exact(b)) => a == b,
+        (HeapType::Concrete(_), HeapType::Exact(_)) => false,
     }
 }
 
@@ -93,6 +112,7 @@ pub fn composite_matches(lookup: &impl TypeLookup, sub: &CompositeType, sup: &Co
         (CompositeType::Func(a), CompositeType::Func(b)) => func_matches(lookup, a, b),
         (CompositeType::Struct(a), CompositeType::Struct(b)) => struct_matches(lookup, a, b),
         (CompositeType::Array(a), CompositeType::Array(b)) => array_matches(lookup, a, b),
+        (CompositeType::Cont(a), CompositeType::Cont(b)) => cont_matches(lookup, a, b),
         (a, b) => Err(format!("{} type cannot subtype {} type", a.kind().with_article(), b.kind().with_article())),
     }
 }
@@ -118,8 +138,25 @@ pub(crate) fn func_matches(lookup: &impl TypeLookup, a: &FuncType, b: &FuncType)
     Ok(())
 }
 
-/// `a <: b` for struct types: at least `b`'s fields, each matching.
+/// `a <: b` for struct types: at least `b`'s fields, each matching; and
+/// the descriptor clauses of the custom descriptors proposal: if `b` has a
+/// descriptor, `a` has one and it is below `b`'s (`a` may add one `b`
+/// lacks); `a` describes a type exactly when `b` does, and a subtype of
+/// `b`'s.
 pub(crate) fn struct_matches(lookup: &impl TypeLookup, a: &StructType, b: &StructType) -> Result<(), String> {
+    match (a.descriptor, b.descriptor) {
+        (_, None) => {}
+        (Some(x), Some(y)) if lookup.is_subtype(x, y) => {}
+        (Some(x), Some(y)) => return Err(format!("descriptor type {x} does not match the supertype's {y}")),
+        (None, Some(y)) => return Err(format!("no descriptor, but the supertype's descriptor type is {y}")),
+    }
+    match (a.describes, b.describes) {
+        (None, None) => {}
+        (Some(x), Some(y)) if lookup.is_subtype(x, y) => {}
+        (Some(x), Some(y)) => return Err(format!("described type {x} does not match the supertype's {y}")),
+        (Some(x), None) => return Err(format!("describes {x}, but the supertype describes no type")),
+        (None, Some(y)) => return Err(format!("describes no type, but the supertype describes {y}")),
+    }
     if a.fields.len() < b.fields.len() {
         return Err(format!("{} fields, fewer than the supertype's {}", a.fields.len(), b.fields.len()));
     }
@@ -135,5 +172,15 @@ pub(crate) fn array_matches(lookup: &impl TypeLookup, a: &ArrayType, b: &ArrayTy
         Ok(())
     } else {
         Err(format!("element {} does not match {}", a.element, b.element))
+    }
+}
+
+/// `a <: b` for continuation types (stack switching): `(cont $f) <: (cont
+/// $g)` when `$f <: $g`.
+pub(crate) fn cont_matches(lookup: &impl TypeLookup, a: &ContType, b: &ContType) -> Result<(), String> {
+    if lookup.is_subtype(a.func, b.func) {
+        Ok(())
+    } else {
+        Err(format!("function type {} is not a subtype of {}", a.func, b.func))
     }
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
-use crate::types::{CompositeKind, CompositeType, ModuleTypeIndex, SubType, TypeRef};
+use crate::types::{CompositeKind, CompositeType, ContType, ModuleTypeIndex, SubType, TypeRef};
 
 /// The most types one module may define (JS API limit).
 pub const MAX_TYPES: usize = 1_000_000;
@@ -177,6 +177,7 @@ impl ModuleTypes {
                 let type_index = i as u32;
                 check_size_limits(type_index, ty)?;
                 ty.trace(|r| check_module_ref(r, type_index, group as u32, group_end, num_types))?;
+                check_clauses(&self.types, i, self.group_range(group))?;
                 if let Some(TypeRef::Module(sup)) = ty.supertype {
                     let sup = sup.as_usize();
                     if sup >= i {
@@ -411,6 +412,73 @@ fn check_module_ref(
     }
 }
 
+/// The clauses that must name a particular kind of type, in a particular
+/// place: a continuation type's function type; a struct's descriptor (a
+/// struct type of the same rec group that describes it back) and described
+/// type (an earlier struct type of the group whose descriptor it is, and
+/// final exactly when it is: custom-descriptors PR #112). Runs after the
+/// index checks, so every module index is in range.
+fn check_clauses(types: &[SubType], i: usize, group: std::ops::Range<usize>) -> Result<(), RegistryError> {
+    let fail = |clause, referenced: usize, problem| RegistryError::InvalidTypeClause {
+        type_index: i as u32,
+        clause,
+        referenced: TypeRef::Module(ModuleTypeIndex::from_u32(referenced as u32)),
+        problem,
+    };
+    let this = Some(TypeRef::Module(ModuleTypeIndex::from_u32(i as u32)));
+    let as_struct = |j: usize| match &types[j].composite {
+        CompositeType::Struct(s) => Some(s),
+        _ => None,
+    };
+    match &types[i].composite {
+        CompositeType::Cont(ContType { func: TypeRef::Module(f) })
+            if !matches!(types[f.as_usize()].composite, CompositeType::Func(_)) =>
+        {
+            return Err(fail("cont", f.as_usize(), "not a function type"));
+        }
+        CompositeType::Struct(s) => {
+            if let Some(TypeRef::Module(d)) = s.descriptor {
+                let d = d.as_usize();
+                if !group.contains(&d) {
+                    return Err(fail("descriptor", d, "the descriptor type is outside the rec group"));
+                }
+                match as_struct(d) {
+                    None => return Err(fail("descriptor", d, "the descriptor type is not a struct type")),
+                    Some(desc) if desc.describes != this => {
+                        return Err(fail("descriptor", d, "the descriptor type does not describe this type"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(TypeRef::Module(t)) = s.describes {
+                let t = t.as_usize();
+                if !group.contains(&t) {
+                    return Err(fail("describes", t, "the described type is outside the rec group"));
+                }
+                if t >= i {
+                    return Err(fail("describes", t, "the described type is not defined before its descriptor"));
+                }
+                match as_struct(t) {
+                    None => return Err(fail("describes", t, "the described type is not a struct type")),
+                    Some(described) if described.descriptor != this => {
+                        return Err(fail(
+                            "describes",
+                            t,
+                            "the described type does not name this type as its descriptor",
+                        ))
+                    }
+                    Some(_) if types[t].is_final != types[i].is_final => {
+                        return Err(fail("describes", t, "the described type and its descriptor differ in finality"))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The JS-API limits on fields, params and results.
 pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryError> {
     let check = |what, limit, actual| {
@@ -426,7 +494,7 @@ pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryEr
             check("results", MAX_RESULTS, f.results.len())
         }
         CompositeType::Struct(s) => check("struct fields", MAX_STRUCT_FIELDS, s.fields.len()),
-        CompositeType::Array(_) => Ok(()),
+        CompositeType::Array(_) | CompositeType::Cont(_) => Ok(()),
     }
 }
 

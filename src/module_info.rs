@@ -94,7 +94,6 @@ pub struct Export {
 }
 
 const SHARED_ITEMS: &str = "shared tables and globals (shared-everything-threads proposal)";
-const EXACT_FUNCS: &str = "exact function imports (custom-descriptors proposal)";
 
 fn unsupported(what: &'static str) -> RegistryError {
     RegistryError::Unsupported { what, type_index: None, rec_group: None }
@@ -139,19 +138,19 @@ impl ModuleInfo {
     /// Reads a binary core module's types, imports, exports and index
     /// spaces. The types are read and validated by
     /// [`ModuleTypes::from_wasm`]; every other section is validated with
-    /// wasmparser's validator (the Wasm 3.0 feature set), except function
-    /// bodies.
+    /// wasmparser's validator (the feature set of
+    /// [`ModuleTypes::from_wasm`]), except function bodies.
     ///
     /// # Errors
     /// Every error of [`ModuleTypes::from_wasm`];
     /// [`RegistryError::InvalidWasm`] for a module that is invalid outside
     /// its type section (an import of a type that is not a function type,
     /// an export out of range, ...); [`RegistryError::Unsupported`] for
-    /// shared tables or globals and exact function imports.
+    /// shared tables or globals.
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleInfo, RegistryError> {
         let types = ModuleTypes::from_wasm(bytes)?;
         let mut info = ModuleInfo { types, ..ModuleInfo::default() };
-        let mut validator = wp::Validator::new_with_features(wp::WasmFeatures::WASM3);
+        let mut validator = wp::Validator::new_with_features(crate::binary::RUNTIME_FEATURES);
         for payload in wp::Parser::new(0).parse_all(bytes) {
             let payload = payload?;
             // Function bodies come back to validate on their own; they are
@@ -222,7 +221,10 @@ impl ModuleInfo {
                 self.functions.push(ModuleTypeIndex::from_u32(index));
                 ExternType::Func(module_ref(index))
             }
-            wp::TypeRef::FuncExact(_) => return Err(unsupported(EXACT_FUNCS)),
+            wp::TypeRef::FuncExact(index) => {
+                self.functions.push(ModuleTypeIndex::from_u32(index));
+                ExternType::FuncExact(module_ref(index))
+            }
             wp::TypeRef::Table(table) => {
                 let table = table_type(table)?;
                 self.tables.push(table);

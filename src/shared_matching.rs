@@ -21,7 +21,8 @@ use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::registry::TypeRegistry;
 use crate::types::{
-    ArrayType, CompositeType, FieldType, FuncType, HeapType, RefType, StorageType, StructType, TypeRef, ValType,
+    ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, RefType, StorageType, StructType, TypeRef,
+    ValType,
 };
 
 mod sealed {
@@ -40,25 +41,22 @@ mod sealed {
 
 /// The types [`TypeRegistry::matches`] and [`TypeRegistry::equivalent`]
 /// compare: [`ValType`], [`RefType`], [`HeapType`], [`StorageType`],
-/// [`FieldType`], [`FuncType`], [`StructType`], [`ArrayType`] and
-/// [`CompositeType`]. Sealed: the crate implements it for these alone.
+/// [`FieldType`], [`FuncType`], [`StructType`], [`ArrayType`],
+/// [`ContType`] and [`CompositeType`]. Sealed: the crate implements it for these alone.
 pub trait Matching: sealed::Sealed {}
 
 impl<T: sealed::Sealed> Matching for T {}
 
 fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
     match ty {
-        ValType::Ref(RefType { heap_type: HeapType::Concrete(r), .. }) => f(*r),
+        ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref().map_or(Ok(()), f),
         _ => Ok(()),
     }
 }
 
 impl sealed::Sealed for HeapType {
     fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
-        match self {
-            HeapType::Concrete(r) => f(*r),
-            HeapType::Abstract(_) => Ok(()),
-        }
+        self.type_ref().map_or(Ok(()), f)
     }
 
     fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
@@ -131,10 +129,11 @@ composite_sealed!(FuncType, matching::func_matches, |this, f| this
     .iter()
     .chain(this.results.iter())
     .try_for_each(|v| each_val_ref(v, f)));
-composite_sealed!(StructType, matching::struct_matches, |this, f| this
-    .fields
-    .iter()
-    .try_for_each(|field| field.each_ref(f)));
+composite_sealed!(StructType, matching::struct_matches, |this, f| {
+    this.describes.into_iter().chain(this.descriptor).try_for_each(&mut *f)?;
+    this.fields.iter().try_for_each(|field| field.each_ref(f))
+});
+composite_sealed!(ContType, matching::cont_matches, |this, f| f(this.func));
 composite_sealed!(ArrayType, matching::array_matches, |this, f| this.element.each_ref(f));
 
 impl sealed::Sealed for CompositeType {
@@ -143,6 +142,7 @@ impl sealed::Sealed for CompositeType {
             CompositeType::Func(ty) => ty.each_ref(f),
             CompositeType::Struct(ty) => ty.each_ref(f),
             CompositeType::Array(ty) => ty.each_ref(f),
+            CompositeType::Cont(ty) => ty.each_ref(f),
         }
     }
 
@@ -166,12 +166,17 @@ impl TypeRegistry {
     ///
     /// Abstract heap types follow their hierarchy (`none <: i31, struct,
     /// array <: eq <: any`, `nofunc <: func`, `noextern <: extern`,
-    /// `noexn <: exn`); a concrete type sits under its kind's abstract type
-    /// and above its hierarchy's bottom, and under its declared supertypes
-    /// ([`is_subtype`](Self::is_subtype)). Function types are contravariant
-    /// in their parameters and covariant in their results; struct types
-    /// may add fields; immutable fields are covariant and mutable fields
-    /// invariant. A shared index that is not registered matches nothing but
+    /// `noexn <: exn`, `nocont <: cont`); shared abstract types form the
+    /// same hierarchies apart from the unshared ones. A concrete type sits
+    /// under its kind's abstract type and above its hierarchy's bottom, and
+    /// under its declared supertypes ([`is_subtype`](Self::is_subtype)); an
+    /// exact reference `(exact $t)` sits under `$t` and matches no other
+    /// exact reference. Function types are contravariant in their
+    /// parameters and covariant in their results; struct types may add
+    /// fields, and keep their supertype's descriptor clauses (a subtype's
+    /// descriptor below the supertype's); immutable fields are covariant and
+    /// mutable fields invariant; continuation types match when their
+    /// function types do. A shared index that is not registered matches nothing but
     /// itself.
     ///
     /// # Errors

@@ -514,7 +514,7 @@ fn mutate_module(types: &mut [SubType], starts: &mut Vec<usize>, (what, a, b, c)
             let composite = match &ty.composite {
                 CompositeType::Func(_) => SubType::struct_(false, None, [mutable(ValType::I32)]).composite,
                 CompositeType::Struct(_) => SubType::array(false, None, val(ValType::I32)).composite,
-                CompositeType::Array(_) => SubType::func([ValType::I32], []).composite,
+                CompositeType::Array(_) | CompositeType::Cont(_) => SubType::func([ValType::I32], []).composite,
             };
             ty.composite = composite;
         }
@@ -530,7 +530,7 @@ fn mutate_module(types: &mut [SubType], starts: &mut Vec<usize>, (what, a, b, c)
                 params.push(ValType::Ref(RefType::nullable(generate::ABSTRACT[b % generate::ABSTRACT.len()])));
                 f.params = params.into();
             }
-            CompositeType::Struct(_) => {}
+            CompositeType::Struct(_) | CompositeType::Cont(_) => {}
         },
         // Move a rec group boundary: merge two groups, or split one.
         5 => {

@@ -111,7 +111,7 @@ fn composite_types_match_structurally() {
     };
     let (s, s2) = (shared(0), shared(1));
     let field = |mutable, ty| FieldType { mutable, storage: StorageType::Val(ty) };
-    let strukt = |fields: Vec<FieldType>| StructType { fields: fields.into() };
+    let strukt = |fields: Vec<FieldType>| StructType::new(fields);
     // Width: more fields match fewer.
     let wide = strukt(vec![field(false, s2), field(false, ValType::I32)]);
     let narrow = strukt(vec![field(false, s)]);

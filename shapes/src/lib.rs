@@ -389,11 +389,16 @@ fn encode_sub_type(ty: &SubType) -> wasm_encoder::SubType {
         CompositeType::Array(a) => {
             wasm_encoder::CompositeInnerType::Array(wasm_encoder::ArrayType(encode_field(&a.element)))
         }
+        CompositeType::Cont(c) => wasm_encoder::CompositeInnerType::Cont(wasm_encoder::ContType(encode_index(c.func))),
+    };
+    let (descriptor, describes) = match &ty.composite {
+        CompositeType::Struct(s) => (s.descriptor.map(encode_index), s.describes.map(encode_index)),
+        _ => (None, None),
     };
     wasm_encoder::SubType {
         is_final: ty.is_final,
         supertype_idxs: ty.supertype.map(encode_index).into_iter().collect(),
-        composite_type: wasm_encoder::CompositeType { inner, shared: false, descriptor: None, describes: None },
+        composite_type: wasm_encoder::CompositeType { inner, shared: false, descriptor, describes },
     }
 }
 
@@ -406,8 +411,27 @@ fn encode_field(field: &FieldType) -> wasm_encoder::FieldType {
     wasm_encoder::FieldType { element_type, mutable: field.mutable }
 }
 
-fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
+fn encode_abstract(h: AbstractHeapType) -> wasm_encoder::AbstractHeapType {
     use wasm_encoder::AbstractHeapType as E;
+    match h {
+        AbstractHeapType::Func => E::Func,
+        AbstractHeapType::NoFunc => E::NoFunc,
+        AbstractHeapType::Extern => E::Extern,
+        AbstractHeapType::NoExtern => E::NoExtern,
+        AbstractHeapType::Any => E::Any,
+        AbstractHeapType::Eq => E::Eq,
+        AbstractHeapType::I31 => E::I31,
+        AbstractHeapType::Struct => E::Struct,
+        AbstractHeapType::Array => E::Array,
+        AbstractHeapType::None => E::None,
+        AbstractHeapType::Exn => E::Exn,
+        AbstractHeapType::NoExn => E::NoExn,
+        AbstractHeapType::Cont => E::Cont,
+        AbstractHeapType::NoCont => E::NoCont,
+    }
+}
+
+fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
     use wasm_type_registry::HeapType;
     match *ty {
         ValType::I32 => wasm_encoder::ValType::I32,
@@ -418,23 +442,11 @@ fn encode_val_type(ty: &ValType) -> wasm_encoder::ValType {
         ValType::Ref(RefType { nullable, heap_type }) => {
             let heap_type = match heap_type {
                 HeapType::Concrete(r) => wasm_encoder::HeapType::Concrete(encode_index(r)),
-                HeapType::Abstract(h) => wasm_encoder::HeapType::Abstract {
-                    shared: false,
-                    ty: match h {
-                        AbstractHeapType::Func => E::Func,
-                        AbstractHeapType::NoFunc => E::NoFunc,
-                        AbstractHeapType::Extern => E::Extern,
-                        AbstractHeapType::NoExtern => E::NoExtern,
-                        AbstractHeapType::Any => E::Any,
-                        AbstractHeapType::Eq => E::Eq,
-                        AbstractHeapType::I31 => E::I31,
-                        AbstractHeapType::Struct => E::Struct,
-                        AbstractHeapType::Array => E::Array,
-                        AbstractHeapType::None => E::None,
-                        AbstractHeapType::Exn => E::Exn,
-                        AbstractHeapType::NoExn => E::NoExn,
-                    },
-                },
+                HeapType::Exact(r) => wasm_encoder::HeapType::Exact(encode_index(r)),
+                HeapType::Abstract(h) => wasm_encoder::HeapType::Abstract { shared: false, ty: encode_abstract(h) },
+                HeapType::SharedAbstract(h) => {
+                    wasm_encoder::HeapType::Abstract { shared: true, ty: encode_abstract(h) }
+                }
             };
             wasm_encoder::ValType::Ref(wasm_encoder::RefType { nullable, heap_type })
         }

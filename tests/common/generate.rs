@@ -77,7 +77,8 @@ fn abstract_below(h: AbstractHeapType) -> &'static [AbstractHeapType] {
         Func => &[NoFunc],
         Extern => &[NoExtern],
         Exn => &[NoExn],
-        None | NoFunc | NoExtern | NoExn => &[],
+        Cont => &[NoCont],
+        None | NoFunc | NoExtern | NoExn | NoCont => &[],
     }
 }
 
@@ -91,7 +92,8 @@ fn abstract_above(h: AbstractHeapType) -> &'static [AbstractHeapType] {
         NoFunc => &[Func],
         NoExtern => &[Extern],
         NoExn => &[Exn],
-        Any | Func | Extern | Exn => &[],
+        NoCont => &[Cont],
+        Any | Func | Extern | Exn | Cont => &[],
     }
 }
 
@@ -102,6 +104,7 @@ fn abstract_above_kind(kind: CompositeKind) -> &'static [AbstractHeapType] {
         CompositeKind::Struct => &[Struct, Eq, Any],
         CompositeKind::Array => &[Array, Eq, Any],
         CompositeKind::Func => &[Func],
+        CompositeKind::Cont => &[Cont],
     }
 }
 
@@ -110,6 +113,7 @@ fn bottom_of_kind(kind: CompositeKind) -> AbstractHeapType {
     match kind {
         CompositeKind::Func => AbstractHeapType::NoFunc,
         CompositeKind::Struct | CompositeKind::Array => AbstractHeapType::None,
+        CompositeKind::Cont => AbstractHeapType::NoCont,
     }
 }
 
@@ -245,9 +249,11 @@ impl Generated {
             CompositeType::Struct(s) => {
                 let mut fields: Vec<FieldType> = s.fields.iter().map(|&f| self.narrow_field(c, f, i)).collect();
                 fields.extend((0..c.below(max_extra)).map(|_| self.random_field(c, end)));
-                CompositeType::Struct(StructType { fields: fields.into() })
+                CompositeType::Struct(StructType::new(fields))
             }
             CompositeType::Array(a) => CompositeType::Array(ArrayType { element: self.narrow_field(c, a.element, i) }),
+            // This generator makes no continuation types (and so no subtypes of them).
+            CompositeType::Cont(k) => CompositeType::Cont(*k),
         };
         let sup = ModuleTypeIndex::from_u32(sup as u32);
         SubType { is_final, supertype: Some(TypeRef::Module(sup)), composite }
@@ -301,6 +307,8 @@ impl Generated {
                 }
                 None => Vec::new(),
             },
+            // This generator varies no exact or shared references.
+            (HeapType::Exact(_) | HeapType::SharedAbstract(_), _) => Vec::new(),
         };
         let heap_type = c.pick(&options).unwrap_or(r.heap_type);
         ValType::Ref(RefType { nullable, heap_type })

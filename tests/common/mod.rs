@@ -8,6 +8,8 @@
 pub mod differential;
 pub mod generate;
 pub mod model;
+pub mod proposal_gen;
+pub mod wasmparser_oracle;
 
 use proptest::test_runner::{Config, RngSeed};
 

@@ -47,9 +47,13 @@ pub fn remap(ty: &SubType, f: &mut impl FnMut(TypeRef) -> TypeRef) -> SubType {
             results: func.results.iter().map(|v| remap_val(v, f)).collect(),
         }),
         CompositeType::Struct(s) => {
-            CompositeType::Struct(StructType { fields: s.fields.iter().map(|x| remap_field(x, f)).collect() })
+            let describes = s.describes.map(&mut *f);
+            let descriptor = s.descriptor.map(&mut *f);
+            let fields = s.fields.iter().map(|x| remap_field(x, f)).collect();
+            CompositeType::Struct(StructType { fields, descriptor, describes })
         }
         CompositeType::Array(a) => CompositeType::Array(ArrayType { element: remap_field(&a.element, f) }),
+        CompositeType::Cont(c) => CompositeType::Cont(ContType { func: f(c.func) }),
     };
     SubType { is_final: ty.is_final, supertype, composite }
 }
@@ -58,6 +62,9 @@ fn remap_val(v: &ValType, f: &mut impl FnMut(TypeRef) -> TypeRef) -> ValType {
     match *v {
         ValType::Ref(RefType { nullable, heap_type: HeapType::Concrete(r) }) => {
             ValType::Ref(RefType { nullable, heap_type: HeapType::Concrete(f(r)) })
+        }
+        ValType::Ref(RefType { nullable, heap_type: HeapType::Exact(r) }) => {
+            ValType::Ref(RefType { nullable, heap_type: HeapType::Exact(f(r)) })
         }
         other => other,
     }
@@ -106,6 +113,7 @@ fn top(h: AbstractHeapType) -> AbstractHeapType {
         Func | NoFunc => Func,
         Extern | NoExtern => Extern,
         Exn | NoExn => Exn,
+        Cont | NoCont => Cont,
         Any | Eq | I31 | Struct | Array | None => Any,
     }
 }
@@ -234,10 +242,14 @@ impl Model {
         let CompositeType::Func(func) = &ty.composite else { return id };
         let widen = |v: &ValType| match *v {
             ValType::Ref(RefType { heap_type: HeapType::Abstract(h), .. }) => ValType::Ref(RefType::nullable(top(h))),
-            ValType::Ref(RefType { heap_type: HeapType::Concrete(r), .. }) => {
+            ValType::Ref(RefType { heap_type: HeapType::SharedAbstract(h), .. }) => {
+                ValType::Ref(RefType { nullable: true, heap_type: HeapType::SharedAbstract(top(h)) })
+            }
+            ValType::Ref(RefType { heap_type: HeapType::Concrete(r) | HeapType::Exact(r), .. }) => {
                 let h = match self.ty(model_id(r)).runtime.composite {
                     CompositeType::Func(_) => AbstractHeapType::Func,
                     CompositeType::Struct(_) | CompositeType::Array(_) => AbstractHeapType::Any,
+                    CompositeType::Cont(_) => AbstractHeapType::Cont,
                 };
                 ValType::Ref(RefType::nullable(h))
             }

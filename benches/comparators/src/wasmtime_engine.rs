@@ -39,7 +39,9 @@ impl WasmtimeEngine {
             ValType::Ref(r) => {
                 let heap_type = match r.heap_type {
                     HeapType::Abstract(h) => abstract_heap_type(h),
-                    HeapType::Concrete(_) => unimplemented!("the Wasmtime workloads use no concrete references"),
+                    HeapType::Concrete(_) | HeapType::Exact(_) => {
+                        unimplemented!("the Wasmtime workloads use no concrete references")
+                    }
                 };
                 wasmtime::ValType::Ref(wasmtime::RefType::new(r.nullable, heap_type))
             }
@@ -123,5 +125,7 @@ fn abstract_heap_type(h: AbstractHeapType) -> wasmtime::HeapType {
         None => wasmtime::HeapType::None,
         Exn => wasmtime::HeapType::Exn,
         NoExn => wasmtime::HeapType::NoExn,
+        Cont => wasmtime::HeapType::Cont,
+        NoCont => wasmtime::HeapType::NoCont,
     }
 }
