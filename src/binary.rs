@@ -33,6 +33,8 @@ use ::wasmparser as wp;
 
 mod read;
 
+pub(crate) use read::read_module;
+
 use crate::error::{one_line, RegistryError};
 use crate::module::ModuleTypesBuilder;
 use crate::types::{

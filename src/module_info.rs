@@ -2,10 +2,11 @@
 //! exports, and the types of the function, table, memory, global and tag
 //! index spaces, in module form (cargo feature `wasmparser`).
 //!
-//! [`ModuleInfo::from_wasm`] reads the types with
-//! [`ModuleTypes::from_wasm`] and everything else in one pass of its own
-//! with wasmparser's validator, which checks every section but the function
-//! bodies (those are the runtime compiler's job). Once the module's types
+//! [`ModuleInfo::from_wasm`] reads everything in the one validating walk of
+//! [`ModuleTypes::from_wasm`], which checks every section but the function
+//! bodies (those are the runtime compiler's job) under the same allocation
+//! bounds, and collects imports and exports as each section validates.
+//! Once the module's types
 //! are registered, [`TypeCollection::shared_extern_type`](crate::TypeCollection::shared_extern_type)
 //! turns any of these types into shared form for
 //! [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
@@ -136,10 +137,9 @@ fn global_type(ty: wp::GlobalType) -> Result<GlobalType, RegistryError> {
 
 impl ModuleInfo {
     /// Reads a binary core module's types, imports, exports and index
-    /// spaces. The types are read and validated by
-    /// [`ModuleTypes::from_wasm`]; every other section is validated with
-    /// wasmparser's validator (the feature set of
-    /// [`ModuleTypes::from_wasm`]), except function bodies.
+    /// spaces, in one validating pass over the module: what is checked,
+    /// and what hostile input can cost, is exactly what
+    /// [`ModuleTypes::from_wasm`] documents.
     ///
     /// # Errors
     /// Every error of [`ModuleTypes::from_wasm`];
@@ -148,51 +148,44 @@ impl ModuleInfo {
     /// an export out of range, ...); [`RegistryError::Unsupported`] for
     /// shared tables or globals.
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleInfo, RegistryError> {
-        let types = ModuleTypes::from_wasm(bytes)?;
-        let mut info = ModuleInfo { types, ..ModuleInfo::default() };
-        let mut validator = wp::Validator::new_with_features(crate::binary::RUNTIME_FEATURES);
-        for payload in wp::Parser::new(0).parse_all(bytes) {
-            let payload = payload?;
-            // Function bodies come back to validate on their own; they are
-            // not the linker's business, so they are dropped unvalidated.
-            validator.payload(&payload)?;
-            info.read_section(payload)?;
-        }
+        let mut info = ModuleInfo::default();
+        // Each payload reaches `read_section` after it validated.
+        info.types = crate::binary::read_module(bytes, |payload| info.read_section(payload))?;
         Ok(info)
     }
 
-    /// Adds what one section declares.
-    fn read_section(&mut self, payload: wp::Payload<'_>) -> Result<(), RegistryError> {
+    /// Adds what one (validated) section declares.
+    fn read_section(&mut self, payload: &wp::Payload<'_>) -> Result<(), RegistryError> {
         match payload {
             wp::Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
+                for import in reader.clone().into_imports() {
                     let import = import?;
                     let ty = self.declare(import.ty)?;
                     self.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), ty });
                 }
             }
             wp::Payload::FunctionSection(reader) => {
-                for ty in reader {
+                for ty in reader.clone() {
                     self.functions.push(ModuleTypeIndex::from_u32(ty?));
                 }
             }
             wp::Payload::TableSection(reader) => {
-                for table in reader {
+                for table in reader.clone() {
                     self.tables.push(table_type(table?.ty)?);
                 }
             }
             wp::Payload::MemorySection(reader) => {
-                for memory in reader {
+                for memory in reader.clone() {
                     self.memories.push(memory_type(memory?));
                 }
             }
             wp::Payload::GlobalSection(reader) => {
-                for global in reader {
+                for global in reader.clone() {
                     self.globals.push(global_type(global?.ty)?);
                 }
             }
             wp::Payload::TagSection(reader) => {
-                for tag in reader {
+                for tag in reader.clone() {
                     self.tags.push(ModuleTypeIndex::from_u32(tag?.func_type_idx));
                 }
             }
@@ -200,7 +193,7 @@ impl ModuleInfo {
                 // The validator has checked every index already; this only
                 // keeps a broken invariant from becoming a panic.
                 let offset = usize::try_from(reader.range().start).unwrap_or(usize::MAX);
-                for export in reader {
+                for export in reader.clone() {
                     let export = export?;
                     let ty = self.item_type(export.kind, export.index).ok_or_else(|| RegistryError::InvalidWasm {
                         offset,

@@ -107,20 +107,32 @@ impl ModuleTypes {
     ///
     /// [`WasmFeatures::WASM3`]: ::wasmparser::WasmFeatures::WASM3
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleTypes, RegistryError> {
-        let mut type_section = None;
-        validate_module(bytes, |payload| {
-            if let wp::Payload::TypeSection(reader) = payload {
-                type_section = Some(reader.clone());
-            }
-            Ok(())
-        })?;
-        // The whole module has validated: only now convert its types.
-        let mut builder = ModuleTypes::builder();
-        for group in type_section.into_iter().flatten() {
-            builder.wasmparser_rec_group(&group?)?;
-        }
-        builder.build()
+        read_module(bytes, |_| Ok(()))
     }
+}
+
+/// [`ModuleTypes::from_wasm`] with a look at every other section on the way:
+/// validates the module with [`validate_module`], handing each validated
+/// payload to `visit`, and converts the type section only once the whole
+/// module has validated. [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)
+/// reads imports and exports in this same walk instead of parsing again.
+pub(crate) fn read_module<'a>(
+    bytes: &'a [u8],
+    mut visit: impl FnMut(&wp::Payload<'a>) -> Result<(), RegistryError>,
+) -> Result<ModuleTypes, RegistryError> {
+    let mut type_section = None;
+    validate_module(bytes, |payload| {
+        if let wp::Payload::TypeSection(reader) = payload {
+            type_section = Some(reader.clone());
+        }
+        visit(payload)
+    })?;
+    // The whole module has validated: only now convert its types.
+    let mut builder = ModuleTypes::builder();
+    for group in type_section.into_iter().flatten() {
+        builder.wasmparser_rec_group(&group?)?;
+    }
+    builder.build()
 }
 
 /// Walks a binary core module, validating each section as
