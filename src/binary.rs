@@ -18,9 +18,8 @@
 //!   [`ValType`], [`RefType`], [`HeapType`], [`AbstractHeapType`]).
 //!
 //! Types this model cannot express are refused with
-//! [`RegistryError::Unsupported`] rather than modelled wrongly: shared
-//! composite types (shared-everything threads; shared *abstract* heap
-//! types are modelled), and wasmparser's validator-internal type ids.
+//! [`RegistryError::Unsupported`] rather than modelled wrongly:
+//! wasmparser's validator-internal type ids.
 //! Descriptor clauses on a type that is not a struct type, which no
 //! validator accepts, are refused with [`RegistryError::InvalidTypeClause`].
 //!
@@ -45,14 +44,12 @@ use crate::types::{
 /// The proposals the front end validates with: Wasm 3.0, plus the type
 /// features of custom descriptors (exact references, descriptor clauses),
 /// stack switching (continuation types) and shared-everything threads
-/// (shared abstract heap types; shared composite types are validated but
-/// not modelled, so their conversion refuses them).
+/// (shared composite types, shared abstract heap types).
 pub(crate) const RUNTIME_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3
     .union(wp::WasmFeatures::CUSTOM_DESCRIPTORS)
     .union(wp::WasmFeatures::STACK_SWITCHING)
     .union(wp::WasmFeatures::SHARED_EVERYTHING_THREADS);
 
-const SHARED: &str = "shared composite types (shared-everything-threads proposal)";
 const TYPE_IDS: &str =
     "wasmparser validator-internal type ids (convert types as parsed, with module or rec-group indices)";
 const SUPERTYPES: &str = "more than one declared supertype";
@@ -182,19 +179,17 @@ impl TryFrom<wp::FieldType> for FieldType {
 impl TryFrom<&wp::CompositeType> for CompositeType {
     type Error = RegistryError;
 
-    /// Unshared function, struct, array and continuation types; descriptor
-    /// clauses on struct types.
+    /// Function, struct, array and continuation types; descriptor clauses
+    /// on struct types. Whether the type is shared is not part of a
+    /// [`CompositeType`]: the [`SubType`] conversion reads it into
+    /// [`SubType::shared`].
     ///
     /// # Errors
-    /// [`RegistryError::Unsupported`] for a shared composite type;
     /// [`RegistryError::InvalidTypeClause`] for descriptor clauses on a type
     /// that is not a struct type (its `type_index` is 0 here;
     /// [`ModuleTypesBuilder::wasmparser_rec_group`] says which type).
     fn try_from(ty: &wp::CompositeType) -> Result<Self, RegistryError> {
-        let wp::CompositeType { inner, shared, descriptor_idx, describes_idx } = ty;
-        if *shared {
-            return Err(unsupported(SHARED));
-        }
+        let wp::CompositeType { inner, shared: _, descriptor_idx, describes_idx } = ty;
         let describes = describes_idx.map(|i| type_ref(i.unpack())).transpose()?;
         let descriptor = descriptor_idx.map(|i| type_ref(i.unpack())).transpose()?;
         if !matches!(inner, wp::CompositeInnerType::Struct(_)) {
@@ -272,7 +267,8 @@ impl TryFrom<&wp::SubType> for SubType {
             [sup] => Some(type_ref(sup.unpack())?),
             _ => return Err(unsupported(SUPERTYPES)),
         };
-        Ok(SubType { is_final: ty.is_final, supertype, composite: (&ty.composite_type).try_into()? })
+        let composite = (&ty.composite_type).try_into()?;
+        Ok(SubType { shared: ty.composite_type.shared, is_final: ty.is_final, supertype, composite })
     }
 }
 

@@ -151,30 +151,39 @@ pub(crate) fn is_trampoline_form(func: &FuncType) -> bool {
     })
 }
 
-/// Whether a type is its own trampoline type: a
-/// function type in trampoline form that is also final and has no
-/// supertype (Wasmtime PR #9446: a trampoline type must be usable as the
-/// canonical, unsubtypable signature).
+/// Whether a type is its own trampoline type: an unshared function type
+/// in trampoline form that is also final and has no supertype (Wasmtime PR
+/// #9446: a trampoline type must be usable as the canonical, unsubtypable
+/// signature).
 pub fn is_own_trampoline(ty: &SubType) -> bool {
-    ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
+    !ty.shared && ty.is_final && ty.supertype.is_none() && ty.as_func().is_some_and(is_trampoline_form)
 }
 
-/// The trampoline type of a function type: final, no supertype, every
-/// reference type replaced by `(ref null top)` (`(ref null (shared top))`
-/// for a shared abstract type). `None` if a concrete
-/// reference's kind is unknown to `lookup`.
+/// The trampoline type of a function type: final, no supertype, unshared,
+/// every reference type replaced by `(ref null top)`, or by `(ref null
+/// (shared top))` for a shared abstract or shared concrete type. A shared
+/// function type's trampoline type is unshared: sharedness says which
+/// threads may hold a reference, not how a call passes its arguments, so a
+/// shared and an unshared signature that differ in nothing else share
+/// native call trampolines. `None` if a concrete reference's kind is
+/// unknown to `lookup`.
 pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubType> {
     let convert = |v: &ValType| -> Option<ValType> {
         Some(match *v {
-            ValType::Ref(RefType { heap_type, .. }) => ValType::Ref(match heap_type {
-                HeapType::Abstract(h) => RefType::nullable(h.top()),
-                HeapType::SharedAbstract(h) => RefType { nullable: true, heap_type: HeapType::SharedAbstract(h.top()) },
-                // Exactness is erased with the type: the trampoline of
-                // `(ref (exact $t))` is the one of `(ref $t)`.
-                HeapType::Concrete(r) | HeapType::Exact(r) => {
-                    RefType::nullable(lookup.kind(r)?.abstract_heap_type().top())
-                }
-            }),
+            ValType::Ref(RefType { heap_type, .. }) => {
+                let abstract_ = match heap_type {
+                    // Exactness is erased with the type: the trampoline of
+                    // `(ref (exact $t))` is the one of `(ref $t)`.
+                    HeapType::Concrete(r) | HeapType::Exact(r) => lookup.kind(r)?.abstract_heap_type(),
+                    other => other,
+                };
+                let top = match abstract_ {
+                    HeapType::SharedAbstract(h) => HeapType::SharedAbstract(h.top()),
+                    HeapType::Abstract(h) => HeapType::Abstract(h.top()),
+                    HeapType::Concrete(_) | HeapType::Exact(_) => return None,
+                };
+                ValType::Ref(RefType { nullable: true, heap_type: top })
+            }
             other => other,
         })
     };

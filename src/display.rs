@@ -11,7 +11,7 @@
 //! | [`StructType`] with descriptor clauses | `(describes 0) (descriptor 2) (struct)`, as a type definition says it |
 //! | [`ContType`] | `(cont 3)` |
 //! | [`FieldType`] | `i32`, `(mut i8)` |
-//! | [`SubType`] | `(func (param i32) (result i64))` when final without a supertype, else `(sub final? super? ...)` |
+//! | [`SubType`] | `(func (param i32) (result i64))` when final without a supertype, else `(sub final? super? ...)`; shared: `(shared (struct))` |
 //! | [`ModuleTypes`] | one line per rec group: `(type (;0;) ...)`, `(rec (type (;1;) ...) (type (;2;) ...))` |
 //! | [`ExternType`] | `(func (type 3))`, `(table i64 1 10 funcref)`, `(memory 1 2 shared)`, `(global (mut i32))`, `(tag (type 0))` |
 //!
@@ -260,8 +260,15 @@ impl Display for CompositeKind {
 
 impl Display for SubType {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let composite = |f: &mut Formatter<'_>| {
+            if self.shared {
+                write!(f, "(shared {})", self.composite)
+            } else {
+                self.composite.fmt(f)
+            }
+        };
         if self.is_final && self.supertype.is_none() {
-            return self.composite.fmt(f);
+            return composite(f);
         }
         f.write_str("(sub")?;
         if self.is_final {
@@ -270,7 +277,9 @@ impl Display for SubType {
         if let Some(supertype) = self.supertype {
             write!(f, " {supertype}")?;
         }
-        write!(f, " {})", self.composite)
+        f.write_str(" ")?;
+        composite(f)?;
+        f.write_str(")")
     }
 }
 

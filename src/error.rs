@@ -74,6 +74,14 @@ pub enum RegistryError {
         /// The supertype's kind.
         supertype_kind: CompositeKind,
     },
+    /// Shared-everything threads: a shared type mentions an unshared type,
+    /// or a type declares a supertype of the other sharedness.
+    SharednessMismatch {
+        /// The index of the type.
+        type_index: u32,
+        /// Which part mentions what.
+        detail: String,
+    },
     /// The type's structure does not match its declared supertype's.
     SupertypeMismatch {
         /// The index of the subtype within its input.
@@ -219,6 +227,7 @@ impl fmt::Display for RegistryError {
                     supertype_kind.with_article()
                 )
             }
+            SharednessMismatch { type_index, detail } => write!(f, "type {type_index}: {detail}"),
             SupertypeMismatch { type_index, detail } => {
                 write!(f, "type {type_index}: does not match its declared supertype: {detail}")
             }

@@ -126,7 +126,7 @@ pub use registry::{RegistryStats, TypeRegistry};
 pub use shared_matching::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,
-    ModuleTypeIndex, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
+    ModuleTypeIndex, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeKind, TypeRef, ValType,
 };
 
 /// Internals re-exported for the global-lock comparator in `benches/`
@@ -141,7 +141,7 @@ pub mod __bench {
     pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
     pub use crate::hash_cons::CanonGroup;
     pub use crate::matching::{composite_matches, TypeLookup};
-    pub use crate::module::{check_depth, check_size_limits, check_supertype_shape};
+    pub use crate::module::{check_depth, check_referenced_kinds, check_size_limits, check_supertype_shape};
 }
 
 #[cfg(loom)]

@@ -12,8 +12,8 @@
 //! linking.
 
 use crate::types::{
-    AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType, RefType,
-    StorageType, StructType, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, RefType, StorageType,
+    StructType, TypeKind, TypeRef, ValType,
 };
 
 /// What matching needs to know about concrete types. References are in
@@ -21,8 +21,8 @@ use crate::types::{
 /// hash-consing form (shared indices outside a new group, group-relative
 /// inside) while a new group is checked before it gets indices.
 pub trait TypeLookup {
-    /// The kind of the referenced type, if it is known.
-    fn kind(&self, ty: TypeRef) -> Option<CompositeKind>;
+    /// The kind and sharedness of the referenced type, if it is known.
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind>;
     /// Whether `sub` is `sup` or declares it, transitively, as a supertype.
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool;
 }
@@ -51,28 +51,30 @@ fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
 /// same type, and an inexact `$a` is never below an exact type; the
 /// hierarchy's bottom is below both.
 ///
-/// Shared abstract types (shared-everything threads) match as their
-/// unshared counterparts do, among themselves only.
+/// Shared types (shared-everything threads) match as their unshared
+/// counterparts do, among themselves only: a shared concrete type sits
+/// under the shared abstract types and above the shared bottoms.
 pub(crate) fn heap_type_matches(lookup: &impl TypeLookup, a: HeapType, b: HeapType) -> bool {
     match (a, b) {
-        (HeapType::Abstract(a), HeapType::Abstract(b)) => abstract_matches(a, b),
-        (HeapType::SharedAbstract(a), HeapType::SharedAbstract(b)) => abstract_matches(a, b),
-        // Shared and unshared hierarchies never mix, and every concrete
-        // type of the model is unshared (shared composite types are not
-        // modelled).
-        (HeapType::SharedAbstract(_), _) | (_, HeapType::SharedAbstract(_)) => false,
-        (HeapType::Concrete(a) | HeapType::Exact(a), HeapType::Abstract(b)) => {
-            lookup.kind(a).is_some_and(|kind| abstract_matches(kind.abstract_heap_type(), b))
-        }
-        (HeapType::Abstract(a), HeapType::Concrete(b) | HeapType::Exact(b)) => {
-            lookup.kind(b).is_some_and(|kind| a == kind.abstract_heap_type().bottom())
-        }
         (HeapType::Concrete(a) | HeapType::Exact(a), HeapType::Concrete(b)) => lookup.is_subtype(a, b),
         // Both forms give equal types equal references (shared indices by
         // hash consing, group-relative ones by position), so "the same
         // type" is `==`.
         (HeapType::Exact(a), HeapType::Exact(b)) => a == b,
         (HeapType::Concrete(_), HeapType::Exact(_)) => false,
+        // Concrete below abstract: through the abstract type right above
+        // the concrete one, shared or not.
+        (HeapType::Concrete(a) | HeapType::Exact(a), _) => {
+            lookup.kind(a).is_some_and(|kind| heap_type_matches(lookup, kind.abstract_heap_type(), b))
+        }
+        (_, HeapType::Concrete(b) | HeapType::Exact(b)) => lookup.kind(b).is_some_and(|kind| a == kind.bottom()),
+        (HeapType::Abstract(a), HeapType::Abstract(b)) | (HeapType::SharedAbstract(a), HeapType::SharedAbstract(b)) => {
+            abstract_matches(a, b)
+        }
+        // Shared and unshared hierarchies never mix.
+        (HeapType::Abstract(_), HeapType::SharedAbstract(_)) | (HeapType::SharedAbstract(_), HeapType::Abstract(_)) => {
+            false
+        }
     }
 }
 

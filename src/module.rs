@@ -16,7 +16,9 @@ use std::collections::HashMap;
 
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
-use crate::types::{CompositeKind, CompositeType, ContType, ModuleTypeIndex, SubType, TypeRef};
+use crate::types::{
+    CompositeType, ContType, HeapType, ModuleTypeIndex, RefType, StorageType, SubType, TypeKind, TypeRef, ValType,
+};
 
 /// The most types one module may define (JS API limit).
 pub const MAX_TYPES: usize = 1_000_000;
@@ -194,6 +196,7 @@ impl ModuleTypes {
                 }
             }
         }
+        check_referenced_kinds(&self.types, 0, &ByIndex(&self.types))?;
         if !self.declared_supertypes_match_by_index() {
             // Some type matches its supertype only if equivalent types count
             // as one, or not at all: decide it as registration would.
@@ -226,9 +229,9 @@ impl ModuleTypes {
 struct ByIndex<'a>(&'a [SubType]);
 
 impl TypeLookup for ByIndex<'_> {
-    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
         match ty {
-            TypeRef::Module(index) => self.0.get(index.as_usize()).map(|ty| ty.composite.kind()),
+            TypeRef::Module(index) => self.0.get(index.as_usize()).map(SubType::kind),
             _ => None,
         }
     }
@@ -268,7 +271,7 @@ struct LocalTypes {
     /// Module index → the module index of its representative.
     representative: Vec<u32>,
     /// Module index → its kind.
-    kinds: Vec<CompositeKind>,
+    kinds: Vec<TypeKind>,
     /// Representative → its supertypes, outermost first, as representatives.
     chains: Vec<Vec<TypeRef>>,
     /// Key form of each distinct group → its first module index.
@@ -301,7 +304,7 @@ impl LocalTypes {
             .collect::<Result<_, _>>()?;
         if let Some(&first) = self.groups.get(&key) {
             self.representative.extend(first..first + key.len() as u32);
-            self.kinds.extend(key.iter().map(|ty| ty.composite.kind()));
+            self.kinds.extend(key.iter().map(SubType::kind));
             self.chains.extend(std::iter::repeat_with(Vec::new).take(key.len()));
             return Ok(());
         }
@@ -322,7 +325,7 @@ impl LocalTypes {
             other => other,
         };
         self.representative.extend(start..end);
-        self.kinds.extend(key.iter().map(|ty| ty.composite.kind()));
+        self.kinds.extend(key.iter().map(SubType::kind));
         self.chains.extend(chains.into_iter().map(|chain| chain.into_iter().map(as_representative).collect()));
         self.groups.insert(key, start);
         Ok(())
@@ -372,9 +375,9 @@ impl<'a> GroupChains<'a> {
 }
 
 impl TypeLookup for GroupChains<'_> {
-    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
         match ty {
-            TypeRef::RecGroup(p) => self.group.get(p as usize).map(|ty| ty.composite.kind()),
+            TypeRef::RecGroup(p) => self.group.get(p as usize).map(SubType::kind),
             TypeRef::Module(r) => self.local.kinds.get(r.as_usize()).copied(),
             TypeRef::Shared(_) => None,
         }
@@ -413,8 +416,8 @@ fn check_module_ref(
 }
 
 /// The clauses that must name a particular kind of type, in a particular
-/// place: a continuation type's function type; a struct's descriptor (a
-/// struct type of the same rec group that describes it back) and described
+/// place: a struct's descriptor (a struct type of the same rec group that
+/// describes it back) and described
 /// type (an earlier struct type of the group whose descriptor it is, and
 /// final exactly when it is: custom-descriptors PR #112). Runs after the
 /// index checks, so every module index is in range.
@@ -430,53 +433,123 @@ fn check_clauses(types: &[SubType], i: usize, group: std::ops::Range<usize>) -> 
         CompositeType::Struct(s) => Some(s),
         _ => None,
     };
-    match &types[i].composite {
-        CompositeType::Cont(ContType { func: TypeRef::Module(f) })
-            if !matches!(types[f.as_usize()].composite, CompositeType::Func(_)) =>
-        {
-            return Err(fail("cont", f.as_usize(), "not a function type"));
+    let Some(s) = as_struct(i) else {
+        return Ok(());
+    };
+    if let Some(TypeRef::Module(d)) = s.descriptor {
+        let d = d.as_usize();
+        if !group.contains(&d) {
+            return Err(fail("descriptor", d, "the descriptor type is outside the rec group"));
         }
-        CompositeType::Struct(s) => {
-            if let Some(TypeRef::Module(d)) = s.descriptor {
-                let d = d.as_usize();
-                if !group.contains(&d) {
-                    return Err(fail("descriptor", d, "the descriptor type is outside the rec group"));
-                }
-                match as_struct(d) {
-                    None => return Err(fail("descriptor", d, "the descriptor type is not a struct type")),
-                    Some(desc) if desc.describes != this => {
-                        return Err(fail("descriptor", d, "the descriptor type does not describe this type"))
-                    }
-                    Some(_) => {}
-                }
+        match as_struct(d) {
+            None => return Err(fail("descriptor", d, "the descriptor type is not a struct type")),
+            Some(desc) if desc.describes != this => {
+                return Err(fail("descriptor", d, "the descriptor type does not describe this type"))
             }
-            if let Some(TypeRef::Module(t)) = s.describes {
-                let t = t.as_usize();
-                if !group.contains(&t) {
-                    return Err(fail("describes", t, "the described type is outside the rec group"));
-                }
-                if t >= i {
-                    return Err(fail("describes", t, "the described type is not defined before its descriptor"));
-                }
-                match as_struct(t) {
-                    None => return Err(fail("describes", t, "the described type is not a struct type")),
-                    Some(described) if described.descriptor != this => {
-                        return Err(fail(
-                            "describes",
-                            t,
-                            "the described type does not name this type as its descriptor",
-                        ))
-                    }
-                    Some(_) if types[t].is_final != types[i].is_final => {
-                        return Err(fail("describes", t, "the described type and its descriptor differ in finality"))
-                    }
-                    Some(_) => {}
-                }
-            }
+            Some(_) => {}
         }
-        _ => {}
+    }
+    if let Some(TypeRef::Module(t)) = s.describes {
+        let t = t.as_usize();
+        if !group.contains(&t) {
+            return Err(fail("describes", t, "the described type is outside the rec group"));
+        }
+        if t >= i {
+            return Err(fail("describes", t, "the described type is not defined before its descriptor"));
+        }
+        match as_struct(t) {
+            None => return Err(fail("describes", t, "the described type is not a struct type")),
+            Some(described) if described.descriptor != this => {
+                return Err(fail("describes", t, "the described type does not name this type as its descriptor"))
+            }
+            Some(_) if types[t].is_final != types[i].is_final => {
+                return Err(fail("describes", t, "the described type and its descriptor differ in finality"))
+            }
+            Some(_) => {}
+        }
     }
     Ok(())
+}
+
+/// The rules on what a type may reference that depend only on the kinds of
+/// the referenced types, for `types`, the first of which has index
+/// `first_type_index`. The builder checks them with its module's types,
+/// the registry with a new group seen together with the registry, so a
+/// type registered directly is held to the same rules as one from a module.
+///
+/// - A continuation type's target is a function type (stack switching).
+/// - A shared type mentions only shared types (shared-everything threads):
+///   every value type of its parameters, results, fields or elements is
+///   numeric, a shared abstract heap type or a shared concrete type.
+///   (Packed storage is always shared. Like wasmparser, this does not ask
+///   a shared continuation type's function type to be shared.)
+///
+/// A reference whose kind `lookup` does not know is left to the index
+/// checks, which report it.
+pub fn check_referenced_kinds<T: std::borrow::Borrow<SubType>>(
+    types: &[T],
+    first_type_index: u32,
+    lookup: &impl TypeLookup,
+) -> Result<(), RegistryError> {
+    for (i, ty) in types.iter().enumerate() {
+        let ty = ty.borrow();
+        let type_index = first_type_index.saturating_add(i as u32);
+        if let CompositeType::Cont(ContType { func }) = ty.composite {
+            if lookup.kind(func).is_some_and(|kind| kind.composite != crate::types::CompositeKind::Func) {
+                return Err(RegistryError::InvalidTypeClause {
+                    type_index,
+                    clause: "cont",
+                    referenced: func,
+                    problem: "not a function type",
+                });
+            }
+        }
+        if ty.shared {
+            check_shared_contents(type_index, &ty.composite, lookup)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every value type in a shared composite type is shared.
+fn check_shared_contents(
+    type_index: u32,
+    composite: &CompositeType,
+    lookup: &impl TypeLookup,
+) -> Result<(), RegistryError> {
+    let check = |position: &dyn std::fmt::Display, v: &ValType| {
+        let shared = match *v {
+            ValType::Ref(RefType { heap_type, .. }) => match heap_type {
+                HeapType::Abstract(_) => false,
+                HeapType::SharedAbstract(_) => true,
+                HeapType::Concrete(r) | HeapType::Exact(r) => lookup.kind(r).is_none_or(|kind| kind.shared),
+            },
+            ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 | ValType::V128 => true,
+        };
+        if shared {
+            Ok(())
+        } else {
+            Err(RegistryError::SharednessMismatch {
+                type_index,
+                detail: format!("{position}: {v} is not shared, and a shared type may mention only shared types"),
+            })
+        }
+    };
+    let storage = |position: &dyn std::fmt::Display, s: &StorageType| match s {
+        StorageType::Val(v) => check(position, v),
+        StorageType::I8 | StorageType::I16 => Ok(()),
+    };
+    match composite {
+        CompositeType::Func(f) => {
+            f.params.iter().enumerate().try_for_each(|(i, v)| check(&format_args!("param {i}"), v))?;
+            f.results.iter().enumerate().try_for_each(|(i, v)| check(&format_args!("result {i}"), v))
+        }
+        CompositeType::Struct(s) => {
+            s.fields.iter().enumerate().try_for_each(|(i, field)| storage(&format_args!("field {i}"), &field.storage))
+        }
+        CompositeType::Array(a) => storage(&"element", &a.element.storage),
+        CompositeType::Cont(_) => Ok(()),
+    }
 }
 
 /// The JS-API limits on fields, params and results.
@@ -498,7 +571,8 @@ pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryEr
     }
 }
 
-/// The declared supertype must not be final and must be the same kind.
+/// The declared supertype must not be final, must be the same kind, and
+/// must be shared exactly when the subtype is.
 pub fn check_supertype_shape(
     type_index: u32,
     ty: &SubType,
@@ -507,6 +581,13 @@ pub fn check_supertype_shape(
 ) -> Result<(), RegistryError> {
     if sup.is_final {
         return Err(RegistryError::SupertypeIsFinal { type_index, supertype: sup_ref });
+    }
+    if sup.shared != ty.shared {
+        let (this, other) = if ty.shared { ("a shared", "an unshared") } else { ("an unshared", "a shared") };
+        return Err(RegistryError::SharednessMismatch {
+            type_index,
+            detail: format!("{this} type cannot subtype {other} type ({sup_ref})"),
+        });
     }
     if sup.composite.kind() != ty.composite.kind() {
         return Err(RegistryError::SupertypeKindMismatch {

@@ -62,7 +62,7 @@ use crate::module;
 use crate::slots::{SlotTable, TypePayload};
 use crate::sync::{pin, Arc, Guard, InsertOutcome, ShardedSet};
 use crate::trace::trace;
-use crate::types::{CompositeKind, SharedTypeIndex, SubType, TypeRef};
+use crate::types::{SharedTypeIndex, SubType, TypeKind, TypeRef};
 
 /// The engine-wide type registry.
 ///
@@ -203,9 +203,9 @@ impl TypeRegistry {
 /// The registry answers for shared indices; it knows nothing of other
 /// index spaces.
 impl TypeLookup for RegistryInner {
-    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
         let guard = pin();
-        self.payload(ty.as_shared()?, &guard).map(|p| p.sub_type.composite.kind())
+        self.payload(ty.as_shared()?, &guard).map(|p| p.sub_type.kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
@@ -310,6 +310,7 @@ impl RegistryInner {
         prep.hold_referenced_groups(&key, &mut references)?;
         let view = GroupView::new(self, key.types(), first_type_index)?;
         view.check_declared_supertypes()?;
+        module::check_referenced_kinds(key.types(), first_type_index, &view)?;
         let trampolines = register_trampolines(self, owner, &view, &mut prep.held, &mut references)?;
         for _ in key.types() {
             prep.reserved.push(self.slots.allocate()?);
@@ -644,9 +645,9 @@ impl<'a> GroupView<'a> {
 }
 
 impl TypeLookup for GroupView<'_> {
-    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
         match ty {
-            TypeRef::RecGroup(position) => self.types.get(position as usize).map(|t| t.composite.kind()),
+            TypeRef::RecGroup(position) => self.types.get(position as usize).map(|t| t.kind()),
             _ => self.registry.kind(ty),
         }
     }

@@ -6,7 +6,7 @@
 //! exception-handling proposals included) has a value here, and so do the
 //! type features of custom descriptors (exact references, descriptor
 //! clauses), stack switching (continuation types) and shared-everything
-//! threads' shared abstract heap types. Shared composite types do not.
+//! threads (shared composite types, shared abstract heap types).
 //!
 //! A [`TypeRef`] says *which index space* a concrete reference lives in. The
 //! same [`SubType`] value moves through three forms over its life:
@@ -356,6 +356,48 @@ impl CompositeKind {
     }
 }
 
+/// What matching needs to know about a concrete type without its contents:
+/// its kind and whether it is shared (shared-everything threads).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TypeKind {
+    /// Function, struct, array or continuation.
+    pub composite: CompositeKind,
+    /// Whether the type was declared `(shared ...)`.
+    pub shared: bool,
+}
+
+impl TypeKind {
+    /// The abstract heap type directly above every concrete type of this
+    /// kind: `func`, `struct`, `array` or `cont`, or their shared versions.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let kind = TypeKind { composite: CompositeKind::Struct, shared: true };
+    /// assert_eq!(kind.abstract_heap_type(), HeapType::SharedAbstract(AbstractHeapType::Struct));
+    /// ```
+    pub fn abstract_heap_type(self) -> HeapType {
+        self.in_hierarchy(self.composite.abstract_heap_type())
+    }
+
+    /// The bottom of this kind's hierarchy (`nofunc`, `none` or `nocont`),
+    /// shared for a shared kind: the only abstract heap type below a
+    /// concrete type of this kind.
+    pub fn bottom(self) -> HeapType {
+        self.in_hierarchy(self.composite.abstract_heap_type().bottom())
+    }
+
+    /// `ty` in this kind's hierarchies: shared or unshared.
+    fn in_hierarchy(self, ty: AbstractHeapType) -> HeapType {
+        if self.shared {
+            HeapType::SharedAbstract(ty)
+        } else {
+            HeapType::Abstract(ty)
+        }
+    }
+}
+
 /// A function, struct, array or continuation type.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum CompositeType {
@@ -381,10 +423,17 @@ impl CompositeType {
     }
 }
 
-/// A type definition: a composite type, whether it may be subtyped, and its
-/// declared supertype.
+/// A type definition: a composite type, whether it is shared, whether it
+/// may be subtyped, and its declared supertype.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct SubType {
+    /// `(shared ...)` (shared-everything threads proposal): values of the
+    /// type may cross threads, so the type may mention only shared types
+    /// (numeric types, shared abstract heap types and other shared
+    /// concrete types). Shared and unshared types are distinct: they never
+    /// hash-cons together, never subtype one another, and a shared type sits
+    /// under the shared abstract heap types only.
+    pub shared: bool,
     /// A final type may not be declared as anyone's supertype.
     pub is_final: bool,
     /// The declared supertype, if any (at most one).
@@ -397,6 +446,7 @@ impl SubType {
     /// A final function type with no supertype, the MVP's only kind of type.
     pub fn func(params: impl Into<Box<[ValType]>>, results: impl Into<Box<[ValType]>>) -> Self {
         SubType {
+            shared: false,
             is_final: true,
             supertype: None,
             composite: CompositeType::Func(FuncType { params: params.into(), results: results.into() }),
@@ -405,12 +455,33 @@ impl SubType {
 
     /// A struct type with the given finality and supertype.
     pub fn struct_(is_final: bool, supertype: Option<TypeRef>, fields: impl Into<Box<[FieldType]>>) -> Self {
-        SubType { is_final, supertype, composite: CompositeType::Struct(StructType::new(fields)) }
+        SubType { shared: false, is_final, supertype, composite: CompositeType::Struct(StructType::new(fields)) }
     }
 
     /// An array type with the given finality and supertype.
     pub fn array(is_final: bool, supertype: Option<TypeRef>, element: FieldType) -> Self {
-        SubType { is_final, supertype, composite: CompositeType::Array(ArrayType { element }) }
+        SubType { shared: false, is_final, supertype, composite: CompositeType::Array(ArrayType { element }) }
+    }
+
+    /// This type's kind and sharedness.
+    pub fn kind(&self) -> TypeKind {
+        TypeKind { composite: self.composite.kind(), shared: self.shared }
+    }
+
+    /// The same type, declared `(shared ...)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let unshared = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// let shared = RegisteredType::new(&registry, SubType::func([ValType::I32], []).into_shared())?;
+    /// assert_ne!(unshared.index(), shared.index());
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn into_shared(self) -> Self {
+        SubType { shared: true, ..self }
     }
 
     /// The function type, if this is one.
@@ -470,7 +541,7 @@ impl SubType {
             CompositeType::Array(a) => CompositeType::Array(ArrayType { element: map_field(&a.element, &mut f)? }),
             CompositeType::Cont(c) => CompositeType::Cont(ContType { func: f(c.func)? }),
         };
-        Ok(SubType { is_final: self.is_final, supertype, composite })
+        Ok(SubType { shared: self.shared, is_final: self.is_final, supertype, composite })
     }
 }
 
@@ -531,6 +602,7 @@ mod tests {
             storage: StorageType::Val(ValType::Ref(RefType { nullable: true, heap_type: HeapType::Exact(m(3)) })),
         };
         let described = SubType {
+            shared: false,
             is_final: true,
             supertype: Some(m(0)),
             composite: CompositeType::Struct(StructType {
@@ -539,7 +611,12 @@ mod tests {
                 describes: Some(m(1)),
             }),
         };
-        let cont = SubType { is_final: true, supertype: None, composite: CompositeType::Cont(ContType { func: m(4) }) };
+        let cont = SubType {
+            shared: false,
+            is_final: true,
+            supertype: None,
+            composite: CompositeType::Cont(ContType { func: m(4) }),
+        };
         for (ty, want) in [(&described, vec![0, 1, 2, 3]), (&cont, vec![4])] {
             let mut traced = Vec::new();
             ty.trace(|r| {

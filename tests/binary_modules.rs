@@ -337,29 +337,6 @@ fn invalid_type_sections_name_type_and_rec_group() {
     }
 }
 
-/// Shared composite types (shared-everything threads) validate, since the
-/// runtime features include the proposal, but the model cannot express them
-/// yet: conversion refuses them with [`RegistryError::Unsupported`] naming
-/// the type, after validation accepted the whole module.
-#[test]
-fn features_the_model_cannot_express_are_refused() {
-    let cases = [
-        ("(type (func)) (type (shared (struct)))", 1, "shared composite types"),
-        ("(type (func)) (type (func)) (type (shared (func (param i32))))", 2, "shared composite types"),
-    ];
-    for (types, want_type, want) in cases {
-        let bytes = shapes::wat(&format!("(module {types})"));
-        let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
-        match &err {
-            RegistryError::Unsupported { what, type_index, rec_group } => {
-                assert!(what.starts_with(want), "{types}: {err}");
-                assert_eq!((*type_index, *rec_group), (Some(want_type), Some(want_type)), "{types}");
-            }
-            other => panic!("{types}: expected Unsupported, got {other:?}"),
-        }
-    }
-}
-
 #[test]
 fn components_are_refused_by_from_wasm() {
     let bytes = shapes::wat("(component (core module (type (func))))");

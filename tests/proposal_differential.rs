@@ -1,6 +1,6 @@
 //! Randomized differential testing of the proposals' type features (exact
 //! references, descriptor pairs, continuation types, shared abstract heap
-//! types) against two oracles at once.
+//! types, shared composite types) against two oracles at once.
 //!
 //! Each case generates one to three modules (`common/proposal_gen.rs`) and
 //! registers them, in order, in one registry and in the sequential
@@ -39,8 +39,9 @@ const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3
 
 /// Over all cases: types, exact references, descriptor pairs,
 /// continuation types, shared abstract references, type pairs compared
-/// with wasmparser, and types that share an index with an earlier one.
-static SEEN: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+/// with wasmparser, types that share an index with an earlier one, and
+/// shared composite types.
+static SEEN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 fn count(what: usize, n: usize) {
     SEEN[what].fetch_add(n as u64, Ordering::Relaxed);
@@ -51,6 +52,7 @@ fn count(what: usize, n: usize) {
 fn tally(module: &ModuleTypes) {
     count(0, module.len());
     for ty in module.types() {
+        count(7, usize::from(ty.shared));
         let mut heap_types = Vec::new();
         let vals: Vec<ValType> = match &ty.composite {
             CompositeType::Func(f) => f.params.iter().chain(f.results.iter()).copied().collect(),
@@ -131,14 +133,21 @@ fn proposal_types_agree_with_the_model_and_wasmparser() {
     if let Err(e) = runner.run(&strategy, |choices| run_case(&choices).map_err(TestCaseError::fail)) {
         panic!("{e}");
     }
-    let [types, exact, pairs, conts, shared, compared, repeated] = SEEN.each_ref().map(|n| n.load(Ordering::Relaxed));
+    let [types, exact, pairs, conts, shared, compared, repeated, shared_types] =
+        SEEN.each_ref().map(|n| n.load(Ordering::Relaxed));
     println!(
         "proposal_differential: {types} types, {exact} exact references, {pairs} descriptor pairs, {conts} \
-         continuation types, {shared} shared abstract references; {compared} type pairs compared with wasmparser, \
-         {repeated} types hash-consed onto an earlier type of their module"
+         continuation types, {shared} shared abstract references, {shared_types} shared composite types; \
+         {compared} type pairs compared with wasmparser, {repeated} types hash-consed onto an earlier type of their \
+         module"
     );
     // Not vacuous: every feature occurs, and hash consing merges types.
-    for (n, what) in [(exact, "exact references"), (pairs, "descriptor pairs"), (conts, "continuations")] {
+    for (n, what) in [
+        (exact, "exact references"),
+        (pairs, "descriptor pairs"),
+        (conts, "continuations"),
+        (shared_types, "shared composite types"),
+    ] {
         assert!(n > 20, "only {n} {what}");
     }
     assert!(shared > 20 && repeated > 20, "{shared} shared references, {repeated} repeated types");

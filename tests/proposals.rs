@@ -134,6 +134,7 @@ fn descriptors_follow_the_supertype_s() {
 fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
     let m = |i| TypeRef::Module(wasm_type_registry::ModuleTypeIndex::from_u32(i));
     let with = |descriptor: Option<u32>, describes: Option<u32>| SubType {
+        shared: false,
         is_final: true,
         supertype: None,
         composite: CompositeType::Struct(StructType {
@@ -146,7 +147,12 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         ty.is_final = false;
         ty
     };
-    let cont = |f| SubType { is_final: true, supertype: None, composite: CompositeType::Cont(ContType { func: m(f) }) };
+    let cont = |f| SubType {
+        shared: false,
+        is_final: true,
+        supertype: None,
+        composite: CompositeType::Cont(ContType { func: m(f) }),
+    };
     let array = SubType::array(true, None, field(ValType::I32));
     // (rec groups, the type refused, its clause, the problem)
     let cases: Vec<(Vec<Vec<SubType>>, u32, &str, &str)> = vec![
@@ -191,6 +197,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
     let keep = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
     let before = registry.stats();
     let self_described = SubType {
+        shared: false,
         is_final: true,
         supertype: None,
         composite: CompositeType::Struct(StructType {
@@ -202,6 +209,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
     let err = RegisteredType::new(&registry, self_described).unwrap_err();
     assert!(matches!(err, RegistryError::InvalidTypeClause { clause: "descriptor", .. }), "{err}");
     let self_cont = SubType {
+        shared: false,
         is_final: true,
         supertype: None,
         composite: CompositeType::Cont(ContType { func: TypeRef::RecGroup(0) }),
@@ -267,6 +275,7 @@ fn exact_and_continuation_references_keep_their_targets_alive() {
     let registry = TypeRegistry::new();
     let exact_field = |index| SubType::struct_(true, None, [field(ValType::Ref(reference(false, exact(index))))]);
     let cont = |index| SubType {
+        shared: false,
         is_final: true,
         supertype: None,
         composite: CompositeType::Cont(ContType { func: TypeRef::Shared(index) }),

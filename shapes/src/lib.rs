@@ -398,7 +398,7 @@ fn encode_sub_type(ty: &SubType) -> wasm_encoder::SubType {
     wasm_encoder::SubType {
         is_final: ty.is_final,
         supertype_idxs: ty.supertype.map(encode_index).into_iter().collect(),
-        composite_type: wasm_encoder::CompositeType { inner, shared: false, descriptor, describes },
+        composite_type: wasm_encoder::CompositeType { inner, shared: ty.shared, descriptor, describes },
     }
 }
 

@@ -256,7 +256,7 @@ impl Generated {
             CompositeType::Cont(k) => CompositeType::Cont(*k),
         };
         let sup = ModuleTypeIndex::from_u32(sup as u32);
-        SubType { is_final, supertype: Some(TypeRef::Module(sup)), composite }
+        SubType { shared: false, is_final, supertype: Some(TypeRef::Module(sup)), composite }
     }
 
     fn narrow_field(&self, c: &mut Choices, field: FieldType, i: usize) -> FieldType {

@@ -55,7 +55,7 @@ pub fn remap(ty: &SubType, f: &mut impl FnMut(TypeRef) -> TypeRef) -> SubType {
         CompositeType::Array(a) => CompositeType::Array(ArrayType { element: remap_field(&a.element, f) }),
         CompositeType::Cont(c) => CompositeType::Cont(ContType { func: f(c.func) }),
     };
-    SubType { is_final: ty.is_final, supertype, composite }
+    SubType { shared: ty.shared, is_final: ty.is_final, supertype, composite }
 }
 
 fn remap_val(v: &ValType, f: &mut impl FnMut(TypeRef) -> TypeRef) -> ValType {
@@ -246,19 +246,24 @@ impl Model {
                 ValType::Ref(RefType { nullable: true, heap_type: HeapType::SharedAbstract(top(h)) })
             }
             ValType::Ref(RefType { heap_type: HeapType::Concrete(r) | HeapType::Exact(r), .. }) => {
-                let h = match self.ty(model_id(r)).runtime.composite {
+                let target = &self.ty(model_id(r)).runtime;
+                let h = match target.composite {
                     CompositeType::Func(_) => AbstractHeapType::Func,
                     CompositeType::Struct(_) | CompositeType::Array(_) => AbstractHeapType::Any,
                     CompositeType::Cont(_) => AbstractHeapType::Cont,
                 };
-                ValType::Ref(RefType::nullable(h))
+                // A shared type's top is the shared one.
+                let heap_type = if target.shared { HeapType::SharedAbstract(h) } else { HeapType::Abstract(h) };
+                ValType::Ref(RefType { nullable: true, heap_type })
             }
             other => other,
         };
         let params: Vec<ValType> = func.params.iter().map(widen).collect();
         let results: Vec<ValType> = func.results.iter().map(widen).collect();
+        // Always unshared: a shared function type shares its trampoline
+        // with the unshared one of the same signature.
         let trampoline = SubType::func(params, results);
-        if ty.is_final && ty.supertype.is_none() && trampoline.composite == ty.composite {
+        if !ty.shared && ty.is_final && ty.supertype.is_none() && trampoline.composite == ty.composite {
             return id;
         }
         let g = self.intern(vec![trampoline]);

@@ -1,9 +1,10 @@
 //! Random valid modules that use the type features of the custom
 //! descriptors, stack switching and shared-everything threads proposals:
 //! exact references, descriptor pairs (and subtype pairs of them),
-//! continuation types (and subtypes of them over function subtypes), and
-//! shared abstract heap types, mixed with plain function, struct and array
-//! types.
+//! continuation types (and subtypes of them over function subtypes),
+//! shared abstract heap types and shared function, struct, array and
+//! continuation types (and subtypes of them), mixed with plain function,
+//! struct and array types.
 //!
 //! A new generator beside `generate.rs` rather than options of it: its
 //! validity rules (descriptor pairs come two by two, continuations need a
@@ -20,6 +21,7 @@ use super::model::remap;
 #[derive(Clone, Copy, Debug)]
 struct Info {
     kind: CompositeKind,
+    shared: bool,
     is_final: bool,
     supertype: Option<usize>,
     /// The other half of a descriptor pair: the descriptor of a described
@@ -50,7 +52,13 @@ impl Module {
             Some(TypeRef::Module(s)) => Some(s.as_usize()),
             _ => None,
         };
-        self.info.push(Info { kind: ty.composite.kind(), is_final: ty.is_final, supertype, partner });
+        self.info.push(Info {
+            kind: ty.composite.kind(),
+            shared: ty.shared,
+            is_final: ty.is_final,
+            supertype,
+            partner,
+        });
         self.types.push(ty);
     }
 
@@ -67,36 +75,45 @@ impl Module {
         }
     }
 
-    /// A value type that may reference any type before `end`.
-    fn val(&self, c: &mut Choices, end: usize) -> ValType {
+    /// A value type that may reference any type before `end`; for a
+    /// shared type (`shared`), only a shared one: numeric, shared abstract,
+    /// or a shared type defined already (sharedness of the group's later
+    /// types is not known yet).
+    fn val(&self, c: &mut Choices, end: usize, shared: bool) -> ValType {
         let nullable = !c.one_in(3);
+        let concrete: Vec<usize> =
+            if shared { (0..self.info.len()).filter(|&j| self.info[j].shared).collect() } else { (0..end).collect() };
         let heap_type = match c.below(9) {
             0 => return ValType::I32,
             1 => return ValType::F64,
             2 => return ValType::V128,
-            3 | 4 => HeapType::Abstract(ABSTRACT[c.below(ABSTRACT.len())]),
-            5 => HeapType::SharedAbstract(ABSTRACT[c.below(ABSTRACT.len())]),
-            _ if end == 0 => HeapType::Abstract(AbstractHeapType::Any),
-            6 | 7 => HeapType::Concrete(index(c.below(end))),
-            _ => HeapType::Exact(index(c.below(end))),
+            3 | 4 if !shared => HeapType::Abstract(ABSTRACT[c.below(ABSTRACT.len())]),
+            3..=5 => HeapType::SharedAbstract(ABSTRACT[c.below(ABSTRACT.len())]),
+            _ if concrete.is_empty() => HeapType::SharedAbstract(AbstractHeapType::Any),
+            6 | 7 => HeapType::Concrete(index(concrete[c.below(concrete.len())])),
+            _ => HeapType::Exact(index(concrete[c.below(concrete.len())])),
         };
         ValType::Ref(RefType { nullable, heap_type })
     }
 
-    fn field(&self, c: &mut Choices, end: usize) -> FieldType {
-        let storage = if c.one_in(5) { StorageType::I8 } else { StorageType::Val(self.val(c, end)) };
+    fn field(&self, c: &mut Choices, end: usize, shared: bool) -> FieldType {
+        let storage = if c.one_in(5) { StorageType::I8 } else { StorageType::Val(self.val(c, end, shared)) };
         FieldType { mutable: c.one_in(2), storage }
     }
 
-    fn vals(&self, c: &mut Choices, end: usize, most: usize) -> Vec<ValType> {
-        (0..c.below(most + 1)).map(|_| self.val(c, end)).collect()
+    fn vals(&self, c: &mut Choices, end: usize, most: usize, shared: bool) -> Vec<ValType> {
+        (0..c.below(most + 1)).map(|_| self.val(c, end, shared)).collect()
     }
 
-    /// Types that may be declared as a supertype: not final, of `kind`, not
-    /// part of a descriptor pair (pairs subtype as pairs).
-    fn open(&self, kind: CompositeKind) -> Vec<usize> {
+    /// Types that may be declared as a supertype: not final, of `kind` and
+    /// sharedness `shared`, not part of a descriptor pair (pairs subtype as
+    /// pairs).
+    fn open(&self, kind: CompositeKind, shared: bool) -> Vec<usize> {
         (0..self.info.len())
-            .filter(|&j| !self.info[j].is_final && self.info[j].kind == kind && self.info[j].partner.is_none())
+            .filter(|&j| {
+                let info = self.info[j];
+                !info.is_final && info.kind == kind && info.shared == shared && info.partner.is_none()
+            })
             .collect()
     }
 
@@ -110,27 +127,34 @@ impl Module {
         while self.types.len() < start + planned {
             let i = self.types.len();
             let is_final = c.one_in(3);
+            // Shared types (shared-everything threads) of every kind but
+            // descriptor pairs.
+            let shared = c.one_in(4);
             match c.below(7) {
                 0 => {
-                    let ty = SubType::func(self.vals(c, end, 3), self.vals(c, end, 2));
-                    self.push(SubType { is_final, ..ty }, None);
+                    let ty = SubType::func(self.vals(c, end, 3, shared), self.vals(c, end, 2, shared));
+                    self.push(SubType { is_final, shared, ..ty }, None);
                 }
                 1 => {
-                    let fields: Vec<FieldType> = (0..c.below(4)).map(|_| self.field(c, end)).collect();
-                    match c.pick(&self.open(CompositeKind::Struct)) {
+                    let fields: Vec<FieldType> = (0..c.below(4)).map(|_| self.field(c, end, shared)).collect();
+                    match c.pick(&self.open(CompositeKind::Struct, shared)) {
                         // A struct subtype: the supertype's fields, then more.
                         Some(sup) if c.one_in(2) => {
                             let CompositeType::Struct(s) = &self.types[sup].composite else { unreachable!() };
                             let all: Vec<FieldType> = s.fields.iter().copied().chain(fields).collect();
-                            self.push(SubType::struct_(is_final, Some(index(sup)), all), None);
+                            self.push(SubType { shared, ..SubType::struct_(is_final, Some(index(sup)), all) }, None);
                         }
-                        _ => self.push(SubType::struct_(is_final, None, fields), None),
+                        _ => self.push(SubType { shared, ..SubType::struct_(is_final, None, fields) }, None),
                     }
                 }
-                2 => self.push(SubType::array(is_final, None, self.field(c, end)), None),
+                2 => {
+                    let ty = SubType::array(is_final, None, self.field(c, end, shared));
+                    self.push(SubType { shared, ..ty }, None);
+                }
                 3 => {
-                    // A function subtype with the same signature.
-                    let Some(sup) = c.pick(&self.open(CompositeKind::Func)) else { continue };
+                    // A function subtype with the same signature (and
+                    // sharedness).
+                    let Some(sup) = c.pick(&self.open(CompositeKind::Func, shared)) else { continue };
                     let ty = SubType { is_final, supertype: Some(index(sup)), ..self.types[sup].clone() };
                     self.push(ty, None);
                 }
@@ -140,7 +164,7 @@ impl Module {
                     // Over a subtype of an open continuation's function type,
                     // a continuation may declare that continuation its supertype.
                     let sups: Vec<usize> = self
-                        .open(CompositeKind::Cont)
+                        .open(CompositeKind::Cont, shared)
                         .into_iter()
                         .filter(|&k| match self.types[k].composite {
                             CompositeType::Cont(ContType { func: TypeRef::Module(f) }) => {
@@ -151,7 +175,7 @@ impl Module {
                         .collect();
                     let supertype = c.pick(&sups).filter(|_| c.one_in(2)).map(index);
                     let composite = CompositeType::Cont(ContType { func: index(func) });
-                    self.push(SubType { is_final, supertype, composite }, None);
+                    self.push(SubType { shared, is_final, supertype, composite }, None);
                 }
                 _ => self.descriptor_pair(c, i, end, is_final),
             }
@@ -185,14 +209,22 @@ impl Module {
                 Some(CompositeType::Struct(s)) => s.fields.to_vec(),
                 _ => Vec::new(),
             };
-            inherited.into_iter().chain((0..c.below(3)).map(|_| this.field(c, end))).collect()
+            inherited.into_iter().chain((0..c.below(3)).map(|_| this.field(c, end, false))).collect()
         };
         let described_fields = fields_of(self, c, sup);
         let descriptor_fields = fields_of(self, c, sup_desc);
-        let described =
-            SubType { is_final, supertype: sup.map(index), composite: with(described_fields, Some(i + 1), None) };
-        let descriptor =
-            SubType { is_final, supertype: sup_desc.map(index), composite: with(descriptor_fields, None, Some(i)) };
+        let described = SubType {
+            shared: false,
+            is_final,
+            supertype: sup.map(index),
+            composite: with(described_fields, Some(i + 1), None),
+        };
+        let descriptor = SubType {
+            shared: false,
+            is_final,
+            supertype: sup_desc.map(index),
+            composite: with(descriptor_fields, None, Some(i)),
+        };
         self.push(described, Some(i + 1));
         self.push(descriptor, Some(i));
     }

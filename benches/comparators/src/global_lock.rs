@@ -41,9 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use wasm_type_registry::__bench::{self as internals, CanonGroup, TypeLookup};
-use wasm_type_registry::{
-    CompositeKind, ModuleTypeIndex, ModuleTypes, RegistryError, SharedTypeIndex, SubType, TypeRef,
-};
+use wasm_type_registry::{ModuleTypeIndex, ModuleTypes, RegistryError, SharedTypeIndex, SubType, TypeKind, TypeRef};
 
 /// The registry: one lock around all of its state.
 #[derive(Clone, Default)]
@@ -203,8 +201,8 @@ struct Inner {
 }
 
 impl TypeLookup for Inner {
-    fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
-        self.types.get(ty.as_shared()?)?.as_ref().map(|ty| ty.composite.kind())
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
+        self.types.get(ty.as_shared()?)?.as_ref().map(|ty| ty.kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
@@ -331,7 +329,9 @@ impl Inner {
     }
 
     /// Supertype lists, with the checks the crate makes for a new group:
-    /// supertype earlier, not final, same kind, not too deep, matching.
+    /// supertype earlier, not final, same kind and sharedness, not too deep,
+    /// matching; continuation targets are function types and shared types
+    /// mention only shared types.
     fn insert_supertypes(&mut self, indices: &[SharedTypeIndex], first_type_index: u32) -> Result<(), RegistryError> {
         let positions: HashMap<SharedTypeIndex, usize, ahash::RandomState> =
             indices.iter().enumerate().map(|(i, &index)| (index, i)).collect();
@@ -367,6 +367,9 @@ impl Inner {
                 RegistryError::SupertypeMismatch { type_index: first_type_index.saturating_add(i as u32), detail }
             })?;
         }
+        let types: Vec<&SubType> =
+            indices.iter().map(|&index| &**self.sub_type(index).expect("just written")).collect();
+        internals::check_referenced_kinds(&types, first_type_index, self)?;
         Ok(())
     }
 
