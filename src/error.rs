@@ -186,8 +186,8 @@ pub enum RegistryError {
     /// (see the crate's README for what each proposal gets), so it is
     /// refused rather than modelled wrongly.
     Unsupported {
-        /// What cannot be expressed, for example `"shared composite types
-        /// (shared-everything-threads proposal)"`.
+        /// What cannot be expressed, for example `"shared tables and
+        /// globals (shared-everything-threads proposal)"`.
         what: &'static str,
         /// The module-level index of the type that uses it, when known.
         type_index: Option<u32>,

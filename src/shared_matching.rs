@@ -168,7 +168,9 @@ impl TypeRegistry {
     /// array <: eq <: any`, `nofunc <: func`, `noextern <: extern`,
     /// `noexn <: exn`, `nocont <: cont`); shared abstract types form the
     /// same hierarchies apart from the unshared ones. A concrete type sits
-    /// under its kind's abstract type and above its hierarchy's bottom, and
+    /// under its kind's abstract type and above its hierarchy's bottom
+    /// (the shared ones for a shared type: `(ref $t)` for a shared struct
+    /// `$t` matches `(ref (shared struct))`, never `structref`), and
     /// under its declared supertypes ([`is_subtype`](Self::is_subtype)); an
     /// exact reference `(exact $t)` sits under `$t` and matches no other
     /// exact reference. Function types are contravariant in their
