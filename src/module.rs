@@ -4,9 +4,11 @@
 //! Validation here is everything that can be decided from the module alone,
 //! which is everything registration could refuse but running out of
 //! indices: index ranges, no forward references across rec groups,
-//! supertypes defined earlier, not final and of the same kind, subtyping
-//! depth, the JS-API size limits, and whether each type's structure matches
-//! its declared supertype's. That last check needs type equivalence, which
+//! supertypes defined earlier, not final and of the same kind and
+//! sharedness, the clauses that must name a particular kind of type
+//! (descriptor pairs, continuation targets), shared types mentioning only
+//! shared types, subtyping depth, the JS-API size limits, and whether each
+//! type's structure matches its declared supertype's. That last check needs type equivalence, which
 //! the registry decides by hash consing; the builder decides it the same way
 //! within the module (equivalent rec groups are one type, see
 //! [`LocalTypes`]), and equivalence never depends on what else a registry
@@ -17,7 +19,8 @@ use std::collections::HashMap;
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::types::{
-    CompositeType, ContType, HeapType, ModuleTypeIndex, RefType, StorageType, SubType, TypeKind, TypeRef, ValType,
+    CompositeKind, CompositeType, ContType, HeapType, ModuleTypeIndex, RefType, StorageType, SubType, TypeKind,
+    TypeRef, ValType,
 };
 
 /// The most types one module may define (JS API limit).
@@ -495,7 +498,7 @@ pub fn check_referenced_kinds<T: std::borrow::Borrow<SubType>>(
         let ty = ty.borrow();
         let type_index = first_type_index.saturating_add(i as u32);
         if let CompositeType::Cont(ContType { func }) = ty.composite {
-            if lookup.kind(func).is_some_and(|kind| kind.composite != crate::types::CompositeKind::Func) {
+            if lookup.kind(func).is_some_and(|kind| kind.composite != CompositeKind::Func) {
                 return Err(RegistryError::InvalidTypeClause {
                     type_index,
                     clause: "cont",

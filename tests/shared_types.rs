@@ -267,3 +267,18 @@ fn a_shared_function_type_s_trampoline_type_is_unshared() {
     assert_eq!(i_trampoline.to_string(), "(func (param (ref null (shared any))))");
     assert!(!i_trampoline.shared);
 }
+
+/// Linking compares shared function types like any other: an import of a
+/// shared function type is satisfied by an export of the same shared type
+/// from another module, never by its unshared twin.
+#[test]
+fn imports_of_shared_function_types_link_only_to_shared_exports() {
+    let registry = TypeRegistry::new();
+    let exporter = registry.register_module(&module(TWINS)).unwrap();
+    let importer = registry.register_module(&module("(type (shared (func (param i32))))")).unwrap();
+    let func = |types: &TypeCollection, i| wasm_type_registry::ExternType::Func(TypeRef::Shared(shared(types, i)));
+    let import = func(&importer, 0);
+    registry.check_import(&func(&exporter, 2), &import).unwrap();
+    let err = registry.check_import(&func(&exporter, 3), &import).unwrap_err();
+    assert!(matches!(err, RegistryError::IncompatibleImport { .. }), "{err}");
+}
