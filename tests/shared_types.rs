@@ -60,6 +60,21 @@ fn from_wasm_reads_shared_struct_func_and_array_types() {
     assert_eq!(types.types(), expected);
     assert_eq!(types.types()[0].to_string(), "(shared (struct (field i32)))");
     assert_eq!(types.types()[7].to_string(), "(sub final 6 (shared (struct)))");
+
+    // What wasmparser 0.263 accepts and the registry therefore must too:
+    // a shared continuation of an unshared function type (the proposal
+    // asks sharedness only of value types), and shared descriptor pairs.
+    let registry = TypeRegistry::new();
+    for text in [
+        "(type $f (func)) (type (shared (cont $f)))",
+        "(rec (type $t (shared (descriptor $d) (struct))) (type $d (shared (describes $t) (struct))))",
+    ] {
+        let types = module(text);
+        assert!(types.types().last().unwrap().shared, "{text}");
+        // The printed form reads back as the same types.
+        assert_eq!(module(&types.to_string()), types, "{types}");
+        registry.register_module(&types).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
 }
 
 /// Sharedness is part of a type's identity: a shared type and an unshared

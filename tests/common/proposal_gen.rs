@@ -2,13 +2,13 @@
 //! descriptors, stack switching and shared-everything threads proposals:
 //! exact references, descriptor pairs (and subtype pairs of them),
 //! continuation types (and subtypes of them over function subtypes),
-//! shared abstract heap types and shared function, struct, array and
-//! continuation types (and subtypes of them), mixed with plain function,
-//! struct and array types.
+//! shared abstract heap types, and shared types of every kind (descriptor
+//! pairs and subtypes included), mixed with plain function, struct and
+//! array types.
 //!
 //! A new generator beside `generate.rs` rather than options of it: its
 //! validity rules (descriptor pairs come two by two, continuations need a
-//! function type) are its own. Some rec groups are copies of earlier ones,
+//! function type, shared types mention only shared types) are its own. Some rec groups are copies of earlier ones,
 //! verbatim or with one exact result made inexact, so that hash consing
 //! sees equal and nearly equal groups.
 
@@ -127,8 +127,7 @@ impl Module {
         while self.types.len() < start + planned {
             let i = self.types.len();
             let is_final = c.one_in(3);
-            // Shared types (shared-everything threads) of every kind but
-            // descriptor pairs.
+            // Shared types (shared-everything threads) of every kind.
             let shared = c.one_in(4);
             match c.below(7) {
                 0 => {
@@ -177,20 +176,21 @@ impl Module {
                     let composite = CompositeType::Cont(ContType { func: index(func) });
                     self.push(SubType { shared, is_final, supertype, composite }, None);
                 }
-                _ => self.descriptor_pair(c, i, end, is_final),
+                _ => self.descriptor_pair(c, i, end, is_final, shared),
             }
         }
         self.groups.push((start, self.types.len() - start));
     }
 
     /// Types `i` and `i + 1`: a struct and its descriptor, both final or
-    /// both open; as a subtype pair of an earlier open pair when there is
-    /// one and the choice says so.
-    fn descriptor_pair(&mut self, c: &mut Choices, i: usize, end: usize, is_final: bool) {
+    /// both open, both shared or both not; as a subtype pair of an earlier
+    /// open pair of the same sharedness when there is one and the choice
+    /// says so.
+    fn descriptor_pair(&mut self, c: &mut Choices, i: usize, end: usize, is_final: bool, shared: bool) {
         let pairs: Vec<usize> = (0..i)
             .filter(|&j| {
                 let info = self.info[j];
-                !info.is_final && info.partner.is_some_and(|d| d > j)
+                !info.is_final && info.shared == shared && info.partner.is_some_and(|d| d > j)
             })
             .collect();
         let with = |fields: Box<[FieldType]>, descriptor: Option<usize>, describes: Option<usize>| {
@@ -209,18 +209,18 @@ impl Module {
                 Some(CompositeType::Struct(s)) => s.fields.to_vec(),
                 _ => Vec::new(),
             };
-            inherited.into_iter().chain((0..c.below(3)).map(|_| this.field(c, end, false))).collect()
+            inherited.into_iter().chain((0..c.below(3)).map(|_| this.field(c, end, shared))).collect()
         };
         let described_fields = fields_of(self, c, sup);
         let descriptor_fields = fields_of(self, c, sup_desc);
         let described = SubType {
-            shared: false,
+            shared,
             is_final,
             supertype: sup.map(index),
             composite: with(described_fields, Some(i + 1), None),
         };
         let descriptor = SubType {
-            shared: false,
+            shared,
             is_final,
             supertype: sup_desc.map(index),
             composite: with(descriptor_fields, None, Some(i)),
