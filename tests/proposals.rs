@@ -396,7 +396,7 @@ fn shared_abstract_trampolines_stay_shared() {
 }
 
 /// `matches` on reference types against wasmparser's validator, over every
-/// heap type the three proposals add: for every pair, wasmparser accepts
+/// heap type the three proposals add (shared concrete types included): for every pair, wasmparser accepts
 /// `(func (param A) (result B) (local.get 0))` exactly when the registry
 /// says `A` matches `B`.
 #[test]
@@ -404,8 +404,11 @@ fn reference_type_matching_agrees_with_wasmparser() {
     const TYPES: &str = "(type $s (sub (struct))) (type $s2 (sub $s (struct (field i32)))) (type $a (array i8)) \
                          (type $f (sub (func))) (type $f2 (sub $f (func))) \
                          (type $c (sub (cont $f))) (type $c2 (sub $c (cont $f2))) \
-                         (rec (type $t (descriptor $d) (struct)) (type $d (describes $t) (struct)))";
-    const NAMES: [&str; 9] = ["$s", "$s2", "$a", "$f", "$f2", "$c", "$c2", "$t", "$d"];
+                         (rec (type $t (descriptor $d) (struct)) (type $d (describes $t) (struct))) \
+                         (type $ss (sub (shared (struct)))) (type $ss2 (sub $ss (shared (struct (field i32))))) \
+                         (type $sa (shared (array i8))) (type $sf (shared (func))) (type $sc (shared (cont $sf)))";
+    const NAMES: [&str; 14] =
+        ["$s", "$s2", "$a", "$f", "$f2", "$c", "$c2", "$t", "$d", "$ss", "$ss2", "$sa", "$sf", "$sc"];
     use AbstractHeapType::*;
     let abstract_types = [Func, NoFunc, Extern, NoExtern, Any, Eq, I31, Struct, Array, None, Exn, NoExn, Cont, NoCont];
     let registry = TypeRegistry::new();
