@@ -23,53 +23,53 @@ DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_e
 
 # name: (file, text, replacement, command, what it removes)
 MUTATIONS = {
-    'M1': ('src/registry.rs',
+    'M1': ('src/registry/register.rs',
            '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
            '|_existing| None,',
            MODELS + ['model_1'], 'no re-check under the write lock: an equal live entry is replaced'),
-    'M2': ('src/hash_cons.rs',
+    'M2': ('src/registry/entry.rs',
            '            if count == 0 {\n',
            '            if count == 0 && false {\n',
            MODELS + ['model_2'], 'incref_if_live revives a dead count'),
-    'M3': ('src/registry.rs',
+    'M3': ('src/registry/register.rs',
            '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
            '|existing| { if existing.0.registrations() == 0 { existing.0.mark_inserted() } '
            'else if !existing.0.incref_if_live() { return None } Some(existing.0.clone()) },',
            MODELS + ['model_3'], 'the insertion re-check revives a dying entry (Wasmtime 22)'),
-    'M4': ('src/registry.rs',
+    'M4': ('src/registry/mod.rs',
            'let live = payload.entry.incref_if_live();',
            'let live = if payload.entry.registrations() == 0 { payload.entry.mark_inserted(); true } '
            'else { payload.entry.incref_if_live() };',
            MODELS + ['model_4'], 'root revives a dying entry'),
-    'M5': ('src/registry.rs',
+    'M5': ('src/registry/register.rs',
            'if !entry.incref_if_live() {',
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
-    'M6': ('src/registry.rs',
-           '''                slot.clear_supertypes();
-                let had_payload = slot.payload().retire(&guard);
+    'M6': ('src/registry/unregister.rs',
+           '''                slot.display().clear_supertypes();
+                let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
                 // into an empty slot.
                 self.slots.free(index);''',
            '''                self.slots.free(index);
-                slot.clear_supertypes();
-                let had_payload = slot.payload().retire(&guard);
+                slot.display().clear_supertypes();
+                let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");''',
            MODELS + ['model_6'], 'dismantle frees the index before retiring its slot'),
-    'M6b': ('src/sync/model.rs',
+    'M6b': ('src/raw/sync/model.rs',
             'let previous = self.ptr.swap(husk, Ordering::Release);',
             'let previous = self.ptr.swap(husk, Ordering::Relaxed);',
             MODELS + ['model_6'], 'RetiringCell::publish without Release'),
-    'M6c': ('src/sync/model.rs',
+    'M6c': ('src/raw/sync/model.rs',
             'guard.pin.retire(Box::new(HuskBox(old)));',
             'let _ = &guard.pin; let owner = HuskBox(old); owner.destroy(); std::mem::forget(owner);',
             MODELS + ['model_6'], 'RetiringCell::retire destroys at once instead of deferring'),
-    'M7': ('src/registry.rs',
+    'M7': ('src/registry/unregister.rs',
            '|k| Arc::ptr_eq(&k.0, entry)',
            '|_| true',
            MODELS + ['model_7'], 'unregistration removes by key, not by identity'),
-    'M8': ('src/slots.rs',
+    'M8': ('src/raw/free_list.rs',
            '''            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(next).pack(),
@@ -81,29 +81,29 @@ MUTATIONS = {
                 Ok::<u64, u64>(head.pack())
             } {''',
            MODELS + ['model_8'], 'free-list pop writes the head without a CAS'),
-    'W1': ('src/slots.rs',
+    'W1': ('src/raw/free_list.rs',
            'FreeHead { index, tag: self.tag.wrapping_add(1) }',
            'FreeHead { index, tag: self.tag }',
            WHITE_BOX + ['loom_tests::free_list_pop_survives_aba'], 'the free-list head has no ABA tag'),
-    'W2': ('src/slots.rs',
+    'W2': ('src/raw/table.rs',
            'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {',
            'if { cell.store(fresh, Ordering::Release); false } {',
            WHITE_BOX + ['loom_tests::racing_first_allocations'], 'a new segment is stored, not CASed in'),
-    'W2b': ('src/slots.rs',
+    'W2b': ('src/raw/table.rs',
             'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {',
             'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::Relaxed, Ordering::Acquire).is_err() {',
             WHITE_BOX + ['loom_tests::racing_first_allocations'], 'a new segment is published without Release'),
-    'W3': ('src/slots.rs',
-           '''                head.with_top(index.as_u32()).pack(),
+    'W3': ('src/raw/free_list.rs',
+           '''                head.with_top(index).pack(),
                 Ordering::Release,''',
-           '''                head.with_top(index.as_u32()).pack(),
+           '''                head.with_top(index).pack(),
                 Ordering::Relaxed,''',
            WHITE_BOX + ['loom_tests::free_list'], 'free-list push without Release'),
-    'X1': ('src/sync/model.rs',
+    'X1': ('src/raw/sync/model.rs',
            'self.0.defer_unchecked(move || {',
            'crossbeam_epoch::unprotected().defer_unchecked(move || {',
            DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
-    'D1': ('src/hash_cons.rs',
+    'D1': ('src/registry/entry.rs',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Relaxed);''',
            MODELS, 'decref without Release and without the Acquire fence (expected to PASS: see the docs)'),

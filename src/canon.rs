@@ -1,6 +1,6 @@
 //! Canonicalization: turning a rec group into the form the hash-consing map
-//! compares, and a registered group into the form the runtime uses; and the
-//! trampoline form of function types.
+//! compares ([`CanonGroup`], hashed once), and a registered group into the
+//! form the runtime uses; and the trampoline form of function types.
 //!
 //! Two rec groups are the same group exactly when their *hash-consing forms*
 //! are equal: references into the group become [`TypeRef::RecGroup`]
@@ -14,11 +14,85 @@
 //! free list and need not be contiguous, so the mapping goes through the
 //! reserved indices, never `first + i` (Wasmtime PR #10435).
 
+use std::hash::{Hash, Hasher};
+
 use crate::error::RegistryError;
-use crate::hash_cons::CanonGroup;
 use crate::matching::TypeLookup;
-use crate::sync::Arc;
+use crate::raw::sync::Arc;
 use crate::types::{FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, SubType, TypeRef, ValType};
+
+/// A rec group in hash-consing form, with its hash computed once.
+///
+/// References inside the group are [`TypeRef::RecGroup`],
+/// references outside are [`TypeRef::Shared`]: two
+/// groups are the same group exactly when these forms are equal. The hash is
+/// stored because the map rehashes keys when it grows, and a key can be a
+/// group of thousands of types.
+///
+/// Each type is behind an `Arc` so that a type whose runtime form is the
+/// same (one without references into its own group: every singleton that
+/// does not refer to itself, every trampoline type) is shared between the
+/// key and the registered type instead of copied (see `canon::for_runtime`).
+#[derive(Clone, Debug)]
+pub struct CanonGroup {
+    hash: u64,
+    types: Box<[Arc<SubType>]>,
+}
+
+/// `ahash` with fixed seeds: a pure function of the hashed value, and free to
+/// create. For the stored hash of a [`CanonGroup`], and for the registry's
+/// short-lived internal maps keyed by indices and pointers it hands out
+/// itself (`ahash::RandomState::new()` would bump a process-wide atomic
+/// counter on every registration, a cache line all threads contend for).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FixedState;
+
+impl std::hash::BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        const SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d);
+        SEEDS.build_hasher()
+    }
+}
+
+impl CanonGroup {
+    /// Hashes `types` once; they must be in hash-consing form.
+    pub fn new(types: Box<[Arc<SubType>]>) -> Self {
+        // Fixed seeds: the stored hash must be a pure function of the types.
+        // The map itself re-hashes this `u64` with its own random state.
+        // The types themselves, not their `Arc`s: loom's `Arc` (under
+        // `--cfg loom`) implements neither `Hash` nor `Eq`.
+        let mut hasher = std::hash::BuildHasher::build_hasher(&FixedState);
+        hasher.write_usize(types.len());
+        for ty in types.iter() {
+            SubType::hash(ty, &mut hasher);
+        }
+        CanonGroup { hash: hasher.finish(), types }
+    }
+
+    /// The group's types, in hash-consing form.
+    pub fn types(&self) -> &[Arc<SubType>] {
+        &self.types
+    }
+}
+
+impl PartialEq for CanonGroup {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash
+            && self.types.len() == other.types.len()
+            && self.types.iter().zip(other.types.iter()).all(|(a, b)| **a == **b)
+    }
+}
+
+impl Eq for CanonGroup {}
+
+impl Hash for CanonGroup {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
 
 /// The hash-consing form of a module's rec group that starts at module index
 /// `start`; `earlier[j]` is the shared index of the module's type `j` for

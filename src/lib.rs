@@ -13,7 +13,9 @@
 //! - unregistration needs no global lock: the last holder removes the group
 //!   from its shard and retires its slots through epoch-based reclamation
 //!   (`crossbeam-epoch`);
-//! - supertype arrays are published through `arc-swap`, so `is_subtype`,
+//! - each type's depth and first ten supertypes are plain atomics in
+//!   never-freed memory (only deeper chains are published through
+//!   `arc-swap`), so [`TypeRegistry::is_subtype`],
 //!   [`TypeRegistry::borrow`], [`TypeRegistry::trampoline_type`] and
 //!   [`RegisteredType::root`] take no lock at all.
 //!
@@ -82,28 +84,26 @@
 //! protocol, the invariants and the memory orderings.
 
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod canon;
 mod error;
-mod handle;
-mod hash_cons;
 mod matching;
 mod module;
+#[allow(unsafe_code)]
+mod raw;
 mod registry;
-mod slots;
-mod sync;
 mod trace;
 mod types;
 #[cfg(feature = "wasmparser")]
 mod wasmparser;
 
 pub use error::RegistryError;
-pub use handle::{RegisteredType, TypeCollection};
 pub use module::{
     ModuleTypes, ModuleTypesBuilder, MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES,
 };
-pub use registry::{RegistryStats, TypeRegistry};
+pub use registry::{RegisteredType, RegistryStats, TypeCollection, TypeRegistry};
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
     SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
@@ -118,14 +118,14 @@ pub use types::{
 /// or disappear in any release. Do not use it.
 #[doc(hidden)]
 pub mod __bench {
+    pub use crate::canon::CanonGroup;
     pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
-    pub use crate::hash_cons::CanonGroup;
     pub use crate::matching::{composite_matches, TypeLookup};
     pub use crate::module::{check_depth, check_size_limits, check_supertype_shape};
 }
 
 #[cfg(loom)]
-pub use sync::run_model;
+pub use raw::sync::run_model;
 
 #[doc = include_str!("../docs/design.md")]
 pub mod design {}

@@ -118,11 +118,13 @@ mod real {
         ptr: epoch::Atomic<T>,
     }
 
-    impl<T: Send + 'static> RetiringCell<T> {
-        pub(crate) fn empty() -> Self {
+    impl<T> Default for RetiringCell<T> {
+        fn default() -> Self {
             Self { ptr: epoch::Atomic::null() }
         }
+    }
 
+    impl<T: Send + 'static> RetiringCell<T> {
         /// The current value. `Acquire`: synchronizes with the `Release` in
         /// [`publish`](Self::publish), so every write made to the value before
         /// publication is visible through the returned reference.

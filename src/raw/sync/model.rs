@@ -166,11 +166,13 @@ pub(crate) struct RetiringCell<T> {
     ptr: AtomicPtr<Husk<T>>,
 }
 
-impl<T: Send + 'static> RetiringCell<T> {
-    pub(crate) fn empty() -> Self {
+impl<T> Default for RetiringCell<T> {
+    fn default() -> Self {
         Self { ptr: AtomicPtr::new(std::ptr::null_mut()) }
     }
+}
 
+impl<T: Send + 'static> RetiringCell<T> {
     /// The current value. `Acquire`, as in the real cell: pairs with the
     /// `Release` in `publish`, so the husk's creation happens before our
     /// tracked read of it.
@@ -508,14 +510,14 @@ mod loom_tests {
     use loom::thread;
 
     use super::*;
-    use crate::sync::run_model;
+    use crate::raw::sync::run_model;
 
     /// A reader pinned while the value is retired keeps it alive; one that
     /// pins after the retirement cannot see it.
     #[test]
     fn a_pinned_reader_keeps_a_retired_value_alive() {
         run_model(|| {
-            let cell = Arc::new(RetiringCell::empty());
+            let cell = Arc::new(RetiringCell::default());
             cell.publish(Arc::new(7u32), &pin());
             let reader = thread::spawn({
                 let cell = cell.clone();
@@ -537,7 +539,7 @@ mod loom_tests {
     #[should_panic(expected = "use after free")]
     fn a_value_destroyed_under_a_guard_is_reported() {
         run_model(|| {
-            let cell = RetiringCell::empty();
+            let cell = RetiringCell::default();
             let guard = pin();
             cell.publish(7u32, &guard);
             let husk = cell.ptr.load(Ordering::Relaxed);

@@ -1,4 +1,5 @@
-//! Rec group entries and the keys of the hash-consing map.
+//! Rec group entries (the registry's record of one rec group and its
+//! registration count) and the keys of the hash-consing map.
 //!
 //! A [`RecGroupEntry`] is one registered rec group: its hash-consing key, the
 //! shared indices reserved for its types, the groups it holds registrations
@@ -34,85 +35,13 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
-use crate::registry::TypeRegistry;
+use crate::canon::CanonGroup;
 #[cfg(debug_assertions)]
-use crate::sync::AtomicBool;
-use crate::sync::{fence, Arc, AtomicUsize, Ordering};
+use crate::raw::sync::AtomicBool;
+use crate::raw::sync::{fence, Arc, AtomicUsize, Ordering};
+use crate::registry::TypeRegistry;
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
-
-/// A rec group in hash-consing form, with its hash computed once.
-///
-/// References inside the group are [`TypeRef::RecGroup`](crate::TypeRef::RecGroup),
-/// references outside are [`TypeRef::Shared`](crate::TypeRef::Shared): two
-/// groups are the same group exactly when these forms are equal. The hash is
-/// stored because the map rehashes keys when it grows, and a key can be a
-/// group of thousands of types.
-///
-/// Each type is behind an `Arc` so that a type whose runtime form is the
-/// same (one without references into its own group: every singleton that
-/// does not refer to itself, every trampoline type) is shared between the
-/// key and the registered type instead of copied (see `canon::for_runtime`).
-#[derive(Clone, Debug)]
-pub struct CanonGroup {
-    hash: u64,
-    types: Box<[Arc<SubType>]>,
-}
-
-/// `ahash` with fixed seeds: a pure function of the hashed value, and free to
-/// create. For the stored hash of a [`CanonGroup`], and for the registry's
-/// short-lived internal maps keyed by indices and pointers it hands out
-/// itself (`ahash::RandomState::new()` would bump a process-wide atomic
-/// counter on every registration, a cache line all threads contend for).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct FixedState;
-
-impl std::hash::BuildHasher for FixedState {
-    type Hasher = ahash::AHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> ahash::AHasher {
-        const SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d);
-        SEEDS.build_hasher()
-    }
-}
-
-impl CanonGroup {
-    /// Hashes `types` once; they must be in hash-consing form.
-    pub fn new(types: Box<[Arc<SubType>]>) -> Self {
-        // Fixed seeds: the stored hash must be a pure function of the types.
-        // The map itself re-hashes this `u64` with its own random state.
-        // The types themselves, not their `Arc`s: loom's `Arc` (under
-        // `--cfg loom`) implements neither `Hash` nor `Eq`.
-        let mut hasher = std::hash::BuildHasher::build_hasher(&FixedState);
-        hasher.write_usize(types.len());
-        for ty in types.iter() {
-            SubType::hash(ty, &mut hasher);
-        }
-        CanonGroup { hash: hasher.finish(), types }
-    }
-
-    /// The group's types, in hash-consing form.
-    pub fn types(&self) -> &[Arc<SubType>] {
-        &self.types
-    }
-}
-
-impl PartialEq for CanonGroup {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash
-            && self.types.len() == other.types.len()
-            && self.types.iter().zip(other.types.iter()).all(|(a, b)| **a == **b)
-    }
-}
-
-impl Eq for CanonGroup {}
-
-impl Hash for CanonGroup {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
 
 /// One registered (or being registered) rec group.
 pub(crate) struct RecGroupEntry {
@@ -147,7 +76,7 @@ impl RecGroupEntry {
         indices: Box<[SharedTypeIndex]>,
         references: Box<[SharedTypeIndex]>,
     ) -> Self {
-        debug_assert_eq!(key.types.len(), indices.len());
+        debug_assert_eq!(key.types().len(), indices.len());
         debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
         RecGroupEntry {
             registry,
@@ -173,7 +102,7 @@ impl RecGroupEntry {
     /// The runtime form of the group's `position`-th type (`position` comes
     /// from the registry, never from the embedder).
     pub(crate) fn runtime_type(&self, position: usize) -> &Arc<SubType> {
-        &self.runtime.as_deref().unwrap_or(&self.key.types)[position]
+        &self.runtime.as_deref().unwrap_or(self.key.types())[position]
     }
 
     /// The shared index of each type, in group order. Not necessarily

@@ -1,0 +1,84 @@
+//! Unregistering: dropping registrations, and dismantling the groups whose
+//! count reached zero (and, through a worklist, the groups only they kept
+//! registered).
+//!
+//! # Synchronization
+//! Exactly one thread dismantles an entry: the one whose `decref` saw 1 → 0
+//! (a dead count is never revived), or, for an entry that lost the
+//! insertion race, the thread that prepared it. It removes the entry from
+//! the map by identity, retires each slot's payload through the epoch
+//! collector, and only then frees the index, so the next owner publishes
+//! into an empty slot.
+
+use super::entry::RecGroupEntry;
+use super::RegistryInner;
+use crate::raw::sync::{pin, Arc};
+use crate::trace::trace;
+
+impl RegistryInner {
+    /// Drops one registration of `entry`, unregistering it (and what only it
+    /// kept alive) if that was the last. Allocates nothing unless it
+    /// unregisters: this is every `RegisteredType` drop.
+    pub(crate) fn release(&self, entry: &Arc<RecGroupEntry>, why: &str) {
+        if entry.decref(why) {
+            let mut worklist = Vec::new();
+            self.unregister(entry, &mut worklist);
+            self.release_all(worklist, why);
+        }
+    }
+
+    /// Drops one registration of each entry; unregisters those whose count
+    /// reaches zero and, through an explicit worklist rather than recursion,
+    /// the groups that only they kept alive.
+    pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
+        let mut worklist: Vec<Arc<RecGroupEntry>> = entries.into_iter().collect();
+        while let Some(entry) = worklist.pop() {
+            if entry.decref(why) {
+                self.unregister(&entry, &mut worklist);
+            }
+        }
+    }
+
+    /// Unregisters an entry whose count just reached zero.
+    fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+        // Removal by identity: a registration racing with us may already
+        // have replaced this dead entry with a fresh equal one, which must
+        // stay (see "the resurrection race" above).
+        let removed = self.groups.remove_if(entry.key(), |k| Arc::ptr_eq(&k.0, entry));
+        trace!("{entry:?}: unregistering (removed from map: {})", removed.is_some());
+        drop(removed);
+        self.dismantle(entry, worklist);
+    }
+
+    /// Gives back an entry that lost the insertion race; it was never live.
+    pub(super) fn abandon(&self, entry: Arc<RecGroupEntry>) {
+        let mut references = Vec::new();
+        self.dismantle(&entry, &mut references);
+        self.release_all(references, "abandoned group's reference");
+    }
+
+    /// Retires an entry's slots and frees its indices, and queues the groups
+    /// it holds registrations on for release.
+    fn dismantle(&self, entry: &RecGroupEntry, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+        entry.debug_assert_first_dismantle();
+        let guard = pin();
+        for &reference in entry.references() {
+            // The entry holds a registration on it, so it is live.
+            match self.entry_of(reference, &guard) {
+                Some(referenced) => worklist.push(referenced),
+                None => debug_assert!(false, "{entry:?} references unregistered {reference:?}"),
+            }
+        }
+        for &index in entry.indices() {
+            if let Some(slot) = self.slots.get(index) {
+                slot.display().clear_supertypes();
+                let had_payload = slot.value().retire(&guard);
+                debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
+                // Only after retiring: the next owner of `index` publishes
+                // into an empty slot.
+                self.slots.free(index);
+            }
+        }
+        trace!("{entry:?}: dismantled");
+    }
+}
