@@ -46,14 +46,12 @@ MUTATIONS = {
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry/unregister.rs',
-           '''                slot.display().clear_supertypes();
-                let had_payload = slot.value().retire(&guard);
+           '''                let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
                 // into an empty slot.
                 self.slots.free(index);''',
            '''                self.slots.free(index);
-                slot.display().clear_supertypes();
                 let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");''',
            MODELS + ['model_6'], 'dismantle frees the index before retiring its slot'),
@@ -103,6 +101,26 @@ MUTATIONS = {
            'self.0.defer_unchecked(move || {',
            'crossbeam_epoch::unprotected().defer_unchecked(move || {',
            DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
+    'T1': ('src/raw/display.rs',
+           'DisplayState(self.state_cell().load(Ordering::Acquire))',
+           'DisplayState(self.state_cell().load(Ordering::Relaxed))',
+           WHITE_BOX + ['loom_tests::reuse_never_pairs'], 'the display state is read without Acquire (torn display)'),
+    'T2': ('src/raw/display.rs',
+           'Some(self.state()).filter(|state| state.is_visible())',
+           'Some(self.state())',
+           WHITE_BOX + ['loom_tests::a_prepared_slot'], 'readers ignore visibility (prepared slots answer)'),
+    'T2m': ('src/raw/display.rs',
+            'Some(self.state()).filter(|state| state.is_visible())',
+            'Some(self.state())',
+            MODELS + ['model_9'], 'readers ignore visibility: a group that lost the race looks registered'),
+    'T3': ('src/raw/display.rs',
+           'found && self.unchanged_since(state)',
+           'found',
+           WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no re-check of the state after the column read'),
+    'T4': ('src/raw/display.rs',
+           '        fence(Ordering::Release);\n        for (column, ancestor)',
+           '        for (column, ancestor)',
+           WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no Release fence before a new occupant writes its columns'),
     'D1': ('src/registry/entry.rs',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Relaxed);''',

@@ -27,7 +27,7 @@
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
     Arc,
 };
 
@@ -37,7 +37,7 @@ pub(crate) use std::sync::atomic::AtomicBool;
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
     Arc,
 };
 
@@ -129,13 +129,20 @@ mod real {
         /// [`publish`](Self::publish), so every write made to the value before
         /// publication is visible through the returned reference.
         #[inline]
-        pub(crate) fn load<'g>(&self, guard: &'g Guard) -> Option<&'g T> {
+        ///
+        /// The reference borrows both the guard and the cell: it cannot
+        /// outlive the guard (a retired value is destroyed once no guard
+        /// that could have loaded it is pinned) nor the cell (whose `Drop`
+        /// frees its value at once).
+        pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<&'a T> {
             let shared = self.ptr.load(Ordering::Acquire, &guard.0);
-            // SAFETY: the pointer is null or was created from an `Owned` in
-            // `publish`; it is destroyed only through `defer_destroy` in
-            // `retire`, which runs after every guard pinned before the retire
-            // (ours included, since we loaded it while pinned) is dropped. So
-            // it is valid for the guard's lifetime `'g`.
+            // SAFETY: the pointer is null or came from an `Owned` in
+            // `publish`. The value is destroyed in two ways only: through
+            // `defer_destroy` in `retire`, which runs after every guard
+            // pinned before the unlinking swap is dropped (ours is pinned for
+            // `'a`, and we loaded the pointer under it); or by the cell's
+            // `Drop`, which takes `&mut self` and so cannot run while the
+            // returned reference, borrowing `self` for `'a`, is alive.
             unsafe { shared.as_ref() }
         }
 
@@ -170,8 +177,10 @@ mod real {
 
     impl<T> Drop for RetiringCell<T> {
         fn drop(&mut self) {
-            // SAFETY: `&mut self` means no reader holds this cell any more,
-            // so the value (if any) can be freed at once.
+            // SAFETY: `&mut self` means no reference returned by `load`
+            // is alive (each borrows the cell), so the value (if any) can be
+            // freed at once; a value retired earlier is no longer in the
+            // cell and is left to the collector.
             unsafe {
                 let guard = epoch::unprotected();
                 let shared = self.ptr.load(Ordering::Relaxed, guard);

@@ -177,8 +177,7 @@ impl TypeRegistry {
     /// The registered type at `index`, in runtime form (every reference a
     /// shared index). `None` if `index` is not registered. Lock-free.
     pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
-        let guard = pin();
-        self.inner.payload(index, &guard).map(|p| p.sub_type.clone())
+        self.inner.read_registered(index, |p| p.sub_type.clone())
     }
 
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
@@ -201,8 +200,7 @@ impl TypeRegistry {
     /// registered trampoline type that `index`'s group keeps alive. For
     /// non-function types and unregistered indices, `index` itself. Lock-free.
     pub fn trampoline_type(&self, index: SharedTypeIndex) -> SharedTypeIndex {
-        let guard = pin();
-        self.inner.payload(index, &guard).map_or(index, |p| p.trampoline)
+        self.inner.read_registered(index, |p| p.trampoline).unwrap_or(index)
     }
 
     /// How many types are registered, trampoline types included. Exact
@@ -292,8 +290,7 @@ impl TypeRegistry {
 /// index spaces.
 impl TypeLookup for RegistryInner {
     fn kind(&self, ty: TypeRef) -> Option<CompositeKind> {
-        let guard = pin();
-        self.payload(ty.as_shared()?, &guard).map(|p| p.sub_type.composite.kind())
+        self.read_registered(ty.as_shared()?, |p| p.sub_type.composite.kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
@@ -306,10 +303,27 @@ impl TypeLookup for RegistryInner {
 }
 
 impl RegistryInner {
-    /// The payload of a registered index.
+    /// The payload in `index`'s slot, whatever the state of its group: for
+    /// callers that keep the group registered, or that check its count.
     #[inline]
-    fn payload<'g>(&self, index: SharedTypeIndex, guard: &'g Guard) -> Option<&'g TypePayload> {
+    fn payload<'a>(&'a self, index: SharedTypeIndex, guard: &'a Guard) -> Option<&'a TypePayload> {
         self.slots.get(index)?.value().load(guard)
+    }
+
+    /// `f` of the payload of `index` if its group is registered, as one
+    /// read: the slot is visible before and unchanged after the payload is
+    /// read (see
+    /// [`DisplayRef::unchanged_since`](crate::raw::display::DisplayRef::unchanged_since)), so a group that is
+    /// prepared, lost the insertion race, or is being unregistered reads as
+    /// "not registered", and a payload of a later occupant is never passed
+    /// off as this one's.
+    #[inline]
+    fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(&TypePayload) -> R) -> Option<R> {
+        let slot = self.slots.get(index)?;
+        let state = slot.display().visible_state()?;
+        let guard = pin();
+        let result = f(slot.value().load(&guard)?);
+        slot.display().unchanged_since(state).then_some(result)
     }
 
     /// `sub <: sup` with `sub != sup`: `sub`'s supertype at `sup`'s depth is
@@ -319,10 +333,13 @@ impl RegistryInner {
         let (Some(sub_slot), Some(sup_slot)) = (self.slots.get(sub), self.slots.get(sup)) else {
             return false;
         };
-        // Both reads are plain loads from type-stable slots; see the
-        // display's Synchronization section for why they need no stronger
-        // ordering.
-        sub_slot.display().has_ancestor_at(sup_slot.display().depth(), sup)
+        // Plain loads from type-stable slots (see the display's
+        // Synchronization section); a slot that is not visible answers
+        // `false`.
+        let Some(depth) = sup_slot.display().visible_depth() else {
+            return false;
+        };
+        sub_slot.display().has_ancestor_at(depth, sup)
     }
 
     /// The entry owning a registered index, without a new registration.

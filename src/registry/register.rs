@@ -39,7 +39,13 @@ impl RegistryInner {
         let outcome = self.groups.insert_or_reuse(
             GroupKey(prepared.clone()),
             |existing| existing.0.incref_if_live().then(|| existing.0.clone()),
-            |offered| offered.0.mark_inserted(),
+            |offered| {
+                // Visible first, then live: a thread that finds the entry
+                // live (under this lock, or by `root`) finds its types
+                // visible too.
+                self.show(&offered.0);
+                offered.0.mark_inserted();
+            },
         );
         match outcome {
             InsertOutcome::Reused(existing, offered) => {
@@ -120,6 +126,16 @@ impl RegistryInner {
         }
         trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
+    }
+
+    /// Makes a new group's types visible to readers; runs under the shard's
+    /// write lock as the group is inserted (so it does not log).
+    fn show(&self, entry: &RecGroupEntry) {
+        for &index in entry.indices() {
+            if let Some(slot) = self.slots.get(index) {
+                slot.display().show();
+            }
+        }
     }
 
     /// Fills the slot of a freshly reserved index.

@@ -41,6 +41,10 @@ impl RegistryInner {
 
     /// Unregisters an entry whose count just reached zero.
     fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+        // First of all, readers stop seeing the group: from here on
+        // `is_subtype`, `borrow` and `trampoline_type` answer "not
+        // registered", as `root` already does from the count.
+        self.hide(entry);
         // Removal by identity: a registration racing with us may already
         // have replaced this dead entry with a fresh equal one, which must
         // stay (see "the resurrection race" above).
@@ -52,9 +56,20 @@ impl RegistryInner {
 
     /// Gives back an entry that lost the insertion race; it was never live.
     pub(super) fn abandon(&self, entry: Arc<RecGroupEntry>) {
+        self.hide(&entry);
         let mut references = Vec::new();
         self.dismantle(&entry, &mut references);
         self.release_all(references, "abandoned group's reference");
+    }
+
+    /// Empties the display entry of each of a dead (or never inserted)
+    /// group's types, which readers take as "not registered".
+    fn hide(&self, entry: &RecGroupEntry) {
+        for &index in entry.indices() {
+            if let Some(slot) = self.slots.get(index) {
+                slot.display().clear_supertypes();
+            }
+        }
     }
 
     /// Retires an entry's slots and frees its indices, and queues the groups
@@ -71,7 +86,6 @@ impl RegistryInner {
         }
         for &index in entry.indices() {
             if let Some(slot) = self.slots.get(index) {
-                slot.display().clear_supertypes();
                 let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes

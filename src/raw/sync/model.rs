@@ -176,7 +176,8 @@ impl<T: Send + 'static> RetiringCell<T> {
     /// The current value. `Acquire`, as in the real cell: pairs with the
     /// `Release` in `publish`, so the husk's creation happens before our
     /// tracked read of it.
-    pub(crate) fn load<'g>(&self, guard: &'g Guard) -> Option<&'g T> {
+    /// The reference borrows the guard and the cell, as in the real cell.
+    pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<&'a T> {
         let husk = self.ptr.load(Ordering::Acquire);
         if husk.is_null() {
             return None;
@@ -192,7 +193,9 @@ impl<T: Send + 'static> RetiringCell<T> {
             .borrow_mut()
             .push(Loaded { husk: (husk as *const Husk<T>).cast(), assert_alive: Husk::<T>::assert_alive_erased });
         // SAFETY: the value is alive (checked just above); it stays so while
-        // `guard` is pinned, and `guard`'s drop checks that it did.
+        // `guard` is pinned (`guard`'s drop checks that it did) and while the
+        // cell is borrowed (its drop, which frees the value at once, needs
+        // `&mut self`); the returned reference borrows both.
         Some(unsafe { &*husk.value() })
     }
 
