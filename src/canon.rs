@@ -39,10 +39,35 @@ pub struct CanonGroup {
     types: Box<[Arc<SubType>]>,
 }
 
+/// The hasher of a registry's rec groups: `ahash` keyed with random seeds
+/// drawn once, when the registry is created (as Wasmtime keys its registry
+/// with a `RandomState`). Whoever can submit modules cannot precompute rec
+/// groups whose hashes collide, so lookups under a shard lock stay short
+/// (hash flooding). Each registry has its own, so the same group hashes
+/// differently in two registries.
+///
+/// A [`CanonGroup`] is hashed with it once; the hash-consing map then uses
+/// that stored hash as is, without hashing it again.
+#[derive(Clone, Debug)]
+pub struct GroupHasher(ahash::RandomState);
+
+impl GroupHasher {
+    /// A hasher with fresh random seeds.
+    pub fn new() -> Self {
+        GroupHasher(ahash::RandomState::new())
+    }
+}
+
+impl Default for GroupHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// `ahash` with fixed seeds: a pure function of the hashed value, and free to
-/// create. For the stored hash of a [`CanonGroup`], and for the registry's
-/// short-lived internal maps keyed by indices and pointers it hands out
-/// itself (`ahash::RandomState::new()` would bump a process-wide atomic
+/// create. Only for the registry's short-lived internal maps keyed by
+/// indices and pointers it hands out itself, never by anything an embedder
+/// chooses (`ahash::RandomState::new()` would bump a process-wide atomic
 /// counter on every registration, a cache line all threads contend for).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FixedState;
@@ -58,13 +83,13 @@ impl std::hash::BuildHasher for FixedState {
 }
 
 impl CanonGroup {
-    /// Hashes `types` once; they must be in hash-consing form.
-    pub fn new(types: Box<[Arc<SubType>]>) -> Self {
-        // Fixed seeds: the stored hash must be a pure function of the types.
-        // The map itself re-hashes this `u64` with its own random state.
+    /// Hashes `types` once with the registry's `hasher`; they must be in
+    /// hash-consing form. Keys of one registry must all come from its one
+    /// hasher.
+    pub fn new(types: Box<[Arc<SubType>]>, hasher: &GroupHasher) -> Self {
         // The types themselves, not their `Arc`s: loom's `Arc` (under
         // `--cfg loom`) implements neither `Hash` nor `Eq`.
-        let mut hasher = std::hash::BuildHasher::build_hasher(&FixedState);
+        let mut hasher = std::hash::BuildHasher::build_hasher(&hasher.0);
         hasher.write_usize(types.len());
         for ty in types.iter() {
             SubType::hash(ty, &mut hasher);
@@ -96,11 +121,12 @@ impl Hash for CanonGroup {
 
 /// The hash-consing form of a module's rec group that starts at module index
 /// `start`; `earlier[j]` is the shared index of the module's type `j` for
-/// every `j < start`.
+/// every `j < start`. Hashed with the registry's `hasher`.
 pub fn module_group_key(
     group: &[SubType],
     start: ModuleTypeIndex,
     earlier: &[SharedTypeIndex],
+    hasher: &GroupHasher,
 ) -> Result<CanonGroup, RegistryError> {
     let start = start.as_u32();
     let end = start as usize + group.len();
@@ -125,13 +151,13 @@ pub fn module_group_key(
         })?;
         types.push(Arc::new(key));
     }
-    Ok(CanonGroup::new(types.into_boxed_slice()))
+    Ok(CanonGroup::new(types.into_boxed_slice(), hasher))
 }
 
 /// The hash-consing form of a singleton group given directly by the
 /// embedder: shared indices, or `RecGroup(0)` for self-reference. That is
 /// the form the type is already in, so it is only checked, not copied.
-pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
+pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, RegistryError> {
     ty.trace(|r| match r {
         TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
         other => Err(RegistryError::WrongIndexSpace {
@@ -140,7 +166,7 @@ pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
             expected: "shared type indices (or RecGroup(0) for self-reference)",
         }),
     })?;
-    Ok(CanonGroup::new(Box::new([Arc::new(ty)])))
+    Ok(CanonGroup::new(Box::new([Arc::new(ty)]), hasher))
 }
 
 /// The runtime form of one type of a group whose types got `indices`.
@@ -229,4 +255,25 @@ pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubT
     let params = func.params.iter().map(convert).collect::<Option<Box<[_]>>>()?;
     let results = func.results.iter().map(convert).collect::<Option<Box<[_]>>>()?;
     Some(SubType::func(params, results))
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn group() -> Box<[Arc<SubType>]> {
+        Box::new([Arc::new(SubType::func([ValType::I32], [])), Arc::new(SubType::struct_(true, None, []))])
+    }
+
+    /// Two registries draw different seeds, so a group built to collide in
+    /// one does not collide in the other; one registry hashes consistently.
+    #[test]
+    fn each_hasher_has_its_own_seeds() {
+        let (a, b) = (GroupHasher::new(), GroupHasher::new());
+        let (in_a, again_in_a, in_b) =
+            (CanonGroup::new(group(), &a), CanonGroup::new(group(), &a), CanonGroup::new(group(), &b));
+        assert_eq!(in_a.hash, again_in_a.hash);
+        assert_eq!(in_a, again_in_a);
+        assert_ne!(in_a.hash, in_b.hash, "two registries hashed a group alike: fixed seeds?");
+    }
 }

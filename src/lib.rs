@@ -118,8 +118,8 @@ pub use types::{
 /// or disappear in any release. Do not use it.
 #[doc(hidden)]
 pub mod __bench {
-    pub use crate::canon::CanonGroup;
     pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
+    pub use crate::canon::{CanonGroup, GroupHasher};
     pub use crate::matching::{composite_matches, TypeLookup};
     pub use crate::module::{check_depth, check_size_limits, check_supertype_shape};
 }

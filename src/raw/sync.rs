@@ -10,7 +10,7 @@
 //!
 //! | facade type | real implementation | what it is for |
 //! |---|---|---|
-//! | [`ShardedSet`] | `dashmap::DashMap<K, (), ahash::RandomState>` | the hash-consing map of rec groups |
+//! | [`ShardedSet`] | `dashmap::DashMap<K, (), StoredHash>` | the hash-consing map of rec groups, keyed by their stored hash |
 //! | [`PublishedCell`] | `arc_swap::ArcSwapOption` | supertype arrays read by `is_subtype` |
 //! | [`RetiringCell`] + [`pin`] | `crossbeam_epoch::Atomic` + a pinned `Guard` | per-slot type payloads, freed only after every reader that could see them has unpinned |
 //!
@@ -218,14 +218,39 @@ mod real {
         }
     }
 
-    /// A concurrent hash set split into independently locked shards.
+    /// A `Hasher` that passes through the one `u64` a key writes: keys of
+    /// a [`ShardedSet`] carry a hash computed once, with the registry's
+    /// random seeds (see `canon::GroupHasher`), and are not hashed again.
+    #[derive(Default)]
+    pub(crate) struct StoredHash(u64);
+
+    impl std::hash::Hasher for StoredHash {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+
+        fn write_u64(&mut self, hash: u64) {
+            self.0 = hash;
+        }
+
+        /// Not reached by the set's keys; folds the bytes so that any
+        /// other key still hashes deterministically.
+        fn write(&mut self, bytes: &[u8]) {
+            for &byte in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+            }
+        }
+    }
+
+    /// A concurrent hash set split into independently locked shards. A key's
+    /// `Hash` must write one well-mixed `u64` (its stored hash).
     pub(crate) struct ShardedSet<K> {
-        map: dashmap::DashMap<K, (), ahash::RandomState>,
+        map: dashmap::DashMap<K, (), std::hash::BuildHasherDefault<StoredHash>>,
     }
 
     impl<K: Hash + Eq> ShardedSet<K> {
         pub(crate) fn new() -> Self {
-            Self { map: dashmap::DashMap::with_hasher(ahash::RandomState::new()) }
+            Self { map: dashmap::DashMap::default() }
         }
 
         /// Under the shard's *read* lock, finds the element equal to `key`

@@ -141,7 +141,7 @@ impl RegisteredType {
     /// unrelated or too deep, a size limit. The registry is left unchanged.
     pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
         module::check_size_limits(0, &ty)?;
-        let key = canon::singleton_key(ty)?;
+        let key = canon::singleton_key(ty, &registry.inner.hasher)?;
         let entry = registry.inner.register_group(registry, key, 0)?;
         let index = entry.indices()[0];
         Ok(RegisteredType { entry, position: 0, index })

@@ -72,7 +72,7 @@ pub use handle::{RegisteredType, TypeCollection};
 
 use std::collections::HashMap;
 
-use crate::canon;
+use crate::canon::{self, GroupHasher};
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::module::ModuleTypes;
@@ -152,6 +152,8 @@ pub struct RegistryStats {
 }
 
 pub(crate) struct RegistryInner {
+    /// Hashes this registry's rec groups, with seeds of its own.
+    hasher: GroupHasher,
     groups: ShardedSet<GroupKey>,
     slots: SlotTable<RetiringCell<TypePayload>>,
 }
@@ -171,7 +173,13 @@ impl std::fmt::Debug for TypeRegistry {
 impl TypeRegistry {
     /// An empty registry.
     pub fn new() -> Self {
-        TypeRegistry { inner: Arc::new(RegistryInner { groups: ShardedSet::new(), slots: SlotTable::new() }) }
+        TypeRegistry {
+            inner: Arc::new(RegistryInner {
+                hasher: GroupHasher::new(),
+                groups: ShardedSet::new(),
+                slots: SlotTable::new(),
+            }),
+        }
     }
 
     /// The registered type at `index`, in runtime form (every reference a
@@ -264,7 +272,7 @@ impl TypeRegistry {
                 continue;
             }
             // On error `collection` is dropped, releasing what it holds.
-            let key = canon::module_group_key(group, start, &collection.types)?;
+            let key = canon::module_group_key(group, start, &collection.types, &self.inner.hasher)?;
             let entry = self.inner.register_group(self, key, start.as_u32())?;
             collection.types.extend_from_slice(entry.indices());
             collection.rec_groups.push(entry);

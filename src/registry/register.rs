@@ -247,7 +247,11 @@ fn register_trampolines(
             reference: TypeRef::RecGroup(i as u32),
             expected: "references to registered types",
         })?;
-        let entry = registry.register_group(owner, CanonGroup::new(Box::new([Arc::new(trampoline_ty)])), 0)?;
+        let entry = registry.register_group(
+            owner,
+            CanonGroup::new(Box::new([Arc::new(trampoline_ty)]), &registry.hasher),
+            0,
+        )?;
         let trampoline = entry.indices()[0];
         trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
         trampolines.push(Some(trampoline));
