@@ -20,6 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'models', '--']
 WHITE_BOX = ['cargo', 'test', '--release', '-p', 'wasm-type-registry', '--no-default-features', '--lib', '--']
 DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_epoch', '--']
+# Not a loom model: a plain unit test of the real collector (no --cfg loom).
+UNIT = ['cargo', 'test', '-p', 'wasm-type-registry', '--lib', '--']
 
 # name: (file, text, replacement, command, what it removes)
 MUTATIONS = {
@@ -98,7 +100,7 @@ MUTATIONS = {
                 Ordering::Relaxed,''',
            WHITE_BOX + ['loom_tests::free_list'], 'free-list push without Release'),
     'X1': ('src/raw/sync/model.rs',
-           'self.0.defer_unchecked(move || {',
+           'self.guard.defer_unchecked(move || {',
            'crossbeam_epoch::unprotected().defer_unchecked(move || {',
            DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
     'T1': ('src/raw/display.rs',
@@ -121,6 +123,10 @@ MUTATIONS = {
            '        fence(Ordering::Release);\n        for (column, ancestor)',
            '        for (column, ancestor)',
            WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no Release fence before a new occupant writes its columns'),
+    'R1': ('src/raw/sync.rs',
+           'Guard { inner: handle.pin(), pending: &self.pending }',
+           'let _ = handle; Guard { inner: epoch::pin(), pending: &self.pending }',
+           UNIT + ['garbage_of_one_reclaimer'], 'every registry pins the process-wide collector'),
     'D1': ('src/registry/entry.rs',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Relaxed);''',
@@ -149,6 +155,9 @@ def main(names):
         run_env = dict(env)
         if command is DEEP:
             run_env.update(RUSTFLAGS='--cfg loom --cfg crossbeam_loom', CARGO_TARGET_DIR='target/loom-crossbeam')
+        if command[:len(UNIT)] == UNIT:
+            run_env.pop('RUSTFLAGS')
+            run_env.update(CARGO_TARGET_DIR='target')
         try:
             open(full, 'w').write(mutated)
             start = time.time()

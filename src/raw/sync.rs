@@ -94,20 +94,115 @@ pub fn run_model(model: impl Fn() + Sync + Send + 'static) {
 #[cfg(not(loom))]
 mod real {
     use std::borrow::Borrow;
+    use std::cell::RefCell;
     use std::hash::Hash;
+    use std::rc::Rc;
 
     use crossbeam_epoch as epoch;
 
-    use super::{Arc, InsertOutcome, Ordering};
+    use super::{Arc, AtomicUsize, InsertOutcome, Ordering};
 
-    /// Proof that the current thread is pinned: payloads loaded under it stay
-    /// allocated until it is dropped.
-    pub(crate) struct Guard(epoch::Guard);
+    /// Proof that the current thread is pinned in one registry's collector:
+    /// payloads loaded under it stay allocated until it is dropped.
+    pub(crate) struct Guard<'r> {
+        inner: epoch::Guard,
+        /// The collector's count of retired values not yet destroyed.
+        pending: &'r std::sync::Arc<AtomicUsize>,
+    }
 
-    /// Pins the current thread (cheap when it is already pinned).
-    #[inline]
-    pub(crate) fn pin() -> Guard {
-        Guard(epoch::pin())
+    impl Guard<'_> {
+        /// Moves what this thread retired into the collector's shared queue,
+        /// where any thread's collection can reach it, and runs one bounded
+        /// collection step (crossbeam-epoch's: at most a few bags of 64
+        /// values).
+        pub(crate) fn flush(&self) {
+            self.inner.flush();
+        }
+    }
+
+    /// How many handles on registries' collectors a thread keeps.
+    const CACHED_HANDLES: usize = 4;
+
+    std::thread_local! {
+        /// This thread's handles on the collectors of the registries it used
+        /// last, most recent first. `Rc` so that pinning happens outside the
+        /// borrow: a pin may run deferred destructors, which may drop a
+        /// registry and so pin again.
+        static HANDLES: RefCell<Vec<Rc<epoch::LocalHandle>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A registry's own epoch-based reclamation: its garbage is collected
+    /// only by calls into it (and [`Reclaimer::collect`]), never by a call
+    /// into another registry, and a call into it never collects another
+    /// registry's garbage.
+    pub(crate) struct Reclaimer {
+        collector: epoch::Collector,
+        /// Values retired and not yet destroyed.
+        pending: std::sync::Arc<AtomicUsize>,
+    }
+
+    impl Reclaimer {
+        pub(crate) fn new() -> Self {
+            Reclaimer { collector: epoch::Collector::new(), pending: std::sync::Arc::new(AtomicUsize::new(0)) }
+        }
+
+        /// Pins the current thread in this collector (cheap when it is
+        /// already pinned; one thread-local lookup otherwise). Every 128th
+        /// pin of a thread also runs one bounded collection step, as
+        /// crossbeam-epoch does.
+        #[inline]
+        pub(crate) fn pin(&self) -> Guard<'_> {
+            let cached = HANDLES.try_with(|handles| {
+                let mut handles = handles.borrow_mut();
+                if let Some(handle) = handles.first().filter(|h| h.collector() == &self.collector) {
+                    return (handle.clone(), None);
+                }
+                let evicted = match handles.iter().position(|h| h.collector() == &self.collector) {
+                    Some(found) => {
+                        let handle = handles.remove(found);
+                        handles.insert(0, handle);
+                        None
+                    }
+                    None => {
+                        let evicted = (handles.len() >= CACHED_HANDLES).then(|| handles.pop()).flatten();
+                        handles.insert(0, Rc::new(self.collector.register()));
+                        evicted
+                    }
+                };
+                (handles[0].clone(), evicted)
+            });
+            // A handle dropped here, outside the borrow, may pin (see
+            // `HANDLES`). While the thread's locals are being destroyed, a
+            // handle of our own serves this one pin.
+            let handle = match cached {
+                Ok((handle, evicted)) => {
+                    drop(evicted);
+                    handle
+                }
+                Err(_) => Rc::new(self.collector.register()),
+            };
+            Guard { inner: handle.pin(), pending: &self.pending }
+        }
+
+        /// Values retired and not yet destroyed.
+        pub(crate) fn pending(&self) -> usize {
+            // `Relaxed`: a count; exact when nothing is being retired or
+            // destroyed.
+            self.pending.load(Ordering::Relaxed)
+        }
+
+        /// Runs up to `rounds` collection steps, each from a fresh pin (an
+        /// epoch can advance once per pin), stopping as soon as nothing is
+        /// pending. Garbage retired two steps before the last is destroyed
+        /// unless another thread is pinned in this collector meanwhile.
+        pub(crate) fn collect(&self, rounds: usize) {
+            for _ in 0..rounds {
+                if self.pending() == 0 {
+                    return;
+                }
+                self.pin().flush();
+            }
+        }
     }
 
     /// A cell holding at most one boxed value, written rarely (publish once,
@@ -128,14 +223,14 @@ mod real {
         /// The current value. `Acquire`: synchronizes with the `Release` in
         /// [`publish`](Self::publish), so every write made to the value before
         /// publication is visible through the returned reference.
-        #[inline]
         ///
         /// The reference borrows both the guard and the cell: it cannot
         /// outlive the guard (a retired value is destroyed once no guard
         /// that could have loaded it is pinned) nor the cell (whose `Drop`
         /// frees its value at once).
+        #[inline]
         pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<&'a T> {
-            let shared = self.ptr.load(Ordering::Acquire, &guard.0);
+            let shared = self.ptr.load(Ordering::Acquire, &guard.inner);
             // SAFETY: the pointer is null or came from an `Owned` in
             // `publish`. The value is destroyed in two ways only: through
             // `defer_destroy` in `retire`, which runs after every guard
@@ -151,7 +246,7 @@ mod real {
         pub(crate) fn publish(&self, value: T, guard: &Guard) {
             // `Release` makes the value's initialization visible to any
             // reader whose `Acquire` load sees the new pointer.
-            let previous = self.ptr.swap(epoch::Owned::new(value), Ordering::Release, &guard.0);
+            let previous = self.ptr.swap(epoch::Owned::new(value), Ordering::Release, &guard.inner);
             debug_assert!(previous.is_null(), "published into an occupied slot");
         }
 
@@ -162,15 +257,26 @@ mod real {
             // after its publication; `Release` so that readers that see null
             // also see our earlier writes (nothing relies on that yet, it is
             // just the natural pairing).
-            let old = self.ptr.swap(epoch::Shared::null(), Ordering::AcqRel, &guard.0);
+            let old = self.ptr.swap(epoch::Shared::null(), Ordering::AcqRel, &guard.inner);
             if old.is_null() {
                 return false;
             }
+            let pending = guard.pending.clone();
+            // `Relaxed`: a count (see `Reclaimer::pending`).
+            pending.fetch_add(1, Ordering::Relaxed);
             // SAFETY: `old` was unlinked by the swap above, so no new reader
-            // can load it; readers that loaded it earlier are pinned, and
-            // `defer_destroy` waits for them. Only one thread retires a given
-            // value: the swap hands the pointer to exactly one caller.
-            unsafe { guard.0.defer_destroy(old) };
+            // can load it; readers that loaded it earlier are pinned in this
+            // collector (the cell is only read under its registry's guards),
+            // and the closure runs only after they unpin. Only one thread
+            // retires a given value: the swap hands the pointer to exactly
+            // one caller, so the closure is its only owner. It may run on
+            // any thread: `T: Send`, and the counter is an `Arc`.
+            unsafe {
+                guard.inner.defer_unchecked(move || {
+                    drop(old.into_owned());
+                    pending.fetch_sub(1, Ordering::Relaxed);
+                })
+            };
             true
         }
     }
@@ -321,3 +427,43 @@ mod real {
 
 #[cfg(not(loom))]
 pub(crate) use real::*;
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::{Reclaimer, RetiringCell};
+
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Garbage retired in one registry's collector is never destroyed by
+    /// pins and collections in another's (with one process-wide collector,
+    /// B's collections would free A's value), and its own collection frees
+    /// it.
+    #[test]
+    fn garbage_of_one_reclaimer_is_never_collected_by_another() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (a, b) = (Reclaimer::new(), Reclaimer::new());
+        let cell = RetiringCell::default();
+        cell.publish(Counted(drops.clone()), &a.pin());
+        assert!(cell.retire(&a.pin()));
+        a.pin().flush();
+        assert_eq!(a.pending(), 1);
+        for _ in 0..1_000 {
+            b.pin().flush();
+        }
+        assert_eq!(drops.load(Ordering::Relaxed), 0, "a call into B collected A's garbage");
+        assert_eq!(a.pending(), 1);
+        a.collect(3);
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "A's own collection did not free its garbage");
+        assert_eq!(a.pending(), 0);
+    }
+}

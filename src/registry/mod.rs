@@ -76,7 +76,7 @@ use crate::canon::{self, GroupHasher};
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::module::ModuleTypes;
-use crate::raw::sync::{pin, Arc, Guard, RetiringCell, ShardedSet};
+use crate::raw::sync::{Arc, Guard, Reclaimer, RetiringCell, ShardedSet};
 use crate::raw::table::SlotTable;
 use crate::trace::trace;
 use crate::types::{CompositeKind, HeapType, ModuleTypeIndex, SharedTypeIndex, SubType, TypeRef, ValType};
@@ -149,6 +149,9 @@ pub struct RegistryStats {
     pub slots_ever_used: usize,
     /// Indices on the free list, ready for reuse.
     pub free_slots: usize,
+    /// Types unregistered whose memory is not freed yet: it waits until no
+    /// reader can hold it (see [`TypeRegistry::flush`]).
+    pub pending_frees: usize,
 }
 
 pub(crate) struct RegistryInner {
@@ -156,6 +159,9 @@ pub(crate) struct RegistryInner {
     hasher: GroupHasher,
     groups: ShardedSet<GroupKey>,
     slots: SlotTable<RetiringCell<TypePayload>>,
+    /// This registry's own epoch collector: retired payloads wait here for
+    /// the readers that may still hold them.
+    reclaimer: Reclaimer,
 }
 
 impl Default for TypeRegistry {
@@ -178,6 +184,7 @@ impl TypeRegistry {
                 hasher: GroupHasher::new(),
                 groups: ShardedSet::new(),
                 slots: SlotTable::new(),
+                reclaimer: Reclaimer::new(),
             }),
         }
     }
@@ -225,6 +232,41 @@ impl TypeRegistry {
         self.len() == 0
     }
 
+    /// Frees the memory of every type unregistered before this call, now,
+    /// instead of as a side effect of later calls into this registry.
+    ///
+    /// # When memory is returned
+    /// An unregistered group's types are not freed on the spot: a reader on
+    /// another thread may be looking at them. They wait in this registry's
+    /// own epoch-based collector, which frees them once no thread that could
+    /// hold them is inside a call of this registry. The collector runs a
+    /// bounded step of collection (at most a few hundred values) on every
+    /// 128th call of a thread into this registry, and a few steps when an
+    /// unregistration leaves the registry without any registered type;
+    /// calls into *other* registries never collect this one's garbage, nor
+    /// this one theirs. `flush` runs collection steps until nothing is
+    /// pending; what a thread inside this registry may still be reading at
+    /// that moment waits for its next call (or the next `flush`).
+    /// [`RegistryStats::pending_frees`] counts what is waiting.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let ty = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// drop(ty);
+    /// registry.flush();
+    /// assert_eq!(registry.stats().pending_frees, 0);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn flush(&self) {
+        let pending = self.inner.reclaimer.pending();
+        // Two steps make garbage collectable (the epoch advances once per
+        // step); each further step frees at least one bag of 64 values.
+        self.inner.reclaimer.collect(3 + pending.div_ceil(64));
+    }
+
     /// Memory counters (see [`RegistryStats`]).
     pub fn stats(&self) -> RegistryStats {
         RegistryStats {
@@ -232,6 +274,7 @@ impl TypeRegistry {
             rec_groups: self.inner.groups.len(),
             slots_ever_used: self.inner.slots.capacity_used(),
             free_slots: self.inner.slots.free_len(),
+            pending_frees: self.inner.reclaimer.pending(),
         }
     }
 
@@ -329,7 +372,7 @@ impl RegistryInner {
     fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(&TypePayload) -> R) -> Option<R> {
         let slot = self.slots.get(index)?;
         let state = slot.display().visible_state()?;
-        let guard = pin();
+        let guard = self.reclaimer.pin();
         let result = f(slot.value().load(&guard)?);
         slot.display().unchanged_since(state).then_some(result)
     }
@@ -358,7 +401,7 @@ impl RegistryInner {
     /// A new registration on the group that owns `index`, and the type's
     /// position in it.
     pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
-        let guard = pin();
+        let guard = self.reclaimer.pin();
         let payload = self.payload(index, &guard)?;
         // The guard keeps `payload` (and so the entry) allocated even if the
         // group dies right now; `incref_if_live` then fails, because a dead

@@ -16,7 +16,7 @@ use super::view::GroupView;
 use super::{RegistryInner, TypePayload, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
 use crate::error::RegistryError;
-use crate::raw::sync::{pin, Arc, Guard, InsertOutcome};
+use crate::raw::sync::{Arc, Guard, InsertOutcome};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, TypeRef};
 
@@ -117,7 +117,7 @@ impl RegistryInner {
         let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, references.into()));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
-        let guard = pin();
+        let guard = self.reclaimer.pin();
         let indices = entry.indices();
         for (i, chain) in chains.into_iter().enumerate() {
             let chain = chain.into_iter().map(|r| canon::shared_index(r, indices)).collect();
@@ -208,7 +208,7 @@ impl Preparation<'_> {
         for ty in key.types() {
             ty.trace(|r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
-                let guard = guard.get_or_insert_with(pin);
+                let guard = guard.get_or_insert_with(|| self.registry.reclaimer.pin());
                 let entry =
                     self.registry.entry_of(index, guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {

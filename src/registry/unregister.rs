@@ -12,8 +12,13 @@
 
 use super::entry::RecGroupEntry;
 use super::RegistryInner;
-use crate::raw::sync::{pin, Arc};
+use crate::raw::sync::Arc;
 use crate::trace::trace;
+
+/// Collection steps after an unregistration that emptied the registry: two
+/// advance the epoch far enough to free what was just retired, the others
+/// leave room for a thread that was pinned at the first.
+const EMPTY_COLLECT_STEPS: usize = 4;
 
 impl RegistryInner {
     /// Drops one registration of `entry`, unregistering it (and what only it
@@ -23,7 +28,18 @@ impl RegistryInner {
         if entry.decref(why) {
             let mut worklist = Vec::new();
             self.unregister(entry, &mut worklist);
-            self.release_all(worklist, why);
+            self.drain(worklist, why);
+            self.collect_if_empty();
+        }
+    }
+
+    /// After an unregistration, with no guard held: if the registry has no
+    /// registered type left, a few collection steps free what it retired,
+    /// so that an emptied registry does not keep its garbage (and, through
+    /// the entries in it, itself) until some later call.
+    fn collect_if_empty(&self) {
+        if self.slots.in_use() == 0 {
+            self.reclaimer.collect(EMPTY_COLLECT_STEPS);
         }
     }
 
@@ -31,12 +47,21 @@ impl RegistryInner {
     /// reaches zero and, through an explicit worklist rather than recursion,
     /// the groups that only they kept alive.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
-        let mut worklist: Vec<Arc<RecGroupEntry>> = entries.into_iter().collect();
+        if self.drain(entries.into_iter().collect(), why) {
+            self.collect_if_empty();
+        }
+    }
+
+    /// Releases a worklist of registrations; whether it unregistered any.
+    fn drain(&self, mut worklist: Vec<Arc<RecGroupEntry>>, why: &str) -> bool {
+        let mut unregistered = false;
         while let Some(entry) = worklist.pop() {
             if entry.decref(why) {
                 self.unregister(&entry, &mut worklist);
+                unregistered = true;
             }
         }
+        unregistered
     }
 
     /// Unregisters an entry whose count just reached zero.
@@ -76,7 +101,7 @@ impl RegistryInner {
     /// it holds registrations on for release.
     fn dismantle(&self, entry: &RecGroupEntry, worklist: &mut Vec<Arc<RecGroupEntry>>) {
         entry.debug_assert_first_dismantle();
-        let guard = pin();
+        let guard = self.reclaimer.pin();
         for &reference in entry.references() {
             // The entry holds a registration on it, so it is live.
             match self.entry_of(reference, &guard) {
@@ -93,6 +118,9 @@ impl RegistryInner {
                 self.slots.free(index);
             }
         }
+        // Our retired payloads go to the collector's shared queue, where a
+        // collection on any thread of this registry can free them.
+        guard.flush();
         trace!("{entry:?}: dismantled");
     }
 }

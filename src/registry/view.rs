@@ -4,7 +4,7 @@ use super::RegistryInner;
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::module;
-use crate::raw::sync::{pin, Arc};
+use crate::raw::sync::Arc;
 use crate::types::{CompositeKind, SubType, TypeRef};
 
 /// A new group's types, in hash-consing form, seen together with the
@@ -59,7 +59,7 @@ impl<'a> GroupView<'a> {
                 self.chains[position].clone()
             }
             TypeRef::Shared(index) => {
-                let guard = pin();
+                let guard = self.registry.reclaimer.pin();
                 let payload =
                     self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
@@ -82,7 +82,7 @@ impl<'a> GroupView<'a> {
     /// Every declared supertype's structure matches (needs all chains, since
     /// fields may reference later types of the group).
     pub(super) fn check_declared_supertypes(&self) -> Result<(), RegistryError> {
-        let guard = pin();
+        let guard = self.registry.reclaimer.pin();
         for (i, ty) in self.types.iter().enumerate() {
             let sup_ty: &SubType = match ty.supertype {
                 None => continue,
