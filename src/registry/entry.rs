@@ -25,9 +25,12 @@
 //! advisory GHSA-7qmx-3fpx-r45m.
 //!
 //! # Synchronization
-//! - Increments are `Relaxed`: incrementing needs no ordering, only
-//!   atomicity; the caller already reached the entry through an `Acquire`
-//!   (a slot load, a shard lock, or a handle it owns).
+//! - Increments need only atomicity: the caller already reached the entry
+//!   through an `Acquire` (a slot load, a shard lock, or a handle it owns).
+//!   The one exception is visibility: the 0 → 1 of
+//!   [`RecGroupEntry::mark_inserted`] is `Release` and a successful
+//!   [`RecGroupEntry::incref_if_live`] `Acquire`, so a `root` that takes a
+//!   registration through a slot also sees the group's slots shown.
 //! - Decrements are `Release`, and the one that reaches zero is followed by an
 //!   `Acquire` fence, as in `Arc::drop`: every use of the group by any holder
 //!   happens before its unregistration.
@@ -118,9 +121,11 @@ impl RecGroupEntry {
     /// 0 → 1, by the inserting thread under the shard's write lock. Does
     /// not log: it runs under the lock (see [`trace`](crate::trace)).
     pub(crate) fn mark_inserted(&self) {
-        // `Relaxed`: the shard lock's release publishes this along with the
-        // entry itself.
-        let previous = self.registrations.swap(1, Ordering::Relaxed);
+        // `Release`: the shard lock publishes this with the entry to readers
+        // of the map; a `root` that finds the entry through a slot instead
+        // `Acquire`s the count, and must then see the group's slots shown
+        // (done just before, under the same lock).
+        let previous = self.registrations.swap(1, Ordering::Release);
         debug_assert_eq!(previous, 0, "inserted an entry that was already live");
     }
 
@@ -130,13 +135,16 @@ impl RecGroupEntry {
     /// [`trace`](crate::trace)); callers log the outcome.
     #[must_use = "a `true` result is a registration that must be released"]
     pub(crate) fn incref_if_live(&self) -> bool {
-        // `Relaxed` throughout: see the module's Synchronization section.
+        // `Relaxed` load and failure: see the module's Synchronization
+        // section. `Acquire` on success: pairs with `mark_inserted`, so a
+        // registration taken through a slot (`root`) sees the group's slots
+        // visible (free on x86, where every CAS is a full barrier).
         let mut count = self.registrations.load(Ordering::Relaxed);
         loop {
             if count == 0 {
                 return false;
             }
-            match self.registrations.compare_exchange_weak(count, count + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.registrations.compare_exchange_weak(count, count + 1, Ordering::Acquire, Ordering::Relaxed) {
                 Ok(_) => return true,
                 Err(actual) => count = actual,
             }
