@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | [`ShardedSet`] | `dashmap::DashMap<K, (), StoredHash>` | the hash-consing map of rec groups, keyed by their stored hash |
 //! | [`PublishedCell`] | `arc_swap::ArcSwapOption` | supertype arrays read by `is_subtype` |
-//! | [`RetiringCell`] + [`pin`] | `crossbeam_epoch::Atomic` + a pinned `Guard` | per-slot type payloads, freed only after every reader that could see them has unpinned |
+//! | [`RetiringCell`] + [`Reclaimer`] | `crossbeam_epoch::Atomic` + a `crossbeam_epoch::Collector` per registry | per-slot type payloads, freed only after every reader of the same registry that could see them has unpinned |
 //!
 //! # Synchronization
 //! Each facade type documents the orderings it provides; the callers rely on

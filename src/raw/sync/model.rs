@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | [`ShardedSet`] | `DashMap` (a `RwLock` per shard) | two loom `RwLock<HashMap>` shards |
 //! | [`PublishedCell`] | `ArcSwapOption` | loom `RwLock<Option<Arc<T>>>`, cloned out, never read under the lock |
-//! | [`RetiringCell`] + [`pin`] | `crossbeam_epoch::Atomic` + epoch `Guard` | loom `AtomicPtr` to a tracked husk + a deferred-free collector |
+//! | [`RetiringCell`] + [`Reclaimer`] | `crossbeam_epoch::Atomic` + a `Collector` per registry | loom `AtomicPtr` to a tracked husk + a deferred-free collector per registry |
 //!
 //! # Making a use after free observable
 //! A value put in a [`RetiringCell`] lives in a *husk*: a loom `UnsafeCell`
