@@ -12,7 +12,9 @@
 //!   lock;
 //! - unregistration needs no global lock: the last holder removes the group
 //!   from its shard and retires its slots through epoch-based reclamation
-//!   (`crossbeam-epoch`);
+//!   (`crossbeam-epoch`), in a collector of the registry's own, so one
+//!   registry's garbage never costs a caller of another (see
+//!   [`TypeRegistry::flush`]);
 //! - each type's depth and first ten supertypes are plain atomics in
 //!   never-freed memory (only deeper chains are published through
 //!   `arc-swap`), so [`TypeRegistry::is_subtype`],
