@@ -241,8 +241,9 @@ impl TypeRegistry {
     /// own epoch-based collector, which frees them once no thread that could
     /// hold them is inside a call of this registry. The collector runs a
     /// bounded step of collection (at most a few hundred values) on every
-    /// 128th call of a thread into this registry, and a few steps when an
-    /// unregistration leaves the registry without any registered type;
+    /// 128th call of a thread into this registry, and collects all it can
+    /// when an unregistration leaves the registry without any registered
+    /// type (work proportional to this registry's own garbage);
     /// calls into *other* registries never collect this one's garbage, nor
     /// this one theirs. `flush` runs collection steps until nothing is
     /// pending; what a thread inside this registry may still be reading at
@@ -261,10 +262,7 @@ impl TypeRegistry {
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn flush(&self) {
-        let pending = self.inner.reclaimer.pending();
-        // Two steps make garbage collectable (the epoch advances once per
-        // step); each further step frees at least one bag of 64 values.
-        self.inner.reclaimer.collect(3 + pending.div_ceil(64));
+        self.inner.collect_all();
     }
 
     /// Memory counters (see [`RegistryStats`]).

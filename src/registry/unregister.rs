@@ -15,10 +15,10 @@ use super::RegistryInner;
 use crate::raw::sync::Arc;
 use crate::trace::trace;
 
-/// Collection steps after an unregistration that emptied the registry: two
-/// advance the epoch far enough to free what was just retired, the others
-/// leave room for a thread that was pinned at the first.
-const EMPTY_COLLECT_STEPS: usize = 4;
+/// Collection steps in a row that may free nothing before
+/// [`RegistryInner::collect_all`] gives up: what was just retired needs two
+/// epoch advances (one per step) before a step can free it.
+const STALLED_STEPS: usize = 3;
 
 impl RegistryInner {
     /// Drops one registration of `entry`, unregistering it (and what only it
@@ -39,7 +39,24 @@ impl RegistryInner {
     /// the entries in it, itself) until some later call.
     fn collect_if_empty(&self) {
         if self.slots.in_use() == 0 {
-            self.reclaimer.collect(EMPTY_COLLECT_STEPS);
+            self.collect_all();
+        }
+    }
+
+    /// Collection steps until nothing is pending, or until
+    /// [`STALLED_STEPS`] steps in a row freed nothing (a thread pinned in
+    /// this registry holds the epoch back; its next call, or a later
+    /// `flush`, finishes the work). Each step that frees something frees at
+    /// least one value, so the work is proportional to this registry's own
+    /// garbage.
+    pub(super) fn collect_all(&self) {
+        let mut pending = self.reclaimer.pending();
+        let mut stalls = 0;
+        while pending > 0 && stalls < STALLED_STEPS {
+            self.reclaimer.collect(1);
+            let now = self.reclaimer.pending();
+            stalls = if now < pending { 0 } else { stalls + 1 };
+            pending = now;
         }
     }
 
