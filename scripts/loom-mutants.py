@@ -2,7 +2,7 @@
 """Proof that the loom models bite: removes or weakens one guard of the
 protocol at a time, runs the model that protects it, and restores the code.
 
-    scripts/loom-mutants.py            every mutation (about two minutes)
+    scripts/loom-mutants.py            every mutation (about ten minutes on a shared 2-core machine)
     scripts/loom-mutants.py M3 W1      only these
 
 Each mutation must make its model fail; docs/correctness.md quotes what loom
