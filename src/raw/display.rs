@@ -104,11 +104,47 @@ impl DisplayState {
     }
 }
 
-/// The declared supertypes of a type deeper than [`DISPLAY_LEN`], outermost
-/// first: `chain[d]` is its ancestor at depth `d`, and `chain.len()` is its
-/// own depth. Shallower types need none: their display holds the whole
-/// chain.
-pub(crate) struct SupertypeChain(pub(crate) Box<[SharedTypeIndex]>);
+/// A type's declared supertypes, outermost first: `chain[d]` is its
+/// ancestor at depth `d`, and its length is the type's own depth.
+///
+/// A range of storage shared by the types of one rec group: a type's chain
+/// is its supertype's chain plus one entry, so the registry lays a group's
+/// chains out one after the other and lets a subtype extend its
+/// supertype's range in place where it can. A group of long subtype chains
+/// then costs a few bytes per type, not a full chain each. Only types deeper
+/// than [`DISPLAY_LEN`] keep theirs; the display holds the others whole.
+///
+/// The storage is immutable once built and published with the state word
+/// (or the [`PublishedCell`]), so it is a plain `std` `Arc`, not one the
+/// model checker needs to see.
+#[derive(Clone)]
+pub(crate) struct SupertypeChain {
+    storage: std::sync::Arc<[SharedTypeIndex]>,
+    start: u32,
+    len: u32,
+}
+
+impl SupertypeChain {
+    /// `storage[start..start + len]`; the range must lie in `storage`.
+    pub(crate) fn new(storage: std::sync::Arc<[SharedTypeIndex]>, start: usize, len: usize) -> Self {
+        debug_assert!(start + len <= storage.len(), "chain {start}..{} outside {}", start + len, storage.len());
+        SupertypeChain { storage, start: start as u32, len: len as u32 }
+    }
+
+    /// The chain, outermost first.
+    pub(crate) fn as_slice(&self) -> &[SharedTypeIndex] {
+        let start = self.start as usize;
+        self.storage.get(start..start + self.len as usize).unwrap_or(&[])
+    }
+}
+
+/// A chain of its own (tests).
+impl From<Vec<SharedTypeIndex>> for SupertypeChain {
+    fn from(chain: Vec<SharedTypeIndex>) -> Self {
+        let len = chain.len();
+        SupertypeChain::new(chain.into(), 0, len)
+    }
+}
 
 /// The display of one segment of slots, column by column.
 pub(crate) struct Display {
@@ -156,21 +192,22 @@ impl<'t> DisplayRef<'t> {
     /// Records the supertype chain of the type being prepared here; the
     /// slot is not visible until [`show`](Self::show). Only the thread that
     /// reserved the index calls it, on an empty slot.
-    pub(crate) fn set_supertypes(self, chain: Box<[SharedTypeIndex]>) {
+    pub(crate) fn set_supertypes(self, chain: SupertypeChain) {
         // `Release` fence before the column stores: a reader whose
         // `Acquire` fence follows its read of one of them re-reads the
         // state at least as new as the emptying that preceded us (see the
         // module's Synchronization section).
         fence(Ordering::Release);
-        for (column, ancestor) in self.display.columns.iter().zip(chain.iter()) {
+        let depth = chain.as_slice().len();
+        for (column, ancestor) in self.display.columns.iter().zip(chain.as_slice()) {
             // `Relaxed`: published by the `Release` state store below.
             column[self.offset].store(ancestor.as_u32(), Ordering::Relaxed);
         }
         // `Relaxed` load: the last store was this slot's emptying, ordered
         // before us by the free list's hand-off of the index.
-        let state = DisplayState(self.state_cell().load(Ordering::Relaxed)).prepared(chain.len());
-        if chain.len() > DISPLAY_LEN {
-            self.display.deep[self.offset].store(Some(Arc::new(SupertypeChain(chain))));
+        let state = DisplayState(self.state_cell().load(Ordering::Relaxed)).prepared(depth);
+        if depth > DISPLAY_LEN {
+            self.display.deep[self.offset].store(Some(Arc::new(chain)));
         }
         // `Release`: a reader that `Acquire`s this state sees the columns
         // (and the deep chain) written above.
@@ -209,7 +246,8 @@ impl<'t> DisplayRef<'t> {
     pub(crate) fn supertype_chain(self) -> Vec<SharedTypeIndex> {
         let depth = self.depth();
         if depth > DISPLAY_LEN {
-            return self.display.deep[self.offset].with(|chain| chain.map_or_else(Vec::new, |chain| chain.0.to_vec()));
+            return self.display.deep[self.offset]
+                .with(|chain| chain.map_or_else(Vec::new, |chain| chain.as_slice().to_vec()));
         }
         self.display.columns[..depth]
             .iter()
@@ -275,7 +313,7 @@ impl<'t> DisplayRef<'t> {
             // `Relaxed`: ordered by the state loads around it.
             Some(column) => column[self.offset].load(Ordering::Relaxed) == ancestor.as_u32(),
             None => self.display.deep[self.offset]
-                .with(|chain| chain.is_some_and(|chain| chain.0.get(depth) == Some(&ancestor))),
+                .with(|chain| chain.is_some_and(|chain| chain.as_slice().get(depth) == Some(&ancestor))),
         };
         found && self.unchanged_since(state)
     }
@@ -310,18 +348,36 @@ mod tests {
         }
     }
 
+    /// Chains that share one storage (a subtype extending its supertype's
+    /// range) answer as chains of their own would.
+    #[test]
+    fn chains_sharing_storage_answer_for_their_own_range() {
+        let storage: std::sync::Arc<[SharedTypeIndex]> = (0..20).map(|d| SharedTypeIndex::from_u32(100 + d)).collect();
+        let display = Display::new(2);
+        let (upper, lower) = (display.at(0), display.at(1));
+        upper.set_supertypes(SupertypeChain::new(storage.clone(), 0, 12));
+        lower.set_supertypes(SupertypeChain::new(storage.clone(), 0, 13));
+        upper.show();
+        lower.show();
+        assert_eq!(upper.supertype_chain(), storage[..12].to_vec());
+        assert_eq!(lower.supertype_chain(), storage[..13].to_vec());
+        assert!(lower.has_ancestor_at(12, SharedTypeIndex::from_u32(112)));
+        assert!(!upper.has_ancestor_at(12, SharedTypeIndex::from_u32(112)), "read past its own range");
+        assert!(upper.has_ancestor_at(11, SharedTypeIndex::from_u32(111)));
+    }
+
     /// A reader's re-check must see a reuse even when the new occupant has
     /// the old one's depth: the generation tells them apart.
     #[test]
     fn reuse_at_the_same_depth_changes_the_state() {
         let display = Display::new(1);
         let slot = display.at(0);
-        slot.set_supertypes(Box::new([SharedTypeIndex::from_u32(1)]));
+        slot.set_supertypes(vec![SharedTypeIndex::from_u32(1)].into());
         slot.show();
         let before = slot.visible_state().unwrap();
         assert!(slot.unchanged_since(before));
         slot.clear_supertypes();
-        slot.set_supertypes(Box::new([SharedTypeIndex::from_u32(2)]));
+        slot.set_supertypes(vec![SharedTypeIndex::from_u32(2)].into());
         slot.show();
         assert_eq!(slot.visible_depth(), Some(1));
         assert!(!slot.unchanged_since(before));
@@ -337,8 +393,8 @@ mod loom_tests {
     use super::*;
     use crate::raw::sync::run_model;
 
-    fn chain(indices: &[u32]) -> Box<[SharedTypeIndex]> {
-        indices.iter().map(|&i| SharedTypeIndex::from_u32(i)).collect()
+    fn chain(indices: &[u32]) -> SupertypeChain {
+        indices.iter().map(|&i| SharedTypeIndex::from_u32(i)).collect::<Vec<_>>().into()
     }
 
     /// The torn display on index reuse. The slot held a type with ancestor

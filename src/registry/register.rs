@@ -16,6 +16,7 @@ use super::view::GroupView;
 use super::{RegistryInner, TypePayload, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
 use crate::error::RegistryError;
+use crate::raw::display::SupertypeChain;
 use crate::raw::sync::{Arc, Guard, InsertOutcome};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, TypeRef};
@@ -105,7 +106,7 @@ impl RegistryInner {
         for _ in key.types() {
             prep.reserved.push(self.slots.allocate()?);
         }
-        let GroupView { chains, .. } = view;
+        let GroupView { storage, chains, .. } = view;
         let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
         // Runtime forms are kept apart only where one differs from its key
         // form (`canon::for_runtime` shares the key's `Arc` otherwise).
@@ -119,8 +120,12 @@ impl RegistryInner {
         prep.held.hand_over();
         let guard = self.reclaimer.pin();
         let indices = entry.indices();
-        for (i, chain) in chains.into_iter().enumerate() {
-            let chain = chain.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+        // One storage for the whole group's chains, shared by the types
+        // deeper than the display (see `SupertypeChain`).
+        let storage: std::sync::Arc<[SharedTypeIndex]> =
+            storage.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+        for (i, range) in chains.into_iter().enumerate() {
+            let chain = SupertypeChain::new(storage.clone(), range.start, range.len);
             let trampoline = trampolines[i].unwrap_or(indices[i]);
             self.publish(indices[i], i as u32, chain, trampoline, &entry, &guard);
         }
@@ -143,7 +148,7 @@ impl RegistryInner {
         &self,
         index: SharedTypeIndex,
         position: u32,
-        chain: Box<[SharedTypeIndex]>,
+        chain: SupertypeChain,
         trampoline: SharedTypeIndex,
         entry: &Arc<RecGroupEntry>,
         guard: &Guard,

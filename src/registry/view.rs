@@ -14,10 +14,21 @@ use crate::types::{CompositeKind, SubType, TypeRef};
 pub(super) struct GroupView<'a> {
     registry: &'a RegistryInner,
     pub(super) types: &'a [Arc<SubType>],
-    /// Each type's supertype chain (outermost first): shared indices for
-    /// ancestors outside the group, relative ones inside.
-    pub(super) chains: Vec<Vec<TypeRef>>,
+    /// Every type's supertype chain (outermost first), laid out one after
+    /// the other: shared indices for ancestors outside the group, relative
+    /// ones inside. A subtype whose supertype's chain ends the storage
+    /// extends it in place, so a run of subtypes shares one chain.
+    pub(super) storage: Vec<TypeRef>,
+    /// Each type's chain: a range of `storage`.
+    pub(super) chains: Vec<ChainRange>,
     first_type_index: u32,
+}
+
+/// A type's supertype chain as a range of [`GroupView::storage`].
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ChainRange {
+    pub(super) start: usize,
+    pub(super) len: usize,
 }
 
 impl<'a> GroupView<'a> {
@@ -28,10 +39,16 @@ impl<'a> GroupView<'a> {
         types: &'a [Arc<SubType>],
         first_type_index: u32,
     ) -> Result<Self, RegistryError> {
-        let mut view = GroupView { registry, types, chains: Vec::with_capacity(types.len()), first_type_index };
+        let mut view = GroupView {
+            registry,
+            types,
+            storage: Vec::new(),
+            chains: Vec::with_capacity(types.len()),
+            first_type_index,
+        };
         for (i, ty) in types.iter().enumerate() {
             let chain = match ty.supertype {
-                None => Vec::new(),
+                None => ChainRange { start: view.storage.len(), len: 0 },
                 Some(sup) => view.chain_below(i, sup)?,
             };
             view.chains.push(chain);
@@ -39,14 +56,22 @@ impl<'a> GroupView<'a> {
         Ok(view)
     }
 
+    /// Type `position`'s chain.
+    fn chain(&self, position: usize) -> Option<&[TypeRef]> {
+        let range = self.chains.get(position)?;
+        self.storage.get(range.start..range.start + range.len)
+    }
+
     pub(super) fn type_index(&self, i: usize) -> u32 {
         self.first_type_index.saturating_add(i as u32)
     }
 
-    /// The chain of type `i`, whose declared supertype is `sup`.
-    fn chain_below(&self, i: usize, sup: TypeRef) -> Result<Vec<TypeRef>, RegistryError> {
+    /// The chain of type `i`, whose declared supertype is `sup`: the
+    /// supertype's chain plus `sup`, in place at the end of the storage when
+    /// the supertype's chain ends it.
+    fn chain_below(&mut self, i: usize, sup: TypeRef) -> Result<ChainRange, RegistryError> {
         let type_index = self.type_index(i);
-        let mut chain = match sup {
+        let start = match sup {
             TypeRef::RecGroup(position) => {
                 let position = position as usize;
                 if position >= i {
@@ -56,7 +81,15 @@ impl<'a> GroupView<'a> {
                     });
                 }
                 module::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
-                self.chains[position].clone()
+                let above = self.chains[position];
+                module::check_depth(type_index, above.len + 1)?;
+                if above.start + above.len == self.storage.len() {
+                    above.start
+                } else {
+                    let start = self.storage.len();
+                    self.storage.extend_from_within(above.start..above.start + above.len);
+                    start
+                }
             }
             TypeRef::Shared(index) => {
                 let guard = self.registry.reclaimer.pin();
@@ -64,7 +97,11 @@ impl<'a> GroupView<'a> {
                     self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
                 module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
                 let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
-                slot.display().supertype_chain().into_iter().map(TypeRef::Shared).collect()
+                let above = slot.display().supertype_chain();
+                module::check_depth(type_index, above.len() + 1)?;
+                let start = self.storage.len();
+                self.storage.extend(above.into_iter().map(TypeRef::Shared));
+                start
             }
             TypeRef::Module(_) => {
                 return Err(RegistryError::WrongIndexSpace {
@@ -74,9 +111,8 @@ impl<'a> GroupView<'a> {
                 })
             }
         };
-        chain.push(sup);
-        module::check_depth(type_index, chain.len())?;
-        Ok(chain)
+        self.storage.push(sup);
+        Ok(ChainRange { start, len: self.storage.len() - start })
     }
 
     /// Every declared supertype's structure matches (needs all chains, since
@@ -103,7 +139,7 @@ impl<'a> GroupView<'a> {
     /// The depth of a type (how many supertypes it has).
     fn depth(&self, ty: TypeRef) -> Option<usize> {
         match ty {
-            TypeRef::RecGroup(position) => self.chains.get(position as usize).map(Vec::len),
+            TypeRef::RecGroup(position) => self.chains.get(position as usize).map(|range| range.len),
             TypeRef::Shared(index) => self.registry.slots.get(index).map(|slot| slot.display().depth()),
             TypeRef::Module(_) => None,
         }
@@ -121,7 +157,7 @@ impl TypeLookup for GroupView<'_> {
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
         match sub {
             _ if sub == sup => true,
-            TypeRef::RecGroup(position) => match (self.depth(sup), self.chains.get(position as usize)) {
+            TypeRef::RecGroup(position) => match (self.depth(sup), self.chain(position as usize)) {
                 (Some(depth), Some(chain)) => chain.get(depth) == Some(&sup),
                 _ => false,
             },
