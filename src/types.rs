@@ -14,8 +14,8 @@
 //! | form | references | produced by |
 //! |---|---|---|
 //! | module | [`TypeRef::Module`] only | the embedder, a [`ModuleTypes`](crate::ModuleTypes) builder |
-//! | hash-consing key | [`TypeRef::RecGroup`] inside the group, [`TypeRef::Shared`] outside | `canon::for_hash_consing` |
-//! | runtime | [`TypeRef::Shared`] only | `canon::for_runtime`, what [`TypeRegistry::borrow`](crate::TypeRegistry::borrow) returns |
+//! | hash-consing key | [`TypeRef::RecGroup`] inside the group, [`TypeRef::Shared`] outside | [`canon::module_group_key`](crate::canon::module_group_key), [`canon::singleton_key`](crate::canon::singleton_key) |
+//! | runtime | [`TypeRef::Shared`] only | [`canon::for_runtime`](crate::canon::for_runtime), what [`TypeRegistry::borrow`](crate::TypeRegistry::borrow) returns |
 
 use std::fmt;
 

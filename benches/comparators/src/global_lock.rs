@@ -200,6 +200,8 @@ struct Inner {
     /// Absent for types that are their own trampoline type.
     type_to_trampoline: SecondaryMap<SharedTypeIndex>,
     drop_stack: Vec<Entry>,
+    /// Random seeds per registry, as the crate's registry draws them.
+    hasher: internals::GroupHasher,
 }
 
 impl TypeLookup for Inner {
@@ -234,7 +236,7 @@ impl Inner {
             if group.is_empty() {
                 continue;
             }
-            let registered = internals::module_group_key(group, start, &map)
+            let registered = internals::module_group_key(group, start, &map, &self.hasher)
                 .and_then(|key| self.register_rec_group(key, start.as_u32()));
             match registered {
                 Ok(entry) => {
@@ -316,7 +318,7 @@ impl Inner {
             let ty = self.sub_type(index).expect("just written").clone();
             let Some(func) = ty.as_func().filter(|_| !internals::is_own_trampoline(&ty)) else { continue };
             let trampoline = internals::trampoline_type(func, self).expect("references were checked");
-            match self.register_rec_group(CanonGroup::new(Box::new([Arc::new(trampoline)])), 0) {
+            match self.register_rec_group(CanonGroup::new(Box::new([Arc::new(trampoline)]), &self.hasher), 0) {
                 Ok(trampoline_entry) => {
                     self.type_to_trampoline.set(index, Some(trampoline_entry.0.indices[0]));
                 }
@@ -457,7 +459,7 @@ impl GlobalLockRegistry {
     pub fn register_type(&self, ty: SubType) -> Result<GlobalLockRegisteredType, RegistryError> {
         let mut inner = self.write();
         internals::check_size_limits(0, &ty)?;
-        let key = internals::singleton_key(ty)?;
+        let key = internals::singleton_key(ty, &inner.hasher)?;
         let entry = inner.register_rec_group(key, 0)?;
         let index = entry.0.indices[0];
         let ty = inner.sub_type(index).expect("just registered").clone();
