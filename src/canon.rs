@@ -157,6 +157,7 @@ pub fn module_group_key(
             }
             other => Err(RegistryError::WrongIndexSpace {
                 type_index: start + i as u32,
+                site: None,
                 reference: other,
                 expected: "module type indices",
             }),
@@ -174,10 +175,11 @@ pub fn module_group_key(
 /// and the described one comes first), and cannot be a continuation of
 /// itself, so those clauses are refused here.
 pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, RegistryError> {
-    ty.trace(|r| match r {
+    ty.trace_sites(|site, r| match r {
         TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
         other => Err(RegistryError::WrongIndexSpace {
             type_index: 0,
+            site: Some(site),
             reference: other,
             expected: "shared type indices (or RecGroup(0) for self-reference)",
         }),

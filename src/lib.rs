@@ -128,7 +128,7 @@ pub use registry::{RegisteredType, RegistryStats, TypeCollection, TypeRegistry};
 pub use shared_matching::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,
-    ModuleTypeIndex, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
+    ModuleTypeIndex, RefSite, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeRef, ValType,
 };
 
 /// Internals re-exported for the global-lock comparator in `benches/`

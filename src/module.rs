@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
-use crate::types::{CompositeKind, CompositeType, ContType, ModuleTypeIndex, SubType, TypeRef};
+use crate::types::{CompositeKind, CompositeType, ContType, ModuleTypeIndex, RefSite, SubType, TypeRef};
 
 /// The most types one module may define (JS API limit).
 pub const MAX_TYPES: usize = 1_000_000;
@@ -176,7 +176,7 @@ impl ModuleTypes {
                 let ty = &self.types[i];
                 let type_index = i as u32;
                 check_size_limits(type_index, ty)?;
-                ty.trace(|r| check_module_ref(r, type_index, group as u32, group_end, num_types))?;
+                ty.trace_sites(|site, r| check_module_ref(r, (type_index, site), group as u32, group_end, num_types))?;
                 check_clauses(&self.types, i, self.group_range(group))?;
                 if let Some(TypeRef::Module(sup)) = ty.supertype {
                     let sup = sup.as_usize();
@@ -395,7 +395,7 @@ impl TypeLookup for GroupChains<'_> {
 /// later rec group.
 fn check_module_ref(
     r: TypeRef,
-    type_index: u32,
+    (type_index, site): (u32, RefSite),
     rec_group: u32,
     group_end: u32,
     num_types: u32,
@@ -408,7 +408,12 @@ fn check_module_ref(
             Err(RegistryError::ForwardReference { type_index, referenced: j.as_u32(), rec_group })
         }
         TypeRef::Module(_) => Ok(()),
-        other => Err(RegistryError::WrongIndexSpace { type_index, reference: other, expected: "module type indices" }),
+        other => Err(RegistryError::WrongIndexSpace {
+            type_index,
+            site: Some(site),
+            reference: other,
+            expected: "module type indices",
+        }),
     }
 }
 

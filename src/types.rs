@@ -427,27 +427,52 @@ impl SubType {
     /// references like any other). The registry keeps every group traced
     /// here alive while this type is registered.
     pub fn trace<E>(&self, mut f: impl FnMut(TypeRef) -> Result<(), E>) -> Result<(), E> {
+        self.trace_sites(|_, r| f(r))
+    }
+
+    /// [`trace`](Self::trace), telling `f` where each reference sits, so that
+    /// an error about a reference can name its place in the type.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let node = TypeRef::RecGroup(0);
+    /// let ty = SubType::func([ValType::I32, ValType::Ref(RefType::concrete(true, node))], []);
+    /// let mut sites = Vec::new();
+    /// ty.trace_sites(|site, r| Ok::<_, ()>(sites.push((site, r)))).unwrap();
+    /// assert_eq!(sites, [(RefSite::Param(1), node)]);
+    /// assert_eq!(RefSite::Param(1).to_string(), "param 1");
+    /// ```
+    pub fn trace_sites<E>(&self, mut f: impl FnMut(RefSite, TypeRef) -> Result<(), E>) -> Result<(), E> {
         if let Some(sup) = self.supertype {
-            f(sup)?;
+            f(RefSite::Supertype, sup)?;
         }
         if let CompositeType::Struct(s) = &self.composite {
-            s.describes.into_iter().chain(s.descriptor).try_for_each(&mut f)?;
+            s.describes.map_or(Ok(()), |r| f(RefSite::Describes, r))?;
+            s.descriptor.map_or(Ok(()), |r| f(RefSite::Descriptor, r))?;
         }
-        let mut val = |v: &ValType| match v {
-            ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref().map_or(Ok(()), &mut f),
-            _ => Ok(()),
+        // The concrete type a value or storage type refers to, if any.
+        let val_ref = |v: &ValType| match v {
+            ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref(),
+            _ => None,
+        };
+        let storage_ref = |s: &StorageType| match s {
+            StorageType::Val(v) => val_ref(v),
+            StorageType::I8 | StorageType::I16 => None,
+        };
+        let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let mut each = |site: fn(u32) -> RefSite, refs: &mut dyn Iterator<Item = Option<TypeRef>>| {
+            refs.enumerate().try_for_each(|(i, r)| r.map_or(Ok(()), |r| f(site(number(i)), r)))
         };
         match &self.composite {
-            CompositeType::Func(func) => func.params.iter().chain(func.results.iter()).try_for_each(val),
-            CompositeType::Struct(s) => s.fields.iter().try_for_each(|field| match &field.storage {
-                StorageType::Val(v) => val(v),
-                StorageType::I8 | StorageType::I16 => Ok(()),
-            }),
-            CompositeType::Cont(c) => f(c.func),
-            CompositeType::Array(a) => match &a.element.storage {
-                StorageType::Val(v) => val(v),
-                StorageType::I8 | StorageType::I16 => Ok(()),
-            },
+            CompositeType::Func(func) => {
+                each(RefSite::Param, &mut func.params.iter().map(val_ref))?;
+                each(RefSite::Result, &mut func.results.iter().map(val_ref))
+            }
+            CompositeType::Struct(s) => each(RefSite::Field, &mut s.fields.iter().map(|x| storage_ref(&x.storage))),
+            CompositeType::Array(a) => storage_ref(&a.element.storage).map_or(Ok(()), |r| f(RefSite::Element, r)),
+            CompositeType::Cont(c) => f(RefSite::Continuation, c.func),
         }
     }
 
@@ -564,6 +589,47 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(after, (1..=want.len() as u32).map(TypeRef::RecGroup).collect::<Vec<_>>());
+        }
+    }
+}
+
+/// Where a type reference sits inside a [`SubType`], as
+/// [`SubType::trace_sites`] reports it and errors about a reference name it
+/// ([`RegistryError::WrongIndexSpace`](crate::RegistryError::WrongIndexSpace),
+/// [`RegistryError::UnregisteredSharedIndex`](crate::RegistryError::UnregisteredSharedIndex)).
+/// Its `Display` is the place in words: `supertype`, `param 1`, `field 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RefSite {
+    /// The declared supertype.
+    Supertype,
+    /// A struct's `describes` clause.
+    Describes,
+    /// A struct's `descriptor` clause.
+    Descriptor,
+    /// A function's parameter, numbered from 0.
+    Param(u32),
+    /// A function's result, numbered from 0.
+    Result(u32),
+    /// A struct's field, numbered from 0.
+    Field(u32),
+    /// An array's element type.
+    Element,
+    /// A continuation type's function type.
+    Continuation,
+}
+
+impl std::fmt::Display for RefSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefSite::Supertype => f.write_str("supertype"),
+            RefSite::Describes => f.write_str("describes clause"),
+            RefSite::Descriptor => f.write_str("descriptor clause"),
+            RefSite::Param(i) => write!(f, "param {i}"),
+            RefSite::Result(i) => write!(f, "result {i}"),
+            RefSite::Field(i) => write!(f, "field {i}"),
+            RefSite::Element => f.write_str("array element"),
+            RefSite::Continuation => f.write_str("continuation's function type"),
         }
     }
 }

@@ -130,7 +130,7 @@ fn model_5_referenced_group_outlives_every_referrer() {
                 drop(other);
             }
             // The target died before we reached it: refused, nothing taken.
-            Err(RegistryError::UnregisteredSharedIndex { index }) => {
+            Err(RegistryError::UnregisteredSharedIndex { index, .. }) => {
                 assert_eq!(index, target_index);
                 dropper.join().unwrap();
             }

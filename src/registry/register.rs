@@ -99,7 +99,7 @@ impl RegistryInner {
             reserved: Vec::with_capacity(key.types().len()),
         };
         let mut references = Vec::new();
-        prep.hold_referenced_groups(&key, &mut references)?;
+        prep.hold_referenced_groups(&key, first_type_index, &mut references)?;
         let view = GroupView::new(self, key.types(), first_type_index)?;
         view.check_declared_supertypes()?;
         let trampolines = register_trampolines(self, owner, &view, &mut prep.held, &mut references)?;
@@ -205,20 +205,22 @@ impl Preparation<'_> {
     fn hold_referenced_groups(
         &mut self,
         key: &CanonGroup,
+        first_type_index: u32,
         references: &mut Vec<SharedTypeIndex>,
     ) -> Result<(), RegistryError> {
         // Pinned only once a reference is found: most function types have none.
         let mut guard: Option<Guard> = None;
         let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
-        for ty in key.types() {
-            ty.trace(|r| {
+        for (i, ty) in key.types().iter().enumerate() {
+            let type_index = first_type_index.saturating_add(i as u32);
+            ty.trace_sites(|site, r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
+                let unregistered = RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) };
                 let guard = guard.get_or_insert_with(|| self.registry.reclaimer.pin());
-                let entry =
-                    self.registry.entry_of(index, guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                let entry = self.registry.entry_of(index, guard).ok_or(unregistered.clone())?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live() {
-                        return Err(RegistryError::UnregisteredSharedIndex { index });
+                        return Err(unregistered);
                     }
                     trace!("{entry:?}: incref (referenced by a new group)");
                     references.push(index);
@@ -249,6 +251,7 @@ fn register_trampolines(
         };
         let trampoline_ty = canon::trampoline_type(func, view).ok_or(RegistryError::WrongIndexSpace {
             type_index: view.type_index(i),
+            site: None,
             reference: TypeRef::RecGroup(i as u32),
             expected: "references to registered types",
         })?;

@@ -5,7 +5,7 @@ use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::module;
 use crate::raw::sync::Arc;
-use crate::types::{CompositeKind, SubType, TypeRef};
+use crate::types::{CompositeKind, RefSite, SubType, TypeRef};
 
 /// A new group's types, in hash-consing form, seen together with the
 /// registry: group-relative references answer from the group, shared ones
@@ -93,10 +93,15 @@ impl<'a> GroupView<'a> {
             }
             TypeRef::Shared(index) => {
                 let guard = self.registry.reclaimer.pin();
-                let payload =
-                    self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                let payload = self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex {
+                    index,
+                    referrer: Some((type_index, RefSite::Supertype)),
+                })?;
                 module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
-                let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex {
+                    index,
+                    referrer: Some((type_index, RefSite::Supertype)),
+                })?;
                 let above = slot.display().supertype_chain();
                 module::check_depth(type_index, above.len() + 1)?;
                 let start = self.storage.len();
@@ -106,6 +111,7 @@ impl<'a> GroupView<'a> {
             TypeRef::Module(_) => {
                 return Err(RegistryError::WrongIndexSpace {
                     type_index,
+                    site: Some(RefSite::Supertype),
                     reference: sup,
                     expected: "shared or rec-group-relative type indices",
                 })
@@ -125,7 +131,12 @@ impl<'a> GroupView<'a> {
                 Some(TypeRef::RecGroup(position)) => &self.types[position as usize],
                 Some(TypeRef::Shared(index)) => match self.registry.payload(index, &guard) {
                     Some(payload) => &payload.sub_type,
-                    None => return Err(RegistryError::UnregisteredSharedIndex { index }),
+                    None => {
+                        return Err(RegistryError::UnregisteredSharedIndex {
+                            index,
+                            referrer: Some((self.type_index(i), RefSite::Supertype)),
+                        })
+                    }
                 },
                 // Refused by `chain_below` already.
                 Some(TypeRef::Module(_)) => continue,

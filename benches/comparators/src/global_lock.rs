@@ -42,7 +42,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use wasm_type_registry::__bench::{self as internals, CanonGroup, TypeLookup};
 use wasm_type_registry::{
-    CompositeKind, ModuleTypeIndex, ModuleTypes, RegistryError, SharedTypeIndex, SubType, TypeRef,
+    CompositeKind, ModuleTypeIndex, ModuleTypes, RefSite, RegistryError, SharedTypeIndex, SubType, TypeRef,
 };
 
 /// The registry: one lock around all of its state.
@@ -266,11 +266,14 @@ impl Inner {
 
         // Inter-group edges: one registration per traced reference.
         let mut held: Vec<Entry> = Vec::new();
-        let traced = key.types().iter().try_for_each(|ty| {
-            ty.trace(|r| {
+        let traced = key.types().iter().enumerate().try_for_each(|(i, ty)| {
+            let type_index = first_type_index.saturating_add(i as u32);
+            ty.trace_sites(|site, r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
-                let other =
-                    self.type_to_rec_group.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                let other = self
+                    .type_to_rec_group
+                    .get(index)
+                    .ok_or(RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) })?;
                 other.incref();
                 held.push(other.clone());
                 Ok(())
@@ -344,6 +347,7 @@ impl Inner {
             let TypeRef::Shared(sup_index) = sup else {
                 return Err(RegistryError::WrongIndexSpace {
                     type_index,
+                    site: Some(RefSite::Supertype),
                     reference: sup,
                     expected: "shared type indices",
                 });
@@ -354,7 +358,10 @@ impl Inner {
                     supertype: first_type_index.saturating_add(position as u32),
                 });
             }
-            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredSharedIndex { index: sup_index })?;
+            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredSharedIndex {
+                index: sup_index,
+                referrer: Some((type_index, RefSite::Supertype)),
+            })?;
             internals::check_supertype_shape(type_index, &ty, sup, sup_ty)?;
             let chain: Box<[SharedTypeIndex]> =
                 self.supertypes(sup_index).iter().copied().chain(std::iter::once(sup_index)).collect();
