@@ -55,3 +55,24 @@ fn an_emptied_registry_frees_its_garbage() {
         assert_eq!(stats.pending_frees, 0, "an emptied registry kept its garbage: {stats:?}");
     }
 }
+
+/// Dropping every handle and the registry itself frees every registered
+/// type, with garbage still pending when the last handle goes and no
+/// `flush`: retired payloads hold their groups and the groups their
+/// registry, so a registry whose garbage were never collected would keep
+/// itself (and every type it ever retired) alive forever.
+#[test]
+fn dropping_the_registry_frees_every_type_without_a_flush() {
+    let registry = TypeRegistry::new();
+    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let dropped = RegisteredType::new(&registry, struct_with(2)).unwrap();
+    let types =
+        [kept.index(), dropped.index()].map(|index| std::sync::Arc::downgrade(&registry.borrow(index).unwrap()));
+    drop(dropped);
+    assert!(registry.stats().pending_frees > 0, "nothing waits for reclamation: {:?}", registry.stats());
+    drop(kept);
+    drop(registry);
+    for (i, ty) in types.iter().enumerate() {
+        assert!(ty.upgrade().is_none(), "type {i} outlived its registry: {:?}", ty.upgrade());
+    }
+}
