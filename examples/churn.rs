@@ -42,7 +42,7 @@ fn main() {
         let stats = registry.stats();
         assert!(registry.is_empty() && stats.free_slots == stats.slots_ever_used, "not empty: {stats:?}");
         assert!(stats.slots_ever_used <= churn.slot_bound(), "indices not reused: {stats:?}");
-        reclaim(&report.samples, 10_000).expect("unregistered payloads were never freed");
+        reclaim(&registry, &report.samples, 10_000).expect("unregistered payloads were never freed");
         let (now, peak) = rss();
         println!("| {} | {done} | {} | {now} | {peak} | {elapsed:.2?} |", round + 1, stats.slots_ever_used);
     }

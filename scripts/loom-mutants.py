@@ -2,7 +2,7 @@
 """Proof that the loom models bite: removes or weakens one guard of the
 protocol at a time, runs the model that protects it, and restores the code.
 
-    scripts/loom-mutants.py            every mutation (about two minutes)
+    scripts/loom-mutants.py            every mutation (about ten minutes on a shared 2-core machine)
     scripts/loom-mutants.py M3 W1      only these
 
 Each mutation must make its model fail; docs/correctness.md quotes what loom
@@ -20,56 +20,56 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'models', '--']
 WHITE_BOX = ['cargo', 'test', '--release', '-p', 'wasm-type-registry', '--no-default-features', '--lib', '--']
 DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_epoch', '--']
+# Not a loom model: a plain unit test of the real collector (no --cfg loom).
+UNIT = ['cargo', 'test', '-p', 'wasm-type-registry', '--lib', '--']
 
 # name: (file, text, replacement, command, what it removes)
 MUTATIONS = {
-    'M1': ('src/registry.rs',
+    'M1': ('src/registry/register.rs',
            '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
            '|_existing| None,',
            MODELS + ['model_1'], 'no re-check under the write lock: an equal live entry is replaced'),
-    'M2': ('src/hash_cons.rs',
+    'M2': ('src/registry/entry.rs',
            '            if count == 0 {\n',
            '            if count == 0 && false {\n',
            MODELS + ['model_2'], 'incref_if_live revives a dead count'),
-    'M3': ('src/registry.rs',
+    'M3': ('src/registry/register.rs',
            '|existing| existing.0.incref_if_live().then(|| existing.0.clone()),',
            '|existing| { if existing.0.registrations() == 0 { existing.0.mark_inserted() } '
            'else if !existing.0.incref_if_live() { return None } Some(existing.0.clone()) },',
            MODELS + ['model_3'], 'the insertion re-check revives a dying entry (Wasmtime 22)'),
-    'M4': ('src/registry.rs',
+    'M4': ('src/registry/mod.rs',
            'let live = payload.entry.incref_if_live();',
            'let live = if payload.entry.registrations() == 0 { payload.entry.mark_inserted(); true } '
            'else { payload.entry.incref_if_live() };',
            MODELS + ['model_4'], 'root revives a dying entry'),
-    'M5': ('src/registry.rs',
+    'M5': ('src/registry/register.rs',
            'if !entry.incref_if_live() {',
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
-    'M6': ('src/registry.rs',
-           '''                slot.clear_supertypes();
-                let had_payload = slot.payload().retire(&guard);
+    'M6': ('src/registry/unregister.rs',
+           '''                let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
                 // Only after retiring: the next owner of `index` publishes
                 // into an empty slot.
                 self.slots.free(index);''',
            '''                self.slots.free(index);
-                slot.clear_supertypes();
-                let had_payload = slot.payload().retire(&guard);
+                let had_payload = slot.value().retire(&guard);
                 debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");''',
            MODELS + ['model_6'], 'dismantle frees the index before retiring its slot'),
-    'M6b': ('src/sync/model.rs',
+    'M6b': ('src/raw/sync/model.rs',
             'let previous = self.ptr.swap(husk, Ordering::Release);',
             'let previous = self.ptr.swap(husk, Ordering::Relaxed);',
             MODELS + ['model_6'], 'RetiringCell::publish without Release'),
-    'M6c': ('src/sync/model.rs',
+    'M6c': ('src/raw/sync/model.rs',
             'guard.pin.retire(Box::new(HuskBox(old)));',
             'let _ = &guard.pin; let owner = HuskBox(old); owner.destroy(); std::mem::forget(owner);',
             MODELS + ['model_6'], 'RetiringCell::retire destroys at once instead of deferring'),
-    'M7': ('src/registry.rs',
+    'M7': ('src/registry/unregister.rs',
            '|k| Arc::ptr_eq(&k.0, entry)',
            '|_| true',
            MODELS + ['model_7'], 'unregistration removes by key, not by identity'),
-    'M8': ('src/slots.rs',
+    'M8': ('src/raw/free_list.rs',
            '''            match list.head.compare_exchange_weak(
                 head.pack(),
                 head.with_top(next).pack(),
@@ -81,29 +81,53 @@ MUTATIONS = {
                 Ok::<u64, u64>(head.pack())
             } {''',
            MODELS + ['model_8'], 'free-list pop writes the head without a CAS'),
-    'W1': ('src/slots.rs',
+    'W1': ('src/raw/free_list.rs',
            'FreeHead { index, tag: self.tag.wrapping_add(1) }',
            'FreeHead { index, tag: self.tag }',
            WHITE_BOX + ['loom_tests::free_list_pop_survives_aba'], 'the free-list head has no ABA tag'),
-    'W2': ('src/slots.rs',
+    'W2': ('src/raw/table.rs',
            'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {',
            'if { cell.store(fresh, Ordering::Release); false } {',
            WHITE_BOX + ['loom_tests::racing_first_allocations'], 'a new segment is stored, not CASed in'),
-    'W2b': ('src/slots.rs',
+    'W2b': ('src/raw/table.rs',
             'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {',
             'if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::Relaxed, Ordering::Acquire).is_err() {',
             WHITE_BOX + ['loom_tests::racing_first_allocations'], 'a new segment is published without Release'),
-    'W3': ('src/slots.rs',
-           '''                head.with_top(index.as_u32()).pack(),
+    'W3': ('src/raw/free_list.rs',
+           '''                head.with_top(index).pack(),
                 Ordering::Release,''',
-           '''                head.with_top(index.as_u32()).pack(),
+           '''                head.with_top(index).pack(),
                 Ordering::Relaxed,''',
            WHITE_BOX + ['loom_tests::free_list'], 'free-list push without Release'),
-    'X1': ('src/sync/model.rs',
-           'self.0.defer_unchecked(move || {',
+    'X1': ('src/raw/sync/model.rs',
+           'self.guard.defer_unchecked(move || {',
            'crossbeam_epoch::unprotected().defer_unchecked(move || {',
            DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
-    'D1': ('src/hash_cons.rs',
+    'T1': ('src/raw/display.rs',
+           'DisplayState(self.state_cell().load(Ordering::Acquire))',
+           'DisplayState(self.state_cell().load(Ordering::Relaxed))',
+           WHITE_BOX + ['loom_tests::reuse_never_pairs'], 'the display state is read without Acquire (torn display)'),
+    'T2': ('src/raw/display.rs',
+           'Some(self.state()).filter(|state| state.is_visible())',
+           'Some(self.state())',
+           WHITE_BOX + ['loom_tests::a_prepared_slot'], 'readers ignore visibility (prepared slots answer)'),
+    'T2m': ('src/raw/display.rs',
+            'Some(self.state()).filter(|state| state.is_visible())',
+            'Some(self.state())',
+            MODELS + ['model_9'], 'readers ignore visibility: a group that lost the race looks registered'),
+    'T3': ('src/raw/display.rs',
+           'found && self.unchanged_since(state)',
+           'found',
+           WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no re-check of the state after the column read'),
+    'T4': ('src/raw/display.rs',
+           '        fence(Ordering::Release);\n        let depth = chain.as_slice().len();',
+           '        let depth = chain.as_slice().len();',
+           WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no Release fence before a new occupant writes its columns'),
+    'R1': ('src/raw/sync.rs',
+           'Guard { inner: handle.pin(), pending: &self.pending }',
+           'let _ = handle; Guard { inner: epoch::pin(), pending: &self.pending }',
+           UNIT + ['garbage_of_one_reclaimer'], 'every registry pins the process-wide collector'),
+    'D1': ('src/registry/entry.rs',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Relaxed);''',
            MODELS, 'decref without Release and without the Acquire fence (expected to PASS: see the docs)'),
@@ -131,6 +155,9 @@ def main(names):
         run_env = dict(env)
         if command is DEEP:
             run_env.update(RUSTFLAGS='--cfg loom --cfg crossbeam_loom', CARGO_TARGET_DIR='target/loom-crossbeam')
+        if command[:len(UNIT)] == UNIT:
+            run_env.pop('RUSTFLAGS')
+            run_env.update(CARGO_TARGET_DIR='target')
         try:
             open(full, 'w').write(mutated)
             start = time.time()

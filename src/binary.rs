@@ -35,20 +35,33 @@ mod read;
 pub(crate) use read::read_module;
 
 use crate::error::{one_line, RegistryError};
-use crate::module::ModuleTypesBuilder;
+use crate::module::{ModuleTypes, ModuleTypesBuilder};
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
     StorageType, StructType, SubType, TypeRef, ValType,
 };
 
-/// The proposals the front end validates with: Wasm 3.0, plus the type
-/// features of custom descriptors (exact references, descriptor clauses),
-/// stack switching (continuation types) and shared-everything threads
-/// (shared composite types, shared abstract heap types).
-pub(crate) const RUNTIME_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3
-    .union(wp::WasmFeatures::CUSTOM_DESCRIPTORS)
-    .union(wp::WasmFeatures::STACK_SWITCHING)
-    .union(wp::WasmFeatures::SHARED_EVERYTHING_THREADS);
+impl ModuleTypes {
+    /// The proposals [`ModuleTypes::from_wasm`] (and
+    /// [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)) validate
+    /// with: Wasm 3.0, plus the type features of custom descriptors (exact
+    /// references, descriptor clauses), stack switching (continuation types)
+    /// and shared-everything threads (shared composite types, shared
+    /// abstract heap types). A runtime that validates function bodies with its own
+    /// `wasmparser` validator uses the same set, so that both agree on what
+    /// a module is.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::{wasmparser::WasmFeatures, ModuleTypes};
+    ///
+    /// assert!(ModuleTypes::WASM_FEATURES.contains(WasmFeatures::WASM3 | WasmFeatures::CUSTOM_DESCRIPTORS));
+    /// ```
+    pub const WASM_FEATURES: wp::WasmFeatures = wp::WasmFeatures::WASM3
+        .union(wp::WasmFeatures::CUSTOM_DESCRIPTORS)
+        .union(wp::WasmFeatures::STACK_SWITCHING)
+        .union(wp::WasmFeatures::SHARED_EVERYTHING_THREADS);
+}
 
 const TYPE_IDS: &str =
     "wasmparser validator-internal type ids (convert types as parsed, with module or rec-group indices)";

@@ -1,6 +1,6 @@
 //! Canonicalization: turning a rec group into the form the hash-consing map
-//! compares, and a registered group into the form the runtime uses; and the
-//! trampoline form of function types.
+//! compares ([`CanonGroup`], hashed once), and a registered group into the
+//! form the runtime uses; and the trampoline form of function types.
 //!
 //! Two rec groups are the same group exactly when their *hash-consing forms*
 //! are equal: references into the group become [`TypeRef::RecGroup`]
@@ -14,22 +14,131 @@
 //! free list and need not be contiguous, so the mapping goes through the
 //! reserved indices, never `first + i` (Wasmtime PR #10435).
 
+use std::hash::{Hash, Hasher};
+
 use crate::error::RegistryError;
-use crate::hash_cons::CanonGroup;
 use crate::matching::TypeLookup;
-use crate::sync::Arc;
+use crate::raw::sync::Arc;
 use crate::types::{
     CompositeType, ContType, FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, StructType, SubType,
     TypeRef, ValType,
 };
 
+/// A rec group in hash-consing form, with its hash computed once.
+///
+/// References inside the group are [`TypeRef::RecGroup`],
+/// references outside are [`TypeRef::Shared`]: two
+/// groups are the same group exactly when these forms are equal. The hash is
+/// stored because the map rehashes keys when it grows, and a key can be a
+/// group of thousands of types.
+///
+/// Each type is behind an `Arc` so that a type whose runtime form is the
+/// same (one without references into its own group: every singleton that
+/// does not refer to itself, every trampoline type) is shared between the
+/// key and the registered type instead of copied (see `canon::for_runtime`).
+#[derive(Clone, Debug)]
+pub struct CanonGroup {
+    hash: u64,
+    types: Box<[Arc<SubType>]>,
+}
+
+/// The hasher of a registry's rec groups: `ahash` keyed with random seeds
+/// drawn once, when the registry is created (as Wasmtime keys its registry
+/// with a `RandomState`). Whoever can submit modules cannot precompute rec
+/// groups whose hashes collide, so lookups under a shard lock stay short
+/// (hash flooding). Each registry has its own, so the same group hashes
+/// differently in two registries.
+///
+/// A [`CanonGroup`] is hashed with it once; the hash-consing map then uses
+/// that stored hash as is, without hashing it again.
+#[derive(Clone, Debug)]
+pub struct GroupHasher(ahash::RandomState);
+
+impl GroupHasher {
+    /// A hasher with fresh random seeds.
+    #[cfg(not(loom))]
+    pub fn new() -> Self {
+        GroupHasher(ahash::RandomState::new())
+    }
+
+    /// Under loom, fixed seeds: loom replays every execution from the start
+    /// and needs each to take the same steps, and the shard a group goes to
+    /// (and so which lock it takes) follows from its hash.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        GroupHasher(ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d))
+    }
+}
+
+impl Default for GroupHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `ahash` with fixed seeds: a pure function of the hashed value, and free to
+/// create. Only for the registry's short-lived internal maps keyed by
+/// indices and pointers it hands out itself, never by anything an embedder
+/// chooses (`ahash::RandomState::new()` would bump a process-wide atomic
+/// counter on every registration, a cache line all threads contend for).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FixedState;
+
+impl std::hash::BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        const SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d);
+        SEEDS.build_hasher()
+    }
+}
+
+impl CanonGroup {
+    /// Hashes `types` once with the registry's `hasher`; they must be in
+    /// hash-consing form. Keys of one registry must all come from its one
+    /// hasher.
+    pub fn new(types: Box<[Arc<SubType>]>, hasher: &GroupHasher) -> Self {
+        // The types themselves, not their `Arc`s: loom's `Arc` (under
+        // `--cfg loom`) implements neither `Hash` nor `Eq`.
+        let mut hasher = std::hash::BuildHasher::build_hasher(&hasher.0);
+        hasher.write_usize(types.len());
+        for ty in types.iter() {
+            SubType::hash(ty, &mut hasher);
+        }
+        CanonGroup { hash: hasher.finish(), types }
+    }
+
+    /// The group's types, in hash-consing form.
+    pub fn types(&self) -> &[Arc<SubType>] {
+        &self.types
+    }
+}
+
+impl PartialEq for CanonGroup {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash
+            && self.types.len() == other.types.len()
+            && self.types.iter().zip(other.types.iter()).all(|(a, b)| **a == **b)
+    }
+}
+
+impl Eq for CanonGroup {}
+
+impl Hash for CanonGroup {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
 /// The hash-consing form of a module's rec group that starts at module index
 /// `start`; `earlier[j]` is the shared index of the module's type `j` for
-/// every `j < start`.
+/// every `j < start`. Hashed with the registry's `hasher`.
 pub fn module_group_key(
     group: &[SubType],
     start: ModuleTypeIndex,
     earlier: &[SharedTypeIndex],
+    hasher: &GroupHasher,
 ) -> Result<CanonGroup, RegistryError> {
     let start = start.as_u32();
     let end = start as usize + group.len();
@@ -48,13 +157,14 @@ pub fn module_group_key(
             }
             other => Err(RegistryError::WrongIndexSpace {
                 type_index: start + i as u32,
+                site: None,
                 reference: other,
                 expected: "module type indices",
             }),
         })?;
         types.push(Arc::new(key));
     }
-    Ok(CanonGroup::new(types.into_boxed_slice()))
+    Ok(CanonGroup::new(types.into_boxed_slice(), hasher))
 }
 
 /// The hash-consing form of a singleton group given directly by the
@@ -64,11 +174,12 @@ pub fn module_group_key(
 /// A singleton cannot hold a descriptor pair (the two types share a group,
 /// and the described one comes first), and cannot be a continuation of
 /// itself, so those clauses are refused here.
-pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
-    ty.trace(|r| match r {
+pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, RegistryError> {
+    ty.trace_sites(|site, r| match r {
         TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
         other => Err(RegistryError::WrongIndexSpace {
             type_index: 0,
+            site: Some(site),
             reference: other,
             expected: "shared type indices (or RecGroup(0) for self-reference)",
         }),
@@ -87,7 +198,7 @@ pub fn singleton_key(ty: SubType) -> Result<CanonGroup, RegistryError> {
         }
         _ => {}
     }
-    Ok(CanonGroup::new(Box::new([Arc::new(ty)])))
+    Ok(CanonGroup::new(Box::new([Arc::new(ty)]), hasher))
 }
 
 /// The runtime form of one type of a group whose types got `indices`.
@@ -190,4 +301,25 @@ pub fn trampoline_type(func: &FuncType, lookup: &impl TypeLookup) -> Option<SubT
     let params = func.params.iter().map(convert).collect::<Option<Box<[_]>>>()?;
     let results = func.results.iter().map(convert).collect::<Option<Box<[_]>>>()?;
     Some(SubType::func(params, results))
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn group() -> Box<[Arc<SubType>]> {
+        Box::new([Arc::new(SubType::func([ValType::I32], [])), Arc::new(SubType::struct_(true, None, []))])
+    }
+
+    /// Two registries draw different seeds, so a group built to collide in
+    /// one does not collide in the other; one registry hashes consistently.
+    #[test]
+    fn each_hasher_has_its_own_seeds() {
+        let (a, b) = (GroupHasher::new(), GroupHasher::new());
+        let (in_a, again_in_a, in_b) =
+            (CanonGroup::new(group(), &a), CanonGroup::new(group(), &a), CanonGroup::new(group(), &b));
+        assert_eq!(in_a.hash, again_in_a.hash);
+        assert_eq!(in_a, again_in_a);
+        assert_ne!(in_a.hash, in_b.hash, "two registries hashed a group alike: fixed seeds?");
+    }
 }

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::types::{CompositeKind, SharedTypeIndex, TypeRef};
+use crate::types::{CompositeKind, RefSite, SharedTypeIndex, TypeRef};
 
 /// Why a type, rec group, module or registration was refused.
 ///
@@ -46,6 +46,8 @@ pub enum RegistryError {
     WrongIndexSpace {
         /// The index of the referring type within its input.
         type_index: u32,
+        /// Where in that type the reference sits, where known.
+        site: Option<RefSite>,
         /// The offending reference.
         reference: TypeRef,
         /// Which index spaces are allowed here.
@@ -128,6 +130,9 @@ pub enum RegistryError {
     UnregisteredSharedIndex {
         /// The unknown index.
         index: SharedTypeIndex,
+        /// The index, within its input, of the type that refers to it, and
+        /// where in that type the reference sits, where known.
+        referrer: Option<(u32, RefSite)>,
     },
     /// The registry has handed out all of its indices.
     IndexSpaceExhausted,
@@ -208,11 +213,17 @@ impl fmt::Display for RegistryError {
                 f,
                 "type {type_index} (rec group {rec_group}): forward reference to type {referenced} in a later rec group"
             ),
-            WrongIndexSpace { type_index, reference, expected } => write!(
-                f,
-                "type {type_index}: reference {reference} ({}) is in the wrong index space (expected {expected})",
-                reference.index_space()
-            ),
+            WrongIndexSpace { type_index, site, reference, expected } => {
+                write!(f, "type {type_index}")?;
+                if let Some(site) = site {
+                    write!(f, ", {site}")?;
+                }
+                write!(
+                    f,
+                    ": reference {reference} ({}) is in the wrong index space (expected {expected})",
+                    reference.index_space()
+                )
+            }
             SupertypeNotEarlier { type_index, supertype } => {
                 write!(f, "type {type_index}: supertype {supertype} is not defined before its subtype")
             }
@@ -240,7 +251,10 @@ impl fmt::Display for RegistryError {
             LimitExceeded { what, type_index, limit, actual } => {
                 write!(f, "type {type_index}: too many {what}: {actual} (the limit is {limit})")
             }
-            UnregisteredSharedIndex { index } => {
+            UnregisteredSharedIndex { index, referrer } => {
+                if let Some((type_index, site)) = referrer {
+                    write!(f, "type {type_index}, {site}: ")?;
+                }
                 write!(f, "shared type index {index} is not registered in this registry")
             }
             IndexSpaceExhausted => f.write_str("the registry's shared type index space is exhausted"),

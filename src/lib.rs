@@ -12,8 +12,12 @@
 //!   lock;
 //! - unregistration needs no global lock: the last holder removes the group
 //!   from its shard and retires its slots through epoch-based reclamation
-//!   (`crossbeam-epoch`);
-//! - supertype arrays are published through `arc-swap`, so `is_subtype`,
+//!   (`crossbeam-epoch`), in a collector of the registry's own, so one
+//!   registry's garbage never costs a caller of another (see
+//!   [`TypeRegistry::flush`]);
+//! - each type's depth and first ten supertypes are plain atomics in
+//!   never-freed memory (only deeper chains are published through
+//!   `arc-swap`), so [`TypeRegistry::is_subtype`],
 //!   [`TypeRegistry::borrow`], [`TypeRegistry::trampoline_type`] and
 //!   [`RegisteredType::root`] take no lock at all.
 //!
@@ -91,23 +95,23 @@
 //! protocol, the invariants and the memory orderings.
 
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod canon;
 mod display;
 mod error;
-mod handle;
-mod hash_cons;
 mod linking;
 mod matching;
 mod module;
 #[cfg(feature = "wasmparser")]
 mod module_info;
+#[allow(unsafe_code)]
+mod raw;
 mod registry;
 mod shared_matching;
-mod slots;
-mod sync;
 mod trace;
+mod type_ref;
 mod types;
 // The binary front end (feature `wasmparser`). Not named after the feature:
 // the crate root re-exports the `wasmparser` crate itself under that name.
@@ -115,18 +119,17 @@ mod types;
 mod binary;
 
 pub use error::{ImportRule, RegistryError};
-pub use handle::{RegisteredType, TypeCollection};
 pub use linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
 pub use module::{
     ModuleTypes, ModuleTypesBuilder, MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES,
 };
 #[cfg(feature = "wasmparser")]
 pub use module_info::{Export, Import, ModuleInfo};
-pub use registry::{RegistryStats, TypeRegistry};
+pub use registry::{RegisteredType, RegistryStats, TypeCollection, TypeRegistry};
 pub use shared_matching::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,
-    ModuleTypeIndex, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeKind, TypeRef, ValType,
+    ModuleTypeIndex, RefSite, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeKind, TypeRef, ValType,
 };
 
 /// Internals re-exported for the global-lock comparator in `benches/`
@@ -139,13 +142,13 @@ pub use types::{
 #[doc(hidden)]
 pub mod __bench {
     pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
-    pub use crate::hash_cons::CanonGroup;
+    pub use crate::canon::{CanonGroup, GroupHasher};
     pub use crate::matching::{composite_matches, TypeLookup};
     pub use crate::module::{check_depth, check_referenced_kinds, check_size_limits, check_supertype_shape};
 }
 
 #[cfg(loom)]
-pub use sync::run_model;
+pub use raw::sync::run_model;
 
 /// The wasmparser crate this crate's binary front end is built on (cargo
 /// feature `wasmparser`), re-exported so that a runtime converting its own

@@ -48,7 +48,7 @@
 use std::fmt::Write;
 
 use crate::error::{ImportRule, RegistryError};
-use crate::handle::TypeCollection;
+use crate::registry::TypeCollection;
 use crate::registry::TypeRegistry;
 use crate::shared_matching::check_shared_form;
 use crate::types::{CompositeType, HeapType, RefType, TypeRef, ValType};

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use crate::error::RegistryError;
 use crate::matching::{self, TypeLookup};
 use crate::types::{
-    CompositeKind, CompositeType, ContType, HeapType, ModuleTypeIndex, RefType, StorageType, SubType, TypeKind,
-    TypeRef, ValType,
+    CompositeKind, CompositeType, ContType, HeapType, ModuleTypeIndex, RefSite, RefType, StorageType, SubType,
+    TypeKind, TypeRef, ValType,
 };
 
 /// The most types one module may define (JS API limit).
@@ -181,7 +181,7 @@ impl ModuleTypes {
                 let ty = &self.types[i];
                 let type_index = i as u32;
                 check_size_limits(type_index, ty)?;
-                ty.trace(|r| check_module_ref(r, type_index, group as u32, group_end, num_types))?;
+                ty.trace_sites(|site, r| check_module_ref(r, (type_index, site), group as u32, group_end, num_types))?;
                 check_clauses(&self.types, i, self.group_range(group))?;
                 if let Some(TypeRef::Module(sup)) = ty.supertype {
                     let sup = sup.as_usize();
@@ -401,7 +401,7 @@ impl TypeLookup for GroupChains<'_> {
 /// later rec group.
 fn check_module_ref(
     r: TypeRef,
-    type_index: u32,
+    (type_index, site): (u32, RefSite),
     rec_group: u32,
     group_end: u32,
     num_types: u32,
@@ -414,7 +414,12 @@ fn check_module_ref(
             Err(RegistryError::ForwardReference { type_index, referenced: j.as_u32(), rec_group })
         }
         TypeRef::Module(_) => Ok(()),
-        other => Err(RegistryError::WrongIndexSpace { type_index, reference: other, expected: "module type indices" }),
+        other => Err(RegistryError::WrongIndexSpace {
+            type_index,
+            site: Some(site),
+            reference: other,
+            expected: "module type indices",
+        }),
     }
 }
 
@@ -520,7 +525,7 @@ fn check_shared_contents(
     composite: &CompositeType,
     lookup: &impl TypeLookup,
 ) -> Result<(), RegistryError> {
-    let check = |position: &dyn std::fmt::Display, v: &ValType| {
+    let check = |site: RefSite, v: &ValType| {
         let shared = match *v {
             ValType::Ref(RefType { heap_type, .. }) => match heap_type {
                 HeapType::Abstract(_) => false,
@@ -534,23 +539,23 @@ fn check_shared_contents(
         } else {
             Err(RegistryError::SharednessMismatch {
                 type_index,
-                detail: format!("{position}: {v} is not shared, and a shared type may mention only shared types"),
+                detail: format!("{site}: {v} is not shared, and a shared type may mention only shared types"),
             })
         }
     };
-    let storage = |position: &dyn std::fmt::Display, s: &StorageType| match s {
-        StorageType::Val(v) => check(position, v),
+    let storage = |site: RefSite, s: &StorageType| match s {
+        StorageType::Val(v) => check(site, v),
         StorageType::I8 | StorageType::I16 => Ok(()),
     };
     match composite {
         CompositeType::Func(f) => {
-            f.params.iter().enumerate().try_for_each(|(i, v)| check(&format_args!("param {i}"), v))?;
-            f.results.iter().enumerate().try_for_each(|(i, v)| check(&format_args!("result {i}"), v))
+            f.params.iter().enumerate().try_for_each(|(i, v)| check(RefSite::Param(i as u32), v))?;
+            f.results.iter().enumerate().try_for_each(|(i, v)| check(RefSite::Result(i as u32), v))
         }
         CompositeType::Struct(s) => {
-            s.fields.iter().enumerate().try_for_each(|(i, field)| storage(&format_args!("field {i}"), &field.storage))
+            s.fields.iter().enumerate().try_for_each(|(i, field)| storage(RefSite::Field(i as u32), &field.storage))
         }
-        CompositeType::Array(a) => storage(&"element", &a.element.storage),
+        CompositeType::Array(a) => storage(RefSite::Element, &a.element.storage),
         CompositeType::Cont(_) => Ok(()),
     }
 }

@@ -14,93 +14,10 @@
 //! | form | references | produced by |
 //! |---|---|---|
 //! | module | [`TypeRef::Module`] only | the embedder, a [`ModuleTypes`](crate::ModuleTypes) builder |
-//! | hash-consing key | [`TypeRef::RecGroup`] inside the group, [`TypeRef::Shared`] outside | `canon::for_hash_consing` |
-//! | runtime | [`TypeRef::Shared`] only | `canon::for_runtime`, what [`TypeRegistry::borrow`](crate::TypeRegistry::borrow) returns |
+//! | hash-consing key | [`TypeRef::RecGroup`] inside the group, [`TypeRef::Shared`] outside | [`canon::module_group_key`](crate::canon::module_group_key), [`canon::singleton_key`](crate::canon::singleton_key) |
+//! | runtime | [`TypeRef::Shared`] only | [`canon::for_runtime`](crate::canon::for_runtime), what [`TypeRegistry::borrow`](crate::TypeRegistry::borrow) returns |
 
-use std::fmt;
-
-macro_rules! index_newtype {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(u32);
-
-        impl $name {
-            /// Wraps a raw index.
-            #[inline]
-            pub const fn from_u32(index: u32) -> Self {
-                Self(index)
-            }
-
-            /// The raw index.
-            #[inline]
-            pub const fn as_u32(self) -> u32 {
-                self.0
-            }
-
-            /// The raw index as a `usize`, for indexing tables.
-            #[inline]
-            pub const fn as_usize(self) -> usize {
-                self.0 as usize
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!($prefix, "{}"), self.0)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&self.0, f)
-            }
-        }
-    };
-}
-
-index_newtype!(
-    /// The index of a type in one module's type index space (its type section,
-    /// in order, across all of its rec groups).
-    ModuleTypeIndex,
-    "module:"
-);
-
-index_newtype!(
-    /// The index of a type in a [`TypeRegistry`](crate::TypeRegistry): equal
-    /// types registered from any module get the same shared index, so that
-    /// `call_indirect` and casts compare indices.
-    ///
-    /// An index stays valid while a [`TypeCollection`](crate::TypeCollection)
-    /// or [`RegisteredType`](crate::RegisteredType) holds its type; after the
-    /// last one is dropped the index is freed and may be handed to another type.
-    SharedTypeIndex,
-    "shared:"
-);
-
-/// A reference to a concrete type, in one of three index spaces.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum TypeRef {
-    /// An index into the defining module's type index space.
-    Module(ModuleTypeIndex),
-    /// An index relative to the start of the rec group that contains the
-    /// referring type. Only valid inside that group: in hash-consing keys,
-    /// and to let [`RegisteredType::new`](crate::RegisteredType::new) express a
-    /// self-recursive singleton type (`RecGroup(0)`).
-    RecGroup(u32),
-    /// An index into a registry.
-    Shared(SharedTypeIndex),
-}
-
-impl TypeRef {
-    /// The shared index, if this reference is in the registry's index space.
-    pub fn as_shared(self) -> Option<SharedTypeIndex> {
-        match self {
-            TypeRef::Shared(index) => Some(index),
-            _ => None,
-        }
-    }
-}
+pub use crate::type_ref::{ModuleTypeIndex, RefSite, SharedTypeIndex, TypeRef};
 
 /// The abstract heap types of Wasm 3.0, in three hierarchies plus exceptions,
 /// and the continuation hierarchy of the stack-switching proposal:
@@ -498,27 +415,52 @@ impl SubType {
     /// references like any other). The registry keeps every group traced
     /// here alive while this type is registered.
     pub fn trace<E>(&self, mut f: impl FnMut(TypeRef) -> Result<(), E>) -> Result<(), E> {
+        self.trace_sites(|_, r| f(r))
+    }
+
+    /// [`trace`](Self::trace), telling `f` where each reference sits, so that
+    /// an error about a reference can name its place in the type.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let node = TypeRef::RecGroup(0);
+    /// let ty = SubType::func([ValType::I32, ValType::Ref(RefType::concrete(true, node))], []);
+    /// let mut sites = Vec::new();
+    /// ty.trace_sites(|site, r| Ok::<_, ()>(sites.push((site, r)))).unwrap();
+    /// assert_eq!(sites, [(RefSite::Param(1), node)]);
+    /// assert_eq!(RefSite::Param(1).to_string(), "param 1");
+    /// ```
+    pub fn trace_sites<E>(&self, mut f: impl FnMut(RefSite, TypeRef) -> Result<(), E>) -> Result<(), E> {
         if let Some(sup) = self.supertype {
-            f(sup)?;
+            f(RefSite::Supertype, sup)?;
         }
         if let CompositeType::Struct(s) = &self.composite {
-            s.describes.into_iter().chain(s.descriptor).try_for_each(&mut f)?;
+            s.describes.map_or(Ok(()), |r| f(RefSite::Describes, r))?;
+            s.descriptor.map_or(Ok(()), |r| f(RefSite::Descriptor, r))?;
         }
-        let mut val = |v: &ValType| match v {
-            ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref().map_or(Ok(()), &mut f),
-            _ => Ok(()),
+        // The concrete type a value or storage type refers to, if any.
+        let val_ref = |v: &ValType| match v {
+            ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref(),
+            _ => None,
+        };
+        let storage_ref = |s: &StorageType| match s {
+            StorageType::Val(v) => val_ref(v),
+            StorageType::I8 | StorageType::I16 => None,
+        };
+        let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let mut each = |site: fn(u32) -> RefSite, refs: &mut dyn Iterator<Item = Option<TypeRef>>| {
+            refs.enumerate().try_for_each(|(i, r)| r.map_or(Ok(()), |r| f(site(number(i)), r)))
         };
         match &self.composite {
-            CompositeType::Func(func) => func.params.iter().chain(func.results.iter()).try_for_each(val),
-            CompositeType::Struct(s) => s.fields.iter().try_for_each(|field| match &field.storage {
-                StorageType::Val(v) => val(v),
-                StorageType::I8 | StorageType::I16 => Ok(()),
-            }),
-            CompositeType::Cont(c) => f(c.func),
-            CompositeType::Array(a) => match &a.element.storage {
-                StorageType::Val(v) => val(v),
-                StorageType::I8 | StorageType::I16 => Ok(()),
-            },
+            CompositeType::Func(func) => {
+                each(RefSite::Param, &mut func.params.iter().map(val_ref))?;
+                each(RefSite::Result, &mut func.results.iter().map(val_ref))
+            }
+            CompositeType::Struct(s) => each(RefSite::Field, &mut s.fields.iter().map(|x| storage_ref(&x.storage))),
+            CompositeType::Array(a) => storage_ref(&a.element.storage).map_or(Ok(()), |r| f(RefSite::Element, r)),
+            CompositeType::Cont(c) => f(RefSite::Continuation, c.func),
         }
     }
 

@@ -209,8 +209,11 @@ fn index_out_of_range() {
     let never = SharedTypeIndex::from_u32(1_000_000);
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, None, [val(ref_to(true, shared_ref(never)))])),
-        |e| matches!(e, RegistryError::UnregisteredSharedIndex { index } if *index == never),
-        &["1000000", "not registered"],
+        |e| {
+            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Field(0))) }
+                if *index == never)
+        },
+        &["type 0, field 0:", "1000000", "not registered"],
     );
     // A singleton group has only `RecGroup(0)`.
     fx.refused(
@@ -459,16 +462,22 @@ fn shared_index_from_another_registry_or_unregistered() {
     assert!(foreign.as_usize() >= fx.registry.stats().slots_ever_used);
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::func([ref_to(true, shared_ref(foreign))], [])),
-        |e| matches!(e, RegistryError::UnregisteredSharedIndex { index } if *index == foreign),
-        &[&foreign.to_string(), "not registered"],
+        |e| {
+            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Param(0))) }
+                if *index == foreign)
+        },
+        &["type 0, param 0:", &foreign.to_string(), "not registered"],
     );
     // An index this registry handed out and has unregistered since.
     let gone = RegisteredType::new(&fx.registry, SubType::struct_(true, None, [val(ValType::V128)])).unwrap().index();
     assert!(fx.registry.borrow(gone).is_none());
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(shared_ref(gone)), [])),
-        |e| matches!(e, RegistryError::UnregisteredSharedIndex { index } if *index == gone),
-        &["not registered"],
+        |e| {
+            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Supertype)) }
+                if *index == gone)
+        },
+        &["type 0, supertype:", "not registered"],
     );
     // A good reference first, a bad one after it: the registration the good
     // one took must be given back (`finish` would see the leak).
@@ -478,8 +487,11 @@ fn shared_index_from_another_registry_or_unregistered() {
             let fields = [val(ref_to(true, good)), val(ref_to(true, shared_ref(gone)))];
             RegisteredType::new(&fx.registry, SubType::struct_(false, None, fields))
         },
-        |e| matches!(e, RegistryError::UnregisteredSharedIndex { index } if *index == gone),
-        &["not registered"],
+        |e| {
+            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Field(1))) }
+                if *index == gone)
+        },
+        &["type 0, field 1:", "not registered"],
     );
     drop(others);
     assert!(other.is_empty());

@@ -55,8 +55,9 @@ fn indices_are_reused_and_epoch_garbage_is_reclaimed() {
     samples.push(std::sync::Arc::downgrade(&registry.borrow(last.index()).unwrap()));
     drop(last);
     let pending = samples.iter().filter(|w| w.strong_count() > 0).count();
-    let flushes = reclaim(&samples, 10_000);
+    let flushes = reclaim(&registry, &samples, 10_000);
     assert!(flushes.is_some(), "payloads of unregistered types were never freed by the epoch collector");
+    assert_eq!(registry.stats().pending_frees, 0, "garbage left after flush: {:?}", registry.stats());
     println!(
         "churn: {} fresh types on {} threads in {elapsed:.2?}; indices ever used: {} (bound {}); \
          {} sampled payloads ({pending} not yet freed when the last handle went) freed after {} epoch flushes",

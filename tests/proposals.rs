@@ -430,10 +430,7 @@ fn reference_type_matching_agrees_with_wasmparser() {
             })
         })
         .collect();
-    let features = wasmparser::WasmFeatures::WASM3
-        | wasmparser::WasmFeatures::CUSTOM_DESCRIPTORS
-        | wasmparser::WasmFeatures::STACK_SWITCHING
-        | wasmparser::WasmFeatures::SHARED_EVERYTHING_THREADS;
+    let features = ModuleTypes::WASM_FEATURES;
     // One module with a function per pair, each body validated on its
     // own: the module's other sections are valid, so a body fails exactly
     // when `local.get 0` does not match the result type.

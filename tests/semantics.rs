@@ -386,13 +386,17 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     let before = registry.stats();
 
     let err = RegisteredType::new(&registry, SubType::struct_(true, None, [val(module_ref(true, 0))])).unwrap_err();
-    assert!(matches!(err, RegistryError::WrongIndexSpace { .. }), "{err}");
+    assert!(matches!(err, RegistryError::WrongIndexSpace { site: Some(RefSite::Field(0)), .. }), "{err}");
     assert!(err.to_string().contains("index space"), "{err}");
+    // The error names where in the type the bad reference sits.
+    assert!(err.to_string().starts_with("type 0, field 0: reference"), "{err}");
 
     let dead = SharedTypeIndex::from_u32(77);
-    let err = RegisteredType::new(&registry, SubType::struct_(true, None, [val(shared_ref(true, dead))])).unwrap_err();
-    assert_eq!(err, RegistryError::UnregisteredSharedIndex { index: dead });
+    let fields = [val(ValType::I32), val(shared_ref(true, dead))];
+    let err = RegisteredType::new(&registry, SubType::struct_(true, None, fields)).unwrap_err();
+    assert_eq!(err, RegistryError::UnregisteredSharedIndex { index: dead, referrer: Some((0, RefSite::Field(1))) });
     assert!(err.to_string().contains("77"), "{err}");
+    assert!(err.to_string().starts_with("type 0, field 1: "), "{err}");
 
     // Structure that does not match the declared supertype.
     let err =

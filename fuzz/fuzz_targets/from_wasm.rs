@@ -24,7 +24,7 @@ const SUBTYPE_SAMPLE: usize = 48;
 /// wasmparser's verdict, validating every section and skipping function
 /// bodies, written here independently of the crate's walk.
 fn oracle(bytes: &[u8]) -> Result<Types, wasmparser::BinaryReaderError> {
-    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM3);
+    let mut validator = wasmparser::Validator::new_with_features(ModuleTypes::WASM_FEATURES);
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         if let wasmparser::ValidPayload::End(types) = validator.payload(&payload?)? {
             return Ok(types);
@@ -62,6 +62,9 @@ fuzz_target!(|bytes: &[u8]| {
     let (module, types) = match (ours, theirs) {
         (Ok(module), Ok(types)) => (module, types),
         (Err(_), Err(_)) => return,
+        // Valid, but a type the model does not express yet (shared
+        // composite types): refused by name, which is what the docs promise.
+        (Err(RegistryError::Unsupported { .. }), Ok(_)) => return,
         (Ok(_), Err(e)) => panic!("from_wasm accepted a module wasmparser refuses: {e}"),
         (Err(e), Ok(_)) => panic!("from_wasm refused a module wasmparser accepts: {e}"),
     };

@@ -8,7 +8,9 @@
 
 use loom::thread;
 use loom_tests::*;
-use wasm_type_registry::{AbstractHeapType, RegisteredType, RegistryError, SubType, TypeRef, TypeRegistry, ValType};
+use wasm_type_registry::{
+    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeRef, TypeRegistry, ValType,
+};
 
 /// 1. Two threads register the same rec group: one entry, identical
 ///    indices, registration count 2.
@@ -128,7 +130,7 @@ fn model_5_referenced_group_outlives_every_referrer() {
                 drop(other);
             }
             // The target died before we reached it: refused, nothing taken.
-            Err(RegistryError::UnregisteredSharedIndex { index }) => {
+            Err(RegistryError::UnregisteredSharedIndex { index, .. }) => {
                 assert_eq!(index, target_index);
                 dropper.join().unwrap();
             }
@@ -223,6 +225,44 @@ fn model_8_index_reuse_under_concurrent_register_and_drop() {
         assert_eq!(registry.stats().slots_ever_used, 2);
         assert_eq!(registry.stats().free_slots, 0);
         drop((three, four));
+        assert_empty(&registry);
+    });
+}
+
+/// 9. Two threads register the same subtype of a registered base. The
+///    loser's index was filled while it prepared its group and is emptied
+///    when it abandons it; it was never registered, so no reader may see it
+///    as registered in between: not `borrow`, not `is_subtype`, not
+///    `trampoline_type`, not the matching of its kind.
+#[test]
+fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+        let sub_type = SubType::struct_(true, Some(TypeRef::Shared(base.index())), []);
+        let other = spawn_with(&registry, {
+            let sub_type = sub_type.clone();
+            move |registry| RegisteredType::new(&registry, sub_type).unwrap()
+        });
+        let mine = RegisteredType::new(&registry, sub_type).unwrap();
+        // The two candidates are the two indices after the base's; the one
+        // that is not ours was prepared by the loser (or is still being
+        // prepared by the other thread).
+        let base_index = base.index().as_u32();
+        for candidate in [base_index + 1, base_index + 2].map(SharedTypeIndex::from_u32) {
+            if candidate == mine.index() {
+                continue;
+            }
+            assert!(!registry.is_subtype(candidate, base.index()), "{candidate:?} was never registered");
+            assert!(registry.borrow(candidate).is_none(), "{candidate:?} was never registered");
+            assert_eq!(registry.trampoline_type(candidate), candidate);
+            let heap = HeapType::Concrete(TypeRef::Shared(candidate));
+            assert!(!registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)));
+        }
+        let theirs = other.join().unwrap();
+        assert_eq!(theirs.index(), mine.index());
+        assert_resolves(&registry, &mine);
+        drop((mine, theirs, base));
         assert_empty(&registry);
     });
 }

@@ -24,7 +24,7 @@
 
 use ::wasmparser as wp;
 
-use super::{byte_offset, convert_group, RUNTIME_FEATURES};
+use super::{byte_offset, convert_group};
 use crate::error::{one_line, RegistryError};
 use crate::module::ModuleTypes;
 use crate::types::TypeRef;
@@ -147,7 +147,7 @@ pub(crate) fn validate_module<'a>(
     bytes: &'a [u8],
     mut visit: impl FnMut(&wp::Payload<'a>) -> Result<(), RegistryError>,
 ) -> Result<wp::types::Types, RegistryError> {
-    let mut validator = wp::Validator::new_with_features(RUNTIME_FEATURES);
+    let mut validator = wp::Validator::new_with_features(ModuleTypes::WASM_FEATURES);
     for payload in wp::Parser::new(0).parse_all(bytes) {
         let payload = payload?;
         if let wp::Payload::Version { encoding: wp::Encoding::Component, range, .. } = &payload {

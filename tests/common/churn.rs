@@ -122,15 +122,15 @@ fn fresh_module(n: u64) -> ModuleTypes {
     builder.build().expect("a fresh module is valid")
 }
 
-/// Pins and flushes the epoch collector until every sample's payload has
+/// Flushes the registry's own collector until every sample's payload has
 /// been freed, at most `limit` times; returns how many flushes it took, or
 /// `None` if some payload is still alive after `limit`.
-pub fn reclaim(samples: &[Weak<SubType>], limit: usize) -> Option<usize> {
+pub fn reclaim(registry: &TypeRegistry, samples: &[Weak<SubType>], limit: usize) -> Option<usize> {
     for flushes in 0..=limit {
         if samples.iter().all(|w| w.strong_count() == 0) {
             return Some(flushes);
         }
-        crossbeam_epoch::pin().flush();
+        registry.flush();
     }
     None
 }

@@ -41,7 +41,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use wasm_type_registry::__bench::{self as internals, CanonGroup, TypeLookup};
-use wasm_type_registry::{ModuleTypeIndex, ModuleTypes, RegistryError, SharedTypeIndex, SubType, TypeKind, TypeRef};
+use wasm_type_registry::{
+    ModuleTypeIndex, ModuleTypes, RefSite, RegistryError, SharedTypeIndex, SubType, TypeKind, TypeRef,
+};
 
 /// The registry: one lock around all of its state.
 #[derive(Clone, Default)]
@@ -198,6 +200,8 @@ struct Inner {
     /// Absent for types that are their own trampoline type.
     type_to_trampoline: SecondaryMap<SharedTypeIndex>,
     drop_stack: Vec<Entry>,
+    /// Random seeds per registry, as the crate's registry draws them.
+    hasher: internals::GroupHasher,
 }
 
 impl TypeLookup for Inner {
@@ -232,7 +236,7 @@ impl Inner {
             if group.is_empty() {
                 continue;
             }
-            let registered = internals::module_group_key(group, start, &map)
+            let registered = internals::module_group_key(group, start, &map, &self.hasher)
                 .and_then(|key| self.register_rec_group(key, start.as_u32()));
             match registered {
                 Ok(entry) => {
@@ -262,11 +266,14 @@ impl Inner {
 
         // Inter-group edges: one registration per traced reference.
         let mut held: Vec<Entry> = Vec::new();
-        let traced = key.types().iter().try_for_each(|ty| {
-            ty.trace(|r| {
+        let traced = key.types().iter().enumerate().try_for_each(|(i, ty)| {
+            let type_index = first_type_index.saturating_add(i as u32);
+            ty.trace_sites(|site, r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
-                let other =
-                    self.type_to_rec_group.get(index).ok_or(RegistryError::UnregisteredSharedIndex { index })?;
+                let other = self
+                    .type_to_rec_group
+                    .get(index)
+                    .ok_or(RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) })?;
                 other.incref();
                 held.push(other.clone());
                 Ok(())
@@ -314,7 +321,7 @@ impl Inner {
             let ty = self.sub_type(index).expect("just written").clone();
             let Some(func) = ty.as_func().filter(|_| !internals::is_own_trampoline(&ty)) else { continue };
             let trampoline = internals::trampoline_type(func, self).expect("references were checked");
-            match self.register_rec_group(CanonGroup::new(Box::new([Arc::new(trampoline)])), 0) {
+            match self.register_rec_group(CanonGroup::new(Box::new([Arc::new(trampoline)]), &self.hasher), 0) {
                 Ok(trampoline_entry) => {
                     self.type_to_trampoline.set(index, Some(trampoline_entry.0.indices[0]));
                 }
@@ -342,6 +349,7 @@ impl Inner {
             let TypeRef::Shared(sup_index) = sup else {
                 return Err(RegistryError::WrongIndexSpace {
                     type_index,
+                    site: Some(RefSite::Supertype),
                     reference: sup,
                     expected: "shared type indices",
                 });
@@ -352,7 +360,10 @@ impl Inner {
                     supertype: first_type_index.saturating_add(position as u32),
                 });
             }
-            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredSharedIndex { index: sup_index })?;
+            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredSharedIndex {
+                index: sup_index,
+                referrer: Some((type_index, RefSite::Supertype)),
+            })?;
             internals::check_supertype_shape(type_index, &ty, sup, sup_ty)?;
             let chain: Box<[SharedTypeIndex]> =
                 self.supertypes(sup_index).iter().copied().chain(std::iter::once(sup_index)).collect();
@@ -460,7 +471,7 @@ impl GlobalLockRegistry {
     pub fn register_type(&self, ty: SubType) -> Result<GlobalLockRegisteredType, RegistryError> {
         let mut inner = self.write();
         internals::check_size_limits(0, &ty)?;
-        let key = internals::singleton_key(ty)?;
+        let key = internals::singleton_key(ty, &inner.hasher)?;
         let entry = inner.register_rec_group(key, 0)?;
         let index = entry.0.indices[0];
         let ty = inner.sub_type(index).expect("just registered").clone();

@@ -1,7 +1,7 @@
 //! The handles that keep types registered: [`TypeCollection`] for a whole
 //! module's types, [`RegisteredType`] for one type.
 //!
-//! Each handle owns registrations (see [`hash_cons`](crate::hash_cons)) and
+//! Each handle owns registrations (see [`entry`](super::entry)) and
 //! gives them back when dropped; the last one given back unregisters its rec
 //! group. Handles hold the registry itself, so they may outlive every
 //! [`TypeRegistry`] value the embedder kept.
@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
-use crate::canon;
+use super::entry::RecGroupEntry;
+use super::TypeRegistry;
+use crate::canon::{self, FixedState};
 use crate::error::RegistryError;
-use crate::hash_cons::{FixedState, RecGroupEntry};
-use crate::module::{self, ModuleTypes};
-use crate::registry::TypeRegistry;
-use crate::sync::Arc;
-use crate::trace::trace;
+use crate::module;
+use crate::raw::sync::Arc;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
 
 /// One module's types, registered: the module-to-shared index map, holding
@@ -39,50 +38,13 @@ use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
 /// # Ok::<(), RegistryError>(())
 /// ```
 pub struct TypeCollection {
-    registry: TypeRegistry,
+    pub(super) registry: TypeRegistry,
     /// One registration on each non-empty rec group, in module order.
-    rec_groups: Vec<Arc<RecGroupEntry>>,
+    pub(super) rec_groups: Vec<Arc<RecGroupEntry>>,
     /// Module type index → shared type index.
-    types: Vec<SharedTypeIndex>,
+    pub(super) types: Vec<SharedTypeIndex>,
     /// Engine trampoline type → the first module type that has it.
-    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, FixedState>,
-}
-
-impl TypeRegistry {
-    /// Registers every rec group of `module`, in order, reusing equal groups
-    /// that are already registered.
-    ///
-    /// # Errors
-    /// A type whose structure does not match its declared supertype, a
-    /// registry out of indices. On error nothing stays registered that was
-    /// not before: the groups registered so far are released again.
-    pub fn register_module(&self, module: &ModuleTypes) -> Result<TypeCollection, RegistryError> {
-        let mut collection = TypeCollection {
-            registry: self.clone(),
-            rec_groups: Vec::with_capacity(module.rec_group_count()),
-            types: Vec::with_capacity(module.len()),
-            trampolines: HashMap::default(),
-        };
-        for (start, group) in module.rec_groups() {
-            if group.is_empty() {
-                continue;
-            }
-            // On error `collection` is dropped, releasing what it holds.
-            let key = canon::module_group_key(group, start, &collection.types)?;
-            let entry = self.inner.register_group(self, key, start.as_u32())?;
-            collection.types.extend_from_slice(entry.indices());
-            collection.rec_groups.push(entry);
-        }
-        for (module_index, &shared) in collection.types.iter().enumerate() {
-            if module.types()[module_index].as_func().is_some() {
-                let trampoline = self.trampoline_type(shared);
-                let module_index = ModuleTypeIndex::from_u32(module_index as u32);
-                collection.trampolines.entry(trampoline).or_insert(module_index);
-            }
-        }
-        trace!("registered a module of {} types in {} rec groups", collection.types.len(), collection.rec_groups.len());
-        Ok(collection)
-    }
+    pub(super) trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, FixedState>,
 }
 
 impl TypeCollection {
@@ -179,7 +141,7 @@ impl RegisteredType {
     /// unrelated or too deep, a size limit. The registry is left unchanged.
     pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
         module::check_size_limits(0, &ty)?;
-        let key = canon::singleton_key(ty)?;
+        let key = canon::singleton_key(ty, &registry.inner.hasher)?;
         let entry = registry.inner.register_group(registry, key, 0)?;
         let index = entry.indices()[0];
         Ok(RegisteredType { entry, position: 0, index })

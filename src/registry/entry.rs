@@ -1,4 +1,5 @@
-//! Rec group entries and the keys of the hash-consing map.
+//! Rec group entries (the registry's record of one rec group and its
+//! registration count) and the keys of the hash-consing map.
 //!
 //! A [`RecGroupEntry`] is one registered rec group: its hash-consing key, the
 //! shared indices reserved for its types, the groups it holds registrations
@@ -24,9 +25,12 @@
 //! advisory GHSA-7qmx-3fpx-r45m.
 //!
 //! # Synchronization
-//! - Increments are `Relaxed`: incrementing needs no ordering, only
-//!   atomicity; the caller already reached the entry through an `Acquire`
-//!   (a slot load, a shard lock, or a handle it owns).
+//! - Increments need only atomicity: the caller already reached the entry
+//!   through an `Acquire` (a slot load, a shard lock, or a handle it owns).
+//!   The one exception is visibility: the 0 → 1 of
+//!   [`RecGroupEntry::mark_inserted`] is `Release` and a successful
+//!   [`RecGroupEntry::incref_if_live`] `Acquire`, so a `root` that takes a
+//!   registration through a slot also sees the group's slots shown.
 //! - Decrements are `Release`, and the one that reaches zero is followed by an
 //!   `Acquire` fence, as in `Arc::drop`: every use of the group by any holder
 //!   happens before its unregistration.
@@ -34,85 +38,13 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
-use crate::registry::TypeRegistry;
+use crate::canon::CanonGroup;
 #[cfg(debug_assertions)]
-use crate::sync::AtomicBool;
-use crate::sync::{fence, Arc, AtomicUsize, Ordering};
+use crate::raw::sync::AtomicBool;
+use crate::raw::sync::{fence, Arc, AtomicUsize, Ordering};
+use crate::registry::TypeRegistry;
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
-
-/// A rec group in hash-consing form, with its hash computed once.
-///
-/// References inside the group are [`TypeRef::RecGroup`](crate::TypeRef::RecGroup),
-/// references outside are [`TypeRef::Shared`](crate::TypeRef::Shared): two
-/// groups are the same group exactly when these forms are equal. The hash is
-/// stored because the map rehashes keys when it grows, and a key can be a
-/// group of thousands of types.
-///
-/// Each type is behind an `Arc` so that a type whose runtime form is the
-/// same (one without references into its own group: every singleton that
-/// does not refer to itself, every trampoline type) is shared between the
-/// key and the registered type instead of copied (see `canon::for_runtime`).
-#[derive(Clone, Debug)]
-pub struct CanonGroup {
-    hash: u64,
-    types: Box<[Arc<SubType>]>,
-}
-
-/// `ahash` with fixed seeds: a pure function of the hashed value, and free to
-/// create. For the stored hash of a [`CanonGroup`], and for the registry's
-/// short-lived internal maps keyed by indices and pointers it hands out
-/// itself (`ahash::RandomState::new()` would bump a process-wide atomic
-/// counter on every registration, a cache line all threads contend for).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct FixedState;
-
-impl std::hash::BuildHasher for FixedState {
-    type Hasher = ahash::AHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> ahash::AHasher {
-        const SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(0x5157, 0x7a55, 0xe7e1, 0x6a3d);
-        SEEDS.build_hasher()
-    }
-}
-
-impl CanonGroup {
-    /// Hashes `types` once; they must be in hash-consing form.
-    pub fn new(types: Box<[Arc<SubType>]>) -> Self {
-        // Fixed seeds: the stored hash must be a pure function of the types.
-        // The map itself re-hashes this `u64` with its own random state.
-        // The types themselves, not their `Arc`s: loom's `Arc` (under
-        // `--cfg loom`) implements neither `Hash` nor `Eq`.
-        let mut hasher = std::hash::BuildHasher::build_hasher(&FixedState);
-        hasher.write_usize(types.len());
-        for ty in types.iter() {
-            SubType::hash(ty, &mut hasher);
-        }
-        CanonGroup { hash: hasher.finish(), types }
-    }
-
-    /// The group's types, in hash-consing form.
-    pub fn types(&self) -> &[Arc<SubType>] {
-        &self.types
-    }
-}
-
-impl PartialEq for CanonGroup {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash
-            && self.types.len() == other.types.len()
-            && self.types.iter().zip(other.types.iter()).all(|(a, b)| **a == **b)
-    }
-}
-
-impl Eq for CanonGroup {}
-
-impl Hash for CanonGroup {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
 
 /// One registered (or being registered) rec group.
 pub(crate) struct RecGroupEntry {
@@ -147,7 +79,7 @@ impl RecGroupEntry {
         indices: Box<[SharedTypeIndex]>,
         references: Box<[SharedTypeIndex]>,
     ) -> Self {
-        debug_assert_eq!(key.types.len(), indices.len());
+        debug_assert_eq!(key.types().len(), indices.len());
         debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
         RecGroupEntry {
             registry,
@@ -173,7 +105,7 @@ impl RecGroupEntry {
     /// The runtime form of the group's `position`-th type (`position` comes
     /// from the registry, never from the embedder).
     pub(crate) fn runtime_type(&self, position: usize) -> &Arc<SubType> {
-        &self.runtime.as_deref().unwrap_or(&self.key.types)[position]
+        &self.runtime.as_deref().unwrap_or(self.key.types())[position]
     }
 
     /// The shared index of each type, in group order. Not necessarily
@@ -189,9 +121,11 @@ impl RecGroupEntry {
     /// 0 → 1, by the inserting thread under the shard's write lock. Does
     /// not log: it runs under the lock (see [`trace`](crate::trace)).
     pub(crate) fn mark_inserted(&self) {
-        // `Relaxed`: the shard lock's release publishes this along with the
-        // entry itself.
-        let previous = self.registrations.swap(1, Ordering::Relaxed);
+        // `Release`: the shard lock publishes this with the entry to readers
+        // of the map; a `root` that finds the entry through a slot instead
+        // `Acquire`s the count, and must then see the group's slots shown
+        // (done just before, under the same lock).
+        let previous = self.registrations.swap(1, Ordering::Release);
         debug_assert_eq!(previous, 0, "inserted an entry that was already live");
     }
 
@@ -201,13 +135,16 @@ impl RecGroupEntry {
     /// [`trace`](crate::trace)); callers log the outcome.
     #[must_use = "a `true` result is a registration that must be released"]
     pub(crate) fn incref_if_live(&self) -> bool {
-        // `Relaxed` throughout: see the module's Synchronization section.
+        // `Relaxed` load and failure: see the module's Synchronization
+        // section. `Acquire` on success: pairs with `mark_inserted`, so a
+        // registration taken through a slot (`root`) sees the group's slots
+        // visible (free on x86, where every CAS is a full barrier).
         let mut count = self.registrations.load(Ordering::Relaxed);
         loop {
             if count == 0 {
                 return false;
             }
-            match self.registrations.compare_exchange_weak(count, count + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.registrations.compare_exchange_weak(count, count + 1, Ordering::Acquire, Ordering::Relaxed) {
                 Ok(_) => return true,
                 Err(actual) => count = actual,
             }

@@ -1,0 +1,468 @@
+//! The supertype display: each slot's depth and its first [`DISPLAY_LEN`]
+//! ancestors, stored column by column, and the whole chain of deeper types.
+//!
+//! `is_subtype(sub, sup)` reads `sup`'s depth `d`, `sub`'s depth, and `sub`'s
+//! ancestor at depth `d`. Stored per slot, those would be two cache lines of
+//! 64-byte slots per check, and a hierarchy of a few thousand types would not
+//! fit in the L1 cache. Stored as columns, the depths of 64 types share a
+//! line and the depth-`d` ancestors of 16, so a check over thousands of types
+//! mostly hits L1, like the same check on a plain vector of supertype arrays.
+//!
+//! The idea is HotSpot's "primary supers" display (Click and Rose, *Fast
+//! subtype checking in the HotSpot JVM*, 2002): real hierarchies are shallow
+//! (dart2wasm's deepest chain is 9), so the display answers nearly every
+//! check with plain loads; deeper ancestors are read from the published
+//! [`SupertypeChain`].
+//!
+//! # Slot states
+//! Each slot's state is one word ([`DisplayState`]): its depth, whether the
+//! type is *visible* (its rec group is registered), and a generation that
+//! every emptying of the slot advances. A slot goes
+//! `empty → prepared (depth, not visible) → visible → empty`: the registry
+//! fills it while preparing a group ([`DisplayRef::set_supertypes`]), shows
+//! it when the group is inserted into the hash-consing map
+//! ([`DisplayRef::show`]), and empties it when the group is unregistered
+//! ([`DisplayRef::clear_supertypes`]). A group that loses the insertion race
+//! is emptied without ever being shown. [`DisplayRef::has_ancestor_at`]
+//! answers `false` for a slot that is not visible, so `is_subtype` never
+//! reports a relation of a type that is not registered.
+//!
+//! # Synchronization
+//! The state byte works as a sequence lock over the columns:
+//!
+//! - The writer (the one thread that owns the slot: it reserved the index,
+//!   or it unregisters the group) issues a `Release` fence, stores the
+//!   columns (`Relaxed`), then the state with `Release`.
+//! - A reader loads the state with `Acquire`, so seeing an occupant's state
+//!   means seeing its columns; it reads the column, then an `Acquire` fence
+//!   and the state again (`Relaxed`), and trusts the column only if the
+//!   state did not change. A column value written by a later occupant comes
+//!   after that occupant's `Release` fence, which then synchronizes with the
+//!   reader's fence: the re-read sees the later state (at least the
+//!   emptying), and the answer is `false`.
+//!
+//! The generation makes the re-check see an emptying even when the next
+//! occupant has the same depth; it wraps after 2^24 reuses of one slot, so
+//! a reader would have to stall between its two loads for exactly that many
+//! to be fooled (the same argument as the free list's ABA tag).
+//!
+//! So an answer always belongs to one visible occupant of the slot, as it
+//! was at one instant: never a new depth with an old ancestor (the torn
+//! display that `Relaxed` stores of depth and column allowed on weakly
+//! ordered machines), never an old depth with a new ancestor. On x86 every
+//! one of these orderings is a plain `mov`. The deep chains are published
+//! through a [`PublishedCell`], which keeps a loaded chain alive while it is
+//! read; they are covered by the same re-check.
+
+use crate::raw::sync::{fence, Arc, AtomicU32, Ordering, PublishedCell};
+use crate::types::SharedTypeIndex;
+
+/// How many ancestors each type keeps in the display.
+pub(crate) const DISPLAY_LEN: usize = 10;
+
+/// Marks a display entry that no type has written yet.
+const UNSET: u32 = u32::MAX;
+
+/// A slot's state, packed in a word: its depth (at most 63), whether the
+/// type is visible to readers (its group is registered), and the slot's
+/// generation (advanced by every emptying).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct DisplayState(u32);
+
+impl DisplayState {
+    const DEPTH: u32 = 0x7f;
+    const VISIBLE: u32 = 0x80;
+    const GENERATION_SHIFT: u32 = 8;
+
+    /// A new slot: generation 0, empty.
+    const NEW: DisplayState = DisplayState(0);
+
+    /// The same slot, filled with a type of `depth` supertypes, not yet
+    /// visible.
+    fn prepared(self, depth: usize) -> Self {
+        debug_assert!(depth <= Self::DEPTH as usize, "depth {depth} does not fit the state word");
+        DisplayState((self.0 & !(Self::DEPTH | Self::VISIBLE)) | (depth as u32 & Self::DEPTH))
+    }
+
+    /// The same slot, visible.
+    fn shown(self) -> Self {
+        DisplayState(self.0 | Self::VISIBLE)
+    }
+
+    /// The same slot emptied, in its next generation.
+    fn emptied(self) -> Self {
+        let generation = (self.0 >> Self::GENERATION_SHIFT).wrapping_add(1);
+        DisplayState(generation << Self::GENERATION_SHIFT)
+    }
+
+    fn depth(self) -> usize {
+        (self.0 & Self::DEPTH) as usize
+    }
+
+    fn is_visible(self) -> bool {
+        self.0 & Self::VISIBLE != 0
+    }
+}
+
+/// A type's declared supertypes, outermost first: `chain[d]` is its
+/// ancestor at depth `d`, and its length is the type's own depth.
+///
+/// A range of storage shared by the types of one rec group: a type's chain
+/// is its supertype's chain plus one entry, so the registry lays a group's
+/// chains out one after the other and lets a subtype extend its
+/// supertype's range in place where it can. A group of long subtype chains
+/// then costs a few bytes per type, not a full chain each. Only types deeper
+/// than [`DISPLAY_LEN`] keep theirs; the display holds the others whole.
+///
+/// The storage is immutable once built and published with the state word
+/// (or the [`PublishedCell`]), so it is a plain `std` `Arc`, not one the
+/// model checker needs to see.
+#[derive(Clone)]
+pub(crate) struct SupertypeChain {
+    storage: std::sync::Arc<[SharedTypeIndex]>,
+    start: u32,
+    len: u32,
+}
+
+impl SupertypeChain {
+    /// `storage[start..start + len]`; the range must lie in `storage`.
+    pub(crate) fn new(storage: std::sync::Arc<[SharedTypeIndex]>, start: usize, len: usize) -> Self {
+        debug_assert!(start + len <= storage.len(), "chain {start}..{} outside {}", start + len, storage.len());
+        SupertypeChain { storage, start: start as u32, len: len as u32 }
+    }
+
+    /// The chain, outermost first.
+    pub(crate) fn as_slice(&self) -> &[SharedTypeIndex] {
+        let start = self.start as usize;
+        self.storage.get(start..start + self.len as usize).unwrap_or(&[])
+    }
+}
+
+/// A chain of its own (tests).
+impl From<Vec<SharedTypeIndex>> for SupertypeChain {
+    fn from(chain: Vec<SharedTypeIndex>) -> Self {
+        let len = chain.len();
+        SupertypeChain::new(chain.into(), 0, len)
+    }
+}
+
+/// The display of one segment of slots, column by column.
+pub(crate) struct Display {
+    /// Each slot's [`DisplayState`]: its depth (its chain's length) and
+    /// whether it is visible; 0 while the slot is empty.
+    states: Box<[AtomicU32]>,
+    /// `columns[d][i]`: slot `i`'s ancestor at depth `d`, for `d` below its
+    /// depth; stale beyond it.
+    columns: [Box<[AtomicU32]>; DISPLAY_LEN],
+    /// The whole supertype chain of a type deeper than `DISPLAY_LEN`; read
+    /// by `is_subtype` for ancestors at depth `DISPLAY_LEN` or more. Empty
+    /// for shallower types, so that registering and unregistering them
+    /// touches no arc-swap.
+    deep: Box<[PublishedCell<SupertypeChain>]>,
+}
+
+impl Display {
+    /// The display of `len` empty slots.
+    pub(crate) fn new(len: usize) -> Self {
+        Display {
+            states: (0..len).map(|_| AtomicU32::new(DisplayState::NEW.0)).collect(),
+            columns: std::array::from_fn(|_| (0..len).map(|_| AtomicU32::new(UNSET)).collect()),
+            deep: (0..len).map(|_| PublishedCell::empty()).collect(),
+        }
+    }
+
+    /// Slot `offset`'s entry; `offset` must be below the segment's length.
+    pub(crate) fn at(&self, offset: usize) -> DisplayRef<'_> {
+        DisplayRef { display: self, offset }
+    }
+}
+
+/// One slot's entry in the display.
+#[derive(Clone, Copy)]
+pub(crate) struct DisplayRef<'t> {
+    display: &'t Display,
+    offset: usize,
+}
+
+impl<'t> DisplayRef<'t> {
+    fn state_cell(self) -> &'t AtomicU32 {
+        &self.display.states[self.offset]
+    }
+
+    /// Records the supertype chain of the type being prepared here; the
+    /// slot is not visible until [`show`](Self::show). Only the thread that
+    /// reserved the index calls it, on an empty slot.
+    pub(crate) fn set_supertypes(self, chain: SupertypeChain) {
+        // `Release` fence before the column stores: a reader whose
+        // `Acquire` fence follows its read of one of them re-reads the
+        // state at least as new as the emptying that preceded us (see the
+        // module's Synchronization section).
+        fence(Ordering::Release);
+        let depth = chain.as_slice().len();
+        for (column, ancestor) in self.display.columns.iter().zip(chain.as_slice()) {
+            // `Relaxed`: published by the `Release` state store below.
+            column[self.offset].store(ancestor.as_u32(), Ordering::Relaxed);
+        }
+        // `Relaxed` load: the last store was this slot's emptying, ordered
+        // before us by the free list's hand-off of the index.
+        let state = DisplayState(self.state_cell().load(Ordering::Relaxed)).prepared(depth);
+        if depth > DISPLAY_LEN {
+            self.display.deep[self.offset].store(Some(Arc::new(chain)));
+        }
+        // `Release`: a reader that `Acquire`s this state sees the columns
+        // (and the deep chain) written above.
+        self.state_cell().store(state.0, Ordering::Release);
+    }
+
+    /// Makes the prepared type visible to readers: its group was just
+    /// inserted into the hash-consing map.
+    pub(crate) fn show(self) {
+        // `Relaxed` load: our own last store (`set_supertypes`).
+        let state = DisplayState(self.state_cell().load(Ordering::Relaxed));
+        debug_assert!(!state.is_visible(), "showed a slot twice");
+        // `Release`: as in `set_supertypes`, publishes the columns to a
+        // reader that `Acquire`s the visible state.
+        self.state_cell().store(state.shown().0, Ordering::Release);
+    }
+
+    /// Empties the slot: the type is being unregistered (or was never
+    /// registered). Only the thread that unregisters (or abandons) the
+    /// group calls it.
+    pub(crate) fn clear_supertypes(self) {
+        // `Relaxed`: readers that see the old state re-check it after
+        // reading a column (see the module docs); the next occupant's
+        // `Release` fence orders this store before its column writes. Only
+        // this thread writes the slot now, so the load reads the state it
+        // (or the preparing thread, before handing the group over) set.
+        let old = DisplayState(self.state_cell().load(Ordering::Relaxed));
+        self.state_cell().store(old.emptied().0, Ordering::Relaxed);
+        if old.depth() > DISPLAY_LEN {
+            self.display.deep[self.offset].store(None);
+        }
+    }
+
+    /// The type's whole supertype chain, outermost first (for building the
+    /// chain of a new subtype, which keeps this type registered).
+    pub(crate) fn supertype_chain(self) -> Vec<SharedTypeIndex> {
+        let depth = self.depth();
+        if depth > DISPLAY_LEN {
+            return self.display.deep[self.offset]
+                .with(|chain| chain.map_or_else(Vec::new, |chain| chain.as_slice().to_vec()));
+        }
+        self.display.columns[..depth]
+            .iter()
+            // `Relaxed`: the caller keeps the type registered, so the
+            // columns do not change; `depth` was read with `Acquire`.
+            .map(|column| SharedTypeIndex::from_u32(column[self.offset].load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// The type's depth (how many supertypes it has), visible or not: for a
+    /// caller that keeps the type registered.
+    #[inline]
+    pub(crate) fn depth(self) -> usize {
+        self.state().depth()
+    }
+
+    /// The type's depth if the slot is visible.
+    #[inline]
+    pub(crate) fn visible_depth(self) -> Option<usize> {
+        self.visible_state().map(DisplayState::depth)
+    }
+
+    /// The slot's state if it is visible: the first half of a read of the
+    /// slot (its display or its payload) that
+    /// [`unchanged_since`](Self::unchanged_since) completes.
+    #[inline]
+    pub(crate) fn visible_state(self) -> Option<DisplayState> {
+        Some(self.state()).filter(|state| state.is_visible())
+    }
+
+    /// Whether the slot is still in `state`, seen by
+    /// [`visible_state`](Self::visible_state) before the caller read the
+    /// slot's other data: then that data belongs to the occupant that was
+    /// visible all along.
+    #[inline]
+    pub(crate) fn unchanged_since(self, state: DisplayState) -> bool {
+        // `Acquire` fence, then the state again (`Relaxed`): if what the
+        // caller read was written by a later occupant, that occupant's
+        // `Release` fence (or its `Release` publication) synchronizes with
+        // this fence, and the re-read sees a newer state.
+        fence(Ordering::Acquire);
+        self.state_cell().load(Ordering::Relaxed) == state.0
+    }
+
+    #[inline]
+    fn state(self) -> DisplayState {
+        // `Acquire`: pairs with the `Release` stores of `set_supertypes` and
+        // `show`, so the columns of the occupant whose state we see are
+        // visible.
+        DisplayState(self.state_cell().load(Ordering::Acquire))
+    }
+
+    /// Whether the slot is visible and the type's ancestor at `depth` is
+    /// `ancestor`, all at one instant: from the display for shallow depths,
+    /// from the published chain for deep ones, re-checked against the state
+    /// (see the module's Synchronization section).
+    #[inline]
+    pub(crate) fn has_ancestor_at(self, depth: usize, ancestor: SharedTypeIndex) -> bool {
+        let Some(state) = self.visible_state().filter(|state| depth < state.depth()) else {
+            return false;
+        };
+        let found = match self.display.columns.get(depth) {
+            // `Relaxed`: ordered by the state loads around it.
+            Some(column) => column[self.offset].load(Ordering::Relaxed) == ancestor.as_u32(),
+            None => self.display.deep[self.offset]
+                .with(|chain| chain.is_some_and(|chain| chain.as_slice().get(depth) == Some(&ancestor))),
+        };
+        found && self.unchanged_since(state)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn supertype_chains_round_trip_around_the_display_length_and_show_only_when_visible() {
+        let display = Display::new(1);
+        let slot = display.at(0);
+        for depth in [0, 1, DISPLAY_LEN - 1, DISPLAY_LEN, DISPLAY_LEN + 1, 63, 2] {
+            let chain: Vec<SharedTypeIndex> = (0..depth as u32).map(|d| SharedTypeIndex::from_u32(1000 + d)).collect();
+            slot.set_supertypes(chain.clone().into());
+            assert_eq!(slot.depth(), depth);
+            assert_eq!(slot.visible_depth(), None);
+            assert!((0..70).all(|d| !slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32))));
+            slot.show();
+            assert_eq!(slot.visible_depth(), Some(depth));
+            assert_eq!(slot.supertype_chain(), chain);
+            for d in 0..70 {
+                let expected = chain.get(d).copied();
+                assert_eq!(slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32)), expected.is_some());
+            }
+            slot.clear_supertypes();
+            assert_eq!(slot.depth(), 0);
+            assert_eq!(slot.visible_depth(), None);
+            assert!(slot.supertype_chain().is_empty());
+            assert!((0..70).all(|d| !slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32))));
+        }
+    }
+
+    /// Chains that share one storage (a subtype extending its supertype's
+    /// range) answer as chains of their own would.
+    #[test]
+    fn chains_sharing_storage_answer_for_their_own_range() {
+        let storage: std::sync::Arc<[SharedTypeIndex]> = (0..20).map(|d| SharedTypeIndex::from_u32(100 + d)).collect();
+        let display = Display::new(2);
+        let (upper, lower) = (display.at(0), display.at(1));
+        upper.set_supertypes(SupertypeChain::new(storage.clone(), 0, 12));
+        lower.set_supertypes(SupertypeChain::new(storage.clone(), 0, 13));
+        upper.show();
+        lower.show();
+        assert_eq!(upper.supertype_chain(), storage[..12].to_vec());
+        assert_eq!(lower.supertype_chain(), storage[..13].to_vec());
+        assert!(lower.has_ancestor_at(12, SharedTypeIndex::from_u32(112)));
+        assert!(!upper.has_ancestor_at(12, SharedTypeIndex::from_u32(112)), "read past its own range");
+        assert!(upper.has_ancestor_at(11, SharedTypeIndex::from_u32(111)));
+    }
+
+    /// A reader's re-check must see a reuse even when the new occupant has
+    /// the old one's depth: the generation tells them apart.
+    #[test]
+    fn reuse_at_the_same_depth_changes_the_state() {
+        let display = Display::new(1);
+        let slot = display.at(0);
+        slot.set_supertypes(vec![SharedTypeIndex::from_u32(1)].into());
+        slot.show();
+        let before = slot.visible_state().unwrap();
+        assert!(slot.unchanged_since(before));
+        slot.clear_supertypes();
+        slot.set_supertypes(vec![SharedTypeIndex::from_u32(2)].into());
+        slot.show();
+        assert_eq!(slot.visible_depth(), Some(1));
+        assert!(!slot.unchanged_since(before));
+    }
+}
+
+/// The display's sequence lock under loom: a reader racing the reuse of a
+/// slot gets one occupant's answer, never a mix.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::thread;
+
+    use super::*;
+    use crate::raw::sync::run_model;
+
+    fn chain(indices: &[u32]) -> SupertypeChain {
+        indices.iter().map(|&i| SharedTypeIndex::from_u32(i)).collect::<Vec<_>>().into()
+    }
+
+    /// The torn display on index reuse. The slot held a type with ancestor
+    /// 11 at depth 1, then one of depth 1 (so 11 stays in the column, stale);
+    /// another thread now empties it and fills it with a type of depth 2
+    /// whose ancestor at depth 1 is 21. Before and after, "is the ancestor
+    /// at depth 1 equal to 11?" is `false`; a reader that paired the new
+    /// depth with the stale column answered `true`.
+    #[test]
+    fn reuse_never_pairs_a_new_depth_with_a_stale_ancestor() {
+        run_model(|| {
+            let display = Arc::new(Display::new(1));
+            let slot = display.at(0);
+            slot.set_supertypes(chain(&[10, 11]));
+            slot.show();
+            slot.clear_supertypes();
+            slot.set_supertypes(chain(&[12]));
+            slot.show();
+            let reader = thread::spawn({
+                let display = display.clone();
+                move || display.at(0).has_ancestor_at(1, SharedTypeIndex::from_u32(11))
+            });
+            slot.clear_supertypes();
+            slot.set_supertypes(chain(&[20, 21]));
+            slot.show();
+            let torn = reader.join().unwrap();
+            assert!(!torn, "torn display: a new depth with a stale ancestor");
+        });
+    }
+
+    /// The other mix: the old occupant's state with a column the next
+    /// occupant wrote while it was only prepared (say its group is about to
+    /// lose the insertion race). The reader must not answer from a type
+    /// that was never registered: the re-check after the column read sees
+    /// the emptying.
+    #[test]
+    fn a_reader_never_pairs_an_old_state_with_a_prepared_ancestor() {
+        run_model(|| {
+            let display = Arc::new(Display::new(1));
+            let slot = display.at(0);
+            slot.set_supertypes(chain(&[10, 11]));
+            slot.show();
+            let writer = thread::spawn({
+                let display = display.clone();
+                move || {
+                    let slot = display.at(0);
+                    slot.clear_supertypes();
+                    slot.set_supertypes(chain(&[20, 21]));
+                }
+            });
+            let mixed = display.at(0).has_ancestor_at(1, SharedTypeIndex::from_u32(21));
+            assert!(!mixed, "answered from a prepared occupant's column");
+            writer.join().unwrap();
+        });
+    }
+
+    /// A prepared slot is not visible: a reader never sees the ancestors of
+    /// a type whose group is not (yet) registered.
+    #[test]
+    fn a_prepared_slot_answers_nothing() {
+        run_model(|| {
+            let display = Arc::new(Display::new(1));
+            let reader = thread::spawn({
+                let display = display.clone();
+                move || display.at(0).has_ancestor_at(0, SharedTypeIndex::from_u32(30))
+            });
+            display.at(0).set_supertypes(chain(&[30]));
+            assert!(!reader.join().unwrap(), "a prepared slot answered");
+        });
+    }
+}

@@ -1,0 +1,469 @@
+//! The synchronization facade: every atomic, lock, `Arc`, published cell and
+//! reclamation primitive the registry uses passes through this module.
+//!
+//! The registry logic names only what is defined or re-exported here. Under
+//! `--cfg loom` this module swaps the primitives for loom-aware stand-ins with
+//! the same semantics, so the model checker sees every synchronizing
+//! operation; the rest of the crate does not change. The three concurrent
+//! building blocks are wrapped in narrow types whose whole surface is what the
+//! registry needs:
+//!
+//! | facade type | real implementation | what it is for |
+//! |---|---|---|
+//! | [`ShardedSet`] | `dashmap::DashMap<K, (), StoredHash>` | the hash-consing map of rec groups, keyed by their stored hash |
+//! | [`PublishedCell`] | `arc_swap::ArcSwapOption` | supertype arrays read by `is_subtype` |
+//! | [`RetiringCell`] + [`Reclaimer`] | `crossbeam_epoch::Atomic` + a `crossbeam_epoch::Collector` per registry | per-slot type payloads, freed only after every reader of the same registry that could see them has unpinned |
+//!
+//! # Synchronization
+//! Each facade type documents the orderings it provides; the callers rely on
+//! exactly those and nothing more. `docs/design.md` gives the whole protocol.
+//!
+//! # Under loom
+//! With `--cfg loom` the atomics, `fence` and `Arc` are loom's, and the three
+//! wrappers come from the `model` submodule (src/sync/model.rs): a loom
+//! `RwLock<HashMap>` per shard, a loom `RwLock<Option<Arc<T>>>`, and a
+//! deferred-free collector that makes a use after free visible to loom.
+//! `docs/correctness.md` says why each is faithful to the real primitive.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+    Arc,
+};
+
+/// Only the debug-build double-dismantle check uses it.
+#[cfg(all(not(loom), debug_assertions))]
+pub(crate) use std::sync::atomic::AtomicBool;
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+    Arc,
+};
+
+/// Only the debug-build double-dismantle check uses it.
+#[cfg(all(loom, debug_assertions))]
+pub(crate) use loom::sync::atomic::AtomicBool;
+
+#[cfg(loom)]
+mod model;
+
+#[cfg(loom)]
+pub(crate) use model::*;
+
+/// What [`ShardedSet::insert_or_reuse`] did.
+pub(crate) enum InsertOutcome<K, R> {
+    /// An equal element was kept; `try_reuse`'s result and the offered
+    /// key are handed back.
+    Reused(R, K),
+    /// The offered key is in the set; an equal element that `try_reuse`
+    /// refused was replaced and is handed back.
+    Inserted(Option<K>),
+}
+
+/// Runs `model` under loom for every interleaving within the preemption
+/// bound (`LOOM_MAX_PREEMPTIONS`, 3 when unset). The registry's own
+/// white-box models and the `loom-tests` crate share this.
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn run_model(model: impl Fn() + Sync + Send + 'static) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = builder.preemption_bound.or(Some(3));
+    // A registration is a few hundred loom operations; the default (1000)
+    // cuts a three-thread model short.
+    builder.max_branches = builder.max_branches.max(20_000);
+    // A plain std counter, outside the model: loom runs every execution on
+    // this thread.
+    let executions = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = executions.clone();
+    let start = std::time::Instant::now();
+    builder.check(move || {
+        // `Relaxed`: a statistic, read after `check` returns.
+        counter.fetch_add(1, Ordering::Relaxed);
+        model();
+    });
+    // libtest names the thread after the test.
+    let name = std::thread::current().name().unwrap_or("model").to_owned();
+    // `Relaxed`: as above.
+    let executions = executions.load(Ordering::Relaxed);
+    eprintln!("{name}: {executions} executions in {:.2?}", start.elapsed());
+}
+
+#[cfg(not(loom))]
+mod real {
+    use std::borrow::Borrow;
+    use std::cell::RefCell;
+    use std::hash::Hash;
+    use std::rc::Rc;
+
+    use crossbeam_epoch as epoch;
+
+    use super::{Arc, AtomicUsize, InsertOutcome, Ordering};
+
+    /// Proof that the current thread is pinned in one registry's collector:
+    /// payloads loaded under it stay allocated until it is dropped.
+    pub(crate) struct Guard<'r> {
+        inner: epoch::Guard,
+        /// The collector's count of retired values not yet destroyed.
+        pending: &'r std::sync::Arc<AtomicUsize>,
+    }
+
+    impl Guard<'_> {
+        /// Moves what this thread retired into the collector's shared queue,
+        /// where any thread's collection can reach it, and runs one bounded
+        /// collection step (crossbeam-epoch's: at most a few bags of 64
+        /// values).
+        pub(crate) fn flush(&self) {
+            self.inner.flush();
+        }
+    }
+
+    /// How many handles on registries' collectors a thread keeps.
+    const CACHED_HANDLES: usize = 4;
+
+    std::thread_local! {
+        /// This thread's handles on the collectors of the registries it used
+        /// last, most recent first. `Rc` so that pinning happens outside the
+        /// borrow: a pin may run deferred destructors, which may drop a
+        /// registry and so pin again.
+        static HANDLES: RefCell<Vec<Rc<epoch::LocalHandle>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A registry's own epoch-based reclamation: its garbage is collected
+    /// only by calls into it (and [`Reclaimer::collect`]), never by a call
+    /// into another registry, and a call into it never collects another
+    /// registry's garbage.
+    pub(crate) struct Reclaimer {
+        collector: epoch::Collector,
+        /// Values retired and not yet destroyed.
+        pending: std::sync::Arc<AtomicUsize>,
+    }
+
+    impl Reclaimer {
+        pub(crate) fn new() -> Self {
+            Reclaimer { collector: epoch::Collector::new(), pending: std::sync::Arc::new(AtomicUsize::new(0)) }
+        }
+
+        /// Pins the current thread in this collector (cheap when it is
+        /// already pinned; one thread-local lookup otherwise). Every 128th
+        /// pin of a thread also runs one bounded collection step, as
+        /// crossbeam-epoch does.
+        #[inline]
+        pub(crate) fn pin(&self) -> Guard<'_> {
+            let cached = HANDLES.try_with(|handles| {
+                let mut handles = handles.borrow_mut();
+                if let Some(handle) = handles.first().filter(|h| h.collector() == &self.collector) {
+                    return (handle.clone(), None);
+                }
+                let evicted = match handles.iter().position(|h| h.collector() == &self.collector) {
+                    Some(found) => {
+                        let handle = handles.remove(found);
+                        handles.insert(0, handle);
+                        None
+                    }
+                    None => {
+                        let evicted = (handles.len() >= CACHED_HANDLES).then(|| handles.pop()).flatten();
+                        handles.insert(0, Rc::new(self.collector.register()));
+                        evicted
+                    }
+                };
+                (handles[0].clone(), evicted)
+            });
+            // A handle dropped here, outside the borrow, may pin (see
+            // `HANDLES`). While the thread's locals are being destroyed, a
+            // handle of our own serves this one pin.
+            let handle = match cached {
+                Ok((handle, evicted)) => {
+                    drop(evicted);
+                    handle
+                }
+                Err(_) => Rc::new(self.collector.register()),
+            };
+            Guard { inner: handle.pin(), pending: &self.pending }
+        }
+
+        /// Values retired and not yet destroyed.
+        pub(crate) fn pending(&self) -> usize {
+            // `Relaxed`: a count; exact when nothing is being retired or
+            // destroyed.
+            self.pending.load(Ordering::Relaxed)
+        }
+
+        /// Runs up to `rounds` collection steps, each from a fresh pin (an
+        /// epoch can advance once per pin), stopping as soon as nothing is
+        /// pending. Garbage retired two steps before the last is destroyed
+        /// unless another thread is pinned in this collector meanwhile.
+        pub(crate) fn collect(&self, rounds: usize) {
+            for _ in 0..rounds {
+                if self.pending() == 0 {
+                    return;
+                }
+                self.pin().flush();
+            }
+        }
+    }
+
+    /// A cell holding at most one boxed value, written rarely (publish once,
+    /// retire once per occupancy) and read concurrently under a [`Guard`].
+    /// A retired value is destroyed only after every guard that was alive when
+    /// it was retired has been dropped.
+    pub(crate) struct RetiringCell<T> {
+        ptr: epoch::Atomic<T>,
+    }
+
+    impl<T> Default for RetiringCell<T> {
+        fn default() -> Self {
+            Self { ptr: epoch::Atomic::null() }
+        }
+    }
+
+    impl<T: Send + 'static> RetiringCell<T> {
+        /// The current value. `Acquire`: synchronizes with the `Release` in
+        /// [`publish`](Self::publish), so every write made to the value before
+        /// publication is visible through the returned reference.
+        ///
+        /// The reference borrows both the guard and the cell: it cannot
+        /// outlive the guard (a retired value is destroyed once no guard
+        /// that could have loaded it is pinned) nor the cell (whose `Drop`
+        /// frees its value at once).
+        #[inline]
+        pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<&'a T> {
+            let shared = self.ptr.load(Ordering::Acquire, &guard.inner);
+            // SAFETY: the pointer is null or came from an `Owned` in
+            // `publish`. The value is destroyed in two ways only: through
+            // `defer_destroy` in `retire`, which runs after every guard
+            // pinned before the unlinking swap is dropped (ours is pinned for
+            // `'a`, and we loaded the pointer under it); or by the cell's
+            // `Drop`, which takes `&mut self` and so cannot run while the
+            // returned reference, borrowing `self` for `'a`, is alive.
+            unsafe { shared.as_ref() }
+        }
+
+        /// Stores `value` into an empty cell. `Release`: pairs with the
+        /// `Acquire` in [`load`](Self::load).
+        pub(crate) fn publish(&self, value: T, guard: &Guard) {
+            // `Release` makes the value's initialization visible to any
+            // reader whose `Acquire` load sees the new pointer.
+            let previous = self.ptr.swap(epoch::Owned::new(value), Ordering::Release, &guard.inner);
+            debug_assert!(previous.is_null(), "published into an occupied slot");
+        }
+
+        /// Empties the cell and schedules the old value for destruction once
+        /// no pinned reader can hold it. Returns whether there was a value.
+        pub(crate) fn retire(&self, guard: &Guard) -> bool {
+            // `AcqRel`: `Acquire` so that dropping the value later happens
+            // after its publication; `Release` so that readers that see null
+            // also see our earlier writes (nothing relies on that yet, it is
+            // just the natural pairing).
+            let old = self.ptr.swap(epoch::Shared::null(), Ordering::AcqRel, &guard.inner);
+            if old.is_null() {
+                return false;
+            }
+            let pending = guard.pending.clone();
+            // `Relaxed`: a count (see `Reclaimer::pending`).
+            pending.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: `old` was unlinked by the swap above, so no new reader
+            // can load it; readers that loaded it earlier are pinned in this
+            // collector (the cell is only read under its registry's guards),
+            // and the closure runs only after they unpin. Only one thread
+            // retires a given value: the swap hands the pointer to exactly
+            // one caller, so the closure is its only owner. It may run on
+            // any thread: `T: Send`, and the counter is an `Arc`.
+            unsafe {
+                guard.inner.defer_unchecked(move || {
+                    drop(old.into_owned());
+                    pending.fetch_sub(1, Ordering::Relaxed);
+                })
+            };
+            true
+        }
+    }
+
+    impl<T> Drop for RetiringCell<T> {
+        fn drop(&mut self) {
+            // SAFETY: `&mut self` means no reference returned by `load`
+            // is alive (each borrows the cell), so the value (if any) can be
+            // freed at once; a value retired earlier is no longer in the
+            // cell and is left to the collector.
+            unsafe {
+                let guard = epoch::unprotected();
+                let shared = self.ptr.load(Ordering::Relaxed, guard);
+                if !shared.is_null() {
+                    drop(shared.into_owned());
+                }
+            }
+        }
+    }
+
+    /// A cell holding an `Option<Arc<T>>` that readers load without any lock
+    /// and without touching the `Arc`'s reference count on the fast path.
+    pub(crate) struct PublishedCell<T> {
+        cell: arc_swap::ArcSwapOption<T>,
+    }
+
+    impl<T> PublishedCell<T> {
+        pub(crate) fn empty() -> Self {
+            Self { cell: arc_swap::ArcSwapOption::empty() }
+        }
+
+        /// Calls `f` with the current value. arc-swap's loads are `Acquire`
+        /// with respect to its stores (they are `SeqCst` internally), so the
+        /// value's contents are fully visible.
+        #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+            let guard = self.cell.load();
+            f(guard.as_deref())
+        }
+
+        /// Replaces the value. The old one is dropped once the last reader
+        /// that loaded it is done.
+        pub(crate) fn store(&self, value: Option<Arc<T>>) {
+            self.cell.store(value);
+        }
+    }
+
+    /// A `Hasher` that passes through the one `u64` a key writes: keys of
+    /// a [`ShardedSet`] carry a hash computed once, with the registry's
+    /// random seeds (see `canon::GroupHasher`), and are not hashed again.
+    #[derive(Default)]
+    pub(crate) struct StoredHash(u64);
+
+    impl std::hash::Hasher for StoredHash {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+
+        fn write_u64(&mut self, hash: u64) {
+            self.0 = hash;
+        }
+
+        /// Not reached by the set's keys; folds the bytes so that any
+        /// other key still hashes deterministically.
+        fn write(&mut self, bytes: &[u8]) {
+            for &byte in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+            }
+        }
+    }
+
+    /// A concurrent hash set split into independently locked shards. A key's
+    /// `Hash` must write one well-mixed `u64` (its stored hash).
+    pub(crate) struct ShardedSet<K> {
+        map: dashmap::DashMap<K, (), std::hash::BuildHasherDefault<StoredHash>>,
+    }
+
+    impl<K: Hash + Eq> ShardedSet<K> {
+        pub(crate) fn new() -> Self {
+            Self { map: dashmap::DashMap::default() }
+        }
+
+        /// Under the shard's *read* lock, finds the element equal to `key`
+        /// and returns `f(element)`. The lock is released before returning.
+        /// `f` must not touch the set or drop anything that could.
+        #[inline]
+        pub(crate) fn find<Q, R>(&self, key: &Q, f: impl FnOnce(&K) -> R) -> Option<R>
+        where
+            K: Borrow<Q>,
+            Q: Hash + Eq + ?Sized,
+        {
+            self.map.get(key).map(|entry| f(entry.key()))
+        }
+
+        /// Under the shard's *write* lock: if an equal element exists and
+        /// `try_reuse(existing)` returns `Some`, keeps it; otherwise puts `key`
+        /// in, calling `on_insert(&key)` first while the lock is still held.
+        /// Whatever is handed back is dropped by the caller, after the lock
+        /// is released.
+        pub(crate) fn insert_or_reuse<R>(
+            &self,
+            key: K,
+            try_reuse: impl FnOnce(&K) -> Option<R>,
+            on_insert: impl FnOnce(&K),
+        ) -> InsertOutcome<K, R>
+        where
+            K: Clone,
+        {
+            // dashmap's entry keeps the offered key private until the entry
+            // is consumed, and consuming it releases the lock; a (cheap) clone
+            // lets `on_insert` see it while the lock is held.
+            let offered = key.clone();
+            match self.map.entry(key) {
+                dashmap::Entry::Occupied(existing) => {
+                    if let Some(reused) = try_reuse(existing.key()) {
+                        drop(existing);
+                        InsertOutcome::Reused(reused, offered)
+                    } else {
+                        on_insert(&offered);
+                        let (old, ()) = existing.replace_entry(());
+                        InsertOutcome::Inserted(Some(old))
+                    }
+                }
+                dashmap::Entry::Vacant(vacant) => {
+                    on_insert(&offered);
+                    vacant.insert(());
+                    InsertOutcome::Inserted(None)
+                }
+            }
+        }
+
+        /// Under the shard's write lock, removes the element equal to `key`
+        /// if `f(element)` returns true, and hands it back.
+        pub(crate) fn remove_if<Q>(&self, key: &Q, f: impl FnOnce(&K) -> bool) -> Option<K>
+        where
+            K: Borrow<Q>,
+            Q: Hash + Eq + ?Sized,
+        {
+            self.map.remove_if(key, |k, ()| f(k)).map(|(k, ())| k)
+        }
+
+        /// The number of elements (sums the shards; racy under concurrency).
+        pub(crate) fn len(&self) -> usize {
+            self.map.len()
+        }
+    }
+}
+
+#[cfg(not(loom))]
+pub(crate) use real::*;
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::{Reclaimer, RetiringCell};
+
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Garbage retired in one registry's collector is never destroyed by
+    /// pins and collections in another's (with one process-wide collector,
+    /// B's collections would free A's value), and its own collection frees
+    /// it.
+    #[test]
+    fn garbage_of_one_reclaimer_is_never_collected_by_another() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (a, b) = (Reclaimer::new(), Reclaimer::new());
+        let cell = RetiringCell::default();
+        cell.publish(Counted(drops.clone()), &a.pin());
+        assert!(cell.retire(&a.pin()));
+        a.pin().flush();
+        assert_eq!(a.pending(), 1);
+        for _ in 0..1_000 {
+            b.pin().flush();
+        }
+        assert_eq!(drops.load(Ordering::Relaxed), 0, "a call into B collected A's garbage");
+        assert_eq!(a.pending(), 1);
+        a.collect(3);
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "A's own collection did not free its garbage");
+        assert_eq!(a.pending(), 0);
+    }
+}

@@ -1,0 +1,393 @@
+//! The engine-wide registry: registering and unregistering rec groups, and
+//! the lock-free readers (`is_subtype`, `borrow`, `trampoline_type`).
+//!
+//! # Synchronization
+//! Shared state, and who writes it:
+//! - the hash-consing map (`groups`): written under a shard's write lock when
+//!   a new group is inserted or a dead one removed; hits read it under the
+//!   shard's read lock;
+//! - the index table (`slots`): a slot's cells are written by the thread that
+//!   reserved the index (publish) and by the thread that unregisters the
+//!   group (retire), never both at once, because the index is freed only
+//!   after retiring;
+//! - registration counts: see [`entry`].
+//!
+//! Readers take no lock. They may be handed any index, even one that is
+//! being unregistered or reused concurrently: slots are type-stable memory,
+//! payloads are freed through the epoch collector only after every pinned
+//! reader is done, and supertype arrays through arc-swap only after every
+//! loaded guard is dropped. So a reader sees the old type, the new type or
+//! nothing, never freed or torn data.
+//!
+//! # Layout
+//! - this module: [`TypeRegistry`]'s public methods, the lock-free readers,
+//!   and what a slot holds ([`TypePayload`]);
+//! - [`entry`]: a rec group's entry and its registration count;
+//! - [`register`]: registration, the insertion race, trampoline types;
+//! - [`unregister`]: releasing registrations and dismantling dead groups;
+//! - [`view`]: the view of a new group used to check it before it has
+//!   indices;
+//! - [`handle`]: [`TypeCollection`] and [`RegisteredType`].
+//!
+//! # The protocol, in short
+//! ```text
+//! register(group):
+//!   key = hash-consing form of group
+//!   find key under the shard's read lock; incref_if_live  -> hit, done
+//!   prepare: take registrations on referenced groups,
+//!            check supertypes (changes nothing), register trampoline types,
+//!            reserve indices, publish slots (count still 0: invisible to root)
+//!   under the shard's write lock:
+//!     equal live entry present -> incref it, abandon ours  (lost the race)
+//!     dead or no entry         -> put ours in, count 0 -> 1
+//!
+//! release(entry):
+//!   decref; if it was the last:
+//!     remove from the map *if the map still holds this entry*
+//!     retire slots, free indices, release referenced groups (worklist)
+//! ```
+//! The resurrection race, which Wasmtime 22 closed with a re-check under its
+//! global write lock, cannot happen here because a dead count stays dead:
+//!
+//! | Thread A (last drop of G) | Thread B (registers a group equal to G) |
+//! |---|---|
+//! | `decref(G)` → 0 | |
+//! | | finds G in the map, `incref_if_live(G)` fails: miss |
+//! | | prepares G', write lock: G is dead, replace it with G' (0 → 1) |
+//! | `remove_if(ptr_eq G)`: finds G', removes nothing | |
+//! | retires G's slots, frees G's indices | |
+//!
+//! Had B been allowed to revive G (0 → 1), A would go on to retire slots that
+//! B's handle uses, and a later drop of B's handle would unregister G a
+//! second time (GHSA-7qmx-3fpx-r45m). The `ptr_eq` in the removal is what
+//! keeps A from removing G' ("removal by identity").
+
+mod entry;
+mod handle;
+mod register;
+mod unregister;
+mod view;
+
+pub use handle::{RegisteredType, TypeCollection};
+
+use std::collections::HashMap;
+
+use crate::canon::{self, GroupHasher};
+use crate::error::RegistryError;
+use crate::matching::TypeLookup;
+use crate::module::ModuleTypes;
+use crate::raw::sync::{Arc, Guard, Reclaimer, RetiringCell, ShardedSet};
+use crate::raw::table::SlotTable;
+use crate::trace::trace;
+use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType, TypeKind, TypeRef};
+use entry::{GroupKey, RecGroupEntry};
+
+/// What a reader needs about a registered type, published as one unit in
+/// its slot.
+pub(crate) struct TypePayload {
+    /// The type in runtime form (every reference a shared index): the
+    /// entry's own `Arc`, repeated here so that `borrow` reaches it without
+    /// going through the entry.
+    pub(crate) sub_type: Arc<SubType>,
+    /// The rec group that owns this index (and holds the type);
+    /// `RegisteredType::root` increments its registration count.
+    pub(crate) entry: Arc<RecGroupEntry>,
+    /// The type's position in its group.
+    pub(crate) position: u32,
+    /// The type's trampoline type: itself, or a registered trampoline type
+    /// that `entry` holds a registration on.
+    pub(crate) trampoline: SharedTypeIndex,
+}
+
+/// The engine-wide type registry.
+///
+/// Cheap to clone; clones share one registry. All methods take `&self` and
+/// may be called from any number of threads. Types stay registered while a
+/// [`TypeCollection`] or
+/// [`RegisteredType`] holds them.
+///
+/// # Examples
+/// ```
+/// use wasm_type_registry::*;
+///
+/// let registry = TypeRegistry::new();
+/// let mut builder = ModuleTypes::builder();
+/// let base = builder.sub_type(SubType::struct_(false, None, []));
+/// builder.sub_type(SubType::struct_(true, Some(TypeRef::Module(base)), []));
+/// let module = builder.build()?;
+///
+/// let a = registry.register_module(&module)?;
+/// let b = registry.register_module(&module)?; // hash-consed: same indices
+/// let (base, derived) = (ModuleTypeIndex::from_u32(0), ModuleTypeIndex::from_u32(1));
+/// assert_eq!(a.shared_type(derived), b.shared_type(derived));
+///
+/// let (base, derived) = (a.shared_type(base).unwrap(), a.shared_type(derived).unwrap());
+/// assert!(registry.is_subtype(derived, base));
+/// assert!(!registry.is_subtype(base, derived));
+///
+/// drop((a, b));
+/// assert_eq!(registry.len(), 0);
+/// # Ok::<(), RegistryError>(())
+/// ```
+#[derive(Clone)]
+pub struct TypeRegistry {
+    pub(crate) inner: Arc<RegistryInner>,
+}
+
+/// Counters describing a registry's memory, for monitoring and leak tests.
+/// Each is a snapshot; under concurrent registration they need not agree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RegistryStats {
+    /// Types registered now, trampoline types included (what
+    /// [`TypeRegistry::len`] returns).
+    pub registered_types: usize,
+    /// Live rec groups in the hash-consing map.
+    pub rec_groups: usize,
+    /// Distinct shared indices ever handed out: the size of the index table.
+    /// Flat under churn, because freed indices are reused.
+    pub slots_ever_used: usize,
+    /// Indices on the free list, ready for reuse.
+    pub free_slots: usize,
+    /// Types unregistered whose memory is not freed yet: it waits until no
+    /// reader can hold it (see [`TypeRegistry::flush`]).
+    pub pending_frees: usize,
+}
+
+pub(crate) struct RegistryInner {
+    /// Hashes this registry's rec groups, with seeds of its own.
+    hasher: GroupHasher,
+    groups: ShardedSet<GroupKey>,
+    slots: SlotTable<RetiringCell<TypePayload>>,
+    /// This registry's own epoch collector: retired payloads wait here for
+    /// the readers that may still hold them.
+    reclaimer: Reclaimer,
+}
+
+impl Default for TypeRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for TypeRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypeRegistry").field("id", &Arc::as_ptr(&self.inner)).field("stats", &self.stats()).finish()
+    }
+}
+
+impl TypeRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        TypeRegistry {
+            inner: Arc::new(RegistryInner {
+                hasher: GroupHasher::new(),
+                groups: ShardedSet::new(),
+                slots: SlotTable::new(),
+                reclaimer: Reclaimer::new(),
+            }),
+        }
+    }
+
+    /// The registered type at `index`, in runtime form (every reference a
+    /// shared index). `None` if `index` is not registered. Lock-free.
+    pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+        self.inner.read_registered(index, |p| p.sub_type.clone())
+    }
+
+    /// Whether `sub` is `sup` or declares it, directly or transitively, as a
+    /// supertype. O(1), lock-free and free of atomic read-modify-writes: one
+    /// look at `sup`'s depth `d` and at `sub`'s supertype array, whose entry
+    /// `d` must be `sup`. For depths below 10 that entry is in the index
+    /// table's display column, so the check is a few plain loads.
+    ///
+    /// Both types should be kept registered by the caller; for an index that
+    /// is not registered the answer is `false` (or `true` when `sub == sup`),
+    /// and for one unregistered concurrently it is one of the two answers
+    /// the registry gave before and after, never a memory error.
+    #[inline]
+    pub fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+        sub == sup || self.inner.is_strict_subtype(sub, sup)
+    }
+
+    /// The trampoline type of a function type: `index` itself if the type is
+    /// its own trampoline type (see the crate docs), otherwise the
+    /// registered trampoline type that `index`'s group keeps alive. For
+    /// non-function types and unregistered indices, `index` itself. Lock-free.
+    pub fn trampoline_type(&self, index: SharedTypeIndex) -> SharedTypeIndex {
+        self.inner.read_registered(index, |p| p.trampoline).unwrap_or(index)
+    }
+
+    /// How many types are registered, trampoline types included. Exact
+    /// whenever no registration or unregistration is under way; meanwhile it
+    /// may count the types of a group being registered or unregistered.
+    pub fn len(&self) -> usize {
+        // Every registered type holds one index; counting them needs no
+        // counter of its own that all registering threads would write.
+        self.inner.slots.in_use()
+    }
+
+    /// Whether no type is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Frees the memory of every type unregistered before this call, now,
+    /// instead of as a side effect of later calls into this registry.
+    ///
+    /// # When memory is returned
+    /// An unregistered group's types are not freed on the spot: a reader on
+    /// another thread may be looking at them. They wait in this registry's
+    /// own epoch-based collector, which frees them once no thread that could
+    /// hold them is inside a call of this registry. The collector runs a
+    /// bounded step of collection (at most a few hundred values) on every
+    /// 128th call of a thread into this registry, and collects all it can
+    /// when an unregistration leaves the registry without any registered
+    /// type (work proportional to this registry's own garbage);
+    /// calls into *other* registries never collect this one's garbage, nor
+    /// this one theirs. `flush` runs collection steps until nothing is
+    /// pending; what a thread inside this registry may still be reading at
+    /// that moment waits for its next call (or the next `flush`).
+    /// [`RegistryStats::pending_frees`] counts what is waiting.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let ty = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// drop(ty);
+    /// registry.flush();
+    /// assert_eq!(registry.stats().pending_frees, 0);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn flush(&self) {
+        self.inner.collect_all();
+    }
+
+    /// Memory counters (see [`RegistryStats`]).
+    pub fn stats(&self) -> RegistryStats {
+        RegistryStats {
+            registered_types: self.len(),
+            rec_groups: self.inner.groups.len(),
+            slots_ever_used: self.inner.slots.capacity_used(),
+            free_slots: self.inner.slots.free_len(),
+            pending_frees: self.inner.reclaimer.pending(),
+        }
+    }
+
+    /// Registers every rec group of `module`, in order, reusing equal groups
+    /// that are already registered.
+    ///
+    /// # Errors
+    /// A type whose structure does not match its declared supertype, a
+    /// registry out of indices. On error nothing stays registered that was
+    /// not before: the groups registered so far are released again.
+    pub fn register_module(&self, module: &ModuleTypes) -> Result<TypeCollection, RegistryError> {
+        let mut collection = TypeCollection {
+            registry: self.clone(),
+            rec_groups: Vec::with_capacity(module.rec_group_count()),
+            types: Vec::with_capacity(module.len()),
+            trampolines: HashMap::default(),
+        };
+        for (start, group) in module.rec_groups() {
+            if group.is_empty() {
+                continue;
+            }
+            // On error `collection` is dropped, releasing what it holds.
+            let key = canon::module_group_key(group, start, &collection.types, &self.inner.hasher)?;
+            let entry = self.inner.register_group(self, key, start.as_u32())?;
+            collection.types.extend_from_slice(entry.indices());
+            collection.rec_groups.push(entry);
+        }
+        for (module_index, &shared) in collection.types.iter().enumerate() {
+            if module.types()[module_index].as_func().is_some() {
+                let trampoline = self.trampoline_type(shared);
+                let module_index = ModuleTypeIndex::from_u32(module_index as u32);
+                collection.trampolines.entry(trampoline).or_insert(module_index);
+            }
+        }
+        trace!("registered a module of {} types in {} rec groups", collection.types.len(), collection.rec_groups.len());
+        Ok(collection)
+    }
+
+    /// Whether two handles point at the same registry.
+    pub(crate) fn same_as(&self, other: &TypeRegistry) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// The registry answers for shared indices; it knows nothing of other
+/// index spaces.
+impl TypeLookup for RegistryInner {
+    fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
+        self.read_registered(ty.as_shared()?, |p| p.sub_type.kind())
+    }
+
+    fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
+        match (sub, sup) {
+            _ if sub == sup => true,
+            (TypeRef::Shared(sub), TypeRef::Shared(sup)) => self.is_strict_subtype(sub, sup),
+            _ => false,
+        }
+    }
+}
+
+impl RegistryInner {
+    /// The payload in `index`'s slot, whatever the state of its group: for
+    /// callers that keep the group registered, or that check its count.
+    #[inline]
+    fn payload<'a>(&'a self, index: SharedTypeIndex, guard: &'a Guard) -> Option<&'a TypePayload> {
+        self.slots.get(index)?.value().load(guard)
+    }
+
+    /// `f` of the payload of `index` if its group is registered, as one
+    /// read: the slot is visible before and unchanged after the payload is
+    /// read (see
+    /// [`DisplayRef::unchanged_since`](crate::raw::display::DisplayRef::unchanged_since)), so a group that is
+    /// prepared, lost the insertion race, or is being unregistered reads as
+    /// "not registered", and a payload of a later occupant is never passed
+    /// off as this one's.
+    #[inline]
+    fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(&TypePayload) -> R) -> Option<R> {
+        let slot = self.slots.get(index)?;
+        let state = slot.display().visible_state()?;
+        let guard = self.reclaimer.pin();
+        let result = f(slot.value().load(&guard)?);
+        slot.display().unchanged_since(state).then_some(result)
+    }
+
+    /// `sub <: sup` with `sub != sup`: `sub`'s supertype at `sup`'s depth is
+    /// `sup`.
+    #[inline]
+    fn is_strict_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+        let (Some(sub_slot), Some(sup_slot)) = (self.slots.get(sub), self.slots.get(sup)) else {
+            return false;
+        };
+        // Plain loads from type-stable slots (see the display's
+        // Synchronization section); a slot that is not visible answers
+        // `false`.
+        let Some(depth) = sup_slot.display().visible_depth() else {
+            return false;
+        };
+        sub_slot.display().has_ancestor_at(depth, sup)
+    }
+
+    /// The entry owning a registered index, without a new registration.
+    fn entry_of(&self, index: SharedTypeIndex, guard: &Guard) -> Option<Arc<RecGroupEntry>> {
+        self.payload(index, guard).map(|p| p.entry.clone())
+    }
+
+    /// A new registration on the group that owns `index`, and the type's
+    /// position in it.
+    pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
+        let guard = self.reclaimer.pin();
+        let payload = self.payload(index, &guard)?;
+        // The guard keeps `payload` (and so the entry) allocated even if the
+        // group dies right now; `incref_if_live` then fails, because a dead
+        // count stays dead, and we report the index as unregistered.
+        let live = payload.entry.incref_if_live();
+        trace!("{:?}: root({index:?}) {}", payload.entry, if live { "incref" } else { "refused: not live" });
+        live.then(|| (payload.entry.clone(), payload.position))
+    }
+}

@@ -1,0 +1,271 @@
+//! Registering a rec group: the hash-consing hit, the preparation of a new
+//! entry (validation, trampoline types, indices, slots), and the insertion
+//! race.
+//!
+//! # Synchronization
+//! A new entry is prepared with a registration count of zero and its slots
+//! filled before it is offered to the map; only the insertion, under the
+//! shard's write lock, makes it live (0 → 1). If an equal live entry got
+//! there first, the prepared one is abandoned. The insertion race, as a
+//! table, is in `docs/design.md` ("The insertion race").
+
+use std::collections::HashMap;
+
+use super::entry::{GroupKey, RecGroupEntry};
+use super::view::GroupView;
+use super::{RegistryInner, TypePayload, TypeRegistry};
+use crate::canon::{self, CanonGroup, FixedState};
+use crate::error::RegistryError;
+use crate::raw::display::SupertypeChain;
+use crate::raw::sync::{Arc, Guard, InsertOutcome};
+use crate::trace::trace;
+use crate::types::{SharedTypeIndex, TypeRef};
+
+impl RegistryInner {
+    /// Registers one rec group given in hash-consing form, or finds the live
+    /// equal one. Returns the entry with one registration for the caller.
+    /// `first_type_index` only labels errors. `owner` is the registry whose
+    /// inner part `self` is; a new entry keeps it.
+    pub(crate) fn register_group(
+        &self,
+        owner: &TypeRegistry,
+        key: CanonGroup,
+        first_type_index: u32,
+    ) -> Result<Arc<RecGroupEntry>, RegistryError> {
+        debug_assert!(std::ptr::eq(&*owner.inner, self), "registering through another registry's handle");
+        if let Some(entry) = self.find_live(&key) {
+            return Ok(entry);
+        }
+        let prepared = self.prepare(owner, key, first_type_index)?;
+        let outcome = self.groups.insert_or_reuse(
+            GroupKey(prepared.clone()),
+            |existing| existing.0.incref_if_live().then(|| existing.0.clone()),
+            |offered| {
+                // Visible first, then live: a thread that finds the entry
+                // live (under this lock, or by `root`) finds its types
+                // visible too.
+                self.show(&offered.0);
+                offered.0.mark_inserted();
+            },
+        );
+        match outcome {
+            InsertOutcome::Reused(existing, offered) => {
+                // Another thread inserted an equal group after our lookup.
+                drop(offered);
+                trace!("{prepared:?}: lost the insertion race to {existing:?}, abandoning");
+                self.abandon(prepared);
+                Ok(existing)
+            }
+            InsertOutcome::Inserted(replaced) => {
+                // `replaced` is a dead entry whose unregistration is under
+                // way in another thread; dropping our `Arc` only frees
+                // memory, and we do it outside the shard lock.
+                drop(replaced);
+                trace!("{prepared:?}: inserted");
+                // Ours is one; a concurrent `root` of a published index, or
+                // a hash-consing hit on the group, may have added more since
+                // the lock was released (tests/insertion_race.rs).
+                debug_assert!(prepared.registrations() >= 1);
+                Ok(prepared)
+            }
+        }
+    }
+
+    /// The live entry for `key`, with a new registration.
+    fn find_live(&self, key: &CanonGroup) -> Option<Arc<RecGroupEntry>> {
+        let entry = self.groups.find(key, |existing| existing.0.incref_if_live().then(|| existing.0.clone())).flatten();
+        if let Some(entry) = &entry {
+            trace!("{entry:?}: hash-consing hit, incref");
+        }
+        entry
+    }
+
+    /// Builds a new entry for `key` and publishes its slots, with a
+    /// registration count of zero (so `root` cannot see it yet).
+    ///
+    /// Validation comes first and changes nothing; only then are trampoline
+    /// types registered and indices reserved, which can fail only when the
+    /// index space is exhausted. On any error everything taken so far is
+    /// given back.
+    fn prepare(
+        &self,
+        owner: &TypeRegistry,
+        key: CanonGroup,
+        first_type_index: u32,
+    ) -> Result<Arc<RecGroupEntry>, RegistryError> {
+        let mut prep = Preparation {
+            registry: self,
+            held: HeldRegistrations::default(),
+            reserved: Vec::with_capacity(key.types().len()),
+        };
+        let mut references = Vec::new();
+        prep.hold_referenced_groups(&key, first_type_index, &mut references)?;
+        let view = GroupView::new(self, key.types(), first_type_index)?;
+        view.check_declared_supertypes()?;
+        crate::module::check_referenced_kinds(key.types(), first_type_index, &view)?;
+        let trampolines = register_trampolines(self, owner, &view, &mut prep.held, &mut references)?;
+        for _ in key.types() {
+            prep.reserved.push(self.slots.allocate()?);
+        }
+        let GroupView { storage, chains, .. } = view;
+        let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
+        // Runtime forms are kept apart only where one differs from its key
+        // form (`canon::for_runtime` shares the key's `Arc` otherwise).
+        let runtime = key
+            .types()
+            .iter()
+            .any(|ty| canon::refers_into_group(ty))
+            .then(|| key.types().iter().map(|ty| canon::for_runtime(ty, &indices)).collect());
+        let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, references.into()));
+        // The entry now owns the registrations and indices `prep` held.
+        prep.held.hand_over();
+        let guard = self.reclaimer.pin();
+        let indices = entry.indices();
+        // One storage for the whole group's chains, shared by the types
+        // deeper than the display (see `SupertypeChain`).
+        let storage: std::sync::Arc<[SharedTypeIndex]> =
+            storage.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+        for (i, range) in chains.into_iter().enumerate() {
+            let chain = SupertypeChain::new(storage.clone(), range.start, range.len);
+            let trampoline = trampolines[i].unwrap_or(indices[i]);
+            self.publish(indices[i], i as u32, chain, trampoline, &entry, &guard);
+        }
+        trace!("{entry:?}: prepared {} types", indices.len());
+        Ok(entry)
+    }
+
+    /// Makes a new group's types visible to readers; runs under the shard's
+    /// write lock as the group is inserted (so it does not log).
+    fn show(&self, entry: &RecGroupEntry) {
+        for &index in entry.indices() {
+            if let Some(slot) = self.slots.get(index) {
+                slot.display().show();
+            }
+        }
+    }
+
+    /// Fills the slot of a freshly reserved index.
+    fn publish(
+        &self,
+        index: SharedTypeIndex,
+        position: u32,
+        chain: SupertypeChain,
+        trampoline: SharedTypeIndex,
+        entry: &Arc<RecGroupEntry>,
+        guard: &Guard,
+    ) {
+        let Some(slot) = self.slots.get(index) else {
+            debug_assert!(false, "reserved {index:?} has no slot");
+            return;
+        };
+        slot.display().set_supertypes(chain);
+        let sub_type = entry.runtime_type(position as usize).clone();
+        slot.value().publish(TypePayload { sub_type, entry: entry.clone(), position, trampoline }, guard);
+    }
+}
+
+/// What `prepare` has taken so far; gives it all back if dropped before the
+/// entry is built (an error, or a panic).
+struct Preparation<'r> {
+    registry: &'r RegistryInner,
+    /// Registrations taken on other groups.
+    held: HeldRegistrations,
+    /// Indices reserved for the new group's types; their slots are empty.
+    reserved: Vec<SharedTypeIndex>,
+}
+
+/// Registrations that are released when dropped, unless handed over.
+#[derive(Default)]
+struct HeldRegistrations(Vec<Arc<RecGroupEntry>>);
+
+impl HeldRegistrations {
+    fn push(&mut self, entry: Arc<RecGroupEntry>) {
+        self.0.push(entry);
+    }
+
+    /// The registrations now belong to someone else (the new entry): forget
+    /// them without releasing.
+    fn hand_over(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for Preparation<'_> {
+    fn drop(&mut self) {
+        for &index in &self.reserved {
+            self.registry.slots.free(index);
+        }
+        self.registry.release_all(std::mem::take(&mut self.held.0), "registration rolled back");
+    }
+}
+
+impl Preparation<'_> {
+    /// Takes one registration on each distinct group that the key's types
+    /// reference by shared index, and records one index per group in
+    /// `references`.
+    fn hold_referenced_groups(
+        &mut self,
+        key: &CanonGroup,
+        first_type_index: u32,
+        references: &mut Vec<SharedTypeIndex>,
+    ) -> Result<(), RegistryError> {
+        // Pinned only once a reference is found: most function types have none.
+        let mut guard: Option<Guard> = None;
+        let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
+        for (i, ty) in key.types().iter().enumerate() {
+            let type_index = first_type_index.saturating_add(i as u32);
+            ty.trace_sites(|site, r| {
+                let TypeRef::Shared(index) = r else { return Ok(()) };
+                let unregistered = RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) };
+                let guard = guard.get_or_insert_with(|| self.registry.reclaimer.pin());
+                let entry = self.registry.entry_of(index, guard).ok_or(unregistered.clone())?;
+                if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
+                    if !entry.incref_if_live() {
+                        return Err(unregistered);
+                    }
+                    trace!("{entry:?}: incref (referenced by a new group)");
+                    references.push(index);
+                    self.held.push(entry);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Registers the trampoline type of each function type that is not its own
+/// trampoline, holding a registration on each in `held`. Returns each type's
+/// trampoline index, `None` for "itself" (its index is not reserved yet).
+fn register_trampolines(
+    registry: &RegistryInner,
+    owner: &TypeRegistry,
+    view: &GroupView<'_>,
+    held: &mut HeldRegistrations,
+    references: &mut Vec<SharedTypeIndex>,
+) -> Result<Vec<Option<SharedTypeIndex>>, RegistryError> {
+    let mut trampolines = Vec::with_capacity(view.types.len());
+    for (i, ty) in view.types.iter().enumerate() {
+        let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else {
+            trampolines.push(None);
+            continue;
+        };
+        let trampoline_ty = canon::trampoline_type(func, view).ok_or(RegistryError::WrongIndexSpace {
+            type_index: view.type_index(i),
+            site: None,
+            reference: TypeRef::RecGroup(i as u32),
+            expected: "references to registered types",
+        })?;
+        let entry = registry.register_group(
+            owner,
+            CanonGroup::new(Box::new([Arc::new(trampoline_ty)]), &registry.hasher),
+            0,
+        )?;
+        let trampoline = entry.indices()[0];
+        trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
+        trampolines.push(Some(trampoline));
+        references.push(trampoline);
+        held.push(entry);
+    }
+    Ok(trampolines)
+}

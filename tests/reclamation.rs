@@ -1,0 +1,78 @@
+//! Per-registry reclamation: one registry's garbage is freed by calls into
+//! it and by its `flush`, never by calls into another registry, and an
+//! emptied registry frees what it retired.
+
+use wasm_type_registry::*;
+
+fn struct_with(fields: usize) -> SubType {
+    SubType::struct_(true, None, vec![FieldType { mutable: false, storage: StorageType::Val(ValType::I32) }; fields])
+}
+
+/// A keeps one type registered (so no unregistration empties it) and drops
+/// another: its memory waits in A's collector however busy registry B is,
+/// until A's own `flush`.
+#[test]
+fn garbage_of_registry_a_is_not_collected_by_calls_into_registry_b() {
+    let (a, b) = (TypeRegistry::new(), TypeRegistry::new());
+    let _kept = RegisteredType::new(&a, struct_with(1)).unwrap();
+    let dropped = RegisteredType::new(&a, struct_with(2)).unwrap();
+    drop(dropped);
+    let pending = a.stats().pending_frees;
+    assert!(pending > 0, "nothing waits for reclamation: {:?}", a.stats());
+
+    // Well over crossbeam-epoch's 128 pins between collections, with
+    // unregistrations (and their collection steps) in B.
+    let _b_kept = RegisteredType::new(&b, struct_with(1)).unwrap();
+    for i in 0..2_000 {
+        let ty = RegisteredType::new(&b, struct_with(2 + i % 7)).unwrap();
+        assert!(b.borrow(ty.index()).is_some());
+        assert!(RegisteredType::root(&b, ty.index()).is_some());
+    }
+    assert_eq!(a.stats().pending_frees, pending, "a call into B collected A's garbage");
+
+    a.flush();
+    assert_eq!(a.stats().pending_frees, 0, "flush left garbage: {:?}", a.stats());
+    b.flush();
+    assert_eq!(b.stats().pending_frees, 0, "flush left garbage: {:?}", b.stats());
+}
+
+/// The last unregistration of a registry frees what it retired, without a
+/// `flush`: an emptied registry keeps no garbage.
+#[test]
+fn an_emptied_registry_frees_its_garbage() {
+    let registry = TypeRegistry::new();
+    let mut builder = ModuleTypes::builder();
+    let base = builder.sub_type(SubType::struct_(false, None, []));
+    builder.sub_type(SubType::struct_(true, Some(TypeRef::Module(base)), []));
+    builder.sub_type(SubType::func([ValType::Ref(RefType::concrete(false, TypeRef::Module(base)))], []));
+    let module = builder.build().unwrap();
+    for _ in 0..10 {
+        let types = registry.register_module(&module).unwrap();
+        assert_eq!(types.len(), 3);
+        drop(types);
+        let stats = registry.stats();
+        assert_eq!(stats.registered_types, 0);
+        assert_eq!(stats.pending_frees, 0, "an emptied registry kept its garbage: {stats:?}");
+    }
+}
+
+/// Dropping every handle and the registry itself frees every registered
+/// type, with garbage still pending when the last handle goes and no
+/// `flush`: retired payloads hold their groups and the groups their
+/// registry, so a registry whose garbage were never collected would keep
+/// itself (and every type it ever retired) alive forever.
+#[test]
+fn dropping_the_registry_frees_every_type_without_a_flush() {
+    let registry = TypeRegistry::new();
+    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let dropped = RegisteredType::new(&registry, struct_with(2)).unwrap();
+    let types =
+        [kept.index(), dropped.index()].map(|index| std::sync::Arc::downgrade(&registry.borrow(index).unwrap()));
+    drop(dropped);
+    assert!(registry.stats().pending_frees > 0, "nothing waits for reclamation: {:?}", registry.stats());
+    drop(kept);
+    drop(registry);
+    for (i, ty) in types.iter().enumerate() {
+        assert!(ty.upgrade().is_none(), "type {i} outlived its registry: {:?}", ty.upgrade());
+    }
+}
