@@ -9,7 +9,8 @@
 use loom::thread;
 use loom_tests::*;
 use wasm_type_registry::{
-    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeKey, TypeRef,
+    TypeRegistry, ValType,
 };
 
 /// 1. Two threads register the same rec group: one entry, identical
@@ -257,12 +258,48 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
             assert!(registry.borrow(candidate).is_none(), "{candidate:?} was never registered");
             assert_eq!(registry.trampoline_type(candidate), candidate);
             let heap = HeapType::Concrete(TypeRef::Shared(candidate));
-            assert!(!registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)));
+            assert!(!registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)).unwrap());
         }
         let theirs = other.join().unwrap();
         assert_eq!(theirs.index(), mine.index());
         assert_resolves(&registry, &mine);
         drop((mine, theirs, base));
+        assert_empty(&registry);
+    });
+}
+
+/// 10. A stored key races the unregistration of its type and the reuse of
+///     its index by another type: `borrow_key`, `contains_key` and
+///     `root_key` answer for the key's own type or not at all, never for
+///     the new occupant.
+#[test]
+fn model_10_a_stale_key_racing_index_reuse_never_names_the_new_occupant() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let key: TypeKey = old.key();
+        let reuser = spawn_with(&registry, move |registry| {
+            drop(old);
+            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+        });
+
+        if let Some(seen) = registry.borrow_key(key) {
+            assert_eq!(*seen, plain_struct(1), "a stale key borrowed the new occupant");
+        }
+        let rooted = RegisteredType::root_key(&registry, key);
+        if let Some(rooted) = &rooted {
+            assert_eq!(**rooted, plain_struct(1), "a stale key rooted the new occupant");
+            assert_eq!(rooted.key(), key);
+        }
+
+        let new = reuser.join().unwrap();
+        assert_resolves(&registry, &new);
+        assert_ne!(new.key(), key);
+        assert_eq!(registry.contains_key(key), rooted.is_some(), "a key outlived its type, or the reverse");
+        drop(rooted);
+        assert!(registry.borrow_key(key).is_none(), "a stale key still names a type");
+        assert!(RegisteredType::root_key(&registry, key).is_none());
+        drop(new);
         assert_empty(&registry);
     });
 }

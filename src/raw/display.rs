@@ -42,9 +42,10 @@
 //!   emptying), and the answer is `false`.
 //!
 //! The generation makes the re-check see an emptying even when the next
-//! occupant has the same depth; it wraps after 2^24 reuses of one slot, so
-//! a reader would have to stall between its two loads for exactly that many
-//! to be fooled (the same argument as the free list's ABA tag).
+//! occupant has the same depth. It has 56 bits and does not wrap in
+//! practice, which also lets it serve as the slot part of a checked key
+//! ([`TypeKey`](crate::TypeKey)): a key remembers the generation its type
+//! was visible in, and a later occupant of the slot has another.
 //!
 //! So an answer always belongs to one visible occupant of the slot, as it
 //! was at one instant: never a new depth with an old ancestor (the torn
@@ -54,7 +55,7 @@
 //! through a [`PublishedCell`], which keeps a loaded chain alive while it is
 //! read; they are covered by the same re-check.
 
-use crate::raw::sync::{fence, Arc, AtomicU32, Ordering, PublishedCell};
+use crate::raw::sync::{fence, Arc, AtomicU32, AtomicU64, Ordering, PublishedCell};
 use crate::types::SharedTypeIndex;
 
 /// How many ancestors each type keeps in the display.
@@ -66,12 +67,18 @@ const UNSET: u32 = u32::MAX;
 /// A slot's state, packed in a word: its depth (at most 63), whether the
 /// type is visible to readers (its group is registered), and the slot's
 /// generation (advanced by every emptying).
+///
+/// 64 bits, so that the 56-bit generation never wraps in practice (one slot
+/// emptied every nanosecond would take over two years): checked keys
+/// ([`TypeKey`](crate::TypeKey)) that embedders store for as long as they
+/// like compare it, and a wrapped generation would let a stale key name a
+/// later occupant.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct DisplayState(u32);
+pub(crate) struct DisplayState(u64);
 
 impl DisplayState {
-    const DEPTH: u32 = 0x7f;
-    const VISIBLE: u32 = 0x80;
+    const DEPTH: u64 = 0x7f;
+    const VISIBLE: u64 = 0x80;
     const GENERATION_SHIFT: u32 = 8;
 
     /// A new slot: generation 0, empty.
@@ -81,7 +88,7 @@ impl DisplayState {
     /// visible.
     fn prepared(self, depth: usize) -> Self {
         debug_assert!(depth <= Self::DEPTH as usize, "depth {depth} does not fit the state word");
-        DisplayState((self.0 & !(Self::DEPTH | Self::VISIBLE)) | (depth as u32 & Self::DEPTH))
+        DisplayState((self.0 & !(Self::DEPTH | Self::VISIBLE)) | (depth as u64 & Self::DEPTH))
     }
 
     /// The same slot, visible.
@@ -101,6 +108,12 @@ impl DisplayState {
 
     fn is_visible(self) -> bool {
         self.0 & Self::VISIBLE != 0
+    }
+
+    /// How many times the slot was emptied before this state: the same for
+    /// the whole stay of one occupant, different for every other.
+    pub(crate) fn generation(self) -> u64 {
+        self.0 >> Self::GENERATION_SHIFT
     }
 }
 
@@ -150,7 +163,7 @@ impl From<Vec<SharedTypeIndex>> for SupertypeChain {
 pub(crate) struct Display {
     /// Each slot's [`DisplayState`]: its depth (its chain's length) and
     /// whether it is visible; 0 while the slot is empty.
-    states: Box<[AtomicU32]>,
+    states: Box<[AtomicU64]>,
     /// `columns[d][i]`: slot `i`'s ancestor at depth `d`, for `d` below its
     /// depth; stale beyond it.
     columns: [Box<[AtomicU32]>; DISPLAY_LEN],
@@ -165,7 +178,7 @@ impl Display {
     /// The display of `len` empty slots.
     pub(crate) fn new(len: usize) -> Self {
         Display {
-            states: (0..len).map(|_| AtomicU32::new(DisplayState::NEW.0)).collect(),
+            states: (0..len).map(|_| AtomicU64::new(DisplayState::NEW.0)).collect(),
             columns: std::array::from_fn(|_| (0..len).map(|_| AtomicU32::new(UNSET)).collect()),
             deep: (0..len).map(|_| PublishedCell::empty()).collect(),
         }
@@ -185,7 +198,7 @@ pub(crate) struct DisplayRef<'t> {
 }
 
 impl<'t> DisplayRef<'t> {
-    fn state_cell(self) -> &'t AtomicU32 {
+    fn state_cell(self) -> &'t AtomicU64 {
         &self.display.states[self.offset]
     }
 
@@ -262,6 +275,13 @@ impl<'t> DisplayRef<'t> {
     #[inline]
     pub(crate) fn depth(self) -> usize {
         self.state().depth()
+    }
+
+    /// The slot's generation (see [`DisplayState::generation`]): for a
+    /// caller that keeps the occupant registered.
+    #[inline]
+    pub(crate) fn generation(self) -> u64 {
+        self.state().generation()
     }
 
     /// The type's depth if the slot is visible.
@@ -381,6 +401,21 @@ mod tests {
         slot.show();
         assert_eq!(slot.visible_depth(), Some(1));
         assert!(!slot.unchanged_since(before));
+        assert_eq!(slot.generation(), before.generation() + 1);
+    }
+
+    /// Keys compare generations for as long as embedders keep them, so the
+    /// generation must not wrap where a 24-bit one would (2^24 reuses of
+    /// one slot), nor lose the depth and visibility bits next to it.
+    #[test]
+    fn generations_do_not_wrap_at_24_bits() {
+        let state = DisplayState(((1u64 << 24) - 1) << DisplayState::GENERATION_SHIFT).prepared(3).shown();
+        let next = state.emptied();
+        assert_eq!(next.generation(), 1 << 24);
+        assert_ne!(next.generation(), 0);
+        let refilled = next.prepared(3).shown();
+        assert_eq!((refilled.depth(), refilled.is_visible()), (3, true));
+        assert_ne!(refilled, state, "a refill after 2^24 emptyings looks like the first occupant");
     }
 }
 

@@ -124,10 +124,10 @@ impl std::fmt::Debug for TypeCollection {
 pub struct RegisteredType {
     /// The group, which holds the type and the registry: a handle carries
     /// no reference count of its own but the group's registration.
-    entry: Arc<RecGroupEntry>,
+    pub(super) entry: Arc<RecGroupEntry>,
     /// The type's position in its group.
-    position: u32,
-    index: SharedTypeIndex,
+    pub(super) position: u32,
+    pub(super) index: SharedTypeIndex,
 }
 
 impl RegisteredType {

@@ -64,11 +64,13 @@
 
 mod entry;
 mod handle;
+mod key;
 mod register;
 mod unregister;
 mod view;
 
 pub use handle::{RegisteredType, TypeCollection};
+pub use key::TypeKey;
 
 use std::collections::HashMap;
 
@@ -76,6 +78,7 @@ use crate::canon::{self, GroupHasher};
 use crate::error::RegistryError;
 use crate::matching::TypeLookup;
 use crate::module::ModuleTypes;
+use crate::raw::display::DisplayState;
 use crate::raw::sync::{Arc, Guard, Reclaimer, RetiringCell, ShardedSet};
 use crate::raw::table::SlotTable;
 use crate::trace::trace;
@@ -155,6 +158,9 @@ pub struct RegistryStats {
 }
 
 pub(crate) struct RegistryInner {
+    /// This registry's identity among all registries of the process, which
+    /// its [`TypeKey`]s carry.
+    id: u64,
     /// Hashes this registry's rec groups, with seeds of its own.
     hasher: GroupHasher,
     groups: ShardedSet<GroupKey>,
@@ -181,6 +187,7 @@ impl TypeRegistry {
     pub fn new() -> Self {
         TypeRegistry {
             inner: Arc::new(RegistryInner {
+                id: key::new_registry_id(),
                 hasher: GroupHasher::new(),
                 groups: ShardedSet::new(),
                 slots: SlotTable::new(),
@@ -350,8 +357,20 @@ impl RegistryInner {
     /// off as this one's.
     #[inline]
     fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(&TypePayload) -> R) -> Option<R> {
+        self.read_registered_if(index, |_| true, f)
+    }
+
+    /// [`read_registered`](Self::read_registered) of an occupant whose
+    /// visible state passes `which` (a [`TypeKey`]'s generation).
+    #[inline]
+    fn read_registered_if<R>(
+        &self,
+        index: SharedTypeIndex,
+        which: impl FnOnce(DisplayState) -> bool,
+        f: impl FnOnce(&TypePayload) -> R,
+    ) -> Option<R> {
         let slot = self.slots.get(index)?;
-        let state = slot.display().visible_state()?;
+        let state = slot.display().visible_state().filter(|&state| which(state))?;
         let guard = self.reclaimer.pin();
         let result = f(slot.value().load(&guard)?);
         slot.display().unchanged_since(state).then_some(result)
