@@ -124,7 +124,8 @@ pub use module::{
 };
 #[cfg(feature = "wasmparser")]
 pub use module_info::{Export, Import, ModuleInfo};
-pub use registry::{RegisteredType, RegistryStats, TypeCollection, TypeKey, TypeRegistry};
+pub use raw::display::SegmentDisplay;
+pub use registry::{DisplayView, RegisteredType, RegistryStats, TypeCollection, TypeKey, TypeRegistry};
 pub use shared_matching::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,

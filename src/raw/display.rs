@@ -159,14 +159,41 @@ impl From<Vec<SharedTypeIndex>> for SupertypeChain {
     }
 }
 
+/// Where one segment's display lies in memory, for compiled code: the
+/// header that [`DisplayView`](crate::DisplayView)'s segment pointers point
+/// at.
+///
+/// Both arrays live as long as the registry (segments are type-stable
+/// memory, freed only when the registry is dropped) and never move.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SegmentDisplay {
+    /// `len` state words, one per slot (see [`DisplayView`](crate::DisplayView)
+    /// for their bits).
+    pub states: *const AtomicU64,
+    /// `DISPLAY_LEN * len` ancestors, depth by depth: slot `i`'s ancestor
+    /// at depth `d` is `columns[d * len + i]`, and `u32::MAX` at every depth
+    /// the type does not have.
+    pub columns: *const AtomicU32,
+    /// How many slots the segment has.
+    pub len: u64,
+}
+
 /// The display of one segment of slots, column by column.
+///
+/// `repr(C)` with [`SegmentDisplay`] first, so that a pointer to the
+/// display is a pointer to its header (and the index table puts the display
+/// first in its segments in turn).
+#[repr(C)]
 pub(crate) struct Display {
+    /// Raw pointers into `states` and `columns`, for compiled code.
+    header: SegmentDisplay,
     /// Each slot's [`DisplayState`]: its depth (its chain's length) and
     /// whether it is visible; 0 while the slot is empty.
     states: Box<[AtomicU64]>,
-    /// `columns[d][i]`: slot `i`'s ancestor at depth `d`, for `d` below its
-    /// depth; stale beyond it.
-    columns: [Box<[AtomicU32]>; DISPLAY_LEN],
+    /// Slot `i`'s ancestor at depth `d` at `d * len + i`, for `d` below
+    /// its depth; [`UNSET`] beyond it while the slot is occupied.
+    columns: Box<[AtomicU32]>,
     /// The whole supertype chain of a type deeper than `DISPLAY_LEN`; read
     /// by `is_subtype` for ancestors at depth `DISPLAY_LEN` or more. Empty
     /// for shallower types, so that registering and unregistering them
@@ -177,9 +204,14 @@ pub(crate) struct Display {
 impl Display {
     /// The display of `len` empty slots.
     pub(crate) fn new(len: usize) -> Self {
+        let states: Box<[AtomicU64]> = (0..len).map(|_| AtomicU64::new(DisplayState::NEW.0)).collect();
+        let columns: Box<[AtomicU32]> = (0..len * DISPLAY_LEN).map(|_| AtomicU32::new(UNSET)).collect();
         Display {
-            states: (0..len).map(|_| AtomicU64::new(DisplayState::NEW.0)).collect(),
-            columns: std::array::from_fn(|_| (0..len).map(|_| AtomicU32::new(UNSET)).collect()),
+            // The boxes' contents never move, so the pointers stay valid as
+            // long as the display.
+            header: SegmentDisplay { states: states.as_ptr(), columns: columns.as_ptr(), len: len as u64 },
+            states,
+            columns,
             deep: (0..len).map(|_| PublishedCell::empty()).collect(),
         }
     }
@@ -188,7 +220,21 @@ impl Display {
     pub(crate) fn at(&self, offset: usize) -> DisplayRef<'_> {
         DisplayRef { display: self, offset }
     }
+
+    /// Slot `offset`'s ancestor at `depth` (below [`DISPLAY_LEN`]).
+    fn column(&self, depth: usize, offset: usize) -> Option<&AtomicU32> {
+        (depth < DISPLAY_LEN).then(|| self.columns.get(depth * self.states.len() + offset)).flatten()
+    }
 }
+
+// The header's raw pointers would remove `Send` and `Sync`, which the other
+// fields have.
+// SAFETY: the header's pointers point into `states` and `columns`, which the
+// display owns and never reallocates; they are only read through, with
+// atomic loads, exactly like the boxes themselves, which are `Send + Sync`.
+unsafe impl Send for Display {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Display {}
 
 /// One slot's entry in the display.
 #[derive(Clone, Copy)]
@@ -212,9 +258,15 @@ impl<'t> DisplayRef<'t> {
         // module's Synchronization section).
         fence(Ordering::Release);
         let depth = chain.as_slice().len();
-        for (column, ancestor) in self.display.columns.iter().zip(chain.as_slice()) {
-            // `Relaxed`: published by the `Release` state store below.
-            column[self.offset].store(ancestor.as_u32(), Ordering::Relaxed);
+        let ancestors = chain.as_slice().iter().map(|ancestor| ancestor.as_u32());
+        // Every depth, `UNSET` past the type's own: compiled code that
+        // compares the entry at a constant depth with a constant supertype
+        // needs no depth check (see `DisplayView`).
+        for (depth, ancestor) in ancestors.chain(std::iter::repeat(UNSET)).take(DISPLAY_LEN).enumerate() {
+            if let Some(column) = self.display.column(depth, self.offset) {
+                // `Relaxed`: published by the `Release` state store below.
+                column.store(ancestor, Ordering::Relaxed);
+            }
         }
         // `Relaxed` load: the last store was this slot's emptying, ordered
         // before us by the free list's hand-off of the index.
@@ -262,11 +314,11 @@ impl<'t> DisplayRef<'t> {
             return self.display.deep[self.offset]
                 .with(|chain| chain.map_or_else(Vec::new, |chain| chain.as_slice().to_vec()));
         }
-        self.display.columns[..depth]
-            .iter()
+        (0..depth)
+            .filter_map(|depth| self.display.column(depth, self.offset))
             // `Relaxed`: the caller keeps the type registered, so the
             // columns do not change; `depth` was read with `Acquire`.
-            .map(|column| SharedTypeIndex::from_u32(column[self.offset].load(Ordering::Relaxed)))
+            .map(|column| SharedTypeIndex::from_u32(column.load(Ordering::Relaxed)))
             .collect()
     }
 
@@ -329,9 +381,9 @@ impl<'t> DisplayRef<'t> {
         let Some(state) = self.visible_state().filter(|state| depth < state.depth()) else {
             return false;
         };
-        let found = match self.display.columns.get(depth) {
+        let found = match self.display.column(depth, self.offset) {
             // `Relaxed`: ordered by the state loads around it.
-            Some(column) => column[self.offset].load(Ordering::Relaxed) == ancestor.as_u32(),
+            Some(column) => column.load(Ordering::Relaxed) == ancestor.as_u32(),
             None => self.display.deep[self.offset]
                 .with(|chain| chain.is_some_and(|chain| chain.as_slice().get(depth) == Some(&ancestor))),
         };

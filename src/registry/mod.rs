@@ -27,7 +27,10 @@
 //! - [`unregister`]: releasing registrations and dismantling dead groups;
 //! - [`view`]: the view of a new group used to check it before it has
 //!   indices;
-//! - [`handle`]: [`TypeCollection`] and [`RegisteredType`].
+//! - [`handle`]: [`TypeCollection`] and [`RegisteredType`];
+//! - [`key`]: [`TypeKey`], checked keys, and lookups by key;
+//! - [`display_view`]: depth and supertypes by index, and the display's raw
+//!   layout for compiled code ([`DisplayView`]).
 //!
 //! # The protocol, in short
 //! ```text
@@ -62,6 +65,7 @@
 //! second time (GHSA-7qmx-3fpx-r45m). The `ptr_eq` in the removal is what
 //! keeps A from removing G' ("removal by identity").
 
+mod display_view;
 mod entry;
 mod handle;
 mod key;
@@ -69,6 +73,7 @@ mod register;
 mod unregister;
 mod view;
 
+pub use display_view::DisplayView;
 pub use handle::{RegisteredType, TypeCollection};
 pub use key::TypeKey;
 
