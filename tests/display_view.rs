@@ -1,38 +1,11 @@
 //! The display as compiled code reads it: the load sequence documented on
-//! `DisplayView`, emulated through the raw view, agrees with `is_subtype`.
-#![allow(unsafe_code)]
-
-use std::sync::atomic::Ordering;
+//! `DisplayView`, emulated through the raw view (`jit_is_subtype`, in the
+//! benchmarks' crate so that they time the same code), agrees with
+//! `is_subtype`.
 
 use wasm_type_registry::*;
+use wasm_type_registry_bench::jit_is_subtype;
 use wasm_type_shapes as shapes;
-
-/// The JIT's sequence for "is `sub` a subtype of the constant `sup` at
-/// depth `d`", for a `sub` kept registered: three loads.
-fn jit_is_subtype(view: &DisplayView, sub: SharedTypeIndex, sup: SharedTypeIndex, d: usize) -> bool {
-    if sub == sup {
-        return true;
-    }
-    let b = u64::from(sub.as_u32()) + (1 << view.segment_shift);
-    let k = (63 - b.leading_zeros() - view.segment_shift) as usize;
-    let len = 1u64 << (view.segment_shift as usize + k);
-    let o = b - len;
-    assert!(k < view.segment_count as usize);
-    // SAFETY: `segments` points at `segment_count` segment pointers, valid
-    // while the registry lives; `k` is below the count.
-    let seg = unsafe { &*view.segments.add(k) }.load(Ordering::Acquire);
-    assert!(!seg.is_null(), "{sub:?} is registered, so its segment exists");
-    // SAFETY: a non-null segment pointer points at its `SegmentDisplay`,
-    // whose `columns` hold `display_len * len` entries; `d < display_len`
-    // and `o < len`.
-    let a = unsafe {
-        let columns = (*seg).columns;
-        assert_eq!((*seg).len, len);
-        &*columns.add(d * len as usize + o as usize)
-    }
-    .load(Ordering::Relaxed);
-    a == sup.as_u32()
-}
 
 /// Every pair (`sub` over all types, `sup` over `sups`) where the view can
 /// answer: the same answer as `is_subtype`. Returns how many pairs were

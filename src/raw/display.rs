@@ -4,7 +4,7 @@
 //! `is_subtype(sub, sup)` reads `sup`'s depth `d`, `sub`'s depth, and `sub`'s
 //! ancestor at depth `d`. Stored per slot, those would be two cache lines of
 //! 64-byte slots per check, and a hierarchy of a few thousand types would not
-//! fit in the L1 cache. Stored as columns, the depths of 64 types share a
+//! fit in the L1 cache. Stored as columns, the states of 8 types share a
 //! line and the depth-`d` ancestors of 16, so a check over thousands of types
 //! mostly hits L1, like the same check on a plain vector of supertype arrays.
 //!
