@@ -183,7 +183,7 @@ impl RegistryInner {
     /// `f` of the payload of `key`'s type, if it is registered in this
     /// registry in the key's generation, as one read (see
     /// [`read_registered`](Self::read_registered)).
-    fn read_key<R>(&self, key: TypeKey, f: impl FnOnce(&super::TypePayload) -> R) -> Option<R> {
+    pub(super) fn read_key<R>(&self, key: TypeKey, f: impl FnOnce(&super::TypePayload) -> R) -> Option<R> {
         if key.registry != self.id {
             return None;
         }

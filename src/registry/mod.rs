@@ -70,12 +70,14 @@ mod entry;
 mod handle;
 mod key;
 mod register;
+mod type_data;
 mod unregister;
 mod view;
 
 pub use display_view::DisplayView;
 pub use handle::{RegisteredType, TypeCollection};
 pub use key::TypeKey;
+pub use type_data::TypeDataContext;
 
 use std::collections::HashMap;
 
@@ -173,6 +175,8 @@ pub(crate) struct RegistryInner {
     /// This registry's own epoch collector: retired payloads wait here for
     /// the readers that may still hold them.
     reclaimer: Reclaimer,
+    /// The embedder's per-type data function, if any.
+    type_data: Option<type_data::TypeDataFn>,
 }
 
 impl Default for TypeRegistry {
@@ -190,6 +194,10 @@ impl std::fmt::Debug for TypeRegistry {
 impl TypeRegistry {
     /// An empty registry.
     pub fn new() -> Self {
+        Self::with_data_fn(None)
+    }
+
+    fn with_data_fn(type_data: Option<type_data::TypeDataFn>) -> Self {
         TypeRegistry {
             inner: Arc::new(RegistryInner {
                 id: key::new_registry_id(),
@@ -197,6 +205,7 @@ impl TypeRegistry {
                 groups: ShardedSet::new(),
                 slots: SlotTable::new(),
                 reclaimer: Reclaimer::new(),
+                type_data,
             }),
         }
     }
