@@ -9,8 +9,8 @@
 use loom::thread;
 use loom_tests::*;
 use wasm_type_registry::{
-    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeKey, TypeRef,
-    TypeRegistry, ValType,
+    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeDataContext, TypeKey,
+    TypeRef, TypeRegistry, ValType,
 };
 
 /// 1. Two threads register the same rec group: one entry, identical
@@ -299,6 +299,39 @@ fn model_10_a_stale_key_racing_index_reuse_never_names_the_new_occupant() {
         drop(rooted);
         assert!(registry.borrow_key(key).is_none(), "a stale key still names a type");
         assert!(RegisteredType::root_key(&registry, key).is_none());
+        drop(new);
+        assert_empty(&registry);
+    });
+}
+
+/// 11. Per-type data read by index and by key while its group is
+///     unregistered and the index reused by another type: each read is the
+///     data of the type then registered under the index (never freed
+///     memory, never data paired with another type), and a key's read is
+///     its own type's data or nothing.
+#[test]
+fn model_11_type_data_read_while_its_index_is_reused() {
+    run_model(|| {
+        let registry =
+            TypeRegistry::with_type_data(|cx: TypeDataContext<'_, SubType>| Ok::<_, RegistryError>(cx.ty.clone()));
+        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let (index, key) = (old.index(), old.key());
+        let reuser = spawn_with(&registry, move |registry| {
+            drop(old);
+            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+        });
+
+        if let Some(data) = registry.type_data(index, |data: &SubType| data.clone()) {
+            assert!(data == plain_struct(1) || data == plain_struct(2), "torn or freed data: {data:?}");
+        }
+        if let Some(data) = registry.key_data(key, |data: &SubType| data.clone()) {
+            assert_eq!(data, plain_struct(1), "a stale key read the new occupant's data");
+        }
+
+        let new = reuser.join().unwrap();
+        assert_eq!(new.data::<SubType>(), Some(&plain_struct(2)));
+        assert_eq!(registry.type_data(new.index(), |data: &SubType| data.clone()), Some(plain_struct(2)));
+        assert!(registry.key_data(key, |_: &SubType| ()).is_none());
         drop(new);
         assert_empty(&registry);
     });
