@@ -7,60 +7,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use wasm_type_registry::*;
-
-/// A GC object layout, Wasmtime-style: fields in declared order at natural
-/// alignment after an 8-byte header; a subtype extends its supertype's.
-#[derive(Debug, PartialEq, Eq, Clone)]
-struct Layout {
-    size: u32,
-    offsets: Vec<u32>,
-    refs: Vec<bool>,
-}
-
-fn storage_size(storage: &StorageType) -> (u32, bool) {
-    match storage {
-        StorageType::I8 => (1, false),
-        StorageType::I16 => (2, false),
-        StorageType::Val(ValType::I32 | ValType::F32) => (4, false),
-        StorageType::Val(ValType::Ref(_)) => (4, true),
-        StorageType::Val(_) => (8, false),
-    }
-}
+use wasm_type_registry_bench::{gc_layout_registry, GcLayout, MAX_OBJECT_SIZE};
 
 #[derive(Debug)]
-struct TooBig(usize);
+struct TooBig;
 
 impl std::fmt::Display for TooBig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} fields do not fit an object", self.0)
+        f.write_str("too big")
     }
 }
 
 impl std::error::Error for TooBig {}
 
-fn layout(cx: TypeDataContext<'_, Layout>) -> Result<Layout, TooBig> {
-    let CompositeType::Struct(s) = &cx.ty.composite else {
-        return Ok(Layout { size: 0, offsets: Vec::new(), refs: Vec::new() });
-    };
-    if s.fields.len() > 12 {
-        return Err(TooBig(s.fields.len()));
-    }
-    // Start from the supertype's layout: its fields keep their offsets.
-    let parent = match cx.ty.supertype {
-        Some(TypeRef::Shared(sup)) => {
-            cx.earlier_data(sup).cloned().or_else(|| cx.registry.type_data(sup, |l: &Layout| l.clone()))
-        }
-        _ => None,
-    };
-    let mut layout = parent.unwrap_or(Layout { size: 8, offsets: Vec::new(), refs: Vec::new() });
-    for field in &s.fields[layout.offsets.len()..] {
-        let (size, is_ref) = storage_size(&field.storage);
-        let offset = layout.size.div_ceil(size) * size;
-        layout.offsets.push(offset);
-        layout.refs.push(is_ref);
-        layout.size = offset + size;
-    }
-    Ok(layout)
+fn struct_layout(size: u32, offsets: &[u32], refs: &[bool]) -> GcLayout {
+    GcLayout::Struct { size, offsets: offsets.to_vec(), refs: refs.to_vec() }
 }
 
 fn field(storage: StorageType) -> FieldType {
@@ -69,19 +30,28 @@ fn field(storage: StorageType) -> FieldType {
 
 #[test]
 fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets() {
-    let registry = TypeRegistry::with_type_data(layout);
+    let registry = gc_layout_registry(8);
     let i8_ = field(StorageType::I8);
     let i64_ = field(StorageType::Val(ValType::I64));
     let i32_ = field(StorageType::Val(ValType::I32));
     let anyref = field(StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any))));
     let base = RegisteredType::new(&registry, SubType::struct_(false, None, [i8_, i64_])).unwrap();
-    assert_eq!(base.data::<Layout>().unwrap(), &Layout { size: 24, offsets: vec![8, 16], refs: vec![false, false] });
+    assert_eq!(base.data::<GcLayout>().unwrap(), &struct_layout(24, &[8, 16], &[false, false]));
     let derived = SubType::struct_(false, Some(TypeRef::Shared(base.index())), [i8_, i64_, i32_, anyref]);
     let derived = RegisteredType::new(&registry, derived).unwrap();
-    assert_eq!(
-        derived.data::<Layout>().unwrap(),
-        &Layout { size: 32, offsets: vec![8, 16, 24, 28], refs: vec![false, false, false, true] }
-    );
+    assert_eq!(derived.data::<GcLayout>().unwrap(), &struct_layout(32, &[8, 16, 24, 28], &[false, false, false, true]));
+    // Arrays: header, 32-bit length, elements at their alignment.
+    let bytes = RegisteredType::new(&registry, SubType::array(true, None, i8_)).unwrap();
+    let longs = RegisteredType::new(&registry, SubType::array(true, None, i64_)).unwrap();
+    let refs = RegisteredType::new(&registry, SubType::array(true, None, anyref)).unwrap();
+    let array = |base, element_size, element_is_ref| GcLayout::Array { base, element_size, element_is_ref };
+    assert_eq!(bytes.data::<GcLayout>(), Some(&array(12, 1, false)));
+    assert_eq!(longs.data::<GcLayout>(), Some(&array(16, 8, false)));
+    assert_eq!(refs.data::<GcLayout>(), Some(&array(12, 4, true)));
+    // Another header size moves everything.
+    let wide_header = gc_layout_registry(16);
+    let base16 = RegisteredType::new(&wide_header, SubType::struct_(false, None, [i8_, i64_])).unwrap();
+    assert_eq!(base16.data::<GcLayout>().unwrap(), &struct_layout(32, &[16, 24], &[false, false]));
     // Inside one group: the subtype finds its supertype's data among the
     // group's earlier types.
     let mut builder = ModuleTypes::builder();
@@ -90,16 +60,14 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let module = builder.build().unwrap();
     let types = registry.register_module(&module).unwrap();
     let sub = types.shared_types()[1];
-    let expected = Layout { size: 24, offsets: vec![8, 12, 16], refs: vec![false; 3] };
-    assert_eq!(registry.type_data(sub, |l: &Layout| l.clone()), Some(expected.clone()));
-    assert_eq!(
-        registry.key_data(types.key(ModuleTypeIndex::from_u32(1)).unwrap(), |l: &Layout| l.clone()),
-        Some(expected)
-    );
+    let expected = struct_layout(24, &[8, 12, 16], &[false; 3]);
+    assert_eq!(registry.type_data(sub, GcLayout::clone), Some(expected.clone()));
+    let key = types.key(ModuleTypeIndex::from_u32(1)).unwrap();
+    assert_eq!(registry.key_data(key, GcLayout::clone), Some(expected));
     // Another `D` is not this registry's data; a plain registry has none.
     assert_eq!(base.data::<u32>(), None);
     let plain = RegisteredType::new(&TypeRegistry::new(), SubType::func([], [])).unwrap();
-    assert_eq!(plain.data::<Layout>(), None);
+    assert_eq!(plain.data::<GcLayout>(), None);
 }
 
 /// The side table that went wrong for 1,339 of 3,700 types: after dropping
@@ -151,21 +119,21 @@ fn shapes_like(seed: u64) -> ModuleTypes {
 
 #[test]
 fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
-    let registry = TypeRegistry::with_type_data(layout);
+    let registry = gc_layout_registry(8);
     let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
     let before = registry.stats();
-    let wide = vec![field(StorageType::I8); 13];
+    let wide = vec![field(StorageType::Val(ValType::I64)); (MAX_OBJECT_SIZE / 8) as usize];
     let mut builder = ModuleTypes::builder();
     builder.sub_type(SubType::func([], []));
     builder.sub_type(SubType::struct_(true, None, wide.clone()));
     let err = registry.register_module(&builder.build().unwrap()).unwrap_err();
     match &err {
         RegistryError::TypeData { type_index: 1, source } => {
-            assert_eq!(source.to_string(), "13 fields do not fit an object")
+            assert!(source.to_string().ends_with("struct larger than 65536 bytes"), "{source}")
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(err.to_string(), "type 1: the embedder's type data function refused it: 13 fields do not fit an object");
+    assert!(err.to_string().starts_with("type 1: the embedder's type data function refused it: "), "{err}");
     // A refused subtype of a registered type.
     let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), wide);
     assert!(matches!(RegisteredType::new(&registry, sub), Err(RegistryError::TypeData { type_index: 0, .. })));
