@@ -61,6 +61,9 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let types = registry.register_module(&module).unwrap();
     let sub = types.shared_types()[1];
     let expected = struct_layout(24, &[8, 12, 16], &[false; 3]);
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(1)), Some(&expected));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Some(&struct_layout(13, &[8, 12], &[false; 2])));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)), None);
     assert_eq!(registry.type_data(sub, GcLayout::clone), Some(expected.clone()));
     let key = types.key(ModuleTypeIndex::from_u32(1)).unwrap();
     assert_eq!(registry.key_data(key, GcLayout::clone), Some(expected));

@@ -308,6 +308,7 @@ impl TypeRegistry {
         let mut collection = TypeCollection {
             registry: self.clone(),
             rec_groups: Vec::with_capacity(module.rec_group_count()),
+            group_starts: Vec::with_capacity(module.rec_group_count()),
             types: Vec::with_capacity(module.len()),
             trampolines: HashMap::default(),
         };
@@ -318,6 +319,7 @@ impl TypeRegistry {
             // On error `collection` is dropped, releasing what it holds.
             let key = canon::module_group_key(group, start, &collection.types, &self.inner.hasher)?;
             let entry = self.inner.register_group(self, key, start.as_u32())?;
+            collection.group_starts.push(collection.types.len() as u32);
             collection.types.extend_from_slice(entry.indices());
             collection.rec_groups.push(entry);
         }

@@ -21,10 +21,10 @@ use std::any::Any;
 use std::sync::Arc as StdArc;
 
 use super::entry::RecGroupEntry;
-use super::{RegisteredType, RegistryInner, TypeKey, TypeRegistry};
+use super::{RegisteredType, RegistryInner, TypeCollection, TypeKey, TypeRegistry};
 use crate::error::{EmbedderError, RegistryError};
 use crate::raw::sync::Arc;
-use crate::types::{SharedTypeIndex, SubType};
+use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
 
 /// A group's data, type-erased: a `Box<[D]>` by position.
 pub(crate) type GroupData = Box<dyn Any + Send + Sync>;
@@ -123,6 +123,17 @@ impl RegisteredType {
     /// The type's data, if its registry computes data of type `D`.
     pub fn data<D: 'static>(&self) -> Option<&D> {
         data_at(&self.entry, self.position)
+    }
+}
+
+impl TypeCollection {
+    /// The data of the module's type `index`, if the module has such a type
+    /// and its registry computes data of type `D`. O(log groups).
+    pub fn data<D: 'static>(&self, index: ModuleTypeIndex) -> Option<&D> {
+        let index = u32::try_from(index.as_usize()).ok().filter(|&i| (i as usize) < self.types.len())?;
+        // The last group starting at or before `index`.
+        let group = self.group_starts.partition_point(|&start| start <= index).checked_sub(1)?;
+        data_at(&self.rec_groups[group], index - self.group_starts[group])
     }
 }
 
