@@ -8,7 +8,7 @@
 #                                            against the real crossbeam-epoch
 #
 # Three runs, each printing how many executions every model explored:
-#   1. loom-tests: models 1-8 through the public API (stand-in collector);
+#   1. loom-tests: models 1-11 through the public API (stand-in collector);
 #   2. the white-box models inside src/ (`loom_tests` modules);
 #   3. loom-tests' deeper model with the real crossbeam-epoch built for loom
 #      (`--cfg crossbeam_loom`, its own target directory).

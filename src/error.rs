@@ -199,6 +199,36 @@ pub enum RegistryError {
         /// That type's rec group (0-based, in module order), when known.
         rec_group: Option<u32>,
     },
+    /// The embedder's per-type data function (see
+    /// [`TypeRegistry::with_type_data`](crate::TypeRegistry::with_type_data))
+    /// refused a type; the group was not registered.
+    TypeData {
+        /// The module-level index of the refused type (0 for
+        /// [`RegisteredType::new`](crate::RegisteredType::new)).
+        type_index: u32,
+        /// The embedder's error.
+        source: EmbedderError,
+    },
+}
+
+/// An error of the embedder's, carried by [`RegistryError::TypeData`]:
+/// shared, so that the error stays `Clone`; two are equal when they are the
+/// same error value.
+#[derive(Clone, Debug)]
+pub struct EmbedderError(pub std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl PartialEq for EmbedderError {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for EmbedderError {}
+
+impl fmt::Display for EmbedderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 impl fmt::Display for RegistryError {
@@ -284,6 +314,9 @@ impl fmt::Display for RegistryError {
                     f.write_str(": ")?;
                 }
                 write!(f, "{what} cannot be expressed in this type model")
+            }
+            TypeData { type_index, source } => {
+                write!(f, "type {type_index}: the embedder's type data function refused it: {source}")
             }
         }
     }

@@ -118,14 +118,17 @@ mod types;
 #[cfg(feature = "wasmparser")]
 mod binary;
 
-pub use error::{ImportRule, RegistryError};
+pub use error::{EmbedderError, ImportRule, RegistryError};
 pub use linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
 pub use module::{
     ModuleTypes, ModuleTypesBuilder, MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES,
 };
 #[cfg(feature = "wasmparser")]
 pub use module_info::{Export, Import, ModuleInfo};
-pub use registry::{RegisteredType, RegistryStats, TypeCollection, TypeRegistry};
+pub use raw::display::SegmentDisplay;
+pub use registry::{
+    DisplayView, RegisteredType, RegistryStats, TypeCollection, TypeDataContext, TypeKey, TypeRegistry,
+};
 pub use shared_matching::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,

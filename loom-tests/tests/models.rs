@@ -9,7 +9,8 @@
 use loom::thread;
 use loom_tests::*;
 use wasm_type_registry::{
-    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeDataContext, TypeKey,
+    TypeRef, TypeRegistry, ValType,
 };
 
 /// 1. Two threads register the same rec group: one entry, identical
@@ -263,6 +264,75 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
         assert_eq!(theirs.index(), mine.index());
         assert_resolves(&registry, &mine);
         drop((mine, theirs, base));
+        assert_empty(&registry);
+    });
+}
+
+/// 10. A stored key races the unregistration of its type and the reuse of
+///     its index by another type: `borrow_key`, `contains_key` and
+///     `root_key` answer for the key's own type or not at all, never for
+///     the new occupant.
+#[test]
+fn model_10_a_stale_key_racing_index_reuse_never_names_the_new_occupant() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let key: TypeKey = old.key();
+        let reuser = spawn_with(&registry, move |registry| {
+            drop(old);
+            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+        });
+
+        if let Some(seen) = registry.borrow_key(key) {
+            assert_eq!(*seen, plain_struct(1), "a stale key borrowed the new occupant");
+        }
+        let rooted = RegisteredType::root_key(&registry, key);
+        if let Some(rooted) = &rooted {
+            assert_eq!(**rooted, plain_struct(1), "a stale key rooted the new occupant");
+            assert_eq!(rooted.key(), key);
+        }
+
+        let new = reuser.join().unwrap();
+        assert_resolves(&registry, &new);
+        assert_ne!(new.key(), key);
+        assert_eq!(registry.contains_key(key), rooted.is_some(), "a key outlived its type, or the reverse");
+        drop(rooted);
+        assert!(registry.borrow_key(key).is_none(), "a stale key still names a type");
+        assert!(RegisteredType::root_key(&registry, key).is_none());
+        drop(new);
+        assert_empty(&registry);
+    });
+}
+
+/// 11. Per-type data read by index and by key while its group is
+///     unregistered and the index reused by another type: each read is the
+///     data of the type then registered under the index (never freed
+///     memory, never data paired with another type), and a key's read is
+///     its own type's data or nothing.
+#[test]
+fn model_11_type_data_read_while_its_index_is_reused() {
+    run_model(|| {
+        let registry =
+            TypeRegistry::with_type_data(|cx: TypeDataContext<'_, SubType>| Ok::<_, RegistryError>(cx.ty.clone()));
+        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let (index, key) = (old.index(), old.key());
+        let reuser = spawn_with(&registry, move |registry| {
+            drop(old);
+            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+        });
+
+        if let Some(data) = registry.type_data(index, |data: &SubType| data.clone()) {
+            assert!(data == plain_struct(1) || data == plain_struct(2), "torn or freed data: {data:?}");
+        }
+        if let Some(data) = registry.key_data(key, |data: &SubType| data.clone()) {
+            assert_eq!(data, plain_struct(1), "a stale key read the new occupant's data");
+        }
+
+        let new = reuser.join().unwrap();
+        assert_eq!(new.data::<SubType>(), Some(&plain_struct(2)));
+        assert_eq!(registry.type_data(new.index(), |data: &SubType| data.clone()), Some(plain_struct(2)));
+        assert!(registry.key_data(key, |_: &SubType| ()).is_none());
+        drop(new);
         assert_empty(&registry);
     });
 }

@@ -4,7 +4,7 @@
 //! `is_subtype(sub, sup)` reads `sup`'s depth `d`, `sub`'s depth, and `sub`'s
 //! ancestor at depth `d`. Stored per slot, those would be two cache lines of
 //! 64-byte slots per check, and a hierarchy of a few thousand types would not
-//! fit in the L1 cache. Stored as columns, the depths of 64 types share a
+//! fit in the L1 cache. Stored as columns, the states of 8 types share a
 //! line and the depth-`d` ancestors of 16, so a check over thousands of types
 //! mostly hits L1, like the same check on a plain vector of supertype arrays.
 //!
@@ -42,9 +42,10 @@
 //!   emptying), and the answer is `false`.
 //!
 //! The generation makes the re-check see an emptying even when the next
-//! occupant has the same depth; it wraps after 2^24 reuses of one slot, so
-//! a reader would have to stall between its two loads for exactly that many
-//! to be fooled (the same argument as the free list's ABA tag).
+//! occupant has the same depth. It has 56 bits and does not wrap in
+//! practice, which also lets it serve as the slot part of a checked key
+//! ([`TypeKey`](crate::TypeKey)): a key remembers the generation its type
+//! was visible in, and a later occupant of the slot has another.
 //!
 //! So an answer always belongs to one visible occupant of the slot, as it
 //! was at one instant: never a new depth with an old ancestor (the torn
@@ -54,7 +55,7 @@
 //! through a [`PublishedCell`], which keeps a loaded chain alive while it is
 //! read; they are covered by the same re-check.
 
-use crate::raw::sync::{fence, Arc, AtomicU32, Ordering, PublishedCell};
+use crate::raw::sync::{fence, Arc, AtomicU32, AtomicU64, Ordering, PublishedCell};
 use crate::types::SharedTypeIndex;
 
 /// How many ancestors each type keeps in the display.
@@ -66,12 +67,18 @@ const UNSET: u32 = u32::MAX;
 /// A slot's state, packed in a word: its depth (at most 63), whether the
 /// type is visible to readers (its group is registered), and the slot's
 /// generation (advanced by every emptying).
+///
+/// 64 bits, so that the 56-bit generation never wraps in practice (one slot
+/// emptied every nanosecond would take over two years): checked keys
+/// ([`TypeKey`](crate::TypeKey)) that embedders store for as long as they
+/// like compare it, and a wrapped generation would let a stale key name a
+/// later occupant.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct DisplayState(u32);
+pub(crate) struct DisplayState(u64);
 
 impl DisplayState {
-    const DEPTH: u32 = 0x7f;
-    const VISIBLE: u32 = 0x80;
+    const DEPTH: u64 = 0x7f;
+    const VISIBLE: u64 = 0x80;
     const GENERATION_SHIFT: u32 = 8;
 
     /// A new slot: generation 0, empty.
@@ -81,7 +88,7 @@ impl DisplayState {
     /// visible.
     fn prepared(self, depth: usize) -> Self {
         debug_assert!(depth <= Self::DEPTH as usize, "depth {depth} does not fit the state word");
-        DisplayState((self.0 & !(Self::DEPTH | Self::VISIBLE)) | (depth as u32 & Self::DEPTH))
+        DisplayState((self.0 & !(Self::DEPTH | Self::VISIBLE)) | (depth as u64 & Self::DEPTH))
     }
 
     /// The same slot, visible.
@@ -101,6 +108,12 @@ impl DisplayState {
 
     fn is_visible(self) -> bool {
         self.0 & Self::VISIBLE != 0
+    }
+
+    /// How many times the slot was emptied before this state: the same for
+    /// the whole stay of one occupant, different for every other.
+    pub(crate) fn generation(self) -> u64 {
+        self.0 >> Self::GENERATION_SHIFT
     }
 }
 
@@ -146,14 +159,41 @@ impl From<Vec<SharedTypeIndex>> for SupertypeChain {
     }
 }
 
+/// Where one segment's display lies in memory, for compiled code: the
+/// header that [`DisplayView`](crate::DisplayView)'s segment pointers point
+/// at.
+///
+/// Both arrays live as long as the registry (segments are type-stable
+/// memory, freed only when the registry is dropped) and never move.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SegmentDisplay {
+    /// `len` state words, one per slot (see [`DisplayView`](crate::DisplayView)
+    /// for their bits).
+    pub states: *const AtomicU64,
+    /// `DISPLAY_LEN * len` ancestors, depth by depth: slot `i`'s ancestor
+    /// at depth `d` is `columns[d * len + i]`, and `u32::MAX` at every depth
+    /// the type does not have.
+    pub columns: *const AtomicU32,
+    /// How many slots the segment has.
+    pub len: u64,
+}
+
 /// The display of one segment of slots, column by column.
+///
+/// `repr(C)` with [`SegmentDisplay`] first, so that a pointer to the
+/// display is a pointer to its header (and the index table puts the display
+/// first in its segments in turn).
+#[repr(C)]
 pub(crate) struct Display {
+    /// Raw pointers into `states` and `columns`, for compiled code.
+    header: SegmentDisplay,
     /// Each slot's [`DisplayState`]: its depth (its chain's length) and
     /// whether it is visible; 0 while the slot is empty.
-    states: Box<[AtomicU32]>,
-    /// `columns[d][i]`: slot `i`'s ancestor at depth `d`, for `d` below its
-    /// depth; stale beyond it.
-    columns: [Box<[AtomicU32]>; DISPLAY_LEN],
+    states: Box<[AtomicU64]>,
+    /// Slot `i`'s ancestor at depth `d` at `d * len + i`, for `d` below
+    /// its depth; [`UNSET`] beyond it while the slot is occupied.
+    columns: Box<[AtomicU32]>,
     /// The whole supertype chain of a type deeper than `DISPLAY_LEN`; read
     /// by `is_subtype` for ancestors at depth `DISPLAY_LEN` or more. Empty
     /// for shallower types, so that registering and unregistering them
@@ -164,9 +204,14 @@ pub(crate) struct Display {
 impl Display {
     /// The display of `len` empty slots.
     pub(crate) fn new(len: usize) -> Self {
+        let states: Box<[AtomicU64]> = (0..len).map(|_| AtomicU64::new(DisplayState::NEW.0)).collect();
+        let columns: Box<[AtomicU32]> = (0..len * DISPLAY_LEN).map(|_| AtomicU32::new(UNSET)).collect();
         Display {
-            states: (0..len).map(|_| AtomicU32::new(DisplayState::NEW.0)).collect(),
-            columns: std::array::from_fn(|_| (0..len).map(|_| AtomicU32::new(UNSET)).collect()),
+            // The boxes' contents never move, so the pointers stay valid as
+            // long as the display.
+            header: SegmentDisplay { states: states.as_ptr(), columns: columns.as_ptr(), len: len as u64 },
+            states,
+            columns,
             deep: (0..len).map(|_| PublishedCell::empty()).collect(),
         }
     }
@@ -175,7 +220,21 @@ impl Display {
     pub(crate) fn at(&self, offset: usize) -> DisplayRef<'_> {
         DisplayRef { display: self, offset }
     }
+
+    /// Slot `offset`'s ancestor at `depth` (below [`DISPLAY_LEN`]).
+    fn column(&self, depth: usize, offset: usize) -> Option<&AtomicU32> {
+        (depth < DISPLAY_LEN).then(|| self.columns.get(depth * self.states.len() + offset)).flatten()
+    }
 }
+
+// The header's raw pointers would remove `Send` and `Sync`, which the other
+// fields have.
+// SAFETY: the header's pointers point into `states` and `columns`, which the
+// display owns and never reallocates; they are only read through, with
+// atomic loads, exactly like the boxes themselves, which are `Send + Sync`.
+unsafe impl Send for Display {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Display {}
 
 /// One slot's entry in the display.
 #[derive(Clone, Copy)]
@@ -185,7 +244,7 @@ pub(crate) struct DisplayRef<'t> {
 }
 
 impl<'t> DisplayRef<'t> {
-    fn state_cell(self) -> &'t AtomicU32 {
+    fn state_cell(self) -> &'t AtomicU64 {
         &self.display.states[self.offset]
     }
 
@@ -199,9 +258,15 @@ impl<'t> DisplayRef<'t> {
         // module's Synchronization section).
         fence(Ordering::Release);
         let depth = chain.as_slice().len();
-        for (column, ancestor) in self.display.columns.iter().zip(chain.as_slice()) {
-            // `Relaxed`: published by the `Release` state store below.
-            column[self.offset].store(ancestor.as_u32(), Ordering::Relaxed);
+        let ancestors = chain.as_slice().iter().map(|ancestor| ancestor.as_u32());
+        // Every depth, `UNSET` past the type's own: compiled code that
+        // compares the entry at a constant depth with a constant supertype
+        // needs no depth check (see `DisplayView`).
+        for (depth, ancestor) in ancestors.chain(std::iter::repeat(UNSET)).take(DISPLAY_LEN).enumerate() {
+            if let Some(column) = self.display.column(depth, self.offset) {
+                // `Relaxed`: published by the `Release` state store below.
+                column.store(ancestor, Ordering::Relaxed);
+            }
         }
         // `Relaxed` load: the last store was this slot's emptying, ordered
         // before us by the free list's hand-off of the index.
@@ -249,11 +314,11 @@ impl<'t> DisplayRef<'t> {
             return self.display.deep[self.offset]
                 .with(|chain| chain.map_or_else(Vec::new, |chain| chain.as_slice().to_vec()));
         }
-        self.display.columns[..depth]
-            .iter()
+        (0..depth)
+            .filter_map(|depth| self.display.column(depth, self.offset))
             // `Relaxed`: the caller keeps the type registered, so the
             // columns do not change; `depth` was read with `Acquire`.
-            .map(|column| SharedTypeIndex::from_u32(column[self.offset].load(Ordering::Relaxed)))
+            .map(|column| SharedTypeIndex::from_u32(column.load(Ordering::Relaxed)))
             .collect()
     }
 
@@ -262,6 +327,13 @@ impl<'t> DisplayRef<'t> {
     #[inline]
     pub(crate) fn depth(self) -> usize {
         self.state().depth()
+    }
+
+    /// The slot's generation (see [`DisplayState::generation`]): for a
+    /// caller that keeps the occupant registered.
+    #[inline]
+    pub(crate) fn generation(self) -> u64 {
+        self.state().generation()
     }
 
     /// The type's depth if the slot is visible.
@@ -309,9 +381,9 @@ impl<'t> DisplayRef<'t> {
         let Some(state) = self.visible_state().filter(|state| depth < state.depth()) else {
             return false;
         };
-        let found = match self.display.columns.get(depth) {
+        let found = match self.display.column(depth, self.offset) {
             // `Relaxed`: ordered by the state loads around it.
-            Some(column) => column[self.offset].load(Ordering::Relaxed) == ancestor.as_u32(),
+            Some(column) => column.load(Ordering::Relaxed) == ancestor.as_u32(),
             None => self.display.deep[self.offset]
                 .with(|chain| chain.is_some_and(|chain| chain.as_slice().get(depth) == Some(&ancestor))),
         };
@@ -381,6 +453,21 @@ mod tests {
         slot.show();
         assert_eq!(slot.visible_depth(), Some(1));
         assert!(!slot.unchanged_since(before));
+        assert_eq!(slot.generation(), before.generation() + 1);
+    }
+
+    /// Keys compare generations for as long as embedders keep them, so the
+    /// generation must not wrap where a 24-bit one would (2^24 reuses of
+    /// one slot), nor lose the depth and visibility bits next to it.
+    #[test]
+    fn generations_do_not_wrap_at_24_bits() {
+        let state = DisplayState(((1u64 << 24) - 1) << DisplayState::GENERATION_SHIFT).prepared(3).shown();
+        let next = state.emptied();
+        assert_eq!(next.generation(), 1 << 24);
+        assert_ne!(next.generation(), 0);
+        let refilled = next.prepared(3).shown();
+        assert_eq!((refilled.depth(), refilled.is_visible()), (3, true));
+        assert_ne!(refilled, state, "a refill after 2^24 emptyings looks like the first occupant");
     }
 }
 

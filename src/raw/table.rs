@@ -24,7 +24,7 @@
 //!   the next owner's writes.
 
 use crate::error::RegistryError;
-use crate::raw::display::{Display, DisplayRef};
+use crate::raw::display::{Display, DisplayRef, SegmentDisplay};
 use crate::raw::free_list::{FreeLists, NONE};
 use crate::raw::sync::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crate::trace::trace;
@@ -52,16 +52,21 @@ struct Slot<S> {
 }
 
 /// `segment_len` slots, and their display.
+///
+/// `repr(C)` with the display first: a pointer to a segment is a pointer to
+/// its display's [`SegmentDisplay`] header, which is how compiled code finds
+/// a segment's display (see [`SlotTable::segment_displays`]).
+#[repr(C)]
 struct Segment<S> {
-    slots: Box<[Slot<S>]>,
     display: Display,
+    slots: Box<[Slot<S>]>,
 }
 
 impl<S: Default> Segment<S> {
     fn new(len: usize) -> Self {
         Segment {
-            slots: (0..len).map(|_| Slot { value: S::default(), next_free: AtomicU32::new(NONE) }).collect(),
             display: Display::new(len),
+            slots: (0..len).map(|_| Slot { value: S::default(), next_free: AtomicU32::new(NONE) }).collect(),
         }
     }
 }
@@ -106,8 +111,14 @@ pub(crate) struct SlotTable<S> {
     free: FreeLists,
 }
 
+/// How many segments a table has: the length of the array that
+/// [`SlotTable::segment_displays`] points at.
+pub(crate) const SEGMENT_COUNT: usize = SEGMENTS;
+/// Segment `k` has `1 << (SEGMENT_SHIFT + k)` slots.
+pub(crate) const SEGMENT_SHIFT: u32 = BASE_SHIFT;
+
 /// Where an index lives: segment number, offset inside it.
-fn locate(index: u32) -> (usize, usize) {
+pub(crate) fn locate(index: u32) -> (usize, usize) {
     let biased = u64::from(index) + BASE;
     let segment = (63 - biased.leading_zeros() - BASE_SHIFT) as usize;
     let offset = (biased - (BASE << segment)) as usize;
@@ -191,6 +202,16 @@ impl<S: Default> SlotTable<S> {
 }
 
 impl<S> SlotTable<S> {
+    /// The table's [`SEGMENT_COUNT`] segment pointers, read as pointers to
+    /// their displays' headers (null for a segment not allocated yet): the
+    /// table compiled code reads. Valid as long as the table.
+    pub(crate) fn segment_displays(&self) -> *const AtomicPtr<SegmentDisplay> {
+        // A pointer cast, no dereference: `AtomicPtr<T>` has the layout of
+        // `*mut T` for every `T`, and a `Segment` starts with its display,
+        // which starts with its header (both `repr(C)`).
+        self.segments.as_ptr().cast()
+    }
+
     /// How many distinct indices were ever handed out (the high-water mark).
     pub(crate) fn capacity_used(&self) -> usize {
         // `Relaxed`: statistics only.

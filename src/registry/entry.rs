@@ -42,6 +42,7 @@ use crate::canon::CanonGroup;
 #[cfg(debug_assertions)]
 use crate::raw::sync::AtomicBool;
 use crate::raw::sync::{fence, Arc, AtomicUsize, Ordering};
+use crate::registry::type_data::GroupData;
 use crate::registry::TypeRegistry;
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
@@ -64,6 +65,9 @@ pub(crate) struct RecGroupEntry {
     /// groups its types reference, and the groups of its trampoline types.
     references: Box<[SharedTypeIndex]>,
     registrations: AtomicUsize,
+    /// The embedder's data of each type, by position (a type-erased
+    /// `Box<[D]>`); `None` in a registry without a data function.
+    data: Option<GroupData>,
     /// Set by the one thread that dismantles the entry; checks that nothing
     /// dismantles it twice.
     #[cfg(debug_assertions)]
@@ -78,6 +82,7 @@ impl RecGroupEntry {
         runtime: Option<Box<[Arc<SubType>]>>,
         indices: Box<[SharedTypeIndex]>,
         references: Box<[SharedTypeIndex]>,
+        data: Option<GroupData>,
     ) -> Self {
         debug_assert_eq!(key.types().len(), indices.len());
         debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
@@ -88,9 +93,15 @@ impl RecGroupEntry {
             indices,
             references,
             registrations: AtomicUsize::new(0),
+            data,
             #[cfg(debug_assertions)]
             dismantled: AtomicBool::new(false),
         }
+    }
+
+    /// The embedder's data of the group's types, type-erased.
+    pub(crate) fn data(&self) -> Option<&GroupData> {
+        self.data.as_ref()
     }
 
     pub(crate) fn key(&self) -> &CanonGroup {

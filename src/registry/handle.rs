@@ -41,6 +41,8 @@ pub struct TypeCollection {
     pub(super) registry: TypeRegistry,
     /// One registration on each non-empty rec group, in module order.
     pub(super) rec_groups: Vec<Arc<RecGroupEntry>>,
+    /// The module index of each of `rec_groups`' first type (ascending).
+    pub(super) group_starts: Vec<u32>,
     /// Module type index → shared type index.
     pub(super) types: Vec<SharedTypeIndex>,
     /// Engine trampoline type → the first module type that has it.
@@ -91,7 +93,7 @@ impl Drop for TypeCollection {
 
 impl std::fmt::Debug for TypeCollection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let TypeCollection { registry: _, rec_groups, types, trampolines } = self;
+        let TypeCollection { registry: _, rec_groups, group_starts: _, types, trampolines } = self;
         f.debug_struct("TypeCollection")
             .field("rec_groups", &rec_groups.len())
             .field("types", types)
@@ -124,10 +126,10 @@ impl std::fmt::Debug for TypeCollection {
 pub struct RegisteredType {
     /// The group, which holds the type and the registry: a handle carries
     /// no reference count of its own but the group's registration.
-    entry: Arc<RecGroupEntry>,
+    pub(super) entry: Arc<RecGroupEntry>,
     /// The type's position in its group.
-    position: u32,
-    index: SharedTypeIndex,
+    pub(super) position: u32,
+    pub(super) index: SharedTypeIndex,
 }
 
 impl RegisteredType {

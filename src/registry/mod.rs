@@ -27,7 +27,10 @@
 //! - [`unregister`]: releasing registrations and dismantling dead groups;
 //! - [`view`]: the view of a new group used to check it before it has
 //!   indices;
-//! - [`handle`]: [`TypeCollection`] and [`RegisteredType`].
+//! - [`handle`]: [`TypeCollection`] and [`RegisteredType`];
+//! - [`key`]: [`TypeKey`], checked keys, and lookups by key;
+//! - [`display_view`]: depth and supertypes by index, and the display's raw
+//!   layout for compiled code ([`DisplayView`]).
 //!
 //! # The protocol, in short
 //! ```text
@@ -62,13 +65,19 @@
 //! second time (GHSA-7qmx-3fpx-r45m). The `ptr_eq` in the removal is what
 //! keeps A from removing G' ("removal by identity").
 
+mod display_view;
 mod entry;
 mod handle;
+mod key;
 mod register;
+mod type_data;
 mod unregister;
 mod view;
 
+pub use display_view::DisplayView;
 pub use handle::{RegisteredType, TypeCollection};
+pub use key::TypeKey;
+pub use type_data::TypeDataContext;
 
 use std::collections::HashMap;
 
@@ -76,6 +85,7 @@ use crate::canon::{self, GroupHasher};
 use crate::error::RegistryError;
 use crate::matching::TypeLookup;
 use crate::module::ModuleTypes;
+use crate::raw::display::DisplayState;
 use crate::raw::sync::{Arc, Guard, Reclaimer, RetiringCell, ShardedSet};
 use crate::raw::table::SlotTable;
 use crate::trace::trace;
@@ -155,6 +165,9 @@ pub struct RegistryStats {
 }
 
 pub(crate) struct RegistryInner {
+    /// This registry's identity among all registries of the process, which
+    /// its [`TypeKey`]s carry.
+    id: u64,
     /// Hashes this registry's rec groups, with seeds of its own.
     hasher: GroupHasher,
     groups: ShardedSet<GroupKey>,
@@ -162,6 +175,8 @@ pub(crate) struct RegistryInner {
     /// This registry's own epoch collector: retired payloads wait here for
     /// the readers that may still hold them.
     reclaimer: Reclaimer,
+    /// The embedder's per-type data function, if any.
+    type_data: Option<type_data::TypeDataFn>,
 }
 
 impl Default for TypeRegistry {
@@ -179,12 +194,18 @@ impl std::fmt::Debug for TypeRegistry {
 impl TypeRegistry {
     /// An empty registry.
     pub fn new() -> Self {
+        Self::with_data_fn(None)
+    }
+
+    fn with_data_fn(type_data: Option<type_data::TypeDataFn>) -> Self {
         TypeRegistry {
             inner: Arc::new(RegistryInner {
+                id: key::new_registry_id(),
                 hasher: GroupHasher::new(),
                 groups: ShardedSet::new(),
                 slots: SlotTable::new(),
                 reclaimer: Reclaimer::new(),
+                type_data,
             }),
         }
     }
@@ -287,6 +308,7 @@ impl TypeRegistry {
         let mut collection = TypeCollection {
             registry: self.clone(),
             rec_groups: Vec::with_capacity(module.rec_group_count()),
+            group_starts: Vec::with_capacity(module.rec_group_count()),
             types: Vec::with_capacity(module.len()),
             trampolines: HashMap::default(),
         };
@@ -297,6 +319,7 @@ impl TypeRegistry {
             // On error `collection` is dropped, releasing what it holds.
             let key = canon::module_group_key(group, start, &collection.types, &self.inner.hasher)?;
             let entry = self.inner.register_group(self, key, start.as_u32())?;
+            collection.group_starts.push(collection.types.len() as u32);
             collection.types.extend_from_slice(entry.indices());
             collection.rec_groups.push(entry);
         }
@@ -350,8 +373,20 @@ impl RegistryInner {
     /// off as this one's.
     #[inline]
     fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(&TypePayload) -> R) -> Option<R> {
+        self.read_registered_if(index, |_| true, f)
+    }
+
+    /// [`read_registered`](Self::read_registered) of an occupant whose
+    /// visible state passes `which` (a [`TypeKey`]'s generation).
+    #[inline]
+    fn read_registered_if<R>(
+        &self,
+        index: SharedTypeIndex,
+        which: impl FnOnce(DisplayState) -> bool,
+        f: impl FnOnce(&TypePayload) -> R,
+    ) -> Option<R> {
         let slot = self.slots.get(index)?;
-        let state = slot.display().visible_state()?;
+        let state = slot.display().visible_state().filter(|&state| which(state))?;
         let guard = self.reclaimer.pin();
         let result = f(slot.value().load(&guard)?);
         slot.display().unchanged_since(state).then_some(result)

@@ -19,7 +19,7 @@ use crate::error::RegistryError;
 use crate::raw::display::SupertypeChain;
 use crate::raw::sync::{Arc, Guard, InsertOutcome};
 use crate::trace::trace;
-use crate::types::{SharedTypeIndex, TypeRef};
+use crate::types::{SharedTypeIndex, SubType, TypeRef};
 
 impl RegistryInner {
     /// Registers one rec group given in hash-consing form, or finds the live
@@ -108,15 +108,19 @@ impl RegistryInner {
             prep.reserved.push(self.slots.allocate()?);
         }
         let GroupView { storage, chains, .. } = view;
-        let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
         // Runtime forms are kept apart only where one differs from its key
         // form (`canon::for_runtime` shares the key's `Arc` otherwise).
-        let runtime = key
+        let runtime: Option<Box<[Arc<SubType>]>> = key
             .types()
             .iter()
             .any(|ty| canon::refers_into_group(ty))
-            .then(|| key.types().iter().map(|ty| canon::for_runtime(ty, &indices)).collect());
-        let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, references.into()));
+            .then(|| key.types().iter().map(|ty| canon::for_runtime(ty, &prep.reserved)).collect());
+        // While `prep` still owns the indices: an error or a panic in the
+        // embedder's data function rolls everything back.
+        let types = runtime.as_deref().unwrap_or(key.types());
+        let data = self.compute_type_data(owner, types, &prep.reserved, first_type_index)?;
+        let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
+        let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, references.into(), data));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let guard = self.reclaimer.pin();

@@ -1,0 +1,51 @@
+//! A GC runtime's per-type data, worked: object layouts computed once per
+//! type by the registry's data function (`wasm_type_registry_bench::gc_layout`),
+//! read back by index, by handle and by checked key, and gone with the type.
+//!
+//! ```text
+//! cargo run --example gc_layout
+//! ```
+
+use wasm_type_registry::*;
+use wasm_type_registry_bench::{gc_layout_registry, GcLayout};
+
+fn main() -> Result<(), RegistryError> {
+    // Objects start with an 8-byte header (a type index and GC bits).
+    let registry = gc_layout_registry(8);
+    let field = |storage| FieldType { mutable: true, storage };
+    let any = StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any)));
+
+    // (type $point (sub (struct (field i8) (field f64))))
+    // (type $named (sub $point (struct (field i8) (field f64) (field anyref) (field i16))))
+    // (type $bytes (array (mut i8)))
+    let mut builder = ModuleTypes::builder();
+    let point = builder.sub_type(SubType::struct_(
+        false,
+        None,
+        [field(StorageType::I8), field(StorageType::Val(ValType::F64))],
+    ));
+    builder.sub_type(SubType::struct_(
+        false,
+        Some(TypeRef::Module(point)),
+        [field(StorageType::I8), field(StorageType::Val(ValType::F64)), field(any), field(StorageType::I16)],
+    ));
+    builder.sub_type(SubType::array(false, None, field(StorageType::I8)));
+    let types = registry.register_module(&builder.build()?)?;
+
+    for (i, &index) in types.shared_types().iter().enumerate() {
+        let layout = registry.type_data(index, GcLayout::clone).expect("registered");
+        println!("type {i} ({index:?}): {layout:?}");
+    }
+    let named = types.shared_types()[1];
+    let key = types.key(ModuleTypeIndex::from_u32(1)).expect("type 1");
+    let handle = RegisteredType::root_key(&registry, key).expect("registered");
+    println!("through a handle: {:?}", handle.data::<GcLayout>());
+
+    drop((handle, types));
+    println!(
+        "after dropping the module: by index {:?}, by key {:?}",
+        registry.type_data(named, GcLayout::clone),
+        registry.key_data(key, GcLayout::clone)
+    );
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Checked keys: a shared index together with the generation of its slot
+//! and the identity of its registry, which embedders may store in their own
+//! tables and which resolve to nothing once they are stale or foreign.
+//!
+//! A bare [`SharedTypeIndex`] is reused once its type is unregistered, and
+//! says nothing about the registry it came from: a side table keyed by
+//! indices returns another type's data after reuse, and an index of registry
+//! A borrows one of registry B's types (the bug class of Wasmtime's
+//! GHSA-hgjw-h833-99q9 and of its stale-index reports). A [`TypeKey`]
+//! carries what tells them apart:
+//!
+//! - the slot's *generation*, which the index table advances every time it
+//!   empties the slot (the 56-bit counter of the slot's state word, see
+//!   [`DisplayState`](crate::raw::display::DisplayState)), so a key taken
+//!   while one type occupied the slot never matches a later occupant;
+//! - the registry's *identity*, a number drawn from a process-wide counter
+//!   when the registry is created, never handed out twice, so a key of
+//!   another registry (even one freed since, whose memory the new registry
+//!   reuses) never matches.
+//!
+//! # Synchronization
+//! A lookup by key is the read of [`RegistryInner::read_registered`] with one
+//! more condition on the state it loads first: visible *and* of the key's
+//! generation. The re-check after reading the payload then proves that the
+//! payload belongs to that occupant, which was registered all along.
+
+// The identity counter is not part of the concurrency protocol (it only
+// hands out distinct numbers, it publishes nothing), so it is a plain `std`
+// atomic that models need not see; loom's atomics cannot be `static`.
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{RegisteredType, RegistryInner, TypeCollection, TypeRegistry};
+use crate::raw::display::DisplayState;
+use crate::raw::sync::Arc;
+use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
+
+/// The next registry identity; 0 is never handed out.
+static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A number that names one registry among all created by this process.
+pub(super) fn new_registry_id() -> u64 {
+    // `Relaxed`: only distinctness matters. 64 bits do not wrap.
+    NEXT_REGISTRY_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A checked reference to one registered type: its shared index, the
+/// generation of the index's slot while the type occupies it, and the
+/// identity of its registry.
+///
+/// Unlike a bare [`SharedTypeIndex`], a key never names another type: once
+/// its type is unregistered (and the index possibly reused), or when it is
+/// handed to another registry, [`TypeRegistry::borrow_key`],
+/// [`TypeRegistry::contains_key`] and [`RegisteredType::root_key`] answer
+/// `None`/`false`. Embedders store keys in their own tables instead of
+/// indices when those tables may outlive the types.
+///
+/// Keys are plain data (`Copy`, `Hash`, `Ord`) and hold nothing registered.
+///
+/// # Examples
+/// ```
+/// use wasm_type_registry::*;
+///
+/// let registry = TypeRegistry::new();
+/// let a = RegisteredType::new(&registry, SubType::struct_(false, None, []))?;
+/// let key = a.key();
+/// assert_eq!(key.index(), a.index());
+/// assert!(registry.contains_key(key));
+///
+/// // Unregister it, and register another type, which reuses the index.
+/// drop(a);
+/// let b = RegisteredType::new(&registry, SubType::func([], []))?;
+/// assert_eq!(b.index(), key.index());
+/// assert!(registry.borrow_key(key).is_none(), "a stale key names nothing");
+/// assert!(registry.borrow(key.index()).is_some(), "while the bare index names b");
+///
+/// // A key is refused by every other registry.
+/// let other = TypeRegistry::new();
+/// let c = RegisteredType::new(&other, SubType::func([], []))?;
+/// assert_eq!(c.index(), b.index());
+/// assert!(other.borrow_key(b.key()).is_none());
+/// # Ok::<(), RegistryError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct TypeKey {
+    registry: u64,
+    generation: u64,
+    index: SharedTypeIndex,
+}
+
+impl TypeKey {
+    /// The type's shared index (valid only while the type is registered).
+    pub fn index(self) -> SharedTypeIndex {
+        self.index
+    }
+}
+
+impl TypeRegistry {
+    /// Whether `index` names a registered type of this registry now.
+    /// Lock-free: one load.
+    ///
+    /// An index is only a number: `true` does not say it is the type the
+    /// caller once got under that index (use a [`TypeKey`] for that), only
+    /// that some type of this registry is registered under it.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let ty = RegisteredType::new(&registry, SubType::func([], []))?;
+    /// let index = ty.index();
+    /// assert!(registry.contains(index));
+    /// drop(ty);
+    /// assert!(!registry.contains(index));
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn contains(&self, index: SharedTypeIndex) -> bool {
+        // A visible slot is one whose group is registered (see the display's
+        // slot states).
+        self.inner.slots.get(index).is_some_and(|slot| slot.display().visible_state().is_some())
+    }
+
+    /// The checked key of the registered type `index`, or `None` if `index`
+    /// is not registered now.
+    pub fn key(&self, index: SharedTypeIndex) -> Option<TypeKey> {
+        let state = self.inner.slots.get(index)?.display().visible_state()?;
+        Some(self.inner.key_for(index, state))
+    }
+
+    /// Whether `key`'s type is still registered: `false` for a key of
+    /// another registry, and for one whose type was unregistered since.
+    pub fn contains_key(&self, key: TypeKey) -> bool {
+        self.inner.read_key(key, |_| ()).is_some()
+    }
+
+    /// The type `key` names, in runtime form, if it is still registered in
+    /// this registry; `None` for a stale or foreign key. Lock-free.
+    pub fn borrow_key(&self, key: TypeKey) -> Option<Arc<SubType>> {
+        self.inner.read_key(key, |payload| payload.sub_type.clone())
+    }
+}
+
+impl RegisteredType {
+    /// A new handle on the type `key` names, if it is still registered in
+    /// `registry`; `None` for a stale or foreign key, or a type being
+    /// unregistered right now. Lock-free.
+    pub fn root_key(registry: &TypeRegistry, key: TypeKey) -> Option<RegisteredType> {
+        let (entry, position) = registry.inner.read_key(key, |payload| (payload.entry.clone(), payload.position))?;
+        // The payload was this occupant's (checked by `read_key`); if its
+        // group is still live, the key's type is registered and stays so.
+        // A dead count stays dead, so a group that died since is refused.
+        // (Built only on success: a handle dropped on failure would give
+        // back a registration it never took.)
+        entry.incref_if_live().then(|| RegisteredType { entry, position, index: key.index })
+    }
+
+    /// This type's checked key.
+    pub fn key(&self) -> TypeKey {
+        self.registry().inner.key_of_registered(self.index)
+    }
+}
+
+impl TypeCollection {
+    /// The checked key of the module's type `index`; `None` if the module
+    /// has no such type.
+    pub fn key(&self, index: ModuleTypeIndex) -> Option<TypeKey> {
+        Some(self.registry.inner.key_of_registered(self.shared_type(index)?))
+    }
+}
+
+impl RegistryInner {
+    fn key_for(&self, index: SharedTypeIndex, state: DisplayState) -> TypeKey {
+        TypeKey { registry: self.id, generation: state.generation(), index }
+    }
+
+    /// The key of an index the caller keeps registered (through a handle).
+    fn key_of_registered(&self, index: SharedTypeIndex) -> TypeKey {
+        let generation = self.slots.get(index).map_or(u64::MAX, |slot| slot.display().generation());
+        debug_assert!(generation != u64::MAX, "{index:?} is held by a handle but has no slot");
+        TypeKey { registry: self.id, generation, index }
+    }
+
+    /// `f` of the payload of `key`'s type, if it is registered in this
+    /// registry in the key's generation, as one read (see
+    /// [`read_registered`](Self::read_registered)).
+    pub(super) fn read_key<R>(&self, key: TypeKey, f: impl FnOnce(&super::TypePayload) -> R) -> Option<R> {
+        if key.registry != self.id {
+            return None;
+        }
+        self.read_registered_if(key.index, |state| state.generation() == key.generation, f)
+    }
+}

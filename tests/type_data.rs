@@ -1,0 +1,171 @@
+//! Per-type embedder data: computed once per type at first registration,
+//! read by index, key and handle, never another type's after reuse; a
+//! failing or panicking data function leaves the registry as it was.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use wasm_type_registry::*;
+use wasm_type_registry_bench::{gc_layout_registry, GcLayout, MAX_OBJECT_SIZE};
+
+#[derive(Debug)]
+struct TooBig;
+
+impl std::fmt::Display for TooBig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("too big")
+    }
+}
+
+impl std::error::Error for TooBig {}
+
+fn struct_layout(size: u32, offsets: &[u32], refs: &[bool]) -> GcLayout {
+    GcLayout::Struct { size, offsets: offsets.to_vec(), refs: refs.to_vec() }
+}
+
+fn field(storage: StorageType) -> FieldType {
+    FieldType { mutable: true, storage }
+}
+
+#[test]
+fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets() {
+    let registry = gc_layout_registry(8);
+    let i8_ = field(StorageType::I8);
+    let i64_ = field(StorageType::Val(ValType::I64));
+    let i32_ = field(StorageType::Val(ValType::I32));
+    let anyref = field(StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any))));
+    let base = RegisteredType::new(&registry, SubType::struct_(false, None, [i8_, i64_])).unwrap();
+    assert_eq!(base.data::<GcLayout>().unwrap(), &struct_layout(24, &[8, 16], &[false, false]));
+    let derived = SubType::struct_(false, Some(TypeRef::Shared(base.index())), [i8_, i64_, i32_, anyref]);
+    let derived = RegisteredType::new(&registry, derived).unwrap();
+    assert_eq!(derived.data::<GcLayout>().unwrap(), &struct_layout(32, &[8, 16, 24, 28], &[false, false, false, true]));
+    // Arrays: header, 32-bit length, elements at their alignment.
+    let bytes = RegisteredType::new(&registry, SubType::array(true, None, i8_)).unwrap();
+    let longs = RegisteredType::new(&registry, SubType::array(true, None, i64_)).unwrap();
+    let refs = RegisteredType::new(&registry, SubType::array(true, None, anyref)).unwrap();
+    let array = |base, element_size, element_is_ref| GcLayout::Array { base, element_size, element_is_ref };
+    assert_eq!(bytes.data::<GcLayout>(), Some(&array(12, 1, false)));
+    assert_eq!(longs.data::<GcLayout>(), Some(&array(16, 8, false)));
+    assert_eq!(refs.data::<GcLayout>(), Some(&array(12, 4, true)));
+    // Another header size moves everything.
+    let wide_header = gc_layout_registry(16);
+    let base16 = RegisteredType::new(&wide_header, SubType::struct_(false, None, [i8_, i64_])).unwrap();
+    assert_eq!(base16.data::<GcLayout>().unwrap(), &struct_layout(32, &[16, 24], &[false, false]));
+    // Inside one group: the subtype finds its supertype's data among the
+    // group's earlier types.
+    let mut builder = ModuleTypes::builder();
+    let a = builder.sub_type(SubType::struct_(false, None, [i32_, i8_]));
+    builder.sub_type(SubType::struct_(true, Some(TypeRef::Module(a)), [i32_, i8_, i64_]));
+    let module = builder.build().unwrap();
+    let types = registry.register_module(&module).unwrap();
+    let sub = types.shared_types()[1];
+    let expected = struct_layout(24, &[8, 12, 16], &[false; 3]);
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(1)), Some(&expected));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Some(&struct_layout(13, &[8, 12], &[false; 2])));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)), None);
+    assert_eq!(registry.type_data(sub, GcLayout::clone), Some(expected.clone()));
+    let key = types.key(ModuleTypeIndex::from_u32(1)).unwrap();
+    assert_eq!(registry.key_data(key, GcLayout::clone), Some(expected));
+    // Another `D` is not this registry's data; a plain registry has none.
+    assert_eq!(base.data::<u32>(), None);
+    let plain = RegisteredType::new(&TypeRegistry::new(), SubType::func([], [])).unwrap();
+    assert_eq!(plain.data::<GcLayout>(), None);
+}
+
+/// The side table that went wrong for 1,339 of 3,700 types: after dropping
+/// everything and registering other modules that reuse the indices, every
+/// index reports its own type's data.
+#[test]
+fn after_reuse_every_index_reports_its_own_types_data() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let registry = TypeRegistry::with_type_data({
+        let calls = calls.clone();
+        move |cx: TypeDataContext<'_, Arc<SubType>>| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, TooBig>(Arc::new(cx.ty.clone()))
+        }
+    });
+    let generation = |seed: u64| shapes_like(seed);
+    let first = registry.register_module(&generation(1)).unwrap();
+    let again = registry.register_module(&generation(1)).unwrap();
+    assert_eq!(calls.load(Ordering::Relaxed), first.len(), "computed once per type, not per registration");
+    let stale: Vec<TypeKey> =
+        (0..first.len()).map(|i| first.key(ModuleTypeIndex::from_u32(i as u32)).unwrap()).collect();
+    drop((first, again));
+    let second = registry.register_module(&generation(2)).unwrap();
+    let mut reused = 0;
+    for &index in second.shared_types() {
+        let ty = registry.borrow(index).unwrap();
+        let data = registry.type_data(index, |d: &Arc<SubType>| d.clone()).unwrap();
+        assert_eq!(*data, *ty, "{index:?} reports another type's data");
+        reused += usize::from(stale.iter().any(|k| k.index() == index));
+    }
+    assert!(reused > second.len() / 2, "the scenario needs reuse ({reused})");
+    for key in stale {
+        assert!(registry.key_data(key, |_: &Arc<SubType>| ()).is_none());
+    }
+}
+
+/// Struct types of varying width, some referencing earlier ones.
+fn shapes_like(seed: u64) -> ModuleTypes {
+    let mut builder = ModuleTypes::builder();
+    for i in 0..200u64 {
+        let n = ((i * 7 + seed * 13) % 11) as usize;
+        let scalar = if (i + seed).is_multiple_of(2) { ValType::I32 } else { ValType::F64 };
+        let mut fields = vec![field(StorageType::Val(scalar)); n + 1];
+        fields.extend(vec![field(StorageType::I8); i as usize / 11]);
+        builder.sub_type(SubType::struct_(true, None, fields));
+    }
+    builder.build().unwrap()
+}
+
+#[test]
+fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
+    let registry = gc_layout_registry(8);
+    let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+    let before = registry.stats();
+    let wide = vec![field(StorageType::Val(ValType::I64)); (MAX_OBJECT_SIZE / 8) as usize];
+    let mut builder = ModuleTypes::builder();
+    builder.sub_type(SubType::func([], []));
+    builder.sub_type(SubType::struct_(true, None, wide.clone()));
+    let err = registry.register_module(&builder.build().unwrap()).unwrap_err();
+    match &err {
+        RegistryError::TypeData { type_index: 1, source } => {
+            assert!(source.to_string().ends_with("struct larger than 65536 bytes"), "{source}")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().starts_with("type 1: the embedder's type data function refused it: "), "{err}");
+    // A refused subtype of a registered type.
+    let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), wide);
+    assert!(matches!(RegisteredType::new(&registry, sub), Err(RegistryError::TypeData { type_index: 0, .. })));
+    let after = registry.stats();
+    assert_eq!((after.registered_types, after.rec_groups), (before.registered_types, before.rec_groups));
+    assert_eq!(after.slots_ever_used - after.free_slots, 1, "only the kept type holds an index");
+    // The referenced group's registration was given back: one drop ends it.
+    drop(kept);
+    assert_eq!(registry.len(), 0, "{:?}", registry.stats());
+}
+
+#[test]
+fn a_panicking_data_function_leaks_nothing_and_the_registry_stays_usable() {
+    let registry = TypeRegistry::with_type_data(|cx: TypeDataContext<'_, u32>| {
+        if matches!(&cx.ty.composite, CompositeType::Struct(s) if s.fields.len() == 3) {
+            panic!("embedder bug");
+        }
+        Ok::<_, TooBig>(7)
+    });
+    let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+    let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), vec![field(StorageType::I8); 3]);
+    let panicked = catch_unwind(AssertUnwindSafe(|| RegisteredType::new(&registry, sub.clone())));
+    assert!(panicked.is_err());
+    assert_eq!(registry.len(), 1);
+    assert_eq!(registry.stats().rec_groups, 1);
+    let ok = RegisteredType::new(&registry, SubType::struct_(true, Some(TypeRef::Shared(kept.index())), [])).unwrap();
+    assert_eq!(ok.data::<u32>(), Some(&7));
+    drop((ok, kept));
+    let stats = registry.stats();
+    assert_eq!((stats.registered_types, stats.rec_groups), (0, 0), "a registration leaked: {stats:?}");
+    assert_eq!(stats.free_slots, stats.slots_ever_used);
+}
