@@ -76,3 +76,20 @@ fn dropping_the_registry_frees_every_type_without_a_flush() {
         assert!(ty.upgrade().is_none(), "type {i} outlived its registry: {:?}", ty.upgrade());
     }
 }
+
+/// The same with far more garbage than one bounded collection step frees
+/// (a dart2wasm-sized group retires thousands of payloads at once): the
+/// last drop must still leave nothing that keeps the registry alive.
+#[test]
+fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
+    let registry = TypeRegistry::new();
+    let mut builder = ModuleTypes::builder();
+    builder.rec_group((0..10_000).map(|i| struct_with(i % 4)));
+    let types = registry.register_module(&builder.build().unwrap()).unwrap();
+    let weak: Vec<_> =
+        types.shared_types().iter().map(|&index| std::sync::Arc::downgrade(&registry.borrow(index).unwrap())).collect();
+    drop(types);
+    drop(registry);
+    let alive = weak.iter().filter(|ty| ty.upgrade().is_some()).count();
+    assert_eq!(alive, 0, "{alive} of {} types outlived their registry", weak.len());
+}
