@@ -20,6 +20,13 @@ use crate::trace::trace;
 /// epoch advances (one per step) before a step can free it.
 const STALLED_STEPS: usize = 3;
 
+/// The most collection steps one unregistering call runs: one with the
+/// hand-over of what it retired, and, when it leaves the registry empty,
+/// enough more for that garbage to see the two epoch advances it needs when
+/// no other thread is inside the registry. Each step is crossbeam-epoch's
+/// bounded one, so this bounds the reclamation work of any drop.
+const STEPS_PER_CALL: usize = 3;
+
 impl RegistryInner {
     /// Drops one registration of `entry`, unregistering it (and what only it
     /// kept alive) if that was the last. Allocates nothing unless it
@@ -29,17 +36,28 @@ impl RegistryInner {
             let mut worklist = Vec::new();
             self.unregister(entry, &mut worklist);
             self.drain(worklist, why);
-            self.collect_if_empty();
+            self.hand_over();
         }
     }
 
-    /// After an unregistration, with no guard held: if the registry has no
-    /// registered type left, a few collection steps free what it retired,
-    /// so that an emptied registry does not keep its garbage (and, through
-    /// the entries in it, itself) until some later call.
-    fn collect_if_empty(&self) {
+    /// At the end of a call that unregistered something, with no guard
+    /// held: hands everything this thread retired during the call to the
+    /// registry's shared queue in one go (one bag, however many groups and
+    /// types the call dismantled), with one collection step. If the
+    /// registry has no registered type left, up to
+    /// [`STEPS_PER_CALL`]` - 1` more steps free what was retired, so that an
+    /// emptied registry does not keep its garbage (and, through the entries
+    /// in it, itself) until some later call. Bounded: never more than
+    /// [`STEPS_PER_CALL`] steps, whatever is pending.
+    ///
+    /// The hand-over is what keeps a thread's garbage reachable by the
+    /// registry's own collections from any thread (and by
+    /// [`TypeRegistry::flush`](crate::TypeRegistry::flush)); leaving it in
+    /// the thread's bag would keep the registry alive through it.
+    fn hand_over(&self) {
+        self.reclaimer.pin().flush();
         if self.slots.in_use() == 0 {
-            self.collect_all();
+            self.reclaimer.collect(STEPS_PER_CALL - 1);
         }
     }
 
@@ -65,7 +83,7 @@ impl RegistryInner {
     /// the groups that only they kept alive.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
         if self.drain(entries.into_iter().collect(), why) {
-            self.collect_if_empty();
+            self.hand_over();
         }
     }
 
@@ -101,7 +119,8 @@ impl RegistryInner {
         self.hide(&entry);
         let mut references = Vec::new();
         self.dismantle(&entry, &mut references);
-        self.release_all(references, "abandoned group's reference");
+        self.drain(references, "abandoned group's reference");
+        self.hand_over();
     }
 
     /// Empties the display entry of each of a dead (or never inserted)
@@ -135,9 +154,45 @@ impl RegistryInner {
                 self.slots.free(index);
             }
         }
-        // Our retired payloads go to the collector's shared queue, where a
-        // collection on any thread of this registry can free them.
-        guard.flush();
+        // The retired payloads wait in this thread's bag until the calling
+        // unregistration ends (`hand_over`), so that a call that dismantles
+        // many groups hands them over once.
         trace!("{entry:?}: dismantled");
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::{RegisteredType, SubType, TypeRegistry, ValType};
+
+    /// The reclamation work of one drop is bounded, whatever is pending.
+    /// A pin held while thousands of types are unregistered keeps all of
+    /// them pending; the drop that then empties the registry runs at most
+    /// [`super::STEPS_PER_CALL`] bounded collection steps (a collection until
+    /// nothing is pending would free all of them), and `flush` frees the
+    /// rest.
+    #[test]
+    fn one_drop_does_a_bounded_amount_of_reclamation() {
+        const TYPES: usize = 5_000;
+        let registry = TypeRegistry::new();
+        let kept = RegisteredType::new(&registry, SubType::func([ValType::I32], [])).unwrap();
+        let types: Vec<RegisteredType> = (0..TYPES)
+            .map(|i| {
+                RegisteredType::new(&registry, SubType::func(vec![ValType::I64; i % 50], vec![ValType::F32; i / 50]))
+            })
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let reader = registry.inner.reclaimer.pin();
+        drop(types);
+        drop(reader);
+        assert_eq!(registry.stats().pending_frees, TYPES, "the pin did not hold the garbage back");
+
+        drop(kept);
+        assert_eq!(registry.len(), 0);
+        let pending = registry.stats().pending_frees;
+        assert!(pending > TYPES / 2, "one drop freed {} of {} pending types", TYPES + 1 - pending, TYPES + 1);
+
+        registry.flush();
+        assert_eq!(registry.stats().pending_frees, 0, "flush left garbage: {:?}", registry.stats());
     }
 }
