@@ -257,7 +257,8 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
             assert!(registry.borrow(candidate).is_none(), "{candidate:?} was never registered");
             assert_eq!(registry.trampoline_type(candidate), candidate);
             let heap = HeapType::Concrete(TypeRef::Shared(candidate));
-            assert!(!registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)));
+            // An error (an index nobody registered) is an answer of "no" too.
+            assert!(!registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)).unwrap_or(false));
         }
         let theirs = other.join().unwrap();
         assert_eq!(theirs.index(), mine.index());
