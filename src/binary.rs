@@ -3,12 +3,12 @@
 //! types into this crate's type model.
 //!
 //! Two ways in:
-//! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, validates
+//! - [`ModuleTypes::from_wasm`](crate::ModuleTypes::from_wasm) takes the bytes of a core module, validates
 //!   every section but the function bodies as a Wasm 3.0 runtime would
 //!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
 //!   references, exceptions, tail calls, ...) plus the custom descriptors,
 //!   stack switching and shared-everything threads proposals, and only then
-//!   converts the type section into the module's [`ModuleTypes`]. Its
+//!   converts the type section into the module's [`ModuleTypes`](crate::ModuleTypes). Its
 //!   rustdoc lists exactly what is checked and what hostile input can cost;
 //!   the reading lives in the `read` submodule.
 //! - A runtime that already parses modules converts what its parser hands
