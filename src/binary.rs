@@ -3,7 +3,7 @@
 //! types into this crate's type model.
 //!
 //! Two ways in:
-//! - [`ModuleTypes::from_wasm`] takes the bytes of a core module, validates
+//! - [`ModuleTypes::from_wasm`](crate::ModuleTypes::from_wasm) takes the bytes of a core module, validates
 //!   every section but the function bodies as a Wasm 3.0 runtime would
 //!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
 //!   references, exceptions, tail calls, ...) plus the custom descriptors,

@@ -11,7 +11,7 @@
 //!
 //! - the slot's *generation*, which the index table advances every time it
 //!   empties the slot (the 56-bit counter of the slot's state word, see
-//!   [`DisplayState`](crate::raw::display::DisplayState)), so a key taken
+//!   [`DisplayState`]), so a key taken
 //!   while one type occupied the slot never matches a later occupant;
 //! - the registry's *identity*, a number drawn from a process-wide counter
 //!   when the registry is created, never handed out twice, so a key of

@@ -261,11 +261,17 @@ impl TypeRegistry {
     /// another thread may be looking at them. They wait in this registry's
     /// own epoch-based collector, which frees them once no thread that could
     /// hold them is inside a call of this registry. The collector runs a
-    /// bounded step of collection (at most a few hundred values) on every
-    /// 128th call of a thread into this registry, and collects all it can
-    /// when an unregistration leaves the registry without any registered
-    /// type (work proportional to this registry's own garbage);
-    /// calls into *other* registries never collect this one's garbage, nor
+    /// bounded step of collection (crossbeam-epoch's: at most 8 bags of 64
+    /// values) on every 128th call of a thread into this registry and at the
+    /// end of every call that unregisters something. A call that leaves the
+    /// registry without any registered type collects until nothing is
+    /// pending (or until a thread inside the registry holds the rest back),
+    /// work in proportion to this registry's own garbage: retired types hold
+    /// their registry, so an emptied registry that kept garbage would keep
+    /// itself alive once dropped. Every other call does only the bounded
+    /// steps, however much garbage is pending: `flush` gives everything
+    /// back.
+    /// Calls into *other* registries never collect this one's garbage, nor
     /// this one theirs. `flush` runs collection steps until nothing is
     /// pending; what a thread inside this registry may still be reading at
     /// that moment waits for its next call (or the next `flush`).

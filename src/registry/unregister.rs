@@ -29,15 +29,32 @@ impl RegistryInner {
             let mut worklist = Vec::new();
             self.unregister(entry, &mut worklist);
             self.drain(worklist, why);
-            self.collect_if_empty();
+            self.hand_over();
         }
     }
 
-    /// After an unregistration, with no guard held: if the registry has no
-    /// registered type left, a few collection steps free what it retired,
-    /// so that an emptied registry does not keep its garbage (and, through
-    /// the entries in it, itself) until some later call.
-    fn collect_if_empty(&self) {
+    /// At the end of a call that unregistered something, with no guard
+    /// held: hands everything this thread retired during the call to the
+    /// registry's shared queue in one go (one bag, however many groups and
+    /// types the call dismantled), with one collection step: bounded work.
+    ///
+    /// If the registry has no registered type left, it then collects until
+    /// nothing is pending ([`RegistryInner::collect_all`]), work in
+    /// proportion to this registry's own garbage. That is the one unbounded
+    /// case, and it is there for memory, not speed: retired payloads hold
+    /// their group entries and the entries their registry, so garbage left
+    /// pending in an emptied registry would keep the registry alive, and
+    /// with it every type it ever retired, once the embedder drops it
+    /// (`tests/reclamation.rs` pins this with a 10,000-type group). Garbage
+    /// that does not hold its registry would make this bounded too
+    /// (docs/design.md, "What is next").
+    ///
+    /// The hand-over is what keeps a thread's garbage reachable by the
+    /// registry's own collections from any thread (and by
+    /// [`TypeRegistry::flush`](crate::TypeRegistry::flush)); leaving it in
+    /// the thread's bag would keep the registry alive through it.
+    fn hand_over(&self) {
+        self.reclaimer.pin().flush();
         if self.slots.in_use() == 0 {
             self.collect_all();
         }
@@ -65,7 +82,7 @@ impl RegistryInner {
     /// the groups that only they kept alive.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
         if self.drain(entries.into_iter().collect(), why) {
-            self.collect_if_empty();
+            self.hand_over();
         }
     }
 
@@ -101,7 +118,8 @@ impl RegistryInner {
         self.hide(&entry);
         let mut references = Vec::new();
         self.dismantle(&entry, &mut references);
-        self.release_all(references, "abandoned group's reference");
+        self.drain(references, "abandoned group's reference");
+        self.hand_over();
     }
 
     /// Empties the display entry of each of a dead (or never inserted)
@@ -135,9 +153,48 @@ impl RegistryInner {
                 self.slots.free(index);
             }
         }
-        // Our retired payloads go to the collector's shared queue, where a
-        // collection on any thread of this registry can free them.
-        guard.flush();
+        // The retired payloads wait in this thread's bag until the calling
+        // unregistration ends (`hand_over`), so that a call that dismantles
+        // many groups hands them over once.
         trace!("{entry:?}: dismantled");
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::{RegisteredType, SubType, TypeRegistry, ValType};
+
+    /// The reclamation work of a drop is bounded, however much is pending,
+    /// unless the drop empties the registry. A pin held while thousands of
+    /// types are unregistered keeps all of them pending; a later drop that
+    /// leaves another type registered runs one bounded collection step (a
+    /// collection until nothing is pending would free all of them); the
+    /// drop that empties the registry frees everything, so that nothing
+    /// pending keeps the registry alive through its entries.
+    #[test]
+    fn a_drop_does_bounded_reclamation_unless_it_empties_the_registry() {
+        const TYPES: usize = 5_000;
+        let registry = TypeRegistry::new();
+        let kept = RegisteredType::new(&registry, SubType::func([ValType::I32], [])).unwrap();
+        let other = RegisteredType::new(&registry, SubType::func([ValType::F64], [])).unwrap();
+        let types: Vec<RegisteredType> = (0..TYPES)
+            .map(|i| {
+                RegisteredType::new(&registry, SubType::func(vec![ValType::I64; i % 50], vec![ValType::F32; i / 50]))
+            })
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let reader = registry.inner.reclaimer.pin();
+        drop(types);
+        drop(reader);
+        assert_eq!(registry.stats().pending_frees, TYPES, "the pin did not hold the garbage back");
+
+        drop(other);
+        assert_eq!(registry.len(), 1);
+        let pending = registry.stats().pending_frees;
+        assert!(pending > TYPES / 2, "one drop freed {} of {} pending types", TYPES + 1 - pending, TYPES + 1);
+
+        drop(kept);
+        assert_eq!(registry.len(), 0);
+        assert_eq!(registry.stats().pending_frees, 0, "the emptying drop left garbage: {:?}", registry.stats());
     }
 }
