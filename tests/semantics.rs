@@ -1,4 +1,4 @@
-//! The reference design's semantics, one test per rule of issue 2, and
+//! The reference design's semantics, one test per rule of Wasmtime's registry, and
 //! regression tests named after the Wasmtime bugs they pin.
 
 use wasm_type_registry::*;
