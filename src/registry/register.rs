@@ -220,12 +220,13 @@ impl Preparation<'_> {
             let type_index = first_type_index.saturating_add(i as u32);
             ty.trace_sites(|site, r| {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
-                let unregistered = RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) };
+                let unregistered =
+                    || RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) };
                 let guard = guard.get_or_insert_with(|| self.registry.reclaimer.pin());
-                let entry = self.registry.entry_of(index, guard).ok_or(unregistered.clone())?;
+                let entry = self.registry.entry_of(index, guard).ok_or_else(unregistered)?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live() {
-                        return Err(unregistered);
+                        return Err(unregistered());
                     }
                     trace!("{entry:?}: incref (referenced by a new group)");
                     references.push(index);
