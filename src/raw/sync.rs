@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | [`ShardedSet`] | `dashmap::DashMap<K, (), StoredHash>` | the hash-consing map of rec groups, keyed by their stored hash |
 //! | [`PublishedCell`] | `arc_swap::ArcSwapOption` | supertype arrays read by `is_subtype` |
-//! | [`RetiringCell`] + [`Reclaimer`] | `crossbeam_epoch::Atomic` + a `crossbeam_epoch::Collector` per registry | per-slot type payloads, freed only after every reader of the same registry that could see them has unpinned |
+//! | [`OwnerCell`] + [`Reclaimer`] | `AtomicPtr` from `Arc::into_raw` + a `crossbeam_epoch::Collector` per registry | each slot's reference to its rec group's entry; a group's references are given up as one deferred drop, after every reader of the same registry that could see them has unpinned |
 //!
 //! # Synchronization
 //! Each facade type documents the orderings it provides; the callers rely on
@@ -100,7 +100,7 @@ mod real {
 
     use crossbeam_epoch as epoch;
 
-    use super::{Arc, AtomicUsize, InsertOutcome, Ordering};
+    use super::{Arc, AtomicPtr, AtomicU32, AtomicUsize, InsertOutcome, Ordering};
 
     /// Proof that the current thread is pinned in one registry's collector:
     /// payloads loaded under it stay allocated until it is dropped.
@@ -205,94 +205,188 @@ mod real {
         }
     }
 
-    /// A cell holding at most one boxed value, written rarely (publish once,
-    /// retire once per occupancy) and read concurrently under a [`Guard`].
-    /// A retired value is destroyed only after every guard that was alive when
-    /// it was retired has been dropped.
-    pub(crate) struct RetiringCell<T> {
-        ptr: epoch::Atomic<T>,
+    /// A cell holding a strong reference to the object that owns a slot
+    /// (a rec group's entry) and the slot's position in it, written once per
+    /// occupancy and read concurrently under a [`Guard`] without touching the
+    /// reference count.
+    ///
+    /// The object stays allocated while any guard that could have loaded it
+    /// is pinned: emptying cells ([`OwnerCell::retire_all`]) gives their
+    /// references up through the collector, one deferred drop per object,
+    /// however many cells pointed at it.
+    pub(crate) struct OwnerCell<T> {
+        /// Null, or a reference from `Arc::into_raw`, owned by the cell.
+        ptr: AtomicPtr<T>,
+        /// Meaningful only with the pointer it was published with: a reader
+        /// that must not pair a pointer with another occupancy's position
+        /// brackets the load with a sequence lock (see [`OwnerCell::load`]).
+        position: AtomicU32,
     }
 
-    impl<T> Default for RetiringCell<T> {
+    impl<T> Default for OwnerCell<T> {
         fn default() -> Self {
-            Self { ptr: epoch::Atomic::null() }
+            Self { ptr: AtomicPtr::new(std::ptr::null_mut()), position: AtomicU32::new(0) }
         }
     }
 
-    impl<T: Send + 'static> RetiringCell<T> {
-        /// The current value. `Acquire`: synchronizes with the `Release` in
-        /// [`publish`](Self::publish), so every write made to the value before
-        /// publication is visible through the returned reference.
-        ///
-        /// The reference borrows both the guard and the cell: it cannot
-        /// outlive the guard (a retired value is destroyed once no guard
-        /// that could have loaded it is pinned) nor the cell (whose `Drop`
-        /// frees its value at once).
+    /// An object loaded from an [`OwnerCell`], valid while the guard it was
+    /// loaded under is pinned.
+    pub(crate) struct Loaded<'a, T> {
+        value: &'a T,
+    }
+
+    impl<T> Clone for Loaded<'_, T> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<T> Copy for Loaded<'_, T> {}
+
+    impl<'a, T> Loaded<'a, T> {
+        /// The object.
         #[inline]
-        pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<&'a T> {
-            let shared = self.ptr.load(Ordering::Acquire, &guard.inner);
-            // SAFETY: the pointer is null or came from an `Owned` in
-            // `publish`. The value is destroyed in two ways only: through
-            // `defer_destroy` in `retire`, which runs after every guard
-            // pinned before the unlinking swap is dropped (ours is pinned for
-            // `'a`, and we loaded the pointer under it); or by the cell's
-            // `Drop`, which takes `&mut self` and so cannot run while the
-            // returned reference, borrowing `self` for `'a`, is alive.
-            unsafe { shared.as_ref() }
+        pub(crate) fn get(self) -> &'a T {
+            self.value
         }
 
-        /// Stores `value` into an empty cell. `Release`: pairs with the
-        /// `Acquire` in [`load`](Self::load).
-        pub(crate) fn publish(&self, value: T, guard: &Guard) {
-            // `Release` makes the value's initialization visible to any
-            // reader whose `Acquire` load sees the new pointer.
-            let previous = self.ptr.swap(epoch::Owned::new(value), Ordering::Release, &guard.inner);
+        /// A new strong reference to the object.
+        pub(crate) fn to_arc(self) -> Arc<T> {
+            let ptr: *const T = self.value;
+            // SAFETY: `ptr` came from `Arc::into_raw` in `OwnerCell::publish`
+            // (a `Loaded` is made only from a cell's pointer), and a strong
+            // reference to it is alive: the guard this was loaded under is
+            // still pinned (`'a` borrows it), so either the cell still holds
+            // its reference or `retire_all` deferred one past that guard.
+            unsafe {
+                Arc::increment_strong_count(ptr);
+                Arc::from_raw(ptr)
+            }
+        }
+    }
+
+    impl<T: Send + Sync + 'static> OwnerCell<T> {
+        /// The object and position the cell holds. `Acquire` on the pointer:
+        /// synchronizes with the `Release` in [`publish`](Self::publish), so
+        /// the object's initialization and the position stored before it are
+        /// visible. The position may belong to a *later* occupancy than the
+        /// pointer (it is read after it, `Relaxed`); a caller that needs the
+        /// pair of one occupancy reads the cell inside a sequence lock whose
+        /// writer fences (`Release`) before publishing, as the display's does
+        /// (`DisplayRef::visible_state` / `DisplayRef::unchanged_since` in
+        /// [`display`](crate::raw::display)).
+        ///
+        /// The reference borrows the guard and the cell: it cannot outlive
+        /// the guard (a retired object is dropped once no guard that could
+        /// have loaded it is pinned) nor the cell (whose `Drop` gives its
+        /// reference up at once).
+        #[inline]
+        pub(crate) fn load<'a>(&'a self, _guard: &'a Guard) -> Option<(Loaded<'a, T>, u32)> {
+            let ptr = self.ptr.load(Ordering::Acquire);
+            // `Relaxed`: see above.
+            let position = self.position.load(Ordering::Relaxed);
+            // SAFETY: a non-null pointer came from `Arc::into_raw` in
+            // `publish`, and its object is alive for `'a`: the cell's own
+            // reference is given up only through `retire_all`, which defers
+            // the last drop past every guard pinned before the cell was
+            // emptied (ours is pinned for `'a`, and we loaded the pointer
+            // under it), or by the cell's `Drop`, which needs `&mut self`.
+            let value = unsafe { ptr.as_ref()? };
+            Some((Loaded { value }, position))
+        }
+
+        /// Stores a new reference to `owner` and the slot's `position` in it
+        /// into an empty cell. `Release`: pairs with the `Acquire` in
+        /// [`load`](Self::load).
+        pub(crate) fn publish(&self, owner: &Arc<T>, position: u32) {
+            // `Relaxed`: ordered before the pointer's `Release` store.
+            self.position.store(position, Ordering::Relaxed);
+            let ptr = Arc::into_raw(owner.clone()).cast_mut();
+            let previous = self.ptr.swap(ptr, Ordering::Release);
             debug_assert!(previous.is_null(), "published into an occupied slot");
         }
 
-        /// Empties the cell and schedules the old value for destruction once
-        /// no pinned reader can hold it. Returns whether there was a value.
-        pub(crate) fn retire(&self, guard: &Guard) -> bool {
-            // `AcqRel`: `Acquire` so that dropping the value later happens
-            // after its publication; `Release` so that readers that see null
-            // also see our earlier writes (nothing relies on that yet, it is
-            // just the natural pairing).
-            let old = self.ptr.swap(epoch::Shared::null(), Ordering::AcqRel, &guard.inner);
-            if old.is_null() {
-                return false;
+        /// Empties every cell of `cells` and gives their references up:
+        /// readers pinned now keep what they loaded, readers that pin later
+        /// find the cells empty. One deferred drop per distinct object (the
+        /// cells of one rec group point at one entry: one deferral for the
+        /// whole group); the other references to the same object are
+        /// dropped at once, which never frees it, since the deferred one
+        /// remains. Returns how many cells held a reference.
+        pub(crate) fn retire_all<'c>(cells: impl IntoIterator<Item = &'c Self>, guard: &Guard) -> usize
+        where
+            T: 'c,
+        {
+            let mut deferred: *const T = std::ptr::null();
+            let mut emptied = 0;
+            for cell in cells {
+                // `AcqRel`: `Acquire` so that the drop happens after the
+                // publication; `Release` as the natural pairing with readers.
+                let old = cell.ptr.swap(std::ptr::null_mut(), Ordering::AcqRel).cast_const();
+                if old.is_null() {
+                    continue;
+                }
+                emptied += 1;
+                if deferred.is_null() {
+                    deferred = old;
+                } else if old == deferred {
+                    // SAFETY: `old` is a reference this cell owned (from
+                    // `Arc::into_raw` in `publish`), now ours by the swap;
+                    // the object stays alive through the reference in
+                    // `deferred`, which we also own and drop only through
+                    // the collector below.
+                    unsafe { Arc::decrement_strong_count(old) };
+                } else {
+                    guard.defer_drop(old);
+                }
             }
-            let pending = guard.pending.clone();
-            // `Relaxed`: a count (see `Reclaimer::pending`).
-            pending.fetch_add(1, Ordering::Relaxed);
-            // SAFETY: `old` was unlinked by the swap above, so no new reader
-            // can load it; readers that loaded it earlier are pinned in this
-            // collector (the cell is only read under its registry's guards),
-            // and the closure runs only after they unpin. Only one thread
-            // retires a given value: the swap hands the pointer to exactly
-            // one caller, so the closure is its only owner. It may run on
-            // any thread: `T: Send`, and the counter is an `Arc`.
-            unsafe {
-                guard.inner.defer_unchecked(move || {
-                    drop(old.into_owned());
-                    pending.fetch_sub(1, Ordering::Relaxed);
-                })
-            };
-            true
+            if !deferred.is_null() {
+                guard.defer_drop(deferred);
+            }
+            emptied
         }
     }
 
-    impl<T> Drop for RetiringCell<T> {
-        fn drop(&mut self) {
-            // SAFETY: `&mut self` means no reference returned by `load`
-            // is alive (each borrows the cell), so the value (if any) can be
-            // freed at once; a value retired earlier is no longer in the
-            // cell and is left to the collector.
+    impl Guard<'_> {
+        /// Drops the reference `ptr` once every guard pinned now has been
+        /// dropped. `ptr` must be a reference from `Arc::into_raw` that the
+        /// caller owns and that no cell holds any longer.
+        fn defer_drop<T: Send + Sync + 'static>(&self, ptr: *const T) {
+            /// The pointer, moved into the deferred closure.
+            struct Owned<T>(*const T);
+            // SAFETY: an owned strong reference to a `T: Send + Sync` may
+            // be dropped on any thread.
+            unsafe impl<T: Send + Sync> Send for Owned<T> {}
+            let owned = Owned(ptr);
+            let pending = self.pending.clone();
+            // `Relaxed`: a count (see `Reclaimer::pending`).
+            pending.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: the reference was unlinked from its cell before this
+            // call, so no reader that pins from now on can load it; readers
+            // that loaded it earlier are pinned in this collector (cells are
+            // only read under their registry's guards), and the closure runs
+            // only after they unpin. The caller owns the reference, so the
+            // closure is its only owner.
             unsafe {
-                let guard = epoch::unprotected();
-                let shared = self.ptr.load(Ordering::Relaxed, guard);
-                if !shared.is_null() {
-                    drop(shared.into_owned());
-                }
+                self.inner.defer_unchecked(move || {
+                    let owned = owned;
+                    drop(Arc::from_raw(owned.0));
+                    pending.fetch_sub(1, Ordering::Relaxed);
+                })
+            };
+        }
+    }
+
+    impl<T> Drop for OwnerCell<T> {
+        fn drop(&mut self) {
+            // `Relaxed`: `&mut self` excludes every reader (each `Loaded`
+            // borrows the cell). Not `get_mut`, which loom's atomics lack.
+            let ptr = self.ptr.load(Ordering::Relaxed);
+            if !ptr.is_null() {
+                // SAFETY: the cell owns this reference (from `Arc::into_raw`
+                // in `publish`); a reference emptied earlier is no longer
+                // in the cell and belongs to the collector.
+                drop(unsafe { Arc::from_raw(ptr.cast_const()) });
             }
         }
     }
@@ -433,7 +527,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::{Reclaimer, RetiringCell};
+    use super::{OwnerCell, Reclaimer};
 
     /// Counts its drops.
     struct Counted(Arc<AtomicUsize>);
@@ -452,9 +546,9 @@ mod tests {
     fn garbage_of_one_reclaimer_is_never_collected_by_another() {
         let drops = Arc::new(AtomicUsize::new(0));
         let (a, b) = (Reclaimer::new(), Reclaimer::new());
-        let cell = RetiringCell::default();
-        cell.publish(Counted(drops.clone()), &a.pin());
-        assert!(cell.retire(&a.pin()));
+        let cell = OwnerCell::default();
+        cell.publish(&Arc::new(Counted(drops.clone())), 0);
+        assert_eq!(OwnerCell::retire_all([&cell], &a.pin()), 1);
         a.pin().flush();
         assert_eq!(a.pending(), 1);
         for _ in 0..1_000 {

@@ -10,7 +10,7 @@
 //! slot up with one `Acquire` load and no lock, even for an index that is
 //! being unregistered or was never handed out: the *slot* is always valid
 //! memory; only its contents come and go, and those protect their own
-//! readers (the registry keeps a [`RetiringCell`](crate::raw::sync::RetiringCell)
+//! readers (the registry keeps an [`OwnerCell`](crate::raw::sync::OwnerCell)
 //! in each).
 //!
 //! # Synchronization

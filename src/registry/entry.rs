@@ -61,6 +61,9 @@ pub(crate) struct RecGroupEntry {
     /// are the registered types).
     runtime: Option<Box<[Arc<SubType>]>>,
     indices: Box<[SharedTypeIndex]>,
+    /// Each type's trampoline type, when any function type of the group is
+    /// not its own trampoline type; `None` when every type is its own.
+    trampolines: Option<Box<[SharedTypeIndex]>>,
     /// One index per other group this one holds a registration on: the
     /// groups its types reference, and the groups of its trampoline types.
     references: Box<[SharedTypeIndex]>,
@@ -81,16 +84,19 @@ impl RecGroupEntry {
         key: CanonGroup,
         runtime: Option<Box<[Arc<SubType>]>>,
         indices: Box<[SharedTypeIndex]>,
+        trampolines: Option<Box<[SharedTypeIndex]>>,
         references: Box<[SharedTypeIndex]>,
         data: Option<GroupData>,
     ) -> Self {
         debug_assert_eq!(key.types().len(), indices.len());
         debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
+        debug_assert!(trampolines.as_ref().is_none_or(|t| t.len() == indices.len()));
         RecGroupEntry {
             registry,
             key,
             runtime,
             indices,
+            trampolines,
             references,
             registrations: AtomicUsize::new(0),
             data,
@@ -117,6 +123,17 @@ impl RecGroupEntry {
     /// from the registry, never from the embedder).
     pub(crate) fn runtime_type(&self, position: usize) -> &Arc<SubType> {
         &self.runtime.as_deref().unwrap_or(self.key.types())[position]
+    }
+
+    /// The trampoline type of the group's `position`-th type: itself, or a
+    /// registered trampoline type the entry holds a registration on.
+    pub(crate) fn trampoline(&self, position: usize) -> SharedTypeIndex {
+        self.trampolines.as_deref().unwrap_or(&self.indices)[position]
+    }
+
+    /// How many types the group has.
+    pub(crate) fn len(&self) -> usize {
+        self.indices.len()
     }
 
     /// The shared index of each type, in group order. Not necessarily

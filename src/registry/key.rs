@@ -21,8 +21,8 @@
 //! # Synchronization
 //! A lookup by key is the read of [`RegistryInner::read_registered`] with one
 //! more condition on the state it loads first: visible *and* of the key's
-//! generation. The re-check after reading the payload then proves that the
-//! payload belongs to that occupant, which was registered all along.
+//! generation. The re-check after reading the slot then proves that the entry
+//! and position belong to that occupant, which was registered all along.
 
 // The identity counter is not part of the concurrency protocol (it only
 // hands out distinct numbers, it publishes nothing), so it is a plain `std`
@@ -136,7 +136,7 @@ impl TypeRegistry {
     /// The type `key` names, in runtime form, if it is still registered in
     /// this registry; `None` for a stale or foreign key. Lock-free.
     pub fn borrow_key(&self, key: TypeKey) -> Option<Arc<SubType>> {
-        self.inner.read_key(key, |payload| payload.sub_type.clone())
+        self.inner.read_key(key, |found| found.sub_type().clone())
     }
 }
 
@@ -145,8 +145,8 @@ impl RegisteredType {
     /// `registry`; `None` for a stale or foreign key, or a type being
     /// unregistered right now. Lock-free.
     pub fn root_key(registry: &TypeRegistry, key: TypeKey) -> Option<RegisteredType> {
-        let (entry, position) = registry.inner.read_key(key, |payload| (payload.entry.clone(), payload.position))?;
-        // The payload was this occupant's (checked by `read_key`); if its
+        let (entry, position) = registry.inner.read_key(key, |found| (found.to_entry(), found.position()))?;
+        // The entry was this occupant's (checked by `read_key`); if its
         // group is still live, the key's type is registered and stays so.
         // A dead count stays dead, so a group that died since is refused.
         // (Built only on success: a handle dropped on failure would give
@@ -180,10 +180,10 @@ impl RegistryInner {
         TypeKey { registry: self.id, generation, index }
     }
 
-    /// `f` of the payload of `key`'s type, if it is registered in this
+    /// `f` of what the slot of `key`'s type holds, if it is registered in this
     /// registry in the key's generation, as one read (see
     /// [`read_registered`](Self::read_registered)).
-    pub(super) fn read_key<R>(&self, key: TypeKey, f: impl FnOnce(&super::TypePayload) -> R) -> Option<R> {
+    pub(super) fn read_key<R>(&self, key: TypeKey, f: impl FnOnce(super::Found<'_>) -> R) -> Option<R> {
         if key.registry != self.id {
             return None;
         }

@@ -8,20 +8,22 @@
 //!   shard's read lock;
 //! - the index table (`slots`): a slot's cells are written by the thread that
 //!   reserved the index (publish) and by the thread that unregisters the
-//!   group (retire), never both at once, because the index is freed only
-//!   after retiring;
+//!   group (hide, then empty), never both at once, because the index is
+//!   freed only after its cell is emptied;
 //! - registration counts: see [`entry`].
 //!
 //! Readers take no lock. They may be handed any index, even one that is
 //! being unregistered or reused concurrently: slots are type-stable memory,
-//! payloads are freed through the epoch collector only after every pinned
-//! reader is done, and supertype arrays through arc-swap only after every
-//! loaded guard is dropped. So a reader sees the old type, the new type or
-//! nothing, never freed or torn data.
+//! a slot refers to its rec group's entry, and an unregistered group's
+//! entry is freed through the epoch collector (one deferred drop per group)
+//! only after every pinned reader is done; deep supertype chains go through
+//! arc-swap, freed only after every loaded guard is dropped. Every read is
+//! bracketed by the slot's sequence lock, so a reader sees the old type,
+//! the new type or nothing, never freed or torn data.
 //!
 //! # Layout
 //! - this module: [`TypeRegistry`]'s public methods, the lock-free readers,
-//!   and what a slot holds ([`TypePayload`]);
+//!   and what a reader finds in a slot ([`Found`]);
 //! - [`entry`]: a rec group's entry and its registration count;
 //! - [`register`]: registration, the insertion race, trampoline types;
 //! - [`unregister`]: releasing registrations and dismantling dead groups;
@@ -86,27 +88,47 @@ use crate::error::RegistryError;
 use crate::matching::TypeLookup;
 use crate::module::ModuleTypes;
 use crate::raw::display::DisplayState;
-use crate::raw::sync::{Arc, Guard, Reclaimer, RetiringCell, ShardedSet};
+use crate::raw::sync::{Arc, Loaded, OwnerCell, Reclaimer, ShardedSet};
 use crate::raw::table::SlotTable;
 use crate::trace::trace;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType, TypeKind, TypeRef};
 use entry::{GroupKey, RecGroupEntry};
 
-/// What a reader needs about a registered type, published as one unit in
-/// its slot.
-pub(crate) struct TypePayload {
-    /// The type in runtime form (every reference a shared index): the
-    /// entry's own `Arc`, repeated here so that `borrow` reaches it without
-    /// going through the entry.
-    pub(crate) sub_type: Arc<SubType>,
-    /// The rec group that owns this index (and holds the type);
-    /// `RegisteredType::root` increments its registration count.
-    pub(crate) entry: Arc<RecGroupEntry>,
+/// A registered type as a reader finds it in its slot: the entry of its rec
+/// group, which holds everything a reader needs per type, and its position
+/// there. Valid while the guard it was read under is pinned.
+#[derive(Clone, Copy)]
+pub(crate) struct Found<'a> {
+    entry: Loaded<'a, RecGroupEntry>,
+    /// Below the entry's length (checked when read).
+    position: u32,
+}
+
+impl<'a> Found<'a> {
+    /// The rec group that owns the index.
+    pub(crate) fn entry(self) -> &'a RecGroupEntry {
+        self.entry.get()
+    }
+
     /// The type's position in its group.
-    pub(crate) position: u32,
-    /// The type's trampoline type: itself, or a registered trampoline type
-    /// that `entry` holds a registration on.
-    pub(crate) trampoline: SharedTypeIndex,
+    pub(crate) fn position(self) -> u32 {
+        self.position
+    }
+
+    /// The type in runtime form (every reference a shared index).
+    pub(crate) fn sub_type(self) -> &'a Arc<SubType> {
+        self.entry().runtime_type(self.position as usize)
+    }
+
+    /// The type's trampoline type.
+    pub(crate) fn trampoline(self) -> SharedTypeIndex {
+        self.entry().trampoline(self.position as usize)
+    }
+
+    /// A new reference to the group's entry (not a registration).
+    pub(crate) fn to_entry(self) -> Arc<RecGroupEntry> {
+        self.entry.to_arc()
+    }
 }
 
 /// The engine-wide type registry.
@@ -171,9 +193,10 @@ pub(crate) struct RegistryInner {
     /// Hashes this registry's rec groups, with seeds of its own.
     hasher: GroupHasher,
     groups: ShardedSet<GroupKey>,
-    slots: SlotTable<RetiringCell<TypePayload>>,
-    /// This registry's own epoch collector: retired payloads wait here for
-    /// the readers that may still hold them.
+    /// Each slot refers to the entry of its type's rec group.
+    slots: SlotTable<OwnerCell<RecGroupEntry>>,
+    /// This registry's own epoch collector: the entries of unregistered
+    /// groups wait here for the readers that may still hold them.
     reclaimer: Reclaimer,
     /// The embedder's per-type data function, if any.
     type_data: Option<type_data::TypeDataFn>,
@@ -213,7 +236,7 @@ impl TypeRegistry {
     /// The registered type at `index`, in runtime form (every reference a
     /// shared index). `None` if `index` is not registered. Lock-free.
     pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
-        self.inner.read_registered(index, |p| p.sub_type.clone())
+        self.inner.registered_type(index)
     }
 
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
@@ -236,7 +259,7 @@ impl TypeRegistry {
     /// registered trampoline type that `index`'s group keeps alive. For
     /// non-function types and unregistered indices, `index` itself. Lock-free.
     pub fn trampoline_type(&self, index: SharedTypeIndex) -> SharedTypeIndex {
-        self.inner.read_registered(index, |p| p.trampoline).unwrap_or(index)
+        self.inner.read_registered(index, |found| found.trampoline()).unwrap_or(index)
     }
 
     /// How many types are registered, trampoline types included. Exact
@@ -350,7 +373,7 @@ impl TypeRegistry {
 /// index spaces.
 impl TypeLookup for RegistryInner {
     fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
-        self.read_registered(ty.as_shared()?, |p| p.sub_type.kind())
+        self.read_registered(ty.as_shared()?, |found| found.sub_type().kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
@@ -363,22 +386,15 @@ impl TypeLookup for RegistryInner {
 }
 
 impl RegistryInner {
-    /// The payload in `index`'s slot, whatever the state of its group: for
-    /// callers that keep the group registered, or that check its count.
-    #[inline]
-    fn payload<'a>(&'a self, index: SharedTypeIndex, guard: &'a Guard) -> Option<&'a TypePayload> {
-        self.slots.get(index)?.value().load(guard)
-    }
-
-    /// `f` of the payload of `index` if its group is registered, as one
-    /// read: the slot is visible before and unchanged after the payload is
-    /// read (see
+    /// `f` of what `index`'s slot holds if its group is registered, as one
+    /// read: the slot is visible before and unchanged after the entry and
+    /// position are read (see
     /// [`DisplayRef::unchanged_since`](crate::raw::display::DisplayRef::unchanged_since)), so a group that is
     /// prepared, lost the insertion race, or is being unregistered reads as
-    /// "not registered", and a payload of a later occupant is never passed
-    /// off as this one's.
+    /// "not registered", and an entry or a position of a later occupant is
+    /// never passed off as this one's.
     #[inline]
-    fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(&TypePayload) -> R) -> Option<R> {
+    fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(Found<'_>) -> R) -> Option<R> {
         self.read_registered_if(index, |_| true, f)
     }
 
@@ -389,12 +405,18 @@ impl RegistryInner {
         &self,
         index: SharedTypeIndex,
         which: impl FnOnce(DisplayState) -> bool,
-        f: impl FnOnce(&TypePayload) -> R,
+        f: impl FnOnce(Found<'_>) -> R,
     ) -> Option<R> {
         let slot = self.slots.get(index)?;
         let state = slot.display().visible_state().filter(|&state| which(state))?;
         let guard = self.reclaimer.pin();
-        let result = f(slot.value().load(&guard)?);
+        let (entry, position) = slot.value().load(&guard)?;
+        // A position out of the entry's range pairs this occupant's entry
+        // with a later occupant's position: the re-check below would fail.
+        if position as usize >= entry.get().len() {
+            return None;
+        }
+        let result = f(Found { entry, position });
         slot.display().unchanged_since(state).then_some(result)
     }
 
@@ -414,21 +436,25 @@ impl RegistryInner {
         sub_slot.display().has_ancestor_at(depth, sup)
     }
 
+    /// The registered type at `index` ([`TypeRegistry::borrow`]).
+    fn registered_type(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+        self.read_registered(index, |found| found.sub_type().clone())
+    }
+
     /// The entry owning a registered index, without a new registration.
-    fn entry_of(&self, index: SharedTypeIndex, guard: &Guard) -> Option<Arc<RecGroupEntry>> {
-        self.payload(index, guard).map(|p| p.entry.clone())
+    fn entry_of(&self, index: SharedTypeIndex) -> Option<Arc<RecGroupEntry>> {
+        self.read_registered(index, |found| found.to_entry())
     }
 
     /// A new registration on the group that owns `index`, and the type's
     /// position in it.
     pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
-        let guard = self.reclaimer.pin();
-        let payload = self.payload(index, &guard)?;
-        // The guard keeps `payload` (and so the entry) allocated even if the
-        // group dies right now; `incref_if_live` then fails, because a dead
-        // count stays dead, and we report the index as unregistered.
-        let live = payload.entry.incref_if_live();
-        trace!("{:?}: root({index:?}) {}", payload.entry, if live { "incref" } else { "refused: not live" });
-        live.then(|| (payload.entry.clone(), payload.position))
+        let (entry, position) = self.read_registered(index, |found| (found.to_entry(), found.position()))?;
+        // Our reference keeps the entry allocated even if the group dies
+        // right now; `incref_if_live` then fails, because a dead count stays
+        // dead, and we report the index as unregistered.
+        let live = entry.incref_if_live();
+        trace!("{entry:?}: root({index:?}) {}", if live { "incref" } else { "refused: not live" });
+        live.then_some((entry, position))
     }
 }

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 
 use super::entry::{GroupKey, RecGroupEntry};
 use super::view::GroupView;
-use super::{RegistryInner, TypePayload, TypeRegistry};
+use super::{RegistryInner, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
 use crate::error::RegistryError;
 use crate::raw::display::SupertypeChain;
-use crate::raw::sync::{Arc, Guard, InsertOutcome};
+use crate::raw::sync::{Arc, InsertOutcome};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType, TypeRef};
 
@@ -120,10 +120,14 @@ impl RegistryInner {
         let types = runtime.as_deref().unwrap_or(key.types());
         let data = self.compute_type_data(owner, types, &prep.reserved, first_type_index)?;
         let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
-        let entry = Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, references.into(), data));
+        let trampolines = trampolines
+            .iter()
+            .any(Option::is_some)
+            .then(|| trampolines.iter().zip(&indices).map(|(t, &own)| t.unwrap_or(own)).collect());
+        let entry =
+            Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, trampolines, references.into(), data));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
-        let guard = self.reclaimer.pin();
         let indices = entry.indices();
         // One storage for the whole group's chains, shared by the types
         // deeper than the display (see `SupertypeChain`).
@@ -131,8 +135,7 @@ impl RegistryInner {
             storage.into_iter().map(|r| canon::shared_index(r, indices)).collect();
         for (i, range) in chains.into_iter().enumerate() {
             let chain = SupertypeChain::new(storage.clone(), range.start, range.len);
-            let trampoline = trampolines[i].unwrap_or(indices[i]);
-            self.publish(indices[i], i as u32, chain, trampoline, &entry, &guard);
+            self.publish(indices[i], i as u32, chain, &entry);
         }
         trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
@@ -148,23 +151,19 @@ impl RegistryInner {
         }
     }
 
-    /// Fills the slot of a freshly reserved index.
-    fn publish(
-        &self,
-        index: SharedTypeIndex,
-        position: u32,
-        chain: SupertypeChain,
-        trampoline: SharedTypeIndex,
-        entry: &Arc<RecGroupEntry>,
-        guard: &Guard,
-    ) {
+    /// Fills the slot of a freshly reserved index: its display entry, then
+    /// its reference to the entry and the type's position there. In this
+    /// order: the display's `Release` fence comes before the position is
+    /// stored, which is what lets a reader's sequence-lock re-check catch a
+    /// position read from this occupancy paired with an earlier entry (see
+    /// [`OwnerCell::load`](crate::raw::sync::OwnerCell::load)).
+    fn publish(&self, index: SharedTypeIndex, position: u32, chain: SupertypeChain, entry: &Arc<RecGroupEntry>) {
         let Some(slot) = self.slots.get(index) else {
             debug_assert!(false, "reserved {index:?} has no slot");
             return;
         };
         slot.display().set_supertypes(chain);
-        let sub_type = entry.runtime_type(position as usize).clone();
-        slot.value().publish(TypePayload { sub_type, entry: entry.clone(), position, trampoline }, guard);
+        slot.value().publish(entry, position);
     }
 }
 
@@ -213,8 +212,6 @@ impl Preparation<'_> {
         first_type_index: u32,
         references: &mut Vec<SharedTypeIndex>,
     ) -> Result<(), RegistryError> {
-        // Pinned only once a reference is found: most function types have none.
-        let mut guard: Option<Guard> = None;
         let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
         for (i, ty) in key.types().iter().enumerate() {
             let type_index = first_type_index.saturating_add(i as u32);
@@ -222,8 +219,7 @@ impl Preparation<'_> {
                 let TypeRef::Shared(index) = r else { return Ok(()) };
                 let unregistered =
                     || RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) };
-                let guard = guard.get_or_insert_with(|| self.registry.reclaimer.pin());
-                let entry = self.registry.entry_of(index, guard).ok_or_else(unregistered)?;
+                let entry = self.registry.entry_of(index).ok_or_else(unregistered)?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live() {
                         return Err(unregistered());

@@ -4,7 +4,7 @@
 //!
 //! The data lives in [`RecGroupEntry`], indexed by the type's position, so
 //! it is reachable exactly like the type itself: by index through the
-//! slot's payload (under the same visible-then-unchanged read as
+//! slot's reference to the entry (under the same visible-then-unchanged read as
 //! [`TypeRegistry::borrow`], so never another type's data after reuse), by
 //! key ([`TypeKey`]), and through handles, which keep the entry alive. A
 //! registry made with [`TypeRegistry::new`] has no data function: its
@@ -109,13 +109,13 @@ impl TypeRegistry {
     /// and this registry computes data of type `D`. Lock-free; never
     /// another type's data, even if `index` is reused concurrently.
     pub fn type_data<D: 'static, R>(&self, index: SharedTypeIndex, f: impl FnOnce(&D) -> R) -> Option<R> {
-        self.inner.read_registered(index, |payload| data_at(&payload.entry, payload.position).map(f)).flatten()
+        self.inner.read_registered(index, |found| data_at(found.entry(), found.position()).map(f)).flatten()
     }
 
     /// `f` of the data of the type `key` names, if it is still registered
     /// in this registry (see [`TypeKey`]).
     pub fn key_data<D: 'static, R>(&self, key: TypeKey, f: impl FnOnce(&D) -> R) -> Option<R> {
-        self.inner.read_key(key, |payload| data_at(&payload.entry, payload.position).map(f)).flatten()
+        self.inner.read_key(key, |found| data_at(found.entry(), found.position()).map(f)).flatten()
     }
 }
 

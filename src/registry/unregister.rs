@@ -12,7 +12,7 @@
 
 use super::entry::RecGroupEntry;
 use super::RegistryInner;
-use crate::raw::sync::Arc;
+use crate::raw::sync::{Arc, OwnerCell};
 use crate::trace::trace;
 
 /// Collection steps in a row that may free nothing before
@@ -136,24 +136,23 @@ impl RegistryInner {
     /// it holds registrations on for release.
     fn dismantle(&self, entry: &RecGroupEntry, worklist: &mut Vec<Arc<RecGroupEntry>>) {
         entry.debug_assert_first_dismantle();
-        let guard = self.reclaimer.pin();
         for &reference in entry.references() {
             // The entry holds a registration on it, so it is live.
-            match self.entry_of(reference, &guard) {
+            match self.entry_of(reference) {
                 Some(referenced) => worklist.push(referenced),
                 None => debug_assert!(false, "{entry:?} references unregistered {reference:?}"),
             }
         }
+        let slots = || entry.indices().iter().filter_map(|&index| self.slots.get(index));
+        // Every slot's reference to the entry, given up as one deferred drop.
+        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin());
+        debug_assert_eq!(emptied, entry.len(), "{entry:?} had slots emptied already");
+        // Only once every slot is empty: the next owner of an index
+        // publishes into an empty slot.
         for &index in entry.indices() {
-            if let Some(slot) = self.slots.get(index) {
-                let had_payload = slot.value().retire(&guard);
-                debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
-                // Only after retiring: the next owner of `index` publishes
-                // into an empty slot.
-                self.slots.free(index);
-            }
+            self.slots.free(index);
         }
-        // The retired payloads wait in this thread's bag until the calling
+        // The retired entry waits in this thread's bag until the calling
         // unregistration ends (`hand_over`), so that a call that dismantles
         // many groups hands them over once.
         trace!("{entry:?}: dismantled");

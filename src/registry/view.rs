@@ -92,12 +92,11 @@ impl<'a> GroupView<'a> {
                 }
             }
             TypeRef::Shared(index) => {
-                let guard = self.registry.reclaimer.pin();
-                let payload = self.registry.payload(index, &guard).ok_or(RegistryError::UnregisteredSharedIndex {
+                let sup_ty = self.registry.registered_type(index).ok_or(RegistryError::UnregisteredSharedIndex {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
                 })?;
-                module::check_supertype_shape(type_index, &self.types[i], sup, &payload.sub_type)?;
+                module::check_supertype_shape(type_index, &self.types[i], sup, &sup_ty)?;
                 let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
@@ -124,13 +123,16 @@ impl<'a> GroupView<'a> {
     /// Every declared supertype's structure matches (needs all chains, since
     /// fields may reference later types of the group).
     pub(super) fn check_declared_supertypes(&self) -> Result<(), RegistryError> {
-        let guard = self.registry.reclaimer.pin();
         for (i, ty) in self.types.iter().enumerate() {
+            let registered;
             let sup_ty: &SubType = match ty.supertype {
                 None => continue,
                 Some(TypeRef::RecGroup(position)) => &self.types[position as usize],
-                Some(TypeRef::Shared(index)) => match self.registry.payload(index, &guard) {
-                    Some(payload) => &payload.sub_type,
+                Some(TypeRef::Shared(index)) => match self.registry.registered_type(index) {
+                    Some(sup_ty) => {
+                        registered = sup_ty;
+                        &registered
+                    }
                     None => {
                         return Err(RegistryError::UnregisteredSharedIndex {
                             index,

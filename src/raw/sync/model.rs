@@ -9,10 +9,10 @@
 //! |---|---|---|
 //! | [`ShardedSet`] | `DashMap` (a `RwLock` per shard) | two loom `RwLock<HashMap>` shards |
 //! | [`PublishedCell`] | `ArcSwapOption` | loom `RwLock<Option<Arc<T>>>`, cloned out, never read under the lock |
-//! | [`RetiringCell`] + [`Reclaimer`] | `crossbeam_epoch::Atomic` + a `Collector` per registry | loom `AtomicPtr` to a tracked husk + a deferred-free collector per registry |
+//! | [`OwnerCell`] + [`Reclaimer`] | `AtomicPtr` from `Arc::into_raw` + a `Collector` per registry | loom `AtomicPtr` to a tracked husk per cell (holding the `Arc`), a group's husks retired as one value, and a deferred-free collector per registry |
 //!
 //! # Making a use after free observable
-//! A value put in a [`RetiringCell`] lives in a *husk*: a loom `UnsafeCell`
+//! A reference put in an [`OwnerCell`] lives in a *husk*: a loom `UnsafeCell`
 //! holding the value and an `alive` flag. Loading it through a guard reads
 //! the cell (a loom-tracked access) and asserts `alive`; so does dropping the
 //! guard, for every value it loaded. Destroying the value is a write to the
@@ -34,7 +34,7 @@ use std::mem::ManuallyDrop;
 use loom::cell::UnsafeCell;
 use loom::sync::RwLock;
 
-use super::{Arc, AtomicPtr, InsertOutcome, Ordering};
+use super::{Arc, AtomicPtr, AtomicU32, InsertOutcome, Ordering};
 
 /// Proof that the current thread is pinned in one registry's collector:
 /// values loaded under it stay alive until it is dropped (checked when it is
@@ -42,11 +42,11 @@ use super::{Arc, AtomicPtr, InsertOutcome, Ordering};
 pub(crate) struct Guard<'r> {
     pin: collector::Pin<'r>,
     /// Every husk loaded under this guard, re-checked on drop.
-    loaded: RefCell<Vec<Loaded>>,
+    loaded: RefCell<Vec<LoadedHusk>>,
 }
 
 /// A husk loaded under a guard, type-erased.
-struct Loaded {
+struct LoadedHusk {
     husk: *const (),
     assert_alive: unsafe fn(*const ()),
 }
@@ -101,7 +101,7 @@ impl Drop for Guard<'_> {
         for loaded in self.loaded.get_mut().drain(..) {
             // SAFETY: `husk` was a `*const Husk<T>` and `assert_alive` is
             // `Husk::<T>::assert_alive_erased` for the same `T` (see
-            // `RetiringCell::load`); husk memory outlives every guard: it is
+            // `OwnerCell::load`); husk memory outlives every guard: it is
             // freed at the end of the loom execution (or never, with the
             // real collector), or by the cell's drop, when no guard exists.
             unsafe { (loaded.assert_alive)(loaded.husk) };
@@ -197,25 +197,62 @@ impl<T> Drop for HuskBox<T> {
     }
 }
 
-/// A cell holding at most one value, read under a [`Guard`]; a retired value
-/// is destroyed only once no guard that could have loaded it is pinned.
-pub(crate) struct RetiringCell<T> {
-    ptr: AtomicPtr<Husk<T>>,
-}
+/// Every husk of a group of cells emptied together: retired as one value,
+/// as the real cell defers one drop per object.
+struct HuskGroup<T>(Vec<HuskBox<T>>);
 
-impl<T> Default for RetiringCell<T> {
-    fn default() -> Self {
-        Self { ptr: AtomicPtr::new(std::ptr::null_mut()) }
+impl<T: Send> Retired for HuskGroup<T> {
+    fn destroy(&self) {
+        self.0.iter().for_each(Retired::destroy);
     }
 }
 
-impl<T: Send + 'static> RetiringCell<T> {
-    /// The current value. `Acquire`, as in the real cell: pairs with the
-    /// `Release` in `publish`, so the husk's creation happens before our
-    /// tracked read of it.
-    /// The reference borrows the guard and the cell, as in the real cell.
-    pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<&'a T> {
+/// A cell holding a reference to the object that owns a slot and the slot's
+/// position in it, read under a [`Guard`]. The reference lives in a husk of
+/// its own per cell, so that a use of it after its destruction is reported.
+pub(crate) struct OwnerCell<T> {
+    ptr: AtomicPtr<Husk<Arc<T>>>,
+    position: AtomicU32,
+}
+
+impl<T> Default for OwnerCell<T> {
+    fn default() -> Self {
+        Self { ptr: AtomicPtr::new(std::ptr::null_mut()), position: AtomicU32::new(0) }
+    }
+}
+
+/// An object loaded from an [`OwnerCell`], valid while the guard it was
+/// loaded under is pinned (which the guard's drop checks).
+pub(crate) struct Loaded<'a, T> {
+    value: &'a Arc<T>,
+}
+
+impl<T> Clone for Loaded<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Loaded<'_, T> {}
+
+impl<'a, T> Loaded<'a, T> {
+    /// The object.
+    pub(crate) fn get(self) -> &'a T {
+        self.value
+    }
+
+    /// A new strong reference to the object.
+    pub(crate) fn to_arc(self) -> Arc<T> {
+        self.value.clone()
+    }
+}
+
+impl<T: Send + Sync + 'static> OwnerCell<T> {
+    /// The object and position. `Acquire` on the pointer and `Relaxed` on the
+    /// position, as in the real cell.
+    pub(crate) fn load<'a>(&'a self, guard: &'a Guard) -> Option<(Loaded<'a, T>, u32)> {
         let husk = self.ptr.load(Ordering::Acquire);
+        let position = self.position.load(Ordering::Relaxed);
         if husk.is_null() {
             return None;
         }
@@ -225,41 +262,49 @@ impl<T: Send + 'static> RetiringCell<T> {
         // excludes.
         let husk = unsafe { &*husk };
         husk.assert_alive();
-        guard
-            .loaded
-            .borrow_mut()
-            .push(Loaded { husk: (husk as *const Husk<T>).cast(), assert_alive: Husk::<T>::assert_alive_erased });
+        guard.loaded.borrow_mut().push(LoadedHusk {
+            husk: (husk as *const Husk<Arc<T>>).cast(),
+            assert_alive: Husk::<Arc<T>>::assert_alive_erased,
+        });
         // SAFETY: the value is alive (checked just above); it stays so while
         // `guard` is pinned (`guard`'s drop checks that it did) and while the
-        // cell is borrowed (its drop, which frees the value at once, needs
-        // `&mut self`); the returned reference borrows both.
-        Some(unsafe { &*husk.value() })
+        // cell is borrowed (its drop needs `&mut self`); the returned
+        // reference borrows both.
+        Some((Loaded { value: unsafe { &*husk.value() } }, position))
     }
 
-    /// Stores `value` into an empty cell. `Release`, as in the real cell.
-    pub(crate) fn publish(&self, value: T, _guard: &Guard) {
-        let husk = Box::into_raw(Box::new(Husk::new(value)));
+    /// Stores a new reference to `owner` and `position` into an empty cell.
+    /// `Release` on the pointer, as in the real cell.
+    pub(crate) fn publish(&self, owner: &Arc<T>, position: u32) {
+        self.position.store(position, Ordering::Relaxed);
+        let husk = Box::into_raw(Box::new(Husk::new(owner.clone())));
         // `Release`: makes the husk's creation visible to an `Acquire` load
         // that sees the pointer.
         let previous = self.ptr.swap(husk, Ordering::Release);
         debug_assert!(previous.is_null(), "published into an occupied slot");
     }
 
-    /// Empties the cell and hands the old value to the collector. `AcqRel`,
-    /// as in the real cell.
-    pub(crate) fn retire(&self, guard: &Guard) -> bool {
-        // `AcqRel`: `Acquire` orders the later destruction after the
-        // publication; `Release` as in the real cell.
-        let old = self.ptr.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        if old.is_null() {
-            return false;
+    /// Empties every cell and hands their husks to the collector as one
+    /// retired value. `AcqRel` swaps, as in the real cell.
+    pub(crate) fn retire_all<'c>(cells: impl IntoIterator<Item = &'c Self>, guard: &Guard) -> usize
+    where
+        T: 'c,
+    {
+        let husks: Vec<HuskBox<Arc<T>>> = cells
+            .into_iter()
+            .map(|cell| cell.ptr.swap(std::ptr::null_mut(), Ordering::AcqRel))
+            .filter(|husk| !husk.is_null())
+            .map(HuskBox)
+            .collect();
+        let emptied = husks.len();
+        if emptied > 0 {
+            guard.pin.retire(Box::new(HuskGroup(husks)));
         }
-        guard.pin.retire(Box::new(HuskBox(old)));
-        true
+        emptied
     }
 }
 
-impl<T> Drop for RetiringCell<T> {
+impl<T> Drop for OwnerCell<T> {
     fn drop(&mut self) {
         // Not an atomic operation: `&mut self` is exclusive, and loom checks
         // that every earlier access happens before this one.
@@ -613,25 +658,28 @@ mod loom_tests {
     use super::*;
     use crate::raw::sync::run_model;
 
-    /// A reader pinned while the value is retired keeps it alive; one that
-    /// pins after the retirement cannot see it.
+    /// A reader pinned while a group's cells are emptied keeps what it
+    /// loaded alive; one that pins after finds them empty.
     #[test]
     fn a_pinned_reader_keeps_a_retired_value_alive() {
         run_model(|| {
             let reclaimer = Arc::new(Reclaimer::new());
-            let cell = Arc::new(RetiringCell::default());
-            cell.publish(Arc::new(7u32), &reclaimer.pin());
+            let cells = Arc::new([OwnerCell::default(), OwnerCell::default()]);
+            let owner = Arc::new(7u32);
+            cells[0].publish(&owner, 0);
+            cells[1].publish(&owner, 1);
+            drop(owner);
             let reader = thread::spawn({
-                let (reclaimer, cell) = (reclaimer.clone(), cell.clone());
+                let (reclaimer, cells) = (reclaimer.clone(), cells.clone());
                 move || {
                     let guard = reclaimer.pin();
-                    let seen = cell.load(&guard).map(|value| **value);
-                    assert!(matches!(seen, None | Some(7)));
+                    let seen = cells[1].load(&guard).map(|(value, position)| (*value.get(), position));
+                    assert!(matches!(seen, None | Some((7, 1))));
                 }
             });
-            assert!(cell.retire(&reclaimer.pin()));
+            assert_eq!(OwnerCell::retire_all(cells.iter(), &reclaimer.pin()), 2);
             reader.join().unwrap();
-            assert!(cell.load(&reclaimer.pin()).is_none());
+            assert!(cells[0].load(&reclaimer.pin()).is_none());
         });
     }
 
@@ -642,9 +690,9 @@ mod loom_tests {
     fn a_value_destroyed_under_a_guard_is_reported() {
         run_model(|| {
             let reclaimer = Reclaimer::new();
-            let cell = RetiringCell::default();
+            let cell = OwnerCell::default();
             let guard = reclaimer.pin();
-            cell.publish(7u32, &guard);
+            cell.publish(&Arc::new(7u32), 0);
             let husk = cell.ptr.load(Ordering::Relaxed);
             // SAFETY: the husk is live memory; destroying its value early is
             // the bug this test plants.
