@@ -17,7 +17,8 @@ fn assert_empty(registry: &TypeRegistry) {
     assert_eq!(registry.len(), 0, "{stats:?}");
     assert_eq!(stats.rec_groups, 0, "{stats:?}");
     assert_eq!(stats.free_slots, stats.slots_ever_used, "every index is free again: {stats:?}");
-    // Every thread is done: the registry's collector frees all it holds.
+    // Every thread was joined, and a thread hands its garbage over as it
+    // ends, so the registry's collector frees all it holds.
     registry.flush();
     assert_eq!(registry.stats().pending_frees, 0, "garbage left after flush: {:?}", registry.stats());
 }
@@ -75,23 +76,31 @@ fn root_races_the_last_drop() {
     let index = RegisteredType::new(&registry, ty.clone()).unwrap().index();
     let rounds = if cfg!(debug_assertions) { 5_000 } else { 50_000 };
     std::thread::scope(|s| {
-        s.spawn(|| {
+        let writer = s.spawn(|| {
             for _ in 0..rounds {
                 drop(RegisteredType::new(&registry, ty.clone()).unwrap());
             }
         });
-        for _ in 1..THREADS {
-            s.spawn(|| {
-                let mut rooted = 0u64;
-                for _ in 0..rounds {
-                    if let Some(handle) = RegisteredType::root(&registry, index) {
-                        assert_eq!(*handle, ty);
-                        assert_eq!(*registry.borrow(index).unwrap(), ty, "a rooted type stays registered");
-                        rooted += 1;
+        let readers: Vec<_> = (1..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut rooted = 0u64;
+                    for _ in 0..rounds {
+                        if let Some(handle) = RegisteredType::root(&registry, index) {
+                            assert_eq!(*handle, ty);
+                            assert_eq!(*registry.borrow(index).unwrap(), ty, "a rooted type stays registered");
+                            rooted += 1;
+                        }
                     }
-                }
-                rooted
-            });
+                    rooted
+                })
+            })
+            .collect();
+        // Joined, not left to the scope: a join also waits for the thread's
+        // locals to be destroyed, which hands its garbage over.
+        writer.join().unwrap();
+        for reader in readers {
+            reader.join().unwrap();
         }
     });
     assert_empty(&registry);
@@ -118,15 +127,17 @@ fn subtype_answers_hold_while_indices_churn() {
         .collect();
     let rounds = if cfg!(debug_assertions) { 2_000 } else { 20_000 };
     std::thread::scope(|s| {
-        for w in 0..2u64 {
-            let registry = &registry;
-            s.spawn(move || {
-                for n in 0..rounds {
-                    let ty = wasm_type_shapes::numbered_func_type((w << 32) | (n % 64));
-                    drop(RegisteredType::new(registry, ty).unwrap());
-                }
-            });
-        }
+        let writers: Vec<_> = (0..2u64)
+            .map(|w| {
+                let registry = &registry;
+                s.spawn(move || {
+                    for n in 0..rounds {
+                        let ty = wasm_type_shapes::numbered_func_type((w << 32) | (n % 64));
+                        drop(RegisteredType::new(registry, ty).unwrap());
+                    }
+                })
+            })
+            .collect();
         for _ in 2..THREADS {
             s.spawn(|| {
                 for _ in 0..rounds / 100 {
@@ -137,6 +148,8 @@ fn subtype_answers_hold_while_indices_churn() {
                 }
             });
         }
+        // Joined (see `root_races_the_last_drop`).
+        writers.into_iter().for_each(|writer| writer.join().unwrap());
     });
     drop(held);
     assert_empty(&registry);

@@ -41,7 +41,7 @@ use std::hash::{Hash, Hasher};
 use crate::canon::CanonGroup;
 #[cfg(debug_assertions)]
 use crate::raw::sync::AtomicBool;
-use crate::raw::sync::{fence, Arc, AtomicUsize, Ordering};
+use crate::raw::sync::{fence, Arc, AtomicUsize, GiveUpCell, Ordering};
 use crate::registry::type_data::GroupData;
 use crate::registry::TypeRegistry;
 use crate::trace::trace;
@@ -49,12 +49,15 @@ use crate::types::{SharedTypeIndex, SubType};
 
 /// One registered (or being registered) rec group.
 pub(crate) struct RecGroupEntry {
-    /// The registry the group belongs to. Handles reach it through their
-    /// entry rather than each holding a clone: a clone per handle would make
-    /// every handle creation and drop, on every thread, write the registry's
-    /// one shared reference count. (The registry's map holds the entry while
-    /// it is registered; the cycle is cut when it is unregistered.)
-    registry: TypeRegistry,
+    /// The registry the group belongs to, held until the group is
+    /// dismantled. Handles reach it through their entry rather than each
+    /// holding a clone: a clone per handle would make every handle creation
+    /// and drop, on every thread, write the registry's one shared reference
+    /// count. The dismantling thread gives it up
+    /// ([`RecGroupEntry::give_up_registry`]): a retired entry waits in the
+    /// registry's collector, and must not keep the registry (and so the
+    /// collector and itself) alive.
+    registry: GiveUpCell<TypeRegistry>,
     key: CanonGroup,
     /// Each type's runtime form, when any of them differs from its key form;
     /// `None` when every type is its own runtime form (then the key's `Arc`s
@@ -92,7 +95,7 @@ impl RecGroupEntry {
         debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
         debug_assert!(trampolines.as_ref().is_none_or(|t| t.len() == indices.len()));
         RecGroupEntry {
-            registry,
+            registry: GiveUpCell::new(registry),
             key,
             runtime,
             indices,
@@ -114,9 +117,28 @@ impl RecGroupEntry {
         &self.key
     }
 
-    /// The registry the group belongs to.
+    /// The registry the group belongs to. Only for a holder of a
+    /// registration on the group (a handle, or a caller that owns the
+    /// registration it is about to release).
+    #[allow(unsafe_code)]
     pub(crate) fn registry(&self) -> &TypeRegistry {
-        &self.registry
+        // SAFETY: the registry is given up only by `give_up_registry`, which
+        // only the thread dismantling the group calls, after the count
+        // reached zero for good (a dead count is never revived). Callers
+        // hold a registration, so the count is above zero while they use
+        // the reference, except the caller whose release is the last: its
+        // reference (it is running `RegistryInner::release` on it) stays
+        // valid because the dismantler is that same call, which hands the
+        // given-up registry back to it to drop after the call returns.
+        unsafe { self.registry.get() }
+    }
+
+    /// Takes the group's registry reference out; called once, by the
+    /// thread dismantling the group (a second call returns `None`). The
+    /// caller drops it only after every use of a reference from
+    /// [`registry`](Self::registry) on this entry has ended.
+    pub(crate) fn give_up_registry(&self) -> Option<TypeRegistry> {
+        self.registry.give_up()
     }
 
     /// The runtime form of the group's `position`-th type (`position` comes

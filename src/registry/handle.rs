@@ -190,7 +190,10 @@ impl Clone for RegisteredType {
 
 impl Drop for RegisteredType {
     fn drop(&mut self) {
-        self.entry.registry().inner.release(&self.entry, "RegisteredType dropped");
+        let given_up = self.entry.registry().inner.release(&self.entry, "RegisteredType dropped");
+        // After the call, which ran on the registry this may be the last
+        // reference to.
+        drop(given_up);
     }
 }
 

@@ -181,8 +181,8 @@ pub struct RegistryStats {
     pub slots_ever_used: usize,
     /// Indices on the free list, ready for reuse.
     pub free_slots: usize,
-    /// Types unregistered whose memory is not freed yet: it waits until no
-    /// reader can hold it (see [`TypeRegistry::flush`]).
+    /// Rec groups unregistered whose memory is not freed yet: each waits
+    /// until no reader can hold it (see [`TypeRegistry::flush`]).
     pub pending_frees: usize,
 }
 
@@ -276,28 +276,37 @@ impl TypeRegistry {
         self.len() == 0
     }
 
-    /// Frees the memory of every type unregistered before this call, now,
-    /// instead of as a side effect of later calls into this registry.
+    /// Frees the memory of the rec groups unregistered before this call,
+    /// now, instead of as a side effect of later calls into this registry.
     ///
     /// # When memory is returned
-    /// An unregistered group's types are not freed on the spot: a reader on
-    /// another thread may be looking at them. They wait in this registry's
-    /// own epoch-based collector, which frees them once no thread that could
-    /// hold them is inside a call of this registry. The collector runs a
-    /// bounded step of collection (crossbeam-epoch's: at most 8 bags of 64
-    /// values) on every 128th call of a thread into this registry and at the
-    /// end of every call that unregisters something. A call that leaves the
-    /// registry without any registered type collects until nothing is
-    /// pending (or until a thread inside the registry holds the rest back),
-    /// work in proportion to this registry's own garbage: retired types hold
-    /// their registry, so an emptied registry that kept garbage would keep
-    /// itself alive once dropped. Every other call does only the bounded
-    /// steps, however much garbage is pending: `flush` gives everything
-    /// back.
-    /// Calls into *other* registries never collect this one's garbage, nor
-    /// this one theirs. `flush` runs collection steps until nothing is
-    /// pending; what a thread inside this registry may still be reading at
-    /// that moment waits for its next call (or the next `flush`).
+    /// An unregistered group is not freed on the spot: a reader on another
+    /// thread may be looking at it. Its entry (which holds its types) is
+    /// retired into this registry's own epoch-based collector, one deferred
+    /// free per group, first into a bag of the unregistering thread. The
+    /// collector frees retired groups once no thread that could hold them
+    /// is inside a call of this registry:
+    /// - a call that unregisters 64 types or more hands the thread's bag to
+    ///   the collector as it ends, with one bounded collection step, so a
+    ///   big module's memory comes back on its own;
+    /// - smaller unregistrations leave their groups in the thread's bag,
+    ///   which is handed over when it holds 64 groups, when the thread ends,
+    ///   or when that thread calls `flush` (so at most 63 small groups per
+    ///   thread wait there);
+    /// - every 128th call of a thread into this registry runs one bounded
+    ///   collection step (crossbeam-epoch's: at most 8 bags of 64 values).
+    ///
+    /// No call does more reclamation work than these bounded steps, however
+    /// much is pending. Calls into *other* registries never collect this
+    /// one's garbage, nor this one theirs. Dropping the registry frees what
+    /// is pending once the threads that used it have ended or moved on to
+    /// other registries (retired groups hold no reference to their
+    /// registry).
+    ///
+    /// `flush` hands the calling thread's bag over and runs collection
+    /// steps until nothing is pending or three in a row free nothing: what
+    /// a thread inside this registry may still be reading, and what other
+    /// live threads hold in their bags, waits for later.
     /// [`RegistryStats::pending_frees`] counts what is waiting.
     ///
     /// # Examples

@@ -5,13 +5,15 @@
 //! # Synchronization
 //! Exactly one thread dismantles an entry: the one whose `decref` saw 1 → 0
 //! (a dead count is never revived), or, for an entry that lost the
-//! insertion race, the thread that prepared it. It removes the entry from
-//! the map by identity, retires each slot's payload through the epoch
-//! collector, and only then frees the index, so the next owner publishes
-//! into an empty slot.
+//! insertion race, the thread that prepared it. It hides the group's slots,
+//! removes the entry from the map by identity, empties the slots' references
+//! to the entry (one deferred drop through the epoch collector), and only
+//! then frees the indices, so the next owner publishes into an empty slot.
+//! Last, it takes the entry's registry reference out, so that the retired
+//! entry does not keep its registry alive.
 
 use super::entry::RecGroupEntry;
-use super::RegistryInner;
+use super::{RegistryInner, TypeRegistry};
 use crate::raw::sync::{Arc, OwnerCell};
 use crate::trace::trace;
 
@@ -20,52 +22,60 @@ use crate::trace::trace;
 /// epoch advances (one per step) before a step can free it.
 const STALLED_STEPS: usize = 3;
 
+/// A call that dismantles at least this many types hands its garbage to
+/// the registry's shared queue when it ends; smaller ones leave it in the
+/// thread's bag, which crossbeam-epoch hands over when it is full (64
+/// groups).
+const HAND_OVER_TYPES: usize = 64;
+
 impl RegistryInner {
     /// Drops one registration of `entry`, unregistering it (and what only it
     /// kept alive) if that was the last. Allocates nothing unless it
     /// unregisters: this is every `RegisteredType` drop.
-    pub(crate) fn release(&self, entry: &Arc<RecGroupEntry>, why: &str) {
-        if entry.decref(why) {
-            let mut worklist = Vec::new();
-            self.unregister(entry, &mut worklist);
-            self.drain(worklist, why);
-            self.hand_over();
+    ///
+    /// Returns the registry reference the entry gave up if it was
+    /// unregistered. The caller drops it after this call returns: `self`
+    /// may be borrowed from that very reference.
+    #[must_use = "the given-up registry must be dropped after the call, not inside it"]
+    pub(crate) fn release(&self, entry: &Arc<RecGroupEntry>, why: &str) -> Option<TypeRegistry> {
+        if !entry.decref(why) {
+            return None;
         }
+        let mut worklist = Vec::new();
+        let mut types = entry.len();
+        let registry = self.unregister(entry, &mut worklist);
+        types += self.drain(worklist, why);
+        self.hand_over(types);
+        registry
     }
 
-    /// At the end of a call that unregistered something, with no guard
-    /// held: hands everything this thread retired during the call to the
-    /// registry's shared queue in one go (one bag, however many groups and
-    /// types the call dismantled), with one collection step: bounded work.
+    /// At the end of a call that dismantled `types` types, with no guard
+    /// held: a call that dismantled many hands this thread's garbage to the
+    /// registry's shared queue in one go, with one collection step (bounded
+    /// work, and a copy of crossbeam's bag that is small next to the work of
+    /// dismantling that many types), so that a big module's memory does not
+    /// wait in this thread's bag. Smaller calls leave it there: each would
+    /// otherwise pay that copy, and crossbeam-epoch hands a bag over when it
+    /// is full anyway. [`TypeRegistry::flush`](crate::TypeRegistry::flush)
+    /// hands over the calling thread's bag; a thread that ends hands over
+    /// its own.
     ///
-    /// If the registry has no registered type left, it then collects until
-    /// nothing is pending ([`RegistryInner::collect_all`]), work in
-    /// proportion to this registry's own garbage. That is the one unbounded
-    /// case, and it is there for memory, not speed: retired payloads hold
-    /// their group entries and the entries their registry, so garbage left
-    /// pending in an emptied registry would keep the registry alive, and
-    /// with it every type it ever retired, once the embedder drops it
-    /// (`tests/reclamation.rs` pins this with a 10,000-type group). Garbage
-    /// that does not hold its registry would make this bounded too
-    /// (docs/design.md, "What is next").
-    ///
-    /// The hand-over is what keeps a thread's garbage reachable by the
-    /// registry's own collections from any thread (and by
-    /// [`TypeRegistry::flush`](crate::TypeRegistry::flush)); leaving it in
-    /// the thread's bag would keep the registry alive through it.
-    fn hand_over(&self) {
-        self.reclaimer.pin().flush();
-        if self.slots.in_use() == 0 {
-            self.collect_all();
+    /// Garbage holds no registry reference (dismantled entries give theirs
+    /// up), so garbage left in a bag never keeps a dropped registry alive:
+    /// crossbeam-epoch destroys a collector's remaining garbage when its
+    /// last handle goes.
+    fn hand_over(&self, types: usize) {
+        if types >= HAND_OVER_TYPES {
+            self.reclaimer.pin().flush();
         }
     }
 
     /// Collection steps until nothing is pending, or until
     /// [`STALLED_STEPS`] steps in a row freed nothing (a thread pinned in
-    /// this registry holds the epoch back; its next call, or a later
-    /// `flush`, finishes the work). Each step that frees something frees at
-    /// least one value, so the work is proportional to this registry's own
-    /// garbage.
+    /// this registry holds the epoch back, or another thread's bag holds
+    /// the rest; its next hand-over, or a later `flush`, finishes the work).
+    /// Each step that frees something frees at least one value, so the work
+    /// is proportional to this registry's own garbage.
     pub(super) fn collect_all(&self) {
         let mut pending = self.reclaimer.pending();
         let mut stalls = 0;
@@ -79,27 +89,30 @@ impl RegistryInner {
 
     /// Drops one registration of each entry; unregisters those whose count
     /// reaches zero and, through an explicit worklist rather than recursion,
-    /// the groups that only they kept alive.
+    /// the groups that only they kept alive. The caller holds a registry
+    /// reference of its own, which outlives the call.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
-        if self.drain(entries.into_iter().collect(), why) {
-            self.hand_over();
-        }
+        let types = self.drain(entries.into_iter().collect(), why);
+        self.hand_over(types);
     }
 
-    /// Releases a worklist of registrations; whether it unregistered any.
-    fn drain(&self, mut worklist: Vec<Arc<RecGroupEntry>>, why: &str) -> bool {
-        let mut unregistered = false;
+    /// Releases a worklist of registrations; how many types it unregistered.
+    /// The registry references that dismantled entries give up are dropped
+    /// at once: the caller holds another one until the call returns.
+    fn drain(&self, mut worklist: Vec<Arc<RecGroupEntry>>, why: &str) -> usize {
+        let mut types = 0;
         while let Some(entry) = worklist.pop() {
             if entry.decref(why) {
-                self.unregister(&entry, &mut worklist);
-                unregistered = true;
+                types += entry.len();
+                drop(self.unregister(&entry, &mut worklist));
             }
         }
-        unregistered
+        types
     }
 
-    /// Unregisters an entry whose count just reached zero.
-    fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+    /// Unregisters an entry whose count just reached zero; returns its
+    /// given-up registry reference.
+    fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) -> Option<TypeRegistry> {
         // First of all, readers stop seeing the group: from here on
         // `is_subtype`, `borrow` and `trampoline_type` answer "not
         // registered", as `root` already does from the count.
@@ -110,16 +123,18 @@ impl RegistryInner {
         let removed = self.groups.remove_if(entry.key(), |k| Arc::ptr_eq(&k.0, entry));
         trace!("{entry:?}: unregistering (removed from map: {})", removed.is_some());
         drop(removed);
-        self.dismantle(entry, worklist);
+        self.dismantle(entry, worklist)
     }
 
     /// Gives back an entry that lost the insertion race; it was never live.
+    /// The registering thread holds the registry itself.
     pub(super) fn abandon(&self, entry: Arc<RecGroupEntry>) {
         self.hide(&entry);
         let mut references = Vec::new();
-        self.dismantle(&entry, &mut references);
-        self.drain(references, "abandoned group's reference");
-        self.hand_over();
+        let mut types = entry.len();
+        drop(self.dismantle(&entry, &mut references));
+        types += self.drain(references, "abandoned group's reference");
+        self.hand_over(types);
     }
 
     /// Empties the display entry of each of a dead (or never inserted)
@@ -132,9 +147,10 @@ impl RegistryInner {
         }
     }
 
-    /// Retires an entry's slots and frees its indices, and queues the groups
-    /// it holds registrations on for release.
-    fn dismantle(&self, entry: &RecGroupEntry, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+    /// Retires an entry's slots and frees its indices, queues the groups it
+    /// holds registrations on for release, and takes out the entry's
+    /// registry reference, which it returns.
+    fn dismantle(&self, entry: &RecGroupEntry, worklist: &mut Vec<Arc<RecGroupEntry>>) -> Option<TypeRegistry> {
         entry.debug_assert_first_dismantle();
         for &reference in entry.references() {
             // The entry holds a registration on it, so it is live.
@@ -152,10 +168,11 @@ impl RegistryInner {
         for &index in entry.indices() {
             self.slots.free(index);
         }
-        // The retired entry waits in this thread's bag until the calling
-        // unregistration ends (`hand_over`), so that a call that dismantles
-        // many groups hands them over once.
+        // The retired entry waits in this thread's bag (see `hand_over`).
         trace!("{entry:?}: dismantled");
+        let registry = entry.give_up_registry();
+        debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");
+        registry
     }
 }
 
@@ -164,14 +181,15 @@ mod tests {
     use crate::{RegisteredType, SubType, TypeRegistry, ValType};
 
     /// The reclamation work of a drop is bounded, however much is pending,
-    /// unless the drop empties the registry. A pin held while thousands of
-    /// types are unregistered keeps all of them pending; a later drop that
-    /// leaves another type registered runs one bounded collection step (a
-    /// collection until nothing is pending would free all of them); the
-    /// drop that empties the registry frees everything, so that nothing
-    /// pending keeps the registry alive through its entries.
+    /// and that holds for the drop that empties the registry too: retired
+    /// entries hold no registry, so nothing needs to be collected for the
+    /// registry's sake. A pin held while thousands of groups are
+    /// unregistered keeps all of them pending; the later drops (one of
+    /// which empties the registry) free at most a bounded part of them (a
+    /// collection until nothing is pending would free all); `flush` frees
+    /// everything.
     #[test]
-    fn a_drop_does_bounded_reclamation_unless_it_empties_the_registry() {
+    fn a_drop_does_bounded_reclamation_even_when_it_empties_the_registry() {
         const TYPES: usize = 5_000;
         let registry = TypeRegistry::new();
         let kept = RegisteredType::new(&registry, SubType::func([ValType::I32], [])).unwrap();
@@ -188,12 +206,12 @@ mod tests {
         assert_eq!(registry.stats().pending_frees, TYPES, "the pin did not hold the garbage back");
 
         drop(other);
-        assert_eq!(registry.len(), 1);
-        let pending = registry.stats().pending_frees;
-        assert!(pending > TYPES / 2, "one drop freed {} of {} pending types", TYPES + 1 - pending, TYPES + 1);
-
         drop(kept);
         assert_eq!(registry.len(), 0);
-        assert_eq!(registry.stats().pending_frees, 0, "the emptying drop left garbage: {:?}", registry.stats());
+        let pending = registry.stats().pending_frees;
+        assert!(pending > TYPES / 2, "two drops freed {} of {} pending groups", TYPES + 2 - pending, TYPES + 2);
+
+        registry.flush();
+        assert_eq!(registry.stats().pending_frees, 0, "flush left garbage: {:?}", registry.stats());
     }
 }
