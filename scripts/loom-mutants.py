@@ -20,8 +20,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'models', '--']
 WHITE_BOX = ['cargo', 'test', '--release', '-p', 'wasm-type-registry', '--no-default-features', '--lib', '--']
 DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_epoch', '--']
-# Not a loom model: a plain unit test of the real collector (no --cfg loom).
-UNIT = ['cargo', 'test', '-p', 'wasm-type-registry', '--lib', '--']
+# Not loom models: plain tests of the real collector and cells (no --cfg loom).
+PLAIN = ['cargo', 'test', '-p', 'wasm-type-registry']
+UNIT = PLAIN + ['--lib', '--']
+RECLAMATION = PLAIN + ['--test', 'reclamation', '--']
 
 # name: (file, text, replacement, command, what it removes)
 MUTATIONS = {
@@ -39,32 +41,47 @@ MUTATIONS = {
            'else if !existing.0.incref_if_live() { return None } Some(existing.0.clone()) },',
            MODELS + ['model_3'], 'the insertion re-check revives a dying entry (Wasmtime 22)'),
     'M4': ('src/registry/mod.rs',
-           'let live = payload.entry.incref_if_live();',
-           'let live = if payload.entry.registrations() == 0 { payload.entry.mark_inserted(); true } '
-           'else { payload.entry.incref_if_live() };',
+           'let live = entry.incref_if_live();',
+           'let live = if entry.registrations() == 0 { entry.mark_inserted(); true } '
+           'else { entry.incref_if_live() };',
            MODELS + ['model_4'], 'root revives a dying entry'),
     'M5': ('src/registry/register.rs',
            'if !entry.incref_if_live() {',
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry/unregister.rs',
-           '''                let had_payload = slot.value().retire(&guard);
-                debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");
-                // Only after retiring: the next owner of `index` publishes
-                // into an empty slot.
-                self.slots.free(index);''',
-           '''                self.slots.free(index);
-                let had_payload = slot.value().retire(&guard);
-                debug_assert!(had_payload, "{index:?} of {entry:?} was already retired");''',
-           MODELS + ['model_6'], 'dismantle frees the index before retiring its slot'),
+           '''        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin());''',
+           '''        for &index in entry.indices() {
+            self.slots.free(index);
+        }
+        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin());''',
+           MODELS + ['model_6'], 'dismantle frees the indices before emptying their slots'),
     'M6b': ('src/raw/sync/model.rs',
             'let previous = self.ptr.swap(husk, Ordering::Release);',
             'let previous = self.ptr.swap(husk, Ordering::Relaxed);',
-            MODELS + ['model_6'], 'RetiringCell::publish without Release'),
+            MODELS + ['model_6'], 'OwnerCell::publish without Release'),
     'M6c': ('src/raw/sync/model.rs',
-            'guard.pin.retire(Box::new(HuskBox(old)));',
-            'let _ = &guard.pin; let owner = HuskBox(old); owner.destroy(); std::mem::forget(owner);',
-            MODELS + ['model_6'], 'RetiringCell::retire destroys at once instead of deferring'),
+            'guard.pin.retire(Box::new(HuskGroup(husks)));',
+            'let _ = &guard.pin; let group = HuskGroup(husks); group.destroy(); std::mem::forget(group);',
+            MODELS + ['model_6'], 'OwnerCell::retire_all destroys at once instead of deferring'),
+    'O1': ('src/raw/sync.rs',
+           '''            if !deferred.is_null() {
+                guard.defer_drop(deferred);
+            }''',
+           '''            if !deferred.is_null() {
+                unsafe { Arc::decrement_strong_count(deferred) };
+            }''',
+           UNIT + ['a_group_of_cells'], "retire_all drops the group's last reference at once instead of deferring it"),
+    'G1': ('src/registry/unregister.rs',
+           'let registry = entry.give_up_registry();',
+           'let registry: Option<TypeRegistry> = None;',
+           RECLAMATION, 'a dismantled entry keeps its registry (retired garbage keeps the registry alive)'),
+    'G2': ('src/raw/sync.rs',
+           '''                let found = handles.iter().position(|h| h.collector() == &self.collector)?;
+                Some(handles.remove(found))''',
+           '''                let _ = handles.iter().position(|h| h.collector() == &self.collector)?;
+                None::<()>''',
+           RECLAMATION, "a dropped registry leaves this thread's cached handle (and its bag) behind"),
     'M7': ('src/registry/unregister.rs',
            '|k| Arc::ptr_eq(&k.0, entry)',
            '|_| true',
@@ -155,7 +172,7 @@ def main(names):
         run_env = dict(env)
         if command is DEEP:
             run_env.update(RUSTFLAGS='--cfg loom --cfg crossbeam_loom', CARGO_TARGET_DIR='target/loom-crossbeam')
-        if command[:len(UNIT)] == UNIT:
+        if command[:len(PLAIN)] == PLAIN:
             run_env.pop('RUSTFLAGS')
             run_env.update(CARGO_TARGET_DIR='target')
         try:

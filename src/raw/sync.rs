@@ -644,4 +644,33 @@ mod tests {
         assert_eq!(drops.load(Ordering::Relaxed), 1, "A's own collection did not free its garbage");
         assert_eq!(a.pending(), 0);
     }
+
+    /// The cells of one group are emptied as one deferred drop: the object
+    /// outlives a guard that loaded it from any of the cells, although all
+    /// but one of their references are dropped at once, and it is freed by
+    /// a collection once that guard is gone.
+    #[test]
+    fn a_group_of_cells_is_retired_as_one_deferred_drop() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let reclaimer = Reclaimer::new();
+        let cells: [OwnerCell<Counted>; 3] = Default::default();
+        let owner = Arc::new(Counted(drops.clone()));
+        for (position, cell) in cells.iter().enumerate() {
+            cell.publish(&owner, position as u32);
+        }
+        drop(owner);
+        let reader = reclaimer.pin();
+        let (loaded, position) = cells[2].load(&reader).unwrap();
+        assert_eq!(position, 2);
+        assert_eq!(OwnerCell::retire_all(&cells, &reclaimer.pin()), 3);
+        assert_eq!(reclaimer.pending(), 1, "one deferred drop for the whole group");
+        reclaimer.collect(3);
+        assert_eq!(drops.load(Ordering::Relaxed), 0, "freed under a pinned reader");
+        assert!(Arc::ptr_eq(&loaded.to_arc().0, &drops), "the loaded object is intact");
+        drop(reader);
+        reclaimer.collect(3);
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "the group's object was not freed");
+        assert_eq!(reclaimer.pending(), 0);
+        assert!(cells.iter().all(|cell| cell.load(&reclaimer.pin()).is_none()));
+    }
 }
