@@ -73,8 +73,9 @@ MUTATIONS = {
             }''',
            UNIT + ['a_group_of_cells'], "retire_all drops the group's last reference at once instead of deferring it"),
     'G1': ('src/registry/unregister.rs',
-           'let registry = entry.give_up_registry();',
-           'let registry: Option<TypeRegistry> = None;',
+           '''        let registry = entry.give_up_registry();
+        debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");''',
+           '''        let registry: Option<TypeRegistry> = None;''',
            RECLAMATION, 'a dismantled entry keeps its registry (retired garbage keeps the registry alive)'),
     'G2': ('src/raw/sync.rs',
            '''                let found = handles.iter().position(|h| h.collector() == &self.collector)?;
@@ -124,6 +125,11 @@ MUTATIONS = {
            'DisplayState(self.state_cell().load(Ordering::Acquire))',
            'DisplayState(self.state_cell().load(Ordering::Relaxed))',
            WHITE_BOX + ['loom_tests::reuse_never_pairs'], 'the display state is read without Acquire (torn display)'),
+    'T1m': ('src/raw/display.rs',
+            'DisplayState(self.state_cell().load(Ordering::Acquire))',
+            'DisplayState(self.state_cell().load(Ordering::Relaxed))',
+            MODELS + ['model_6', 'model_10', 'model_11'],
+            'the display state is read without Acquire: a reused slot\'s earlier entry pointer is read'),
     'T2': ('src/raw/display.rs',
            'Some(self.state()).filter(|state| state.is_visible())',
            'Some(self.state())',
