@@ -128,7 +128,7 @@ MUTATIONS = {
     'T1m': ('src/raw/display.rs',
             'DisplayState(self.state_cell().load(Ordering::Acquire))',
             'DisplayState(self.state_cell().load(Ordering::Relaxed))',
-            MODELS + ['model_6', 'model_10', 'model_11'],
+            MODELS + ['model_12'],
             'the display state is read without Acquire: a reused slot\'s earlier entry pointer is read'),
     'T2': ('src/raw/display.rs',
            'Some(self.state()).filter(|state| state.is_visible())',

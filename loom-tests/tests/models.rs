@@ -336,3 +336,34 @@ fn model_11_type_data_read_while_its_index_is_reused() {
         assert_empty(&registry);
     });
 }
+
+/// 12. A key taken from an index while the index changes hands names the
+///     occupant whose type it then reads: a reader that sees the new
+///     occupant's state (its key) reads the new occupant's entry, never the
+///     previous occupant's, whose slot reference was emptied before the
+///     index was reused. Without the `Acquire` on the display state, the
+///     entry pointer read after it may be the previous occupant's.
+#[test]
+fn model_12_a_key_taken_from_an_index_reads_its_own_occupant() {
+    run_model(|| {
+        let registry = TypeRegistry::new();
+        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let (index, old_key) = (old.index(), old.key());
+        let reuser = spawn_with(&registry, move |registry| {
+            drop(old);
+            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+        });
+
+        if let Some(key) = registry.key(index) {
+            if let Some(seen) = registry.borrow_key(key) {
+                let expected = if key == old_key { plain_struct(1) } else { plain_struct(2) };
+                assert_eq!(*seen, expected, "a key of one occupant read another occupant's type");
+            }
+        }
+
+        let new = reuser.join().unwrap();
+        assert_eq!(new.index(), index, "the model needs the index reused");
+        drop(new);
+        assert_empty(&registry);
+    });
+}
