@@ -341,8 +341,7 @@ fn model_11_type_data_read_while_its_index_is_reused() {
 ///     occupant whose type it then reads: a reader that sees the new
 ///     occupant's state (its key) reads the new occupant's entry, never the
 ///     previous occupant's, whose slot reference was emptied before the
-///     index was reused. Without the `Acquire` on the display state, the
-///     entry pointer read after it may be the previous occupant's.
+///     index was reused.
 #[test]
 fn model_12_a_key_taken_from_an_index_reads_its_own_occupant() {
     run_model(|| {
