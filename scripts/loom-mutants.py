@@ -50,11 +50,11 @@ MUTATIONS = {
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry/unregister.rs',
-           '''        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin());''',
+           '''        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
            '''        for &index in entry.indices() {
             self.slots.free(index);
         }
-        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin());''',
+        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
            MODELS + ['model_6'], 'dismantle frees the indices before emptying their slots'),
     'M6b': ('src/raw/sync/model.rs',
             'let previous = self.ptr.swap(husk, Ordering::Release);',
@@ -72,6 +72,10 @@ MUTATIONS = {
                 unsafe { Arc::decrement_strong_count(deferred) };
             }''',
            UNIT + ['a_group_of_cells'], "retire_all drops the group's last reference at once instead of deferring it"),
+    'S1': ('src/registry/unregister.rs',
+           'let heavy = entry.len() >= HAND_OVER_TYPES;',
+           'let heavy = false;',
+           RECLAMATION, "a big group's memory is freed by whichever call collects it, a reader's included"),
     'G1': ('src/registry/unregister.rs',
            '''        let registry = entry.give_up_registry();
         debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");''',

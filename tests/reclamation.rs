@@ -111,3 +111,34 @@ fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
     let alive = weak.iter().filter(|ty| ty.upgrade().is_some()).count();
     assert_eq!(alive, 0, "{alive} of {} types outlived their registry", weak.len());
 }
+
+/// A big group's memory is never freed inside a reader's call: a
+/// collection that finds it due (crossbeam-epoch runs one every 128 pins,
+/// in whatever call pins) sets it aside, and the next call that
+/// unregisters something frees it. Freeing a dart2wasm-sized group takes
+/// milliseconds, which a `root` or a `borrow` must not pay.
+#[test]
+fn a_big_group_is_freed_by_an_unregistering_call_not_by_readers() {
+    let registry = TypeRegistry::new();
+    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let mut builder = ModuleTypes::builder();
+    builder.rec_group((0..100).map(|i| struct_with(2 + i % 4)));
+    let types = registry.register_module(&builder.build().unwrap()).unwrap();
+    let weak = std::sync::Arc::downgrade(&registry.borrow(types.shared_types()[0]).unwrap());
+    drop(types);
+    // Thousands of pins, and so collection steps and epoch advances: the
+    // group comes due, and the readers set it aside.
+    for _ in 0..1_000 {
+        let rooted = RegisteredType::root(&registry, kept.index()).unwrap();
+        assert!(registry.borrow(kept.index()).is_some());
+        drop(rooted);
+    }
+    assert!(weak.upgrade().is_some(), "a reader's call freed the big group");
+    assert_eq!(registry.stats().pending_frees, 1, "{:?}", registry.stats());
+    // A call that unregisters something.
+    drop(RegisteredType::new(&registry, struct_with(9)).unwrap());
+    assert!(weak.upgrade().is_none(), "the unregistering call did not free the set-aside group");
+    drop(kept);
+    registry.flush();
+    assert_eq!(registry.stats().pending_frees, 0, "{:?}", registry.stats());
+}

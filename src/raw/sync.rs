@@ -172,8 +172,84 @@ mod real {
     /// payloads loaded under it stay allocated until it is dropped.
     pub(crate) struct Guard<'r> {
         inner: epoch::Guard,
-        /// The collector's count of retired values not yet destroyed.
-        pending: &'r std::sync::Arc<AtomicUsize>,
+        /// What the registry's deferred drops share with it.
+        shared: &'r std::sync::Arc<Shared>,
+    }
+
+    /// What a registry's deferred drops share with it: they may run on any
+    /// thread, after the registry's reclaimer is gone.
+    struct Shared {
+        /// Values retired and not yet destroyed (set-aside ones included).
+        pending: AtomicUsize,
+        /// Heavy values whose drop came due in a collection: set aside
+        /// there, for a call that unregisters to drop (see
+        /// [`Reclaimer::drop_set_aside`]).
+        set_aside: SetAside,
+    }
+
+    /// A heavy value set aside, and the next one.
+    struct SetAsideNode {
+        #[expect(dead_code, reason = "held only to be dropped")]
+        value: Box<dyn Send>,
+        next: *mut SetAsideNode,
+    }
+
+    /// A lock-free stack of set-aside values: any thread pushes (a
+    /// collection, which may run inside a reader's call, so it must not
+    /// wait), and a taker takes the whole stack with one swap, so no pop
+    /// ever reads a node another thread may free (no ABA).
+    struct SetAside {
+        head: AtomicPtr<SetAsideNode>,
+    }
+
+    impl SetAside {
+        fn push(&self, value: Box<dyn Send>) {
+            self.push_node(Box::into_raw(Box::new(SetAsideNode { value, next: std::ptr::null_mut() })));
+        }
+
+        /// Pushes a node from `Box::into_raw` that the caller owns.
+        fn push_node(&self, node: *mut SetAsideNode) {
+            // `Relaxed`: the compare-and-swap below decides.
+            let mut head = self.head.load(Ordering::Relaxed);
+            loop {
+                // SAFETY: `node` is the caller's (from `Box::into_raw`) until
+                // the compare-and-swap publishes it.
+                unsafe { (*node).next = head };
+                // `Release`: a taker that `Acquire`s the head sees the node's
+                // contents.
+                match self.head.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed) {
+                    Ok(_) => return,
+                    Err(actual) => head = actual,
+                }
+            }
+        }
+
+        /// Drops up to `max` values, puts the rest back; how many it dropped.
+        fn drop_some(&self, max: usize) -> usize {
+            // `Acquire`: pairs with the pushes' `Release`.
+            let mut node = self.head.swap(std::ptr::null_mut(), Ordering::Acquire);
+            let mut dropped = 0;
+            while !node.is_null() {
+                // SAFETY: the swap gave us the whole list: every node came
+                // from `Box::into_raw` in `push` and no other thread can
+                // reach it any more.
+                let taken = unsafe { Box::from_raw(node) };
+                node = taken.next;
+                if dropped < max {
+                    drop(taken);
+                    dropped += 1;
+                } else {
+                    self.push_node(Box::into_raw(taken));
+                }
+            }
+            dropped
+        }
+    }
+
+    impl Drop for SetAside {
+        fn drop(&mut self) {
+            self.drop_some(usize::MAX);
+        }
     }
 
     impl Guard<'_> {
@@ -203,13 +279,14 @@ mod real {
     /// registry's garbage.
     pub(crate) struct Reclaimer {
         collector: epoch::Collector,
-        /// Values retired and not yet destroyed.
-        pending: std::sync::Arc<AtomicUsize>,
+        /// The count of what is pending, and what is set aside.
+        shared: std::sync::Arc<Shared>,
     }
 
     impl Reclaimer {
         pub(crate) fn new() -> Self {
-            Reclaimer { collector: epoch::Collector::new(), pending: std::sync::Arc::new(AtomicUsize::new(0)) }
+            let shared = Shared { pending: AtomicUsize::new(0), set_aside: SetAside { head: AtomicPtr::default() } };
+            Reclaimer { collector: epoch::Collector::new(), shared: std::sync::Arc::new(shared) }
         }
 
         /// Pins the current thread in this collector (cheap when it is
@@ -247,14 +324,23 @@ mod real {
                 }
                 Err(_) => Rc::new(self.collector.register()),
             };
-            Guard { inner: handle.pin(), pending: &self.pending }
+            Guard { inner: handle.pin(), shared: &self.shared }
         }
 
         /// Values retired and not yet destroyed.
         pub(crate) fn pending(&self) -> usize {
             // `Relaxed`: a count; exact when nothing is being retired or
             // destroyed.
-            self.pending.load(Ordering::Relaxed)
+            self.shared.pending.load(Ordering::Relaxed)
+        }
+
+        /// Drops up to `max` heavy values that collections set aside (see
+        /// [`OwnerCell::retire_all`]); how many it dropped. Lock-free.
+        pub(crate) fn drop_set_aside(&self, max: usize) -> usize {
+            let dropped = self.shared.set_aside.drop_some(max);
+            // `Relaxed`: a count.
+            self.shared.pending.fetch_sub(dropped, Ordering::Relaxed);
+            dropped
         }
 
         /// Runs up to `rounds` collection steps, each from a fresh pin (an
@@ -267,6 +353,7 @@ mod real {
                     return;
                 }
                 self.pin().flush();
+                self.drop_set_aside(usize::MAX);
             }
         }
     }
@@ -397,7 +484,12 @@ mod real {
         /// whole group); the other references to the same object are
         /// dropped at once, which never frees it, since the deferred one
         /// remains. Returns how many cells held a reference.
-        pub(crate) fn retire_all<'c>(cells: impl IntoIterator<Item = &'c Self>, guard: &Guard) -> usize
+        ///
+        /// A `heavy` object (a big rec group, whose drop frees thousands of
+        /// types) is not dropped by the collection that finds it due, which
+        /// may run inside any call of the registry, a reader's included: it
+        /// is set aside for [`Reclaimer::drop_set_aside`].
+        pub(crate) fn retire_all<'c>(cells: impl IntoIterator<Item = &'c Self>, guard: &Guard, heavy: bool) -> usize
         where
             T: 'c,
         {
@@ -421,11 +513,11 @@ mod real {
                     // the collector below.
                     unsafe { Arc::decrement_strong_count(old) };
                 } else {
-                    guard.defer_drop(old);
+                    guard.defer_drop(old, heavy);
                 }
             }
             if !deferred.is_null() {
-                guard.defer_drop(deferred);
+                guard.defer_drop(deferred, heavy);
             }
             emptied
         }
@@ -435,16 +527,16 @@ mod real {
         /// Drops the reference `ptr` once every guard pinned now has been
         /// dropped. `ptr` must be a reference from `Arc::into_raw` that the
         /// caller owns and that no cell holds any longer.
-        fn defer_drop<T: Send + Sync + 'static>(&self, ptr: *const T) {
+        fn defer_drop<T: Send + Sync + 'static>(&self, ptr: *const T, heavy: bool) {
             /// The pointer, moved into the deferred closure.
             struct Owned<T>(*const T);
             // SAFETY: an owned strong reference to a `T: Send + Sync` may
             // be dropped on any thread.
             unsafe impl<T: Send + Sync> Send for Owned<T> {}
             let owned = Owned(ptr);
-            let pending = self.pending.clone();
+            let shared = self.shared.clone();
             // `Relaxed`: a count (see `Reclaimer::pending`).
-            pending.fetch_add(1, Ordering::Relaxed);
+            shared.pending.fetch_add(1, Ordering::Relaxed);
             // SAFETY: the reference was unlinked from its cell before this
             // call, so no reader that pins from now on can load it; readers
             // that loaded it earlier are pinned in this collector (cells are
@@ -454,8 +546,13 @@ mod real {
             unsafe {
                 self.inner.defer_unchecked(move || {
                     let owned = owned;
-                    drop(Arc::from_raw(owned.0));
-                    pending.fetch_sub(1, Ordering::Relaxed);
+                    let value = Arc::from_raw(owned.0);
+                    if heavy {
+                        shared.set_aside.push(Box::new(value));
+                    } else {
+                        drop(value);
+                        shared.pending.fetch_sub(1, Ordering::Relaxed);
+                    }
                 })
             };
         }
@@ -632,7 +729,7 @@ mod tests {
         let (a, b) = (Reclaimer::new(), Reclaimer::new());
         let cell = OwnerCell::default();
         cell.publish(&Arc::new(Counted(drops.clone())), 0);
-        assert_eq!(OwnerCell::retire_all([&cell], &a.pin()), 1);
+        assert_eq!(OwnerCell::retire_all([&cell], &a.pin(), false), 1);
         a.pin().flush();
         assert_eq!(a.pending(), 1);
         for _ in 0..1_000 {
@@ -662,7 +759,7 @@ mod tests {
         let reader = reclaimer.pin();
         let (loaded, position) = cells[2].load(&reader).unwrap();
         assert_eq!(position, 2);
-        assert_eq!(OwnerCell::retire_all(&cells, &reclaimer.pin()), 3);
+        assert_eq!(OwnerCell::retire_all(&cells, &reclaimer.pin(), false), 3);
         assert_eq!(reclaimer.pending(), 1, "one deferred drop for the whole group");
         reclaimer.collect(3);
         assert_eq!(drops.load(Ordering::Relaxed), 0, "freed under a pinned reader");

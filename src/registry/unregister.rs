@@ -25,7 +25,10 @@ const STALLED_STEPS: usize = 3;
 /// A call that dismantles at least this many types hands its garbage to
 /// the registry's shared queue when it ends; smaller ones leave it in the
 /// thread's bag, which crossbeam-epoch hands over when it is full (64
-/// groups).
+/// groups). A group this big is *heavy*: its memory is not freed by the
+/// collection that finds it due (which may run inside a reader's call) but
+/// set aside, and freed by a later call that unregisters something, one
+/// heavy group per call, or by `flush`.
 const HAND_OVER_TYPES: usize = 64;
 
 impl RegistryInner {
@@ -64,10 +67,15 @@ impl RegistryInner {
     /// up), so garbage left in a bag never keeps a dropped registry alive:
     /// crossbeam-epoch destroys a collector's remaining garbage when its
     /// last handle goes.
+    ///
+    /// Then it frees one heavy group that a collection set aside, if any:
+    /// a call that unregisters pays for at most one big group's memory
+    /// besides its own work, and readers never do.
     fn hand_over(&self, types: usize) {
         if types >= HAND_OVER_TYPES {
             self.reclaimer.pin().flush();
         }
+        self.reclaimer.drop_set_aside(1);
     }
 
     /// Collection steps until nothing is pending, or until
@@ -161,7 +169,8 @@ impl RegistryInner {
         }
         let slots = || entry.indices().iter().filter_map(|&index| self.slots.get(index));
         // Every slot's reference to the entry, given up as one deferred drop.
-        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin());
+        let heavy = entry.len() >= HAND_OVER_TYPES;
+        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin(), heavy);
         debug_assert_eq!(emptied, entry.len(), "{entry:?} had slots emptied already");
         // Only once every slot is empty: the next owner of an index
         // publishes into an empty slot.
