@@ -115,11 +115,17 @@ impl CanonGroup {
     }
 }
 
+/// Structural equality, with shortcuts for shared memory: an unregistration
+/// removes its entry from the map by the entry's own key, which the map then
+/// compares with itself (under the shard's write lock, where a deep
+/// comparison of a 9,000-type group would hold up every lookup in the
+/// shard).
 impl PartialEq for CanonGroup {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash
-            && self.types.len() == other.types.len()
-            && self.types.iter().zip(other.types.iter()).all(|(a, b)| **a == **b)
+        std::ptr::eq(self, other)
+            || (self.hash == other.hash
+                && self.types.len() == other.types.len()
+                && self.types.iter().zip(other.types.iter()).all(|(a, b)| Arc::ptr_eq(a, b) || **a == **b))
     }
 }
 

@@ -101,7 +101,12 @@ impl RegistryInner {
     /// reference of its own, which outlives the call.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
         let types = self.drain(entries.into_iter().collect(), why);
-        self.hand_over(types);
+        // Only a call that unregistered something does reclamation work: a
+        // module's second instantiation drops hits, and must not pay for
+        // another thread's big group.
+        if types > 0 {
+            self.hand_over(types);
+        }
     }
 
     /// Releases a worklist of registrations; how many types it unregistered.
