@@ -250,15 +250,31 @@ impl<'t> DisplayRef<'t> {
 
     /// Records the supertype chain of the type being prepared here; the
     /// slot is not visible until [`show`](Self::show). Only the thread that
-    /// reserved the index calls it, on an empty slot.
+    /// reserved the index calls it, on an empty slot. (The models' way in;
+    /// the registry calls [`set_ancestors`](Self::set_ancestors).)
+    #[cfg(test)]
     pub(crate) fn set_supertypes(self, chain: SupertypeChain) {
+        let deep = (chain.as_slice().len() > DISPLAY_LEN).then(|| chain.clone());
+        self.set_ancestors(chain.as_slice(), deep);
+    }
+
+    /// [`set_supertypes`](Self::set_supertypes) of the chain `ancestors`,
+    /// which the display keeps whole (`deep`, the same chain) only when it
+    /// is longer than [`DISPLAY_LEN`]: a registration need not build a
+    /// shared chain for a type the columns hold entirely.
+    pub(crate) fn set_ancestors(self, ancestors: &[SharedTypeIndex], deep: Option<SupertypeChain>) {
+        debug_assert_eq!(
+            deep.as_ref().map(SupertypeChain::as_slice),
+            (ancestors.len() > DISPLAY_LEN).then_some(ancestors),
+            "a deep chain goes with exactly the types deeper than the display"
+        );
         // `Release` fence before the column stores: a reader whose
         // `Acquire` fence follows its read of one of them re-reads the
         // state at least as new as the emptying that preceded us (see the
         // module's Synchronization section).
         fence(Ordering::Release);
-        let depth = chain.as_slice().len();
-        let ancestors = chain.as_slice().iter().map(|ancestor| ancestor.as_u32());
+        let depth = ancestors.len();
+        let ancestors = ancestors.iter().map(|ancestor| ancestor.as_u32());
         // Every depth, `UNSET` past the type's own: compiled code that
         // compares the entry at a constant depth with a constant supertype
         // needs no depth check (see `DisplayView`).
@@ -271,7 +287,7 @@ impl<'t> DisplayRef<'t> {
         // `Relaxed` load: the last store was this slot's emptying, ordered
         // before us by the free list's hand-off of the index.
         let state = DisplayState(self.state_cell().load(Ordering::Relaxed)).prepared(depth);
-        if depth > DISPLAY_LEN {
+        if let Some(chain) = deep {
             self.display.deep[self.offset].store(Some(Arc::new(chain)));
         }
         // `Release`: a reader that `Acquire`s this state sees the columns

@@ -16,7 +16,7 @@ use super::view::GroupView;
 use super::{RegistryInner, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
 use crate::error::RegistryError;
-use crate::raw::display::SupertypeChain;
+use crate::raw::display::{SupertypeChain, DISPLAY_LEN};
 use crate::raw::sync::{Arc, InsertOutcome};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType, TypeRef};
@@ -120,22 +120,29 @@ impl RegistryInner {
         let types = runtime.as_deref().unwrap_or(key.types());
         let data = self.compute_type_data(owner, types, &prep.reserved, first_type_index)?;
         let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
-        let trampolines = trampolines
-            .iter()
-            .any(Option::is_some)
-            .then(|| trampolines.iter().zip(&indices).map(|(t, &own)| t.unwrap_or(own)).collect());
+        // Only a group with a type that is not its own trampoline type keeps
+        // a trampoline per type (`register_trampolines` allocates nothing
+        // otherwise).
+        let trampolines = (!trampolines.is_empty()).then(|| {
+            let of = |i: usize| trampolines.get(i).copied().flatten();
+            indices.iter().enumerate().map(|(i, &own)| of(i).unwrap_or(own)).collect()
+        });
         let entry =
             Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, trampolines, references.into(), data));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let indices = entry.indices();
         // One storage for the whole group's chains, shared by the types
-        // deeper than the display (see `SupertypeChain`).
-        let storage: std::sync::Arc<[SharedTypeIndex]> =
-            storage.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+        // deeper than the display (see `SupertypeChain`); for the others
+        // the display holds the whole chain, and the storage goes with
+        // this call.
+        let storage: Vec<SharedTypeIndex> = storage.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+        let shared = chains.iter().any(|range| range.len > DISPLAY_LEN).then(|| storage.as_slice().into());
         for (i, range) in chains.into_iter().enumerate() {
-            let chain = SupertypeChain::new(storage.clone(), range.start, range.len);
-            self.publish(indices[i], i as u32, chain, &entry);
+            let ancestors = &storage[range.start..range.start + range.len];
+            let deep = shared.as_ref().filter(|_| range.len > DISPLAY_LEN);
+            let chain = deep.map(|storage| SupertypeChain::new(std::sync::Arc::clone(storage), range.start, range.len));
+            self.publish(indices[i], i as u32, ancestors, chain, &entry);
         }
         trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
@@ -157,12 +164,19 @@ impl RegistryInner {
     /// stored, which is what lets a reader's sequence-lock re-check catch a
     /// position read from this occupancy paired with an earlier entry (see
     /// [`OwnerCell::load`](crate::raw::sync::OwnerCell::load)).
-    fn publish(&self, index: SharedTypeIndex, position: u32, chain: SupertypeChain, entry: &Arc<RecGroupEntry>) {
+    fn publish(
+        &self,
+        index: SharedTypeIndex,
+        position: u32,
+        ancestors: &[SharedTypeIndex],
+        deep: Option<SupertypeChain>,
+        entry: &Arc<RecGroupEntry>,
+    ) {
         let Some(slot) = self.slots.get(index) else {
             debug_assert!(false, "reserved {index:?} has no slot");
             return;
         };
-        slot.display().set_supertypes(chain);
+        slot.display().set_ancestors(ancestors, deep);
         slot.value().publish(entry, position);
     }
 }
@@ -237,7 +251,9 @@ impl Preparation<'_> {
 
 /// Registers the trampoline type of each function type that is not its own
 /// trampoline, holding a registration on each in `held`. Returns each type's
-/// trampoline index, `None` for "itself" (its index is not reserved yet).
+/// trampoline index, `None` for "itself" (its index is not reserved yet),
+/// up to the last type that has one: empty (no allocation) when every type
+/// is its own.
 fn register_trampolines(
     registry: &RegistryInner,
     owner: &TypeRegistry,
@@ -245,10 +261,9 @@ fn register_trampolines(
     held: &mut HeldRegistrations,
     references: &mut Vec<SharedTypeIndex>,
 ) -> Result<Vec<Option<SharedTypeIndex>>, RegistryError> {
-    let mut trampolines = Vec::with_capacity(view.types.len());
+    let mut trampolines = Vec::new();
     for (i, ty) in view.types.iter().enumerate() {
         let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else {
-            trampolines.push(None);
             continue;
         };
         let trampoline_ty = canon::trampoline_type(func, view).ok_or(RegistryError::WrongIndexSpace {
@@ -264,6 +279,7 @@ fn register_trampolines(
         )?;
         let trampoline = entry.indices()[0];
         trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
+        trampolines.resize(i, None);
         trampolines.push(Some(trampoline));
         references.push(trampoline);
         held.push(entry);
