@@ -40,6 +40,10 @@ use crate::types::{
 pub struct CanonGroup {
     hash: u64,
     types: Box<[Arc<SubType>]>,
+    /// Whether a type refers to a registered type (`TypeRef::Shared`).
+    refers_to_registered: bool,
+    /// Whether a type refers into the group (`TypeRef::RecGroup`).
+    refers_into_group: bool,
 }
 
 /// The hasher of a registry's rec groups: `ahash` keyed with random seeds
@@ -103,10 +107,34 @@ impl CanonGroup {
         // `--cfg loom`) implements neither `Hash` nor `Eq`.
         let mut hasher = std::hash::BuildHasher::build_hasher(&hasher.0);
         hasher.write_usize(types.len());
+        let (mut refers_to_registered, mut refers_into_group) = (false, false);
         for ty in types.iter() {
             SubType::hash(ty, &mut hasher);
+            let scan = ty.trace(|r| {
+                match r {
+                    TypeRef::Shared(_) => refers_to_registered = true,
+                    TypeRef::RecGroup(_) => refers_into_group = true,
+                    TypeRef::Module(_) => {}
+                }
+                Ok::<(), std::convert::Infallible>(())
+            });
+            if let Err(never) = scan {
+                match never {}
+            }
         }
-        CanonGroup { hash: hasher.finish(), types }
+        CanonGroup { hash: hasher.finish(), types, refers_to_registered, refers_into_group }
+    }
+
+    /// Whether a type of the group refers to a registered type (then the
+    /// group holds a registration on that type's group).
+    pub(crate) fn refers_to_registered(&self) -> bool {
+        self.refers_to_registered
+    }
+
+    /// Whether a type of the group refers into the group (then the group's
+    /// runtime forms differ from its hash-consing forms).
+    pub(crate) fn refers_into_group(&self) -> bool {
+        self.refers_into_group
     }
 
     /// The group's types, in hash-consing form.

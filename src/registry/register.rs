@@ -99,7 +99,9 @@ impl RegistryInner {
             reserved: Vec::with_capacity(key.types().len()),
         };
         let mut references = Vec::new();
-        prep.hold_referenced_groups(&key, first_type_index, &mut references)?;
+        if key.refers_to_registered() {
+            prep.hold_referenced_groups(&key, first_type_index, &mut references)?;
+        }
         let view = GroupView::new(self, key.types(), first_type_index)?;
         view.check_declared_supertypes()?;
         crate::module::check_referenced_kinds(key.types(), first_type_index, &view)?;
@@ -111,9 +113,7 @@ impl RegistryInner {
         // Runtime forms are kept apart only where one differs from its key
         // form (`canon::for_runtime` shares the key's `Arc` otherwise).
         let runtime: Option<Box<[Arc<SubType>]>> = key
-            .types()
-            .iter()
-            .any(|ty| canon::refers_into_group(ty))
+            .refers_into_group()
             .then(|| key.types().iter().map(|ty| canon::for_runtime(ty, &prep.reserved)).collect());
         // While `prep` still owns the indices: an error or a panic in the
         // embedder's data function rolls everything back.
