@@ -66,7 +66,7 @@ MUTATIONS = {
             MODELS + ['model_6'], 'OwnerCell::retire_all destroys at once instead of deferring'),
     'O1': ('src/raw/sync.rs',
            '''            if !deferred.is_null() {
-                guard.defer_drop(deferred);
+                guard.defer_drop(deferred, heavy);
             }''',
            '''            if !deferred.is_null() {
                 unsafe { Arc::decrement_strong_count(deferred) };
@@ -146,8 +146,8 @@ MUTATIONS = {
            '        let depth = ancestors.len();',
            WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no Release fence before a new occupant writes its columns'),
     'R1': ('src/raw/sync.rs',
-           'Guard { inner: handle.pin(), pending: &self.pending }',
-           'let _ = handle; Guard { inner: epoch::pin(), pending: &self.pending }',
+           'Guard { inner: handle.pin(), shared: &self.shared }',
+           'let _ = handle; Guard { inner: epoch::pin(), shared: &self.shared }',
            UNIT + ['garbage_of_one_reclaimer'], 'every registry pins the process-wide collector'),
     'D1': ('src/registry/entry.rs',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
