@@ -19,7 +19,7 @@
 //! type is *visible* (its rec group is registered), and a generation that
 //! every emptying of the slot advances. A slot goes
 //! `empty → prepared (depth, not visible) → visible → empty`: the registry
-//! fills it while preparing a group ([`DisplayRef::set_supertypes`]), shows
+//! fills it while preparing a group ([`DisplayRef::set_ancestors`]), shows
 //! it when the group is inserted into the hash-consing map
 //! ([`DisplayRef::show`]), and empties it when the group is unregistered
 //! ([`DisplayRef::clear_supertypes`]). A group that loses the insertion race
@@ -248,20 +248,21 @@ impl<'t> DisplayRef<'t> {
         &self.display.states[self.offset]
     }
 
-    /// Records the supertype chain of the type being prepared here; the
-    /// slot is not visible until [`show`](Self::show). Only the thread that
-    /// reserved the index calls it, on an empty slot. (The models' way in;
-    /// the registry calls [`set_ancestors`](Self::set_ancestors).)
+    /// [`set_ancestors`](Self::set_ancestors) of a whole chain: the tests'
+    /// and models' way in.
     #[cfg(test)]
     pub(crate) fn set_supertypes(self, chain: SupertypeChain) {
         let deep = (chain.as_slice().len() > DISPLAY_LEN).then(|| chain.clone());
         self.set_ancestors(chain.as_slice(), deep);
     }
 
-    /// [`set_supertypes`](Self::set_supertypes) of the chain `ancestors`,
-    /// which the display keeps whole (`deep`, the same chain) only when it
-    /// is longer than [`DISPLAY_LEN`]: a registration need not build a
-    /// shared chain for a type the columns hold entirely.
+    /// Records the supertype chain `ancestors` (outermost first) of the
+    /// type being prepared here; the slot is not visible until
+    /// [`show`](Self::show). Only the thread that reserved the index calls
+    /// it, on an empty slot. The display keeps the chain whole (`deep`, the
+    /// same chain) only when it is longer than [`DISPLAY_LEN`]: a
+    /// registration need not build a shared chain for a type the columns
+    /// hold entirely.
     pub(crate) fn set_ancestors(self, ancestors: &[SharedTypeIndex], deep: Option<SupertypeChain>) {
         debug_assert_eq!(
             deep.as_ref().map(SupertypeChain::as_slice),
@@ -298,10 +299,10 @@ impl<'t> DisplayRef<'t> {
     /// Makes the prepared type visible to readers: its group was just
     /// inserted into the hash-consing map.
     pub(crate) fn show(self) {
-        // `Relaxed` load: our own last store (`set_supertypes`).
+        // `Relaxed` load: our own last store (`set_ancestors`).
         let state = DisplayState(self.state_cell().load(Ordering::Relaxed));
         debug_assert!(!state.is_visible(), "showed a slot twice");
-        // `Release`: as in `set_supertypes`, publishes the columns to a
+        // `Release`: as in `set_ancestors`, publishes the columns to a
         // reader that `Acquire`s the visible state.
         self.state_cell().store(state.shown().0, Ordering::Release);
     }
@@ -382,7 +383,7 @@ impl<'t> DisplayRef<'t> {
 
     #[inline]
     fn state(self) -> DisplayState {
-        // `Acquire`: pairs with the `Release` stores of `set_supertypes` and
+        // `Acquire`: pairs with the `Release` stores of `set_ancestors` and
         // `show`, so the columns of the occupant whose state we see are
         // visible.
         DisplayState(self.state_cell().load(Ordering::Acquire))
