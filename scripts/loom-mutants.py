@@ -64,13 +64,13 @@ MUTATIONS = {
             'guard.pin.retire(Box::new(HuskGroup(husks)));',
             'let _ = &guard.pin; let group = HuskGroup(husks); group.destroy(); std::mem::forget(group);',
             MODELS + ['model_6'], 'OwnerCell::retire_all destroys at once instead of deferring'),
-    'O1': ('src/raw/sync.rs',
-           '''            if !deferred.is_null() {
-                guard.defer_drop(deferred, heavy);
-            }''',
-           '''            if !deferred.is_null() {
-                unsafe { Arc::decrement_strong_count(deferred) };
-            }''',
+    'O1': ('src/raw/sync/epoch.rs',
+           '''        if !deferred.is_null() {
+            guard.defer_drop(deferred, heavy);
+        }''',
+           '''        if !deferred.is_null() {
+            unsafe { Arc::decrement_strong_count(deferred) };
+        }''',
            UNIT + ['a_group_of_cells'], "retire_all drops the group's last reference at once instead of deferring it"),
     'S1': ('src/registry/unregister.rs',
            'let heavy = entry.len() >= HAND_OVER_TYPES;',
@@ -81,11 +81,11 @@ MUTATIONS = {
         debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");''',
            '''        let registry: Option<TypeRegistry> = None;''',
            RECLAMATION, 'a dismantled entry keeps its registry (retired garbage keeps the registry alive)'),
-    'G2': ('src/raw/sync.rs',
-           '''                let found = handles.iter().position(|h| h.collector() == &self.collector)?;
-                Some(handles.remove(found))''',
-           '''                let _ = handles.iter().position(|h| h.collector() == &self.collector)?;
-                None::<()>''',
+    'G2': ('src/raw/sync/epoch.rs',
+           '''            let found = handles.iter().position(|h| h.collector() == &self.collector)?;
+            Some(handles.remove(found))''',
+           '''            let _ = handles.iter().position(|h| h.collector() == &self.collector)?;
+            None::<()>''',
            RECLAMATION, "a dropped registry leaves this thread's cached handle (and its bag) behind"),
     'M7': ('src/registry/unregister.rs',
            '|k| Arc::ptr_eq(&k.0, entry)',
@@ -145,7 +145,7 @@ MUTATIONS = {
            '        fence(Ordering::Release);\n        let depth = ancestors.len();',
            '        let depth = ancestors.len();',
            WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no Release fence before a new occupant writes its columns'),
-    'R1': ('src/raw/sync.rs',
+    'R1': ('src/raw/sync/epoch.rs',
            'Guard { inner: handle.pin(), shared: &self.shared }',
            'let _ = handle; Guard { inner: epoch::pin(), shared: &self.shared }',
            UNIT + ['garbage_of_one_reclaimer'], 'every registry pins the process-wide collector'),
