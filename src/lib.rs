@@ -11,9 +11,10 @@
 //!   registering a group that is already live takes only its shard's read
 //!   lock;
 //! - unregistration needs no global lock: the last holder removes the group
-//!   from its shard and retires its slots through epoch-based reclamation
-//!   (`crossbeam-epoch`), in a collector of the registry's own, so one
-//!   registry's garbage never costs a caller of another (see
+//!   from its shard, empties its slots and retires the group as one object
+//!   through epoch-based reclamation (`crossbeam-epoch`), in a collector of
+//!   the registry's own, so one registry's garbage never costs a caller of
+//!   another, and a reader never frees a big group (see
 //!   [`TypeRegistry::flush`]);
 //! - each type's depth and first ten supertypes are plain atomics in
 //!   never-freed memory (only deeper chains are published through
