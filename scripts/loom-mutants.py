@@ -121,7 +121,7 @@ MUTATIONS = {
            '''                head.with_top(index).pack(),
                 Ordering::Relaxed,''',
            WHITE_BOX + ['loom_tests::free_list'], 'free-list push without Release'),
-    'X1': ('src/raw/sync/model.rs',
+    'X1': ('src/raw/sync/model/collector.rs',
            'self.guard.defer_unchecked(move || {',
            'crossbeam_epoch::unprotected().defer_unchecked(move || {',
            DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
