@@ -28,21 +28,27 @@ impl<T> GiveUpCell<T> {
     /// The value.
     ///
     /// # Safety
-    /// The value has not been given up, and is not given up, by any thread,
-    /// until the returned reference is dropped. (Giving it up moves it to
-    /// the thread that does, which may drop it.)
+    /// The value is not dropped while the returned reference lives: either
+    /// it is not given up meanwhile, or whoever gives it up keeps the value
+    /// it took alive until the reference is gone. (Giving up moves the
+    /// value out bit for bit and never writes the cell, so the reference
+    /// still points at a valid `T` whose resources the taker now owns.)
+    /// Debug builds also check that no reference is *taken* after the
+    /// value was given up.
     #[inline]
     pub(crate) unsafe fn get(&self) -> &T {
         debug_assert!(!self.given_up.load(Ordering::Relaxed), "a value was used after it was given up");
-        // SAFETY: the value is written only by `new` and moved out only by
-        // `give_up`, which the caller's contract excludes for the lifetime
-        // of the reference; until then it is a valid, initialized `T`.
+        // SAFETY: the cell is written only by `new`; `give_up` only reads it
+        // (and its `Drop` runs only without references, by `&mut self`).
+        // So the bits behind the reference are a valid `T` for as long as
+        // the caller's contract keeps the value (here or in the taker's
+        // hands) from being dropped.
         unsafe { &*self.value.get() }
     }
 
-    /// Moves the value out, to the first caller only; `None` afterwards. A
-    /// reference from [`get`](Self::get) must not outlive what the caller
-    /// does with the value (see its contract).
+    /// Moves the value out, to the first caller only; `None` afterwards.
+    /// References from [`get`](Self::get) stay valid until the caller drops
+    /// what it took (see `get`'s contract).
     pub(crate) fn give_up(&self) -> Option<T> {
         // `AcqRel`: `Acquire` orders the move after the value's
         // initialization, `Release` as the natural pairing. Exactly one
