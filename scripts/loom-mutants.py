@@ -76,6 +76,11 @@ MUTATIONS = {
            'let heavy = entry.len() >= HAND_OVER_TYPES;',
            'let heavy = false;',
            RECLAMATION, "a big group's memory is freed by whichever call collects it, a reader's included"),
+    'S2': ('src/registry/register.rs',
+           '''                self.reclaimer.drop_set_aside(1);
+                Ok(prepared)''',
+           '''                Ok(prepared)''',
+           RECLAMATION, 'a registration of a new group frees no set-aside big group'),
     'G1': ('src/registry/unregister.rs',
            '''        let registry = entry.give_up_registry();
         debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");''',

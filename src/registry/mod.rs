@@ -287,8 +287,12 @@ impl TypeRegistry {
     /// collector frees retired groups once no thread that could hold them
     /// is inside a call of this registry:
     /// - a call that unregisters 64 types or more hands the thread's bag to
-    ///   the collector as it ends, with one bounded collection step, so a
-    ///   big module's memory comes back on its own;
+    ///   the collector as it ends, with one bounded collection step. The
+    ///   collection that later finds such a big group due (in whatever call
+    ///   of this registry) sets it aside rather than free thousands of
+    ///   types inside, say, a `borrow`: the next call that unregisters
+    ///   something or registers a new group frees it (one big group per
+    ///   call);
     /// - smaller unregistrations leave their groups in the thread's bag,
     ///   which is handed over when it holds 64 groups, when the thread ends,
     ///   or when that thread calls `flush` (so at most 63 small groups per

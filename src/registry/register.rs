@@ -66,6 +66,10 @@ impl RegistryInner {
                 // a hash-consing hit on the group, may have added more since
                 // the lock was released (tests/insertion_race.rs).
                 debug_assert!(prepared.registrations() >= 1);
+                // A registration that built a new group is writer work, as
+                // an unregistration is: it frees one big group a
+                // collection set aside, if any (hits never do).
+                self.reclaimer.drop_set_aside(1);
                 Ok(prepared)
             }
         }

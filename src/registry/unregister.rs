@@ -27,8 +27,8 @@ const STALLED_STEPS: usize = 3;
 /// thread's bag, which crossbeam-epoch hands over when it is full (64
 /// groups). A group this big is *heavy*: its memory is not freed by the
 /// collection that finds it due (which may run inside a reader's call) but
-/// set aside, and freed by a later call that unregisters something, one
-/// heavy group per call, or by `flush`.
+/// set aside, and freed by a later call that unregisters something or
+/// registers a new group, one heavy group per call, or by `flush`.
 const HAND_OVER_TYPES: usize = 64;
 
 impl RegistryInner {
