@@ -50,11 +50,13 @@ MUTATIONS = {
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry/unregister.rs',
-           '''        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
+           '''        let emptied =
+            OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
            '''        for &index in entry.indices() {
             self.slots.free(index);
         }
-        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
+        let emptied =
+            OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
            MODELS + ['model_6'], 'dismantle frees the indices before emptying their slots'),
     'M6b': ('src/raw/sync/model.rs',
             'let previous = self.ptr.swap(husk, Ordering::Release);',

@@ -110,7 +110,7 @@ impl CanonGroup {
         let (mut refers_to_registered, mut refers_into_group) = (false, false);
         for ty in types.iter() {
             SubType::hash(ty, &mut hasher);
-            let scan = ty.trace(|r| {
+            let Ok(()) = ty.trace(|r| {
                 match r {
                     TypeRef::Shared(_) => refers_to_registered = true,
                     TypeRef::RecGroup(_) => refers_into_group = true,
@@ -118,9 +118,6 @@ impl CanonGroup {
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
-            if let Err(never) = scan {
-                match never {}
-            }
         }
         CanonGroup { hash: hasher.finish(), types, refers_to_registered, refers_into_group }
     }

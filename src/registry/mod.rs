@@ -89,7 +89,7 @@ use crate::matching::TypeLookup;
 use crate::module::ModuleTypes;
 use crate::raw::display::DisplayState;
 use crate::raw::sync::{Arc, Loaded, OwnerCell, Reclaimer, ShardedSet};
-use crate::raw::table::SlotTable;
+use crate::raw::table::{SlotRef, SlotTable};
 use crate::trace::trace;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType, TypeKind, TypeRef};
 use entry::{GroupKey, RecGroupEntry};
@@ -447,6 +447,15 @@ impl RegistryInner {
             return false;
         };
         sub_slot.display().has_ancestor_at(depth, sup)
+    }
+
+    /// The slots of a group's types, in group order (every reserved index
+    /// has one).
+    fn slots_of<'a>(
+        &'a self,
+        entry: &'a RecGroupEntry,
+    ) -> impl Iterator<Item = SlotRef<'a, OwnerCell<RecGroupEntry>>> + 'a {
+        entry.indices().iter().filter_map(|&index| self.slots.get(index))
     }
 
     /// The registered type at `index` ([`TypeRegistry::borrow`]).

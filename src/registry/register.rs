@@ -155,11 +155,7 @@ impl RegistryInner {
     /// Makes a new group's types visible to readers; runs under the shard's
     /// write lock as the group is inserted (so it does not log).
     fn show(&self, entry: &RecGroupEntry) {
-        for &index in entry.indices() {
-            if let Some(slot) = self.slots.get(index) {
-                slot.display().show();
-            }
-        }
+        self.slots_of(entry).for_each(|slot| slot.display().show());
     }
 
     /// Fills the slot of a freshly reserved index: its display entry, then

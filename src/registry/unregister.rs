@@ -127,8 +127,8 @@ impl RegistryInner {
     /// given-up registry reference.
     fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) -> Option<TypeRegistry> {
         // First of all, readers stop seeing the group: from here on
-        // `is_subtype`, `borrow` and `trampoline_type` answer "not
-        // registered", as `root` already does from the count.
+        // `is_subtype`, `borrow`, `trampoline_type` and `root` answer "not
+        // registered" (`root` already did: the count is zero).
         self.hide(entry);
         // Removal by identity: a registration racing with us may already
         // have replaced this dead entry with a fresh equal one, which must
@@ -153,11 +153,7 @@ impl RegistryInner {
     /// Empties the display entry of each of a dead (or never inserted)
     /// group's types, which readers take as "not registered".
     fn hide(&self, entry: &RecGroupEntry) {
-        for &index in entry.indices() {
-            if let Some(slot) = self.slots.get(index) {
-                slot.display().clear_supertypes();
-            }
-        }
+        self.slots_of(entry).for_each(|slot| slot.display().clear_supertypes());
     }
 
     /// Retires an entry's slots and frees its indices, queues the groups it
@@ -172,10 +168,10 @@ impl RegistryInner {
                 None => debug_assert!(false, "{entry:?} references unregistered {reference:?}"),
             }
         }
-        let slots = || entry.indices().iter().filter_map(|&index| self.slots.get(index));
         // Every slot's reference to the entry, given up as one deferred drop.
         let heavy = entry.len() >= HAND_OVER_TYPES;
-        let emptied = OwnerCell::retire_all(slots().map(|slot| slot.value()), &self.reclaimer.pin(), heavy);
+        let emptied =
+            OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), &self.reclaimer.pin(), heavy);
         debug_assert_eq!(emptied, entry.len(), "{entry:?} had slots emptied already");
         // Only once every slot is empty: the next owner of an index
         // publishes into an empty slot.
