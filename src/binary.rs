@@ -30,7 +30,10 @@
 
 use ::wasmparser as wp;
 
+mod module_info;
 mod read;
+
+pub use module_info::{Export, Import, ModuleInfo};
 
 pub(crate) use read::read_module;
 

@@ -17,8 +17,8 @@
 use std::hash::{Hash, Hasher};
 
 use crate::error::RegistryError;
-use crate::matching::TypeLookup;
 use crate::raw::sync::Arc;
+use crate::subtyping::TypeLookup;
 use crate::types::{
     CompositeType, ContType, FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, StructType, SubType,
     TypeRef, ValType,

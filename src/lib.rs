@@ -100,41 +100,38 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod canon;
-mod display;
 mod error;
-mod linking;
-mod matching;
+mod extern_types;
 mod module;
-#[cfg(feature = "wasmparser")]
-mod module_info;
 #[allow(unsafe_code)]
 mod raw;
 mod registry;
-mod shared_matching;
+mod subtyping;
+mod text;
 mod trace;
 mod type_ref;
 mod types;
+mod validate;
 // The binary front end (feature `wasmparser`). Not named after the feature:
 // the crate root re-exports the `wasmparser` crate itself under that name.
 #[cfg(feature = "wasmparser")]
 mod binary;
 
-pub use error::{EmbedderError, ImportRule, RegistryError};
-pub use linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
-pub use module::{
-    ModuleTypes, ModuleTypesBuilder, MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES,
-};
 #[cfg(feature = "wasmparser")]
-pub use module_info::{Export, Import, ModuleInfo};
-pub use raw::display::SegmentDisplay;
+pub use binary::{Export, Import, ModuleInfo};
+pub use error::{EmbedderError, ImportRule, RegistryError};
+pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
+pub use module::{ModuleTypes, ModuleTypesBuilder};
+pub use raw::supertype_display::SegmentDisplay;
 pub use registry::{
     DisplayView, RegisteredType, RegistryStats, TypeCollection, TypeDataContext, TypeKey, TypeRegistry,
 };
-pub use shared_matching::Matching;
+pub use subtyping::Matching;
 pub use types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,
     ModuleTypeIndex, RefSite, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeKind, TypeRef, ValType,
 };
+pub use validate::{MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES};
 
 /// Internals re-exported for the global-lock comparator in `benches/`
 /// (crate `wasm-type-registry-bench`), so that it canonicalizes, hashes and
@@ -147,8 +144,8 @@ pub use types::{
 pub mod __bench {
     pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
     pub use crate::canon::{CanonGroup, GroupHasher};
-    pub use crate::matching::{composite_matches, TypeLookup};
-    pub use crate::module::{check_depth, check_referenced_kinds, check_size_limits, check_supertype_shape};
+    pub use crate::subtyping::{composite_matches, TypeLookup};
+    pub use crate::validate::{check_depth, check_referenced_kinds, check_size_limits, check_supertype_shape};
 }
 
 #[cfg(loom)]

@@ -7,7 +7,7 @@
 //! production every 128th pin of any thread tries to advance the epoch and
 //! reclaim). That is what lets the real collector destroy the payload while
 //! the model still runs, in about a fifth of the executions, instead of only
-//! at its end; the husk checks of `src/sync/model.rs` then catch any
+//! at its end; the husk checks of `src/raw/sync/model.rs` then catch any
 //! destruction under a guard that loaded it.
 #![cfg(all(loom, crossbeam_loom))]
 

@@ -50,10 +50,16 @@ mod model;
 pub(crate) use model::*;
 
 #[cfg(not(loom))]
-mod epoch;
+mod owner_cell;
+#[cfg(not(loom))]
+mod reclaim;
+#[cfg(not(loom))]
+mod set_aside;
 
 #[cfg(not(loom))]
-pub(crate) use epoch::*;
+pub(crate) use owner_cell::{Loaded, OwnerCell};
+#[cfg(not(loom))]
+pub(crate) use reclaim::{Guard, Reclaimer};
 
 mod give_up;
 

@@ -24,8 +24,8 @@
 //!   the next owner's writes.
 
 use crate::error::RegistryError;
-use crate::raw::display::{Display, DisplayRef, SegmentDisplay};
 use crate::raw::free_list::{FreeLists, NONE};
+use crate::raw::supertype_display::{Display, DisplayRef, SegmentDisplay};
 use crate::raw::sync::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crate::trace::trace;
 use crate::types::SharedTypeIndex;

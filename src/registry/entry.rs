@@ -42,10 +42,12 @@ use crate::canon::CanonGroup;
 #[cfg(debug_assertions)]
 use crate::raw::sync::AtomicBool;
 use crate::raw::sync::{fence, Arc, AtomicUsize, GiveUpCell, Ordering};
-use crate::registry::type_data::GroupData;
 use crate::registry::TypeRegistry;
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType};
+
+/// A group's embedder data, type-erased: a `Box<[D]>` by position.
+pub(crate) type GroupData = Box<dyn std::any::Any + Send + Sync>;
 
 /// One registered (or being registered) rec group.
 pub(crate) struct RecGroupEntry {
@@ -111,6 +113,12 @@ impl RecGroupEntry {
     /// The embedder's data of the group's types, type-erased.
     pub(crate) fn data(&self) -> Option<&GroupData> {
         self.data.as_ref()
+    }
+
+    /// The data of the group's `position`-th type, if the group has data of
+    /// type `D`.
+    pub(crate) fn data_at<D: 'static>(&self, position: u32) -> Option<&D> {
+        self.data()?.downcast_ref::<Box<[D]>>()?.get(position as usize)
     }
 
     pub(crate) fn key(&self) -> &CanonGroup {

@@ -14,9 +14,9 @@ use super::entry::RecGroupEntry;
 use super::TypeRegistry;
 use crate::canon::{self, FixedState};
 use crate::error::RegistryError;
-use crate::module;
 use crate::raw::sync::Arc;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
+use crate::validate;
 
 /// One module's types, registered: the module-to-shared index map, holding
 /// every rec group of the module registered until dropped.
@@ -142,9 +142,9 @@ impl RegisteredType {
     /// index, a supertype that is final, of another kind, structurally
     /// unrelated or too deep, a size limit. The registry is left unchanged.
     pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
-        module::check_size_limits(0, &ty)?;
+        validate::check_size_limits(0, &ty)?;
         let key = canon::singleton_key(ty, &registry.inner.hasher)?;
-        let entry = registry.inner.register_group(registry, key, 0)?;
+        let entry = registry.register_group(key, 0)?;
         let index = entry.indices()[0];
         Ok(RegisteredType { entry, position: 0, index })
     }

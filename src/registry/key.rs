@@ -30,7 +30,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{RegisteredType, RegistryInner, TypeCollection, TypeRegistry};
-use crate::raw::display::DisplayState;
+use crate::raw::supertype_display::DisplayState;
 use crate::raw::sync::Arc;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
 

@@ -31,8 +31,12 @@
 //!   indices;
 //! - [`handle`]: [`TypeCollection`] and [`RegisteredType`];
 //! - [`key`]: [`TypeKey`], checked keys, and lookups by key;
-//! - [`display_view`]: depth and supertypes by index, and the display's raw
-//!   layout for compiled code ([`DisplayView`]).
+//! - [`type_data`]: the embedder's per-type data;
+//! - [`supertypes`]: depth and supertypes by index, and the display's raw
+//!   layout for compiled code ([`DisplayView`]);
+//! - [`matching`]: structural matching of types in shared form;
+//! - [`linking`]: import matching, and the shared form of a module's
+//!   external types.
 //!
 //! # The protocol, in short
 //! ```text
@@ -67,29 +71,31 @@
 //! second time (GHSA-7qmx-3fpx-r45m). The `ptr_eq` in the removal is what
 //! keeps A from removing G' ("removal by identity").
 
-mod display_view;
 mod entry;
 mod handle;
 mod key;
+mod linking;
+mod matching;
 mod register;
+mod supertypes;
 mod type_data;
 mod unregister;
 mod view;
 
-pub use display_view::DisplayView;
 pub use handle::{RegisteredType, TypeCollection};
 pub use key::TypeKey;
+pub use supertypes::DisplayView;
 pub use type_data::TypeDataContext;
 
 use std::collections::HashMap;
 
 use crate::canon::{self, GroupHasher};
 use crate::error::RegistryError;
-use crate::matching::TypeLookup;
 use crate::module::ModuleTypes;
-use crate::raw::display::DisplayState;
+use crate::raw::supertype_display::DisplayState;
 use crate::raw::sync::{Arc, Loaded, OwnerCell, Reclaimer, ShardedSet};
 use crate::raw::table::{SlotRef, SlotTable};
+use crate::subtyping::TypeLookup;
 use crate::trace::trace;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType, TypeKind, TypeRef};
 use entry::{GroupKey, RecGroupEntry};
@@ -360,7 +366,7 @@ impl TypeRegistry {
             }
             // On error `collection` is dropped, releasing what it holds.
             let key = canon::module_group_key(group, start, &collection.types, &self.inner.hasher)?;
-            let entry = self.inner.register_group(self, key, start.as_u32())?;
+            let entry = self.register_group(key, start.as_u32())?;
             collection.group_starts.push(collection.types.len() as u32);
             collection.types.extend_from_slice(entry.indices());
             collection.rec_groups.push(entry);
@@ -402,7 +408,7 @@ impl RegistryInner {
     /// `f` of what `index`'s slot holds if its group is registered, as one
     /// read: the slot is visible before and unchanged after the entry and
     /// position are read (see
-    /// [`DisplayRef::unchanged_since`](crate::raw::display::DisplayRef::unchanged_since)), so a group that is
+    /// [`DisplayRef::unchanged_since`](crate::raw::supertype_display::DisplayRef::unchanged_since)), so a group that is
     /// prepared, lost the insertion race, or is being unregistered reads as
     /// "not registered", and an entry or a position of a later occupant is
     /// never passed off as this one's.

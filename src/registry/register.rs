@@ -16,35 +16,34 @@ use super::view::GroupView;
 use super::{RegistryInner, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
 use crate::error::RegistryError;
-use crate::raw::display::{SupertypeChain, DISPLAY_LEN};
+use crate::raw::supertype_display::{SupertypeChain, DISPLAY_LEN};
 use crate::raw::sync::{Arc, InsertOutcome};
 use crate::trace::trace;
 use crate::types::{SharedTypeIndex, SubType, TypeRef};
 
-impl RegistryInner {
+impl TypeRegistry {
     /// Registers one rec group given in hash-consing form, or finds the live
     /// equal one. Returns the entry with one registration for the caller.
-    /// `first_type_index` only labels errors. `owner` is the registry whose
-    /// inner part `self` is; a new entry keeps it.
+    /// `first_type_index` only labels errors. A new entry keeps a clone of
+    /// `self`.
     pub(crate) fn register_group(
         &self,
-        owner: &TypeRegistry,
         key: CanonGroup,
         first_type_index: u32,
     ) -> Result<Arc<RecGroupEntry>, RegistryError> {
-        debug_assert!(std::ptr::eq(&*owner.inner, self), "registering through another registry's handle");
-        if let Some(entry) = self.find_live(&key) {
+        let inner = &*self.inner;
+        if let Some(entry) = inner.find_live(&key) {
             return Ok(entry);
         }
-        let prepared = self.prepare(owner, key, first_type_index)?;
-        let outcome = self.groups.insert_or_reuse(
+        let prepared = self.prepare(key, first_type_index)?;
+        let outcome = inner.groups.insert_or_reuse(
             GroupKey(prepared.clone()),
             |existing| existing.0.incref_if_live().then(|| existing.0.clone()),
             |offered| {
                 // Visible first, then live: a thread that finds the entry
                 // live (under this lock, or by `root`) finds its types
                 // visible too.
-                self.show(&offered.0);
+                inner.show(&offered.0);
                 offered.0.mark_inserted();
             },
         );
@@ -53,7 +52,7 @@ impl RegistryInner {
                 // Another thread inserted an equal group after our lookup.
                 drop(offered);
                 trace!("{prepared:?}: lost the insertion race to {existing:?}, abandoning");
-                self.abandon(prepared);
+                inner.abandon(prepared);
                 Ok(existing)
             }
             InsertOutcome::Inserted(replaced) => {
@@ -69,19 +68,10 @@ impl RegistryInner {
                 // A registration that built a new group is writer work, as
                 // an unregistration is: it frees one big group a
                 // collection set aside, if any (hits never do).
-                self.reclaimer.drop_set_aside(1);
+                inner.reclaimer.drop_set_aside(1);
                 Ok(prepared)
             }
         }
-    }
-
-    /// The live entry for `key`, with a new registration.
-    fn find_live(&self, key: &CanonGroup) -> Option<Arc<RecGroupEntry>> {
-        let entry = self.groups.find(key, |existing| existing.0.incref_if_live().then(|| existing.0.clone())).flatten();
-        if let Some(entry) = &entry {
-            trace!("{entry:?}: hash-consing hit, incref");
-        }
-        entry
     }
 
     /// Builds a new entry for `key` and publishes its slots, with a
@@ -91,14 +81,10 @@ impl RegistryInner {
     /// types registered and indices reserved, which can fail only when the
     /// index space is exhausted. On any error everything taken so far is
     /// given back.
-    fn prepare(
-        &self,
-        owner: &TypeRegistry,
-        key: CanonGroup,
-        first_type_index: u32,
-    ) -> Result<Arc<RecGroupEntry>, RegistryError> {
+    fn prepare(&self, key: CanonGroup, first_type_index: u32) -> Result<Arc<RecGroupEntry>, RegistryError> {
+        let inner = &*self.inner;
         let mut prep = Preparation {
-            registry: self,
+            registry: inner,
             held: HeldRegistrations::default(),
             reserved: Vec::with_capacity(key.types().len()),
         };
@@ -106,12 +92,12 @@ impl RegistryInner {
         if key.refers_to_registered() {
             prep.hold_referenced_groups(&key, first_type_index, &mut references)?;
         }
-        let view = GroupView::new(self, key.types(), first_type_index)?;
+        let view = GroupView::new(inner, key.types(), first_type_index)?;
         view.check_declared_supertypes()?;
-        crate::module::check_referenced_kinds(key.types(), first_type_index, &view)?;
-        let trampolines = register_trampolines(self, owner, &view, &mut prep.held, &mut references)?;
+        crate::validate::check_referenced_kinds(key.types(), first_type_index, &view)?;
+        let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
         for _ in key.types() {
-            prep.reserved.push(self.slots.allocate()?);
+            prep.reserved.push(inner.slots.allocate()?);
         }
         let GroupView { storage, chains, .. } = view;
         // Runtime forms are kept apart only where one differs from its key
@@ -122,7 +108,7 @@ impl RegistryInner {
         // While `prep` still owns the indices: an error or a panic in the
         // embedder's data function rolls everything back.
         let types = runtime.as_deref().unwrap_or(key.types());
-        let data = self.compute_type_data(owner, types, &prep.reserved, first_type_index)?;
+        let data = self.compute_type_data(types, &prep.reserved, first_type_index)?;
         let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
         // Only a group with a type that is not its own trampoline type keeps
         // a trampoline per type (`register_trampolines` allocates nothing
@@ -132,7 +118,7 @@ impl RegistryInner {
             indices.iter().enumerate().map(|(i, &own)| of(i).unwrap_or(own)).collect()
         });
         let entry =
-            Arc::new(RecGroupEntry::new(owner.clone(), key, runtime, indices, trampolines, references.into(), data));
+            Arc::new(RecGroupEntry::new(self.clone(), key, runtime, indices, trampolines, references.into(), data));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let indices = entry.indices();
@@ -146,10 +132,21 @@ impl RegistryInner {
             let ancestors = &storage[range.start..range.start + range.len];
             let deep = shared.as_ref().filter(|_| range.len > DISPLAY_LEN);
             let chain = deep.map(|storage| SupertypeChain::new(std::sync::Arc::clone(storage), range.start, range.len));
-            self.publish(indices[i], i as u32, ancestors, chain, &entry);
+            inner.publish(indices[i], i as u32, ancestors, chain, &entry);
         }
         trace!("{entry:?}: prepared {} types", indices.len());
         Ok(entry)
+    }
+}
+
+impl RegistryInner {
+    /// The live entry for `key`, with a new registration.
+    fn find_live(&self, key: &CanonGroup) -> Option<Arc<RecGroupEntry>> {
+        let entry = self.groups.find(key, |existing| existing.0.incref_if_live().then(|| existing.0.clone())).flatten();
+        if let Some(entry) = &entry {
+            trace!("{entry:?}: hash-consing hit, incref");
+        }
+        entry
     }
 
     /// Makes a new group's types visible to readers; runs under the shard's
@@ -255,8 +252,7 @@ impl Preparation<'_> {
 /// up to the last type that has one: empty (no allocation) when every type
 /// is its own.
 fn register_trampolines(
-    registry: &RegistryInner,
-    owner: &TypeRegistry,
+    registry: &TypeRegistry,
     view: &GroupView<'_>,
     held: &mut HeldRegistrations,
     references: &mut Vec<SharedTypeIndex>,
@@ -272,11 +268,8 @@ fn register_trampolines(
             reference: TypeRef::RecGroup(i as u32),
             expected: "references to registered types",
         })?;
-        let entry = registry.register_group(
-            owner,
-            CanonGroup::new(Box::new([Arc::new(trampoline_ty)]), &registry.hasher),
-            0,
-        )?;
+        let entry =
+            registry.register_group(CanonGroup::new(Box::new([Arc::new(trampoline_ty)]), &registry.inner.hasher), 0)?;
         let trampoline = entry.indices()[0];
         trace!("type {} of a new group: trampoline type {trampoline:?}", view.type_index(i));
         trampolines.resize(i, None);

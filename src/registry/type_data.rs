@@ -2,7 +2,7 @@
 //! type when its rec group is first registered (a GC object layout, trace
 //! information), kept in the group's entry and dropped with it.
 //!
-//! The data lives in [`RecGroupEntry`], indexed by the type's position, so
+//! The data lives in [`RecGroupEntry`](super::entry::RecGroupEntry), indexed by the type's position, so
 //! it is reachable exactly like the type itself: by index through the
 //! slot's reference to the entry (under the same visible-then-unchanged read as
 //! [`TypeRegistry::borrow`], so never another type's data after reuse), by
@@ -17,17 +17,13 @@
 //! registrations taken on referenced groups. Either way the registry is as
 //! it was.
 
-use std::any::Any;
 use std::sync::Arc as StdArc;
 
-use super::entry::RecGroupEntry;
-use super::{RegisteredType, RegistryInner, TypeCollection, TypeKey, TypeRegistry};
+use super::entry::GroupData;
+use super::{RegisteredType, TypeCollection, TypeKey, TypeRegistry};
 use crate::error::{EmbedderError, RegistryError};
 use crate::raw::sync::Arc;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
-
-/// A group's data, type-erased: a `Box<[D]>` by position.
-pub(crate) type GroupData = Box<dyn Any + Send + Sync>;
 
 /// The erased data function: one group's types (runtime form), indices and
 /// the module-level index of its first type in, its data out.
@@ -109,20 +105,20 @@ impl TypeRegistry {
     /// and this registry computes data of type `D`. Lock-free; never
     /// another type's data, even if `index` is reused concurrently.
     pub fn type_data<D: 'static, R>(&self, index: SharedTypeIndex, f: impl FnOnce(&D) -> R) -> Option<R> {
-        self.inner.read_registered(index, |found| data_at(found.entry(), found.position()).map(f)).flatten()
+        self.inner.read_registered(index, |found| found.entry().data_at(found.position()).map(f)).flatten()
     }
 
     /// `f` of the data of the type `key` names, if it is still registered
     /// in this registry (see [`TypeKey`]).
     pub fn key_data<D: 'static, R>(&self, key: TypeKey, f: impl FnOnce(&D) -> R) -> Option<R> {
-        self.inner.read_key(key, |found| data_at(found.entry(), found.position()).map(f)).flatten()
+        self.inner.read_key(key, |found| found.entry().data_at(found.position()).map(f)).flatten()
     }
 }
 
 impl RegisteredType {
     /// The type's data, if its registry computes data of type `D`.
     pub fn data<D: 'static>(&self) -> Option<&D> {
-        data_at(&self.entry, self.position)
+        self.entry.data_at(self.position)
     }
 }
 
@@ -133,24 +129,19 @@ impl TypeCollection {
         let index = u32::try_from(index.as_usize()).ok().filter(|&i| (i as usize) < self.types.len())?;
         // The last group starting at or before `index`.
         let group = self.group_starts.partition_point(|&start| start <= index).checked_sub(1)?;
-        data_at(&self.rec_groups[group], index - self.group_starts[group])
+        self.rec_groups[group].data_at(index - self.group_starts[group])
     }
 }
 
-impl RegistryInner {
+impl TypeRegistry {
     /// The data of a group about to be registered (`None` without a data
     /// function).
     pub(super) fn compute_type_data(
         &self,
-        owner: &TypeRegistry,
         types: &[Arc<SubType>],
         indices: &[SharedTypeIndex],
         first_type_index: u32,
     ) -> Result<Option<GroupData>, RegistryError> {
-        self.type_data.as_ref().map(|data| data(owner, types, indices, first_type_index)).transpose()
+        self.inner.type_data.as_ref().map(|data| data(self, types, indices, first_type_index)).transpose()
     }
-}
-
-fn data_at<D: 'static>(entry: &RecGroupEntry, position: u32) -> Option<&D> {
-    entry.data()?.downcast_ref::<Box<[D]>>()?.get(position as usize)
 }

@@ -2,10 +2,10 @@
 
 use super::RegistryInner;
 use crate::error::RegistryError;
-use crate::matching::{self, TypeLookup};
-use crate::module;
 use crate::raw::sync::Arc;
+use crate::subtyping::{self, TypeLookup};
 use crate::types::{RefSite, SubType, TypeKind, TypeRef};
+use crate::validate;
 
 /// A new group's types, in hash-consing form, seen together with the
 /// registry: group-relative references answer from the group, shared ones
@@ -80,9 +80,9 @@ impl<'a> GroupView<'a> {
                         supertype: self.type_index(position),
                     });
                 }
-                module::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
+                validate::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
                 let above = self.chains[position];
-                module::check_depth(type_index, above.len + 1)?;
+                validate::check_depth(type_index, above.len + 1)?;
                 if above.start + above.len == self.storage.len() {
                     above.start
                 } else {
@@ -96,13 +96,13 @@ impl<'a> GroupView<'a> {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
                 })?;
-                module::check_supertype_shape(type_index, &self.types[i], sup, &sup_ty)?;
+                validate::check_supertype_shape(type_index, &self.types[i], sup, &sup_ty)?;
                 let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
                 })?;
                 let above = slot.display().supertype_chain();
-                module::check_depth(type_index, above.len() + 1)?;
+                validate::check_depth(type_index, above.len() + 1)?;
                 let start = self.storage.len();
                 self.storage.extend(above.into_iter().map(TypeRef::Shared));
                 start
@@ -143,7 +143,7 @@ impl<'a> GroupView<'a> {
                 // Refused by `chain_below` already.
                 Some(TypeRef::Module(_)) => continue,
             };
-            matching::composite_matches(self, &ty.composite, &sup_ty.composite)
+            subtyping::composite_matches(self, &ty.composite, &sup_ty.composite)
                 .map_err(|detail| RegistryError::SupertypeMismatch { type_index: self.type_index(i), detail })?;
         }
         Ok(())

@@ -11,6 +11,7 @@
 //! [`TypeRegistry::matches`](crate::TypeRegistry::matches) and import
 //! linking.
 
+use crate::error::RegistryError;
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, RefType, StorageType,
     StructType, TypeKind, TypeRef, ValType,
@@ -185,4 +186,143 @@ pub(crate) fn cont_matches(lookup: &impl TypeLookup, a: &ContType, b: &ContType)
     } else {
         Err(format!("function type {} is not a subtype of {}", a.func, b.func))
     }
+}
+
+mod sealed {
+    use super::TypeLookup;
+    use crate::error::RegistryError;
+    use crate::types::TypeRef;
+
+    /// What [`Matching`](super::Matching) needs, out of the public API.
+    pub trait Sealed: PartialEq {
+        /// Calls `f` on every concrete type reference, in order.
+        fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError>;
+        /// `self <: sup`, with both in a form `lookup` understands.
+        fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool;
+    }
+}
+
+/// The types [`TypeRegistry::matches`](crate::TypeRegistry::matches) and [`TypeRegistry::equivalent`](crate::TypeRegistry::equivalent)
+/// compare: [`ValType`], [`RefType`], [`HeapType`], [`StorageType`],
+/// [`FieldType`], [`FuncType`], [`StructType`], [`ArrayType`],
+/// [`ContType`] and [`CompositeType`]. Sealed: the crate implements it for these alone.
+pub trait Matching: sealed::Sealed {}
+
+impl<T: sealed::Sealed> Matching for T {}
+
+fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    match ty {
+        ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref().map_or(Ok(()), f),
+        _ => Ok(()),
+    }
+}
+
+impl sealed::Sealed for HeapType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        self.type_ref().map_or(Ok(()), f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        heap_type_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for RefType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        self.heap_type.each_ref(f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        ref_type_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for ValType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        each_val_ref(self, f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        val_type_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for StorageType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        match self {
+            StorageType::Val(v) => each_val_ref(v, f),
+            StorageType::I8 | StorageType::I16 => Ok(()),
+        }
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        storage_matches(lookup, *self, *sup)
+    }
+}
+
+impl sealed::Sealed for FieldType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        self.storage.each_ref(f)
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        field_matches(lookup, *self, *sup)
+    }
+}
+
+/// Function, struct and array types match by their rules above,
+/// whose error says which part differs; the predicate needs only the verdict.
+macro_rules! composite_sealed {
+    ($ty:ident, $rule:path, |$this:ident, $f:ident| $refs:expr) => {
+        impl sealed::Sealed for $ty {
+            fn each_ref(&self, $f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+                let $this = self;
+                $refs
+            }
+
+            fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+                $rule(lookup, self, sup).is_ok()
+            }
+        }
+    };
+}
+
+composite_sealed!(FuncType, func_matches, |this, f| this
+    .params
+    .iter()
+    .chain(this.results.iter())
+    .try_for_each(|v| each_val_ref(v, f)));
+composite_sealed!(StructType, struct_matches, |this, f| {
+    this.describes.into_iter().chain(this.descriptor).try_for_each(&mut *f)?;
+    this.fields.iter().try_for_each(|field| field.each_ref(f))
+});
+composite_sealed!(ContType, cont_matches, |this, f| f(this.func));
+composite_sealed!(ArrayType, array_matches, |this, f| this.element.each_ref(f));
+
+impl sealed::Sealed for CompositeType {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+        match self {
+            CompositeType::Func(ty) => ty.each_ref(f),
+            CompositeType::Struct(ty) => ty.each_ref(f),
+            CompositeType::Array(ty) => ty.each_ref(f),
+            CompositeType::Cont(ty) => ty.each_ref(f),
+        }
+    }
+
+    fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool {
+        composite_matches(lookup, self, sup).is_ok()
+    }
+}
+
+/// `Ok` if every concrete reference in `ty` is a shared index.
+pub(crate) fn check_shared_form(ty: &impl Matching) -> Result<(), RegistryError> {
+    ty.each_ref(&mut |reference| match reference {
+        TypeRef::Shared(_) => Ok(()),
+        _ => Err(RegistryError::NotSharedForm { reference }),
+    })
+}
+
+/// `sub <: sup` for two types that `lookup` answers for.
+pub(crate) fn matches_in<T: Matching>(lookup: &impl TypeLookup, sub: &T, sup: &T) -> bool {
+    sub.matches_in(lookup, sup)
 }

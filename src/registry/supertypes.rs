@@ -3,7 +3,7 @@
 //! inlines `ref.cast`, `ref.test` and `call_indirect` checks against.
 
 use super::TypeRegistry;
-use crate::raw::display::{SegmentDisplay, DISPLAY_LEN};
+use crate::raw::supertype_display::{SegmentDisplay, DISPLAY_LEN};
 use crate::raw::sync::AtomicPtr;
 use crate::raw::table::{locate, SEGMENT_COUNT, SEGMENT_SHIFT};
 use crate::types::SharedTypeIndex;

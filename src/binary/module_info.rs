@@ -14,7 +14,7 @@
 use ::wasmparser as wp;
 
 use crate::error::RegistryError;
-use crate::linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
+use crate::extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
 use crate::module::ModuleTypes;
 use crate::types::{ModuleTypeIndex, RefType, TypeRef, ValType};
 

@@ -35,7 +35,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::linking::{ExternType, GlobalType, Limits, MemoryType, TableType};
+use crate::extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
 use crate::module::ModuleTypes;
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType, RefType,

@@ -1,0 +1,134 @@
+//! The external types of a module (functions, tables, memories, globals,
+//! tags), as its imports and exports carry them, in module form or in
+//! shared form (see [`TypeCollection::shared_extern_type`](crate::TypeCollection::shared_extern_type)).
+//! Import matching over them is [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
+
+use crate::error::{ImportRule, RegistryError};
+use crate::subtyping::check_shared_form;
+use crate::types::{HeapType, RefType, TypeRef, ValType};
+
+/// The size limits of a table or memory: a minimum and an optional
+/// maximum, in elements or pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// The minimum size.
+    pub min: u64,
+    /// The maximum size, if any.
+    pub max: Option<u64>,
+}
+
+impl Limits {
+    /// Whether an export with limits `self` satisfies an import with limits
+    /// `import`: at least the import's minimum and, if the import has a
+    /// maximum, a maximum no larger.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::Limits;
+    ///
+    /// let import = Limits { min: 1, max: Some(10) };
+    /// assert!(Limits { min: 2, max: Some(5) }.matches(&import));
+    /// assert!(!Limits { min: 2, max: None }.matches(&import));
+    /// assert!(!Limits { min: 0, max: Some(5) }.matches(&import));
+    /// ```
+    pub fn matches(&self, import: &Limits) -> bool {
+        self.check(import).is_ok()
+    }
+
+    pub(crate) fn check(&self, import: &Limits) -> Result<(), ImportRule> {
+        if self.min < import.min {
+            return Err(ImportRule::LimitsMinimum);
+        }
+        match (self.max, import.max) {
+            (_, None) => Ok(()),
+            (Some(max), Some(limit)) if max <= limit => Ok(()),
+            _ => Err(ImportRule::LimitsMaximum),
+        }
+    }
+}
+
+/// A table's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TableType {
+    /// The type of the table's elements.
+    pub element: RefType,
+    /// Whether the table is addressed with `i64` (memory64 proposal).
+    pub table64: bool,
+    /// The size limits, in elements.
+    pub limits: Limits,
+}
+
+/// A memory's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MemoryType {
+    /// Whether the memory is addressed with `i64` (memory64 proposal).
+    pub memory64: bool,
+    /// Whether the memory is shared between threads (threads proposal).
+    pub shared: bool,
+    /// The base-2 logarithm of the page size: 16 (64 KiB) unless the
+    /// custom-page-sizes proposal says otherwise.
+    pub page_size_log2: u32,
+    /// The size limits, in pages.
+    pub limits: Limits,
+}
+
+impl MemoryType {
+    /// The page size of every memory without a custom page size: 64 KiB.
+    pub const DEFAULT_PAGE_SIZE_LOG2: u32 = 16;
+}
+
+/// A global's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GlobalType {
+    /// The type of the global's value.
+    pub content: ValType,
+    /// Whether the global can be written.
+    pub mutable: bool,
+}
+
+/// The type of an import or export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExternType {
+    /// A function, by its type (a function type): an export of a function
+    /// whose type is this one or a subtype of it.
+    Func(TypeRef),
+    /// `(func (exact (type $t)))` (custom descriptors proposal): a
+    /// function whose type is exactly `$t`. As an export's type it says the
+    /// same as [`Func`](ExternType::Func) (a function has one type); as an
+    /// import's, no subtype will do.
+    FuncExact(TypeRef),
+    /// A table.
+    Table(TableType),
+    /// A memory.
+    Memory(MemoryType),
+    /// A global.
+    Global(GlobalType),
+    /// An exception tag, by its type (a function type without results).
+    Tag(TypeRef),
+}
+
+impl ExternType {
+    /// The kind of item, as the text format names it (`func`, `table`,
+    /// `memory`, `global`, `tag`).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ExternType::Func(_) | ExternType::FuncExact(_) => "func",
+            ExternType::Table(_) => "table",
+            ExternType::Memory(_) => "memory",
+            ExternType::Global(_) => "global",
+            ExternType::Tag(_) => "tag",
+        }
+    }
+
+    /// `Ok` if every type reference is a shared index.
+    pub(crate) fn check_shared_form(&self) -> Result<(), RegistryError> {
+        match self {
+            ExternType::Func(r) | ExternType::FuncExact(r) | ExternType::Tag(r) => {
+                check_shared_form(&HeapType::Concrete(*r))
+            }
+            ExternType::Table(t) => check_shared_form(&t.element),
+            ExternType::Global(g) => check_shared_form(&g.content),
+            ExternType::Memory(_) => Ok(()),
+        }
+    }
+}
