@@ -11,10 +11,11 @@ use wasm_type_registry::{
     RefType, RegisteredType, RegistryError, SharedTypeIndex, StorageType, StructType, SubType, TypeCollection, TypeRef,
     TypeRegistry, ValType,
 };
-use wasm_type_shapes as shapes;
+
+use crate::common::wat;
 
 fn module(types: &str) -> ModuleTypes {
-    ModuleTypes::from_wasm(&shapes::wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+    ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
 }
 
 /// `text`'s module registered twice, which must give the same indices, and
@@ -260,10 +261,8 @@ fn continuation_subtyping_follows_the_function_types() {
     assert!(matches(reference(true, abstract_(AbstractHeapType::NoCont)), contref));
 
     // A continuation whose function type does not match its supertype's.
-    let err = ModuleTypes::from_wasm(&shapes::wat(
-        "(module (type $f1 (sub (func (param i32)))) (type $g (func (param i64)))
-                 (type $c1 (sub (cont $f1))) (type $c2 (sub $c1 (cont $g))))",
-    ))
+    let err = ModuleTypes::from_wasm(&wat("(module (type $f1 (sub (func (param i32)))) (type $g (func (param i64)))
+                 (type $c1 (sub (cont $f1))) (type $c2 (sub $c1 (cont $g))))"))
     .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 3, .. }), "{err}");
 }
@@ -309,11 +308,9 @@ fn trampolines_erase_exactness_and_continuations_widen_to_contref() {
 
 #[test]
 fn exact_function_imports_need_exactly_the_type() {
-    let bytes = shapes::wat(
-        r#"(module (type $super (sub (func))) (type $sub (sub $super (func)))
+    let bytes = wat(r#"(module (type $super (sub (func))) (type $sub (sub $super (func)))
              (import "" "exact" (func (exact (type $super))))
-             (import "" "inexact" (func (type $super))))"#,
-    );
+             (import "" "inexact" (func (type $super))))"#);
     let info = ModuleInfo::from_wasm(&bytes).unwrap();
     let super_ = TypeRef::Module(wasm_type_registry::ModuleTypeIndex::from_u32(0));
     assert_eq!(info.imports[0].ty, ExternType::FuncExact(super_));
@@ -440,7 +437,7 @@ fn reference_type_matching_agrees_with_wasmparser() {
             text.push_str(&format!(" (func (param {a_text}) (result {b_text}) (local.get 0))"));
         }
     }
-    let bytes = shapes::wat(&(text + ")"));
+    let bytes = wat(&(text + ")"));
     let mut validator = wasmparser::Validator::new_with_features(features);
     let mut verdicts = Vec::with_capacity(ref_types.len() * ref_types.len());
     for payload in wasmparser::Parser::new(0).parse_all(&bytes) {

@@ -18,9 +18,7 @@
 //! registry unchanged; never a panic.
 //!
 //! Truncated or garbage bytes to `ModuleTypes::from_wasm` are tested in
-//! `tests/binary_modules.rs`; `from_wasm` does not touch a registry.
-
-mod common;
+//! `tests/workloads/binary_modules.rs`; `from_wasm` does not touch a registry.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -29,8 +27,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use wasm_type_registry::*;
 
-use common::generate::{self, Choices};
-use common::model::{refs, remap};
+use crate::common::generate::{self, Choices};
+use crate::common::model::{refs, remap};
 
 fn val(v: ValType) -> FieldType {
     FieldType { mutable: false, storage: StorageType::Val(v) }
@@ -582,7 +580,7 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
         let name: String = format!("{e:?}").chars().take_while(|c| c.is_alphanumeric()).collect();
         *variants.borrow_mut().entry(name).or_default() += 1;
     };
-    let mut runner = TestRunner::new(common::proptest_config(256));
+    let mut runner = TestRunner::new(crate::common::proptest_config(256));
     let result = runner.run(&strategy, |(choices, mutations, as_singleton)| {
         let pool = generate::pool(&mut Choices::new(&choices));
         let original = pool[0].build();

@@ -11,10 +11,11 @@ use wasm_type_registry::{
     RegisteredType, RegistryError, SharedTypeIndex, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry,
     ValType,
 };
-use wasm_type_shapes as shapes;
+
+use crate::common::wat;
 
 fn module(types: &str) -> ModuleTypes {
-    ModuleTypes::from_wasm(&shapes::wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+    ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
 }
 
 fn shared(types: &TypeCollection, i: u32) -> SharedTypeIndex {
@@ -250,7 +251,7 @@ fn the_registry_refuses_a_continuation_of_a_struct_type() {
 /// unshared field is refused as an invalid type section.
 #[test]
 fn from_wasm_refuses_what_the_validator_refuses() {
-    let bytes = shapes::wat("(module (type (func)) (type (shared (struct (field anyref)))))");
+    let bytes = wat("(module (type (func)) (type (shared (struct (field anyref)))))");
     match ModuleTypes::from_wasm(&bytes).unwrap_err() {
         RegistryError::InvalidTypeSection { type_index: 1, message, .. } => {
             assert!(message.contains("shared"), "{message}");
