@@ -7,12 +7,12 @@
 //! freed when the last handle goes.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, ExternType, FieldType, HeapType, ImportRule, ModuleInfo, ModuleTypes,
-    RefType, RegisteredType, RegistryError, SharedTypeIndex, StorageType, StructType, SubType, TypeCollection, TypeRef,
-    TypeRegistry, ValType,
+    AbstractHeapType, CompositeType, ContType, ExternType, HeapType, ImportRule, ModuleInfo, ModuleTypes, RefType,
+    RegisteredType, RegistryError, SharedTypeIndex, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
+    ValType,
 };
 
-use crate::common::wat;
+use crate::common::{field, wat};
 
 fn module(types: &str) -> ModuleTypes {
     ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
@@ -49,10 +49,6 @@ fn exact(index: SharedTypeIndex) -> HeapType {
 
 fn abstract_(ty: AbstractHeapType) -> HeapType {
     HeapType::Abstract(ty)
-}
-
-fn field(ty: ValType) -> FieldType {
-    FieldType { mutable: false, storage: StorageType::Val(ty) }
 }
 
 #[test]
@@ -154,7 +150,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         supertype: None,
         composite: CompositeType::Cont(ContType { func: m(f) }),
     };
-    let array = SubType::array(true, None, field(ValType::I32));
+    let array = SubType::array(true, None, field(false, ValType::I32));
     // (rec groups, the type refused, its clause, the problem)
     let cases: Vec<(Vec<Vec<SubType>>, u32, &str, &str)> = vec![
         (vec![vec![with(None, None)], vec![with(Some(0), None)]], 1, "descriptor", "outside the rec group"),
@@ -272,7 +268,8 @@ fn continuation_subtyping_follows_the_function_types() {
 #[test]
 fn exact_and_continuation_references_keep_their_targets_alive() {
     let registry = TypeRegistry::new();
-    let exact_field = |index| SubType::struct_(true, None, [field(ValType::Ref(reference(false, exact(index))))]);
+    let exact_field =
+        |index| SubType::struct_(true, None, [field(false, ValType::Ref(reference(false, exact(index))))]);
     let cont = |index| SubType {
         shared: false,
         is_final: true,

@@ -8,7 +8,7 @@ use wasm_type_registry::{
     AbstractHeapType as A, HeapType, ModuleTypeIndex, ModuleTypes, RefType, TypeRef, TypeRegistry, ValType,
 };
 
-use crate::common::wat;
+use crate::common::{field, wat};
 
 const TYPES: &str = "(type $s (sub (struct))) (type $s2 (sub $s (struct (field i32)))) \
                      (type $a (array i8)) (type $f (sub (func))) (type $f2 (sub $f (func)))";
@@ -110,7 +110,6 @@ fn composite_types_match_structurally() {
         ValType::Ref(RefType::concrete(true, TypeRef::Shared(types.shared_type(ModuleTypeIndex::from_u32(i)).unwrap())))
     };
     let (s, s2) = (shared(0), shared(1));
-    let field = |mutable, ty| FieldType { mutable, storage: StorageType::Val(ty) };
     let strukt = |fields: Vec<FieldType>| StructType::new(fields);
     // Width: more fields match fewer.
     let wide = strukt(vec![field(false, s2), field(false, ValType::I32)]);

@@ -15,6 +15,7 @@ pub mod proposal_gen;
 pub mod wasmparser_oracle;
 
 use proptest::test_runner::{Config, RngSeed};
+use wasm_type_registry::{FieldType, StorageType, ValType};
 
 /// The seed every property test starts from unless `PROPTEST_RNG_SEED` says
 /// otherwise: runs are reproducible, and a failure seen once is seen again.
@@ -47,4 +48,28 @@ pub fn wat(text: &str) -> Vec<u8> {
     let buffer = wast::parser::ParseBuffer::new(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let mut wat = wast::parser::parse::<wast::Wat>(&buffer).unwrap_or_else(|e| panic!("{e}\n{text}"));
     wat.encode().unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// A struct field or array element type: `mutable` or not, storing
+/// `storage`, a [`StorageType`] or a [`ValType`] (stored unpacked).
+pub fn field(mutable: bool, storage: impl Storage) -> FieldType {
+    FieldType { mutable, storage: storage.storage() }
+}
+
+/// What [`field`] takes as a field's storage.
+pub trait Storage {
+    /// The storage type.
+    fn storage(self) -> StorageType;
+}
+
+impl Storage for StorageType {
+    fn storage(self) -> StorageType {
+        self
+    }
+}
+
+impl Storage for ValType {
+    fn storage(self) -> StorageType {
+        StorageType::Val(self)
+    }
 }
