@@ -1,7 +1,8 @@
-//! Code shared by the test binaries (`tests/*/main.rs` declare it with
-//! `#[path = "../common/mod.rs"] mod common;`): the helpers every test file
-//! uses, and the generators, model and oracles of the randomized tests.
-//! Each binary uses only part of it. It ships in the published package
+//! Code shared by the test binaries (their `tests/*/main.rs` declare it
+//! with `#[path = "../common/mod.rs"] mod common;`): the helpers the test
+//! files share (`field`, `wat`, `proptest_config`), and the generators,
+//! model and oracles of the randomized tests. Each binary uses only part of
+//! it. It ships in the published package
 //! with the binaries that do, so it needs nothing but crates.io
 //! dependencies: the churn workload, which uses the workspace-only
 //! `wasm-type-shapes` crate, lives beside its test instead
