@@ -11,7 +11,7 @@
 //! reused and unregistered payloads are freed.
 
 #[allow(dead_code)]
-#[path = "../tests/common/churn.rs"]
+#[path = "../tests/workloads/churn/workload.rs"]
 mod churn;
 
 use std::time::Instant;

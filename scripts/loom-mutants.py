@@ -23,7 +23,8 @@ DEEP = ['cargo', 'test', '--release', '-p', 'loom-tests', '--test', 'crossbeam_e
 # Not loom models: plain tests of the real collector and cells (no --cfg loom).
 PLAIN = ['cargo', 'test', '-p', 'wasm-type-registry']
 UNIT = PLAIN + ['--lib', '--']
-RECLAMATION = PLAIN + ['--test', 'reclamation', '--']
+# The reclamation tests: the `reclamation` module of the `api` test binary.
+RECLAMATION = PLAIN + ['--test', 'api', '--', 'reclamation::']
 
 # name: (file, text, replacement, command, what it removes)
 MUTATIONS = {

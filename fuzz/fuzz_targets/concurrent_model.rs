@@ -1,6 +1,6 @@
 //! A few threads replay operation sequences against one registry, checked
 //! against the sequential reference model: the engine of
-//! `tests/differential.rs` (`tests/common/differential.rs`), driven by
+//! `tests/conformance/differential.rs` (`tests/common/differential.rs`), driven by
 //! coverage-guided bytes instead of proptest.
 //!
 //! The input is a choice stream for `tests/common/generate.rs` (a pool of

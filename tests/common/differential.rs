@@ -1,5 +1,6 @@
-//! The engine of the differential test (`tests/differential.rs`), shared
-//! with the `concurrent_model` fuzz target (`fuzz/`): a pool of generated
+//! The engine of the differential test
+//! (`tests/conformance/differential.rs`), shared with the
+//! `concurrent_model` fuzz target (`fuzz/`): a pool of generated
 //! modules, the operations threads replay on one registry, and the checks
 //! against the sequential model ([`super::model`]).
 //!

@@ -1,8 +1,12 @@
-//! Code shared by the reliability tests (`differential`, `bad_input`). Each
-//! test crate uses only part of it. The churn workload (`churn.rs`, shared
-//! by `tests/churn.rs` and the `churn` example) is not a module of it: it
-//! uses the workspace-only `wasm-type-shapes` crate, and these tests ship in
-//! the published package.
+//! Code shared by the test binaries (their `tests/*/main.rs` declare it
+//! with `#[path = "../common/mod.rs"] mod common;`): the helpers the test
+//! files share (`field`, `wat`, `proptest_config`), and the generators,
+//! model and oracles of the randomized tests. Each binary uses only part of
+//! it. It ships in the published package
+//! with the binaries that do, so it needs nothing but crates.io
+//! dependencies: the churn workload, which uses the workspace-only
+//! `wasm-type-shapes` crate, lives beside its test instead
+//! (`tests/workloads/churn/workload.rs`).
 #![allow(dead_code)]
 
 pub mod differential;
@@ -12,6 +16,7 @@ pub mod proposal_gen;
 pub mod wasmparser_oracle;
 
 use proptest::test_runner::{Config, RngSeed};
+use wasm_type_registry::{FieldType, StorageType, ValType};
 
 /// The seed every property test starts from unless `PROPTEST_RNG_SEED` says
 /// otherwise: runs are reproducible, and a failure seen once is seen again.
@@ -32,4 +37,40 @@ pub fn proptest_config(default_cases: u32) -> Config {
     }
     config.failure_persistence = None;
     config
+}
+
+/// The binary encoding of `text`, a module or component in the text format,
+/// by the `wast` crate (an encoder that shares no code with the registry).
+///
+/// # Panics
+/// If `text` does not parse or encode (test inputs are written by hand);
+/// the message holds the text.
+pub fn wat(text: &str) -> Vec<u8> {
+    let buffer = wast::parser::ParseBuffer::new(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let mut wat = wast::parser::parse::<wast::Wat>(&buffer).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    wat.encode().unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// A struct field or array element type: `mutable` or not, storing
+/// `storage`, a [`StorageType`] or a [`ValType`] (stored unpacked).
+pub fn field(mutable: bool, storage: impl Storage) -> FieldType {
+    FieldType { mutable, storage: storage.storage() }
+}
+
+/// What [`field`] takes as a field's storage.
+pub trait Storage {
+    /// The storage type.
+    fn storage(self) -> StorageType;
+}
+
+impl Storage for StorageType {
+    fn storage(self) -> StorageType {
+        self
+    }
+}
+
+impl Storage for ValType {
+    fn storage(self) -> StorageType {
+        StorageType::Val(self)
+    }
 }

@@ -7,14 +7,15 @@
 //! freed when the last handle goes.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, ExternType, FieldType, HeapType, ImportRule, ModuleInfo, ModuleTypes,
-    RefType, RegisteredType, RegistryError, SharedTypeIndex, StorageType, StructType, SubType, TypeCollection, TypeRef,
-    TypeRegistry, ValType,
+    AbstractHeapType, CompositeType, ContType, ExternType, HeapType, ImportRule, ModuleInfo, ModuleTypes, RefType,
+    RegisteredType, RegistryError, SharedTypeIndex, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
+    ValType,
 };
-use wasm_type_shapes as shapes;
+
+use crate::common::{field, wat};
 
 fn module(types: &str) -> ModuleTypes {
-    ModuleTypes::from_wasm(&shapes::wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+    ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
 }
 
 /// `text`'s module registered twice, which must give the same indices, and
@@ -48,10 +49,6 @@ fn exact(index: SharedTypeIndex) -> HeapType {
 
 fn abstract_(ty: AbstractHeapType) -> HeapType {
     HeapType::Abstract(ty)
-}
-
-fn field(ty: ValType) -> FieldType {
-    FieldType { mutable: false, storage: StorageType::Val(ty) }
 }
 
 #[test]
@@ -153,7 +150,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         supertype: None,
         composite: CompositeType::Cont(ContType { func: m(f) }),
     };
-    let array = SubType::array(true, None, field(ValType::I32));
+    let array = SubType::array(true, None, field(false, ValType::I32));
     // (rec groups, the type refused, its clause, the problem)
     let cases: Vec<(Vec<Vec<SubType>>, u32, &str, &str)> = vec![
         (vec![vec![with(None, None)], vec![with(Some(0), None)]], 1, "descriptor", "outside the rec group"),
@@ -260,10 +257,8 @@ fn continuation_subtyping_follows_the_function_types() {
     assert!(matches(reference(true, abstract_(AbstractHeapType::NoCont)), contref));
 
     // A continuation whose function type does not match its supertype's.
-    let err = ModuleTypes::from_wasm(&shapes::wat(
-        "(module (type $f1 (sub (func (param i32)))) (type $g (func (param i64)))
-                 (type $c1 (sub (cont $f1))) (type $c2 (sub $c1 (cont $g))))",
-    ))
+    let err = ModuleTypes::from_wasm(&wat("(module (type $f1 (sub (func (param i32)))) (type $g (func (param i64)))
+                 (type $c1 (sub (cont $f1))) (type $c2 (sub $c1 (cont $g))))"))
     .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 3, .. }), "{err}");
 }
@@ -273,7 +268,8 @@ fn continuation_subtyping_follows_the_function_types() {
 #[test]
 fn exact_and_continuation_references_keep_their_targets_alive() {
     let registry = TypeRegistry::new();
-    let exact_field = |index| SubType::struct_(true, None, [field(ValType::Ref(reference(false, exact(index))))]);
+    let exact_field =
+        |index| SubType::struct_(true, None, [field(false, ValType::Ref(reference(false, exact(index))))]);
     let cont = |index| SubType {
         shared: false,
         is_final: true,
@@ -309,11 +305,9 @@ fn trampolines_erase_exactness_and_continuations_widen_to_contref() {
 
 #[test]
 fn exact_function_imports_need_exactly_the_type() {
-    let bytes = shapes::wat(
-        r#"(module (type $super (sub (func))) (type $sub (sub $super (func)))
+    let bytes = wat(r#"(module (type $super (sub (func))) (type $sub (sub $super (func)))
              (import "" "exact" (func (exact (type $super))))
-             (import "" "inexact" (func (type $super))))"#,
-    );
+             (import "" "inexact" (func (type $super))))"#);
     let info = ModuleInfo::from_wasm(&bytes).unwrap();
     let super_ = TypeRef::Module(wasm_type_registry::ModuleTypeIndex::from_u32(0));
     assert_eq!(info.imports[0].ty, ExternType::FuncExact(super_));
@@ -440,7 +434,7 @@ fn reference_type_matching_agrees_with_wasmparser() {
             text.push_str(&format!(" (func (param {a_text}) (result {b_text}) (local.get 0))"));
         }
     }
-    let bytes = shapes::wat(&(text + ")"));
+    let bytes = wat(&(text + ")"));
     let mut validator = wasmparser::Validator::new_with_features(features);
     let mut verdicts = Vec::with_capacity(ref_types.len() * ref_types.len());
     for payload in wasmparser::Parser::new(0).parse_all(&bytes) {

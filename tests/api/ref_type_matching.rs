@@ -8,6 +8,8 @@ use wasm_type_registry::{
     AbstractHeapType as A, HeapType, ModuleTypeIndex, ModuleTypes, RefType, TypeRef, TypeRegistry, ValType,
 };
 
+use crate::common::{field, wat};
+
 const TYPES: &str = "(type $s (sub (struct))) (type $s2 (sub $s (struct (field i32)))) \
                      (type $a (array i8)) (type $f (sub (func))) (type $f2 (sub $f (func)))";
 
@@ -29,7 +31,7 @@ const ABSTRACT: [(A, &str); 12] = [
 #[test]
 fn reference_type_matching_agrees_with_wasmparser() {
     let registry = TypeRegistry::new();
-    let module = ModuleTypes::from_wasm(&wasm_type_shapes::wat(&format!("(module {TYPES})"))).unwrap();
+    let module = ModuleTypes::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap();
     let types = registry.register_module(&module).unwrap();
     // Each heap type with its text.
     let mut heap_types: Vec<(HeapType, String)> =
@@ -51,9 +53,7 @@ fn reference_type_matching_agrees_with_wasmparser() {
     let (mut matches, mut mismatches) = (0, Vec::new());
     for (a, a_text) in &ref_types {
         for (b, b_text) in &ref_types {
-            let bytes = wasm_type_shapes::wat(&format!(
-                "(module {TYPES} (func (param {a_text}) (result {b_text}) (local.get 0)))"
-            ));
+            let bytes = wat(&format!("(module {TYPES} (func (param {a_text}) (result {b_text}) (local.get 0)))"));
             let oracle = validator.validate_all(&bytes).is_ok();
             validator.reset();
             let ours = registry.val_type_matches(&ValType::Ref(*a), &ValType::Ref(*b)).unwrap();
@@ -104,13 +104,12 @@ fn module_form_references_are_refused_not_answered() {
 fn composite_types_match_structurally() {
     use wasm_type_registry::{ArrayType, CompositeType, FieldType, StorageType, StructType, SubType};
     let registry = TypeRegistry::new();
-    let module = ModuleTypes::from_wasm(&wasm_type_shapes::wat(&format!("(module {TYPES})"))).unwrap();
+    let module = ModuleTypes::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap();
     let types = registry.register_module(&module).unwrap();
     let shared = |i| {
         ValType::Ref(RefType::concrete(true, TypeRef::Shared(types.shared_type(ModuleTypeIndex::from_u32(i)).unwrap())))
     };
     let (s, s2) = (shared(0), shared(1));
-    let field = |mutable, ty| FieldType { mutable, storage: StorageType::Val(ty) };
     let strukt = |fields: Vec<FieldType>| StructType::new(fields);
     // Width: more fields match fewer.
     let wide = strukt(vec![field(false, s2), field(false, ValType::I32)]);

@@ -3,9 +3,7 @@
 
 use wasm_type_registry::*;
 
-fn field(ty: ValType) -> FieldType {
-    FieldType { mutable: false, storage: StorageType::Val(ty) }
-}
+use crate::common::field;
 
 /// A module of `n` struct types, each distinct: type `i` has `i % 7 + 1`
 /// fields of a type picked by `seed`.
@@ -13,9 +11,10 @@ fn module(n: usize, seed: usize) -> ModuleTypes {
     let vals = [ValType::I32, ValType::I64, ValType::F32, ValType::F64];
     let mut builder = ModuleTypes::builder();
     for i in 0..n {
-        let mut fields: Vec<FieldType> = (0..i % 7 + 1).map(|f| field(vals[(i + f + seed) % vals.len()])).collect();
+        let mut fields: Vec<FieldType> =
+            (0..i % 7 + 1).map(|f| field(false, vals[(i + f + seed) % vals.len()])).collect();
         // Types of the same shape differ in how many i32s follow.
-        fields.extend((0..i / 7).map(|_| field(ValType::I32)));
+        fields.extend((0..i / 7).map(|_| field(false, ValType::I32)));
         builder.sub_type(SubType::struct_(true, None, fields));
     }
     builder.build().unwrap()

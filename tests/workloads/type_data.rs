@@ -9,6 +9,8 @@ use std::sync::Arc;
 use wasm_type_registry::*;
 use wasm_type_registry_bench::{gc_layout_registry, GcLayout, MAX_OBJECT_SIZE};
 
+use crate::common::field;
+
 #[derive(Debug)]
 struct TooBig;
 
@@ -24,17 +26,13 @@ fn struct_layout(size: u32, offsets: &[u32], refs: &[bool]) -> GcLayout {
     GcLayout::Struct { size, offsets: offsets.to_vec(), refs: refs.to_vec() }
 }
 
-fn field(storage: StorageType) -> FieldType {
-    FieldType { mutable: true, storage }
-}
-
 #[test]
 fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets() {
     let registry = gc_layout_registry(8);
-    let i8_ = field(StorageType::I8);
-    let i64_ = field(StorageType::Val(ValType::I64));
-    let i32_ = field(StorageType::Val(ValType::I32));
-    let anyref = field(StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any))));
+    let i8_ = field(true, StorageType::I8);
+    let i64_ = field(true, StorageType::Val(ValType::I64));
+    let i32_ = field(true, StorageType::Val(ValType::I32));
+    let anyref = field(true, StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any))));
     let base = RegisteredType::new(&registry, SubType::struct_(false, None, [i8_, i64_])).unwrap();
     assert_eq!(base.data::<GcLayout>().unwrap(), &struct_layout(24, &[8, 16], &[false, false]));
     let derived = SubType::struct_(false, Some(TypeRef::Shared(base.index())), [i8_, i64_, i32_, anyref]);
@@ -113,8 +111,8 @@ fn shapes_like(seed: u64) -> ModuleTypes {
     for i in 0..200u64 {
         let n = ((i * 7 + seed * 13) % 11) as usize;
         let scalar = if (i + seed).is_multiple_of(2) { ValType::I32 } else { ValType::F64 };
-        let mut fields = vec![field(StorageType::Val(scalar)); n + 1];
-        fields.extend(vec![field(StorageType::I8); i as usize / 11]);
+        let mut fields = vec![field(true, StorageType::Val(scalar)); n + 1];
+        fields.extend(vec![field(true, StorageType::I8); i as usize / 11]);
         builder.sub_type(SubType::struct_(true, None, fields));
     }
     builder.build().unwrap()
@@ -125,7 +123,7 @@ fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
     let registry = gc_layout_registry(8);
     let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
     let before = registry.stats();
-    let wide = vec![field(StorageType::Val(ValType::I64)); (MAX_OBJECT_SIZE / 8) as usize];
+    let wide = vec![field(true, StorageType::Val(ValType::I64)); (MAX_OBJECT_SIZE / 8) as usize];
     let mut builder = ModuleTypes::builder();
     builder.sub_type(SubType::func([], []));
     builder.sub_type(SubType::struct_(true, None, wide.clone()));
@@ -157,7 +155,7 @@ fn a_panicking_data_function_leaks_nothing_and_the_registry_stays_usable() {
         Ok::<_, TooBig>(7)
     });
     let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
-    let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), vec![field(StorageType::I8); 3]);
+    let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), vec![field(true, StorageType::I8); 3]);
     let panicked = catch_unwind(AssertUnwindSafe(|| RegisteredType::new(&registry, sub.clone())));
     assert!(panicked.is_err());
     assert_eq!(registry.len(), 1);

@@ -10,10 +10,7 @@ use wasm_type_registry::{
     TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
-fn wat(text: &str) -> Vec<u8> {
-    let buffer = wast::parser::ParseBuffer::new(text).expect("lexes");
-    wast::parser::parse::<wast::Wat>(&buffer).expect("parses").encode().expect("encodes")
-}
+use crate::common::wat;
 
 /// The class hierarchy both modules declare, as separate compilation units
 /// of one program would: `$Object`, `$String <: $Object`, a method type

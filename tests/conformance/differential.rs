@@ -9,21 +9,20 @@
 //! listed in `common/differential.rs`, which the `concurrent_model` fuzz
 //! target (`fuzz/`) shares.
 //!
-//! Reproduce with `cargo test --test differential -- --nocapture`: the seed
-//! is fixed (`PROPTEST_RNG_SEED` overrides it), `PROPTEST_CASES` raises the
-//! case count (64 by default), and a failure shrinks to a minimal pool and
-//! operation sequence.
-
-mod common;
+//! Reproduce with
+//! `cargo test --test conformance -- --nocapture differential::registry_agrees`:
+//! the seed is fixed (`PROPTEST_RNG_SEED` overrides it), `PROPTEST_CASES`
+//! raises the case count (64 by default), and a failure shrinks to a
+//! minimal pool and operation sequence.
 
 use std::sync::atomic::Ordering;
 
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 
-use common::differential::{run_case, Op, EXECUTED, GENERATED, THREADS};
-use common::generate::VARIANTS;
-use common::model::SUBTYPE_ANSWERS;
+use crate::common::differential::{run_case, Op, EXECUTED, GENERATED, THREADS};
+use crate::common::generate::VARIANTS;
+use crate::common::model::SUBTYPE_ANSWERS;
 
 const DEFAULT_CASES: u32 = 256;
 
@@ -49,7 +48,7 @@ fn case() -> impl Strategy<Value = (Vec<u32>, Vec<Vec<Vec<Op>>>)> {
 
 #[test]
 fn registry_agrees_with_the_sequential_model() {
-    let config = common::proptest_config(DEFAULT_CASES);
+    let config = crate::common::proptest_config(DEFAULT_CASES);
     let cases = config.cases;
     let mut runner = TestRunner::new(config);
     let result = runner.run(&case(), |(choices, rounds)| run_case(&choices, &rounds).map_err(TestCaseError::fail));

@@ -10,6 +10,8 @@ use wasm_type_registry::{
 };
 use wasm_type_shapes as shapes;
 
+use crate::common::wat;
+
 fn round_trip(module: &ModuleTypes) {
     let bytes = shapes::encode(module);
     let read = ModuleTypes::from_wasm(&bytes).unwrap_or_else(|e| panic!("{e}"));
@@ -123,13 +125,11 @@ fn binary_modules_register_identically_from_several_threads() {
 
 /// A small module with several groups, a subtype and a recursive reference.
 fn small_binary() -> Vec<u8> {
-    shapes::wat(
-        r#"(module
+    wat(r#"(module
         (type $f (func (param i32) (result i64)))
         (rec (type $a (sub (struct (field (ref null $b))))) (type $b (sub (array (mut i8)))))
         (type $c (sub $a (struct (field (ref null $b)) (field f64))))
-        (func (type $f) (i64.const 0)))"#,
-    )
+        (func (type $f) (i64.const 0)))"#)
 }
 
 /// The byte offsets at which a section of `bytes` ends.
@@ -236,16 +236,12 @@ fn every_section_but_function_bodies_is_validated() {
             section(6, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
             "declares 4294967295 globals",
         ),
-        ("a minimum above the maximum", shapes::wat("(module (memory 2 1))"), "minimum"),
-        ("a global initializer of the wrong type", shapes::wat("(module (global i32 (i64.const 0)))"), "type mismatch"),
-        (
-            "an export of a function that does not exist",
-            shapes::wat("(module (export \"f\" (func 0)))"),
-            "unknown function",
-        ),
+        ("a minimum above the maximum", wat("(module (memory 2 1))"), "minimum"),
+        ("a global initializer of the wrong type", wat("(module (global i32 (i64.const 0)))"), "type mismatch"),
+        ("an export of a function that does not exist", wat("(module (export \"f\" (func 0)))"), "unknown function"),
         (
             "two exports of one name",
-            shapes::wat("(module (func) (export \"f\" (func 0)) (export \"f\" (func 0)))"),
+            wat("(module (func) (export \"f\" (func 0)) (export \"f\" (func 0)))"),
             "duplicate",
         ),
     ];
@@ -260,7 +256,7 @@ fn every_section_but_function_bodies_is_validated() {
     }
     // A body whose instructions are invalid is accepted: bodies are the
     // compiler's to validate, and wasmparser's full validator refuses it.
-    let bytes = shapes::wat("(module (type (func (result i32))) (func (type 0)))");
+    let bytes = wat("(module (type (func (result i32))) (func (type 0)))");
     assert_eq!(ModuleTypes::from_wasm(&bytes).unwrap().len(), 1);
     let full = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM3).validate_all(&bytes);
     assert!(full.is_err_and(|e| e.message().contains("type mismatch")));
@@ -322,7 +318,7 @@ fn invalid_type_sections_name_type_and_rec_group() {
         ("(type $a (sub (struct (field (mut i32))))) (type (sub $a (struct (field i32))))", 1, 1, "sub type"),
     ];
     for (types, want_type, want_group, want_message) in cases {
-        let bytes = shapes::wat(&format!("(module {types})"));
+        let bytes = wat(&format!("(module {types})"));
         let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
         match &err {
             RegistryError::InvalidTypeSection { type_index, rec_group, message, offset } => {
@@ -339,7 +335,7 @@ fn invalid_type_sections_name_type_and_rec_group() {
 
 #[test]
 fn components_are_refused_by_from_wasm() {
-    let bytes = shapes::wat("(component (core module (type (func))))");
+    let bytes = wat("(component (core module (type (func))))");
     let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
     assert!(
         matches!(&err, RegistryError::InvalidWasm { offset: 0, message } if message.contains("component")),

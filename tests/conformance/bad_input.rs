@@ -18,9 +18,7 @@
 //! registry unchanged; never a panic.
 //!
 //! Truncated or garbage bytes to `ModuleTypes::from_wasm` are tested in
-//! `tests/binary_modules.rs`; `from_wasm` does not touch a registry.
-
-mod common;
+//! `tests/workloads/binary_modules.rs`; `from_wasm` does not touch a registry.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -29,16 +27,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use wasm_type_registry::*;
 
-use common::generate::{self, Choices};
-use common::model::{refs, remap};
-
-fn val(v: ValType) -> FieldType {
-    FieldType { mutable: false, storage: StorageType::Val(v) }
-}
-
-fn mutable(v: ValType) -> FieldType {
-    FieldType { mutable: true, storage: StorageType::Val(v) }
-}
+use crate::common::field;
+use crate::common::generate::{self, Choices};
+use crate::common::model::{refs, remap};
 
 fn module_ref(i: u32) -> TypeRef {
     TypeRef::Module(ModuleTypeIndex::from_u32(i))
@@ -88,19 +79,19 @@ impl Fixture {
         let registry = TypeRegistry::new();
         let mut groups = vec![
             // 0: (sub (struct (field (mut i32))))
-            vec![SubType::struct_(false, None, [mutable(ValType::I32)])],
+            vec![SubType::struct_(false, None, [field(true, ValType::I32)])],
             // 1: (sub final 0 (struct (field (mut i32)) (field (ref null 0))))
             vec![SubType::struct_(
                 true,
                 Some(module_ref(0)),
-                [mutable(ValType::I32), val(ref_to(true, module_ref(0)))],
+                [field(true, ValType::I32), field(false, ref_to(true, module_ref(0)))],
             )],
             // 2: (func (param (ref 0)) (result i32)), with a trampoline type
             vec![SubType::func([ref_to(false, module_ref(0))], [ValType::I32])],
             // 3, 4: (rec (struct (field (ref 4))) (struct (field (ref null 3))))
             vec![
-                SubType::struct_(false, None, [val(ref_to(false, module_ref(4)))]),
-                SubType::struct_(false, None, [val(ref_to(true, module_ref(3)))]),
+                SubType::struct_(false, None, [field(false, ref_to(false, module_ref(4)))]),
+                SubType::struct_(false, None, [field(false, ref_to(true, module_ref(3)))]),
             ],
             // 5: (sub (func (param i32))), not final
             vec![SubType { is_final: false, ..SubType::func([ValType::I32], []) }],
@@ -111,7 +102,7 @@ impl Fixture {
             groups.push(vec![SubType::struct_(false, Some(module_ref(i - 1)), [])]);
         }
         let collection = registry.register_module(&module(groups).unwrap()).unwrap();
-        let single = RegisteredType::new(&registry, SubType::array(false, None, mutable(ValType::F64))).unwrap();
+        let single = RegisteredType::new(&registry, SubType::array(false, None, field(true, ValType::F64))).unwrap();
         Fixture {
             registry,
             collection,
@@ -197,7 +188,7 @@ fn index_out_of_range() {
     let bad = || {
         module(vec![vec![
             SubType::struct_(false, None, []),
-            SubType::struct_(false, None, [val(ref_to(true, module_ref(5)))]),
+            SubType::struct_(false, None, [field(false, ref_to(true, module_ref(5)))]),
         ]])
     };
     fx.refused(
@@ -208,7 +199,12 @@ fn index_out_of_range() {
     // A shared index no registry ever handed out.
     let never = SharedTypeIndex::from_u32(1_000_000);
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, None, [val(ref_to(true, shared_ref(never)))])),
+        || {
+            RegisteredType::new(
+                &fx.registry,
+                SubType::struct_(false, None, [field(false, ref_to(true, shared_ref(never)))]),
+            )
+        },
         |e| {
             matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Field(0))) }
                 if *index == never)
@@ -217,7 +213,12 @@ fn index_out_of_range() {
     );
     // A singleton group has only `RecGroup(0)`.
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, None, [val(ref_to(true, TypeRef::RecGroup(1)))])),
+        || {
+            RegisteredType::new(
+                &fx.registry,
+                SubType::struct_(false, None, [field(false, ref_to(true, TypeRef::RecGroup(1)))]),
+            )
+        },
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::RecGroup(1), .. }),
         &["rec:1 (a rec-group-relative index)", "wrong index space"],
     );
@@ -230,7 +231,7 @@ fn forward_reference_to_a_later_rec_group() {
     fx.refused(
         || {
             module(vec![
-                vec![SubType::array(false, None, val(ref_to(false, module_ref(1))))],
+                vec![SubType::array(false, None, field(false, ref_to(false, module_ref(1))))],
                 vec![SubType::func([], [])],
             ])
         },
@@ -260,7 +261,7 @@ fn supertype_is_final() {
         &["type 1", "final"],
     );
     let final_ = fx.shared(fx.derived_final);
-    let fields = [mutable(ValType::I32), val(ref_to(true, shared_ref(fx.shared(fx.base))))];
+    let fields = [field(true, ValType::I32), field(false, ref_to(true, shared_ref(fx.shared(fx.base))))];
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(true, Some(shared_ref(final_)), fields)),
         |e| matches!(e, RegistryError::SupertypeIsFinal { supertype, .. } if *supertype == shared_ref(final_)),
@@ -317,7 +318,7 @@ fn supertype_of_another_kind() {
     );
     let base = shared_ref(fx.shared(fx.base));
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::array(false, Some(base), mutable(ValType::I32))),
+        || RegisteredType::new(&fx.registry, SubType::array(false, Some(base), field(true, ValType::I32))),
         |e| matches!(e, RegistryError::SupertypeKindMismatch { kind: CompositeKind::Array, .. }),
         &["an array type cannot subtype a struct type"],
     );
@@ -333,10 +334,10 @@ fn structural_mismatch_rolls_back_the_groups_registered_before_it() {
     // it finds out, and must give them back.
     let bad = || {
         let module = module(vec![
-            vec![SubType::struct_(false, None, [mutable(ValType::I64), val(ValType::F32)])],
-            vec![SubType::array(true, None, val(ref_to(false, module_ref(0))))],
+            vec![SubType::struct_(false, None, [field(true, ValType::I64), field(false, ValType::F32)])],
+            vec![SubType::array(true, None, field(false, ref_to(false, module_ref(0))))],
             vec![SubType::func([ref_to(true, module_ref(1))], [ref_to(false, module_ref(0))])],
-            vec![SubType::struct_(false, Some(module_ref(0)), [mutable(ValType::I32), val(ValType::F32)])],
+            vec![SubType::struct_(false, Some(module_ref(0)), [field(true, ValType::I32), field(false, ValType::F32)])],
         ])?;
         fx.registry.register_module(&module)
     };
@@ -411,7 +412,7 @@ fn more_types_than_the_limit() {
 #[test]
 fn more_fields_params_or_results_than_the_limits() {
     let fx = Fixture::new();
-    let fields = || vec![val(ValType::I32); MAX_STRUCT_FIELDS + 1];
+    let fields = || vec![field(false, ValType::I32); MAX_STRUCT_FIELDS + 1];
     let params = || vec![ValType::I64; MAX_PARAMS + 1];
     let results = || vec![ValType::F32; MAX_RESULTS + 1];
     let cases: [(SubType, &str, usize); 3] = [
@@ -432,7 +433,12 @@ fn more_fields_params_or_results_than_the_limits() {
 fn module_level_indices_given_to_registered_type_new() {
     let fx = Fixture::new();
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, None, [val(ref_to(true, module_ref(0)))])),
+        || {
+            RegisteredType::new(
+                &fx.registry,
+                SubType::struct_(false, None, [field(false, ref_to(true, module_ref(0)))]),
+            )
+        },
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
         &["0 (a module type index)", "wrong index space", "shared type indices"],
     );
@@ -444,7 +450,7 @@ fn module_level_indices_given_to_registered_type_new() {
     // And the reverse: shared indices inside a module.
     let shared = fx.shared(fx.base);
     fx.refused(
-        || module(vec![vec![SubType::array(false, None, val(ref_to(true, shared_ref(shared))))]]),
+        || module(vec![vec![SubType::array(false, None, field(false, ref_to(true, shared_ref(shared))))]]),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Shared(_), .. }),
         &["wrong index space", "module type indices"],
     );
@@ -469,7 +475,8 @@ fn shared_index_from_another_registry_or_unregistered() {
         &["type 0, param 0:", &foreign.to_string(), "not registered"],
     );
     // An index this registry handed out and has unregistered since.
-    let gone = RegisteredType::new(&fx.registry, SubType::struct_(true, None, [val(ValType::V128)])).unwrap().index();
+    let gone =
+        RegisteredType::new(&fx.registry, SubType::struct_(true, None, [field(false, ValType::V128)])).unwrap().index();
     assert!(fx.registry.borrow(gone).is_none());
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(shared_ref(gone)), [])),
@@ -484,7 +491,7 @@ fn shared_index_from_another_registry_or_unregistered() {
     let good = shared_ref(fx.shared(fx.base));
     fx.refused(
         || {
-            let fields = [val(ref_to(true, good)), val(ref_to(true, shared_ref(gone)))];
+            let fields = [field(false, ref_to(true, good)), field(false, ref_to(true, shared_ref(gone)))];
             RegisteredType::new(&fx.registry, SubType::struct_(false, None, fields))
         },
         |e| {
@@ -524,8 +531,8 @@ fn mutate_module(types: &mut [SubType], starts: &mut Vec<usize>, (what, a, b, c)
         // Another kind, keeping the supertype.
         3 => {
             let composite = match &ty.composite {
-                CompositeType::Func(_) => SubType::struct_(false, None, [mutable(ValType::I32)]).composite,
-                CompositeType::Struct(_) => SubType::array(false, None, val(ValType::I32)).composite,
+                CompositeType::Func(_) => SubType::struct_(false, None, [field(true, ValType::I32)]).composite,
+                CompositeType::Struct(_) => SubType::array(false, None, field(false, ValType::I32)).composite,
                 CompositeType::Array(_) | CompositeType::Cont(_) => SubType::func([ValType::I32], []).composite,
             };
             ty.composite = composite;
@@ -582,7 +589,7 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
         let name: String = format!("{e:?}").chars().take_while(|c| c.is_alphanumeric()).collect();
         *variants.borrow_mut().entry(name).or_default() += 1;
     };
-    let mut runner = TestRunner::new(common::proptest_config(256));
+    let mut runner = TestRunner::new(crate::common::proptest_config(256));
     let result = runner.run(&strategy, |(choices, mutations, as_singleton)| {
         let pool = generate::pool(&mut Choices::new(&choices));
         let original = pool[0].build();

@@ -7,18 +7,10 @@ use wasm_type_registry::{
     StorageType, SubType, TypeRef, TypeRegistry, ValType,
 };
 
+use crate::common::{field, wat};
+
 const ABSTRACT: [A; 12] =
     [A::Func, A::NoFunc, A::Extern, A::NoExtern, A::Any, A::Eq, A::I31, A::Struct, A::Array, A::None, A::Exn, A::NoExn];
-
-fn wat(text: &str) -> Vec<u8> {
-    let buffer = wast::parser::ParseBuffer::new(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let mut module = wast::parser::parse::<wast::Wat>(&buffer).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    module.encode().unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
-
-fn field(mutable: bool, storage: StorageType) -> FieldType {
-    FieldType { mutable, storage }
-}
 
 fn module_ref(nullable: bool, index: ModuleTypeIndex) -> ValType {
     ValType::Ref(RefType::concrete(nullable, TypeRef::Module(index)))

@@ -1,7 +1,8 @@
 //! The churn workload: threads register fresh types, keep each for a while
 //! and drop it, so that the registry's live set stays small while the
 //! number of types it has ever seen grows without bound. Shared by
-//! `tests/churn.rs` (assertions) and `examples/churn.rs` (resident memory).
+//! `tests/workloads/churn.rs` (assertions) and `examples/churn.rs`
+//! (resident memory).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};

@@ -11,10 +11,11 @@ use wasm_type_registry::{
     RegisteredType, RegistryError, SharedTypeIndex, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry,
     ValType,
 };
-use wasm_type_shapes as shapes;
+
+use crate::common::{field, wat};
 
 fn module(types: &str) -> ModuleTypes {
-    ModuleTypes::from_wasm(&shapes::wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+    ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
 }
 
 fn shared(types: &TypeCollection, i: u32) -> SharedTypeIndex {
@@ -27,10 +28,6 @@ fn concrete(index: SharedTypeIndex) -> HeapType {
 
 fn val(heap_type: HeapType) -> ValType {
     ValType::Ref(RefType { nullable: true, heap_type })
-}
-
-fn field(ty: ValType) -> FieldType {
-    FieldType { mutable: false, storage: StorageType::Val(ty) }
 }
 
 fn module_ref(i: u32) -> HeapType {
@@ -162,14 +159,18 @@ fn the_builder_refuses_shared_types_that_mention_unshared_ones() {
     };
     let anyref = val(HeapType::Abstract(AbstractHeapType::Any));
     let unshared_struct = SubType::struct_(true, None, []);
-    refused(vec![SubType::struct_(true, None, [field(ValType::I32), field(anyref)]).into_shared()], 0, "field 1");
+    refused(
+        vec![SubType::struct_(true, None, [field(false, ValType::I32), field(false, anyref)]).into_shared()],
+        0,
+        "field 1",
+    );
     refused(
         vec![unshared_struct.clone(), SubType::func([val(module_ref(0))], []).into_shared()],
         1,
         "param 0: (ref null 0) is not shared",
     );
     refused(vec![SubType::func([], [ValType::I64, anyref]).into_shared()], 0, "result 1");
-    let externref = field(val(HeapType::Abstract(AbstractHeapType::Extern)));
+    let externref = field(false, val(HeapType::Abstract(AbstractHeapType::Extern)));
     refused(vec![SubType::array(true, None, externref).into_shared()], 0, "element");
     let sup = |i| Some(TypeRef::Module(ModuleTypeIndex::from_u32(i)));
     refused(
@@ -188,10 +189,10 @@ fn the_builder_refuses_shared_types_that_mention_unshared_ones() {
     let mut builder = ModuleTypes::builder();
     let s = builder.sub_type(SubType::struct_(true, None, []).into_shared());
     let fields = [
-        field(ValType::V128),
+        field(false, ValType::V128),
         FieldType { mutable: true, storage: StorageType::I16 },
-        field(val(HeapType::SharedAbstract(AbstractHeapType::Any))),
-        field(val(HeapType::Exact(TypeRef::Module(s)))),
+        field(false, val(HeapType::SharedAbstract(AbstractHeapType::Any))),
+        field(false, val(HeapType::Exact(TypeRef::Module(s)))),
     ];
     builder.sub_type(SubType::struct_(true, None, fields).into_shared());
     builder.sub_type(SubType::func([val(HeapType::Concrete(TypeRef::Module(s)))], []));
@@ -207,7 +208,7 @@ fn the_registry_refuses_what_the_builder_refuses() {
     let open_shared = RegisteredType::new(&registry, SubType::struct_(false, None, []).into_shared()).unwrap();
     let before = registry.stats();
     let cases = [
-        SubType::struct_(true, None, [field(val(concrete(unshared.index())))]).into_shared(),
+        SubType::struct_(true, None, [field(false, val(concrete(unshared.index())))]).into_shared(),
         SubType::struct_(true, Some(TypeRef::Shared(unshared.index())), []).into_shared(),
         SubType::struct_(true, Some(TypeRef::Shared(open_shared.index())), []),
         SubType::func([], [val(HeapType::Abstract(AbstractHeapType::Func))]).into_shared(),
@@ -218,7 +219,7 @@ fn the_registry_refuses_what_the_builder_refuses() {
         assert_eq!(registry.stats(), before, "{ty}");
     }
     // The rule's other side: these register.
-    let fine = SubType::struct_(true, None, [field(val(concrete(open_shared.index())))]);
+    let fine = SubType::struct_(true, None, [field(false, val(concrete(open_shared.index())))]);
     RegisteredType::new(&registry, fine.clone().into_shared()).unwrap();
     RegisteredType::new(&registry, fine).unwrap();
 }
@@ -250,7 +251,7 @@ fn the_registry_refuses_a_continuation_of_a_struct_type() {
 /// unshared field is refused as an invalid type section.
 #[test]
 fn from_wasm_refuses_what_the_validator_refuses() {
-    let bytes = shapes::wat("(module (type (func)) (type (shared (struct (field anyref)))))");
+    let bytes = wat("(module (type (func)) (type (shared (struct (field anyref)))))");
     match ModuleTypes::from_wasm(&bytes).unwrap_err() {
         RegistryError::InvalidTypeSection { type_index: 1, message, .. } => {
             assert!(message.contains("shared"), "{message}");

@@ -15,11 +15,10 @@
 //!   wasmparser's supertype chain leads from one to the other;
 //! - at the end, with every collection dropped, the registry is empty.
 //!
-//! Reproduce with `cargo test --test proposal_differential -- --nocapture`
+//! Reproduce with
+//! `cargo test --test conformance -- --nocapture proposal_differential::`
 //! (fixed seed; `PROPTEST_RNG_SEED` and `PROPTEST_CASES` override it and
 //! the case count, 256 by default).
-
-mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -27,10 +26,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use wasm_type_registry::*;
 
-use common::generate::Choices;
-use common::model::Model;
-use common::proposal_gen;
-use common::wasmparser_oracle::check_canonicalization;
+use crate::common::generate::Choices;
+use crate::common::model::Model;
+use crate::common::proposal_gen;
+use crate::common::wasmparser_oracle::check_canonicalization;
 
 const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3
     .union(wasmparser::WasmFeatures::CUSTOM_DESCRIPTORS)
@@ -128,7 +127,7 @@ fn run_case(choices: &[u32]) -> Result<(), String> {
 
 #[test]
 fn proposal_types_agree_with_the_model_and_wasmparser() {
-    let mut runner = TestRunner::new(common::proptest_config(256));
+    let mut runner = TestRunner::new(crate::common::proptest_config(256));
     let strategy = prop::collection::vec(any::<u32>(), 0..300);
     if let Err(e) = runner.run(&strategy, |choices| run_case(&choices).map_err(TestCaseError::fail)) {
         panic!("{e}");
