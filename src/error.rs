@@ -191,8 +191,8 @@ pub enum RegistryError {
     /// (see the crate's README for what each proposal gets), so it is
     /// refused rather than modelled wrongly.
     Unsupported {
-        /// What cannot be expressed, for example `"shared tables and
-        /// globals (shared-everything-threads proposal)"`.
+        /// What cannot be expressed, for example `"more than one declared
+        /// supertype"`.
         what: &'static str,
         /// The module-level index of the type that uses it, when known.
         type_index: Option<u32>,
@@ -357,6 +357,9 @@ pub enum ImportRule {
     TableElementEquivalent,
     /// A table's address type (`i32` or `i64`) must be the imported one.
     TableAddressType,
+    /// A table must be shared exactly when the imported one is
+    /// (shared-everything threads proposal).
+    TableShared,
     /// A memory's address type (`i32` or `i64`) must be the imported one.
     MemoryAddressType,
     /// A memory must be shared exactly when the imported one is.
@@ -368,6 +371,9 @@ pub enum ImportRule {
     /// When the import has a maximum size, the export must have one, no
     /// larger.
     LimitsMaximum,
+    /// A global must be shared exactly when the imported one is
+    /// (shared-everything threads proposal).
+    GlobalShared,
     /// A global must be mutable exactly when the imported one is.
     GlobalMutability,
     /// An immutable global's value type must be a subtype of the imported
@@ -387,11 +393,13 @@ impl fmt::Display for ImportRule {
             ImportRule::TagEquivalent => "the tag's type must be equivalent to the imported type",
             ImportRule::TableElementEquivalent => "table element types must be equivalent",
             ImportRule::TableAddressType => "table address types (i32 or i64) must be the same",
+            ImportRule::TableShared => "a table must be shared exactly when the imported one is",
             ImportRule::MemoryAddressType => "memory address types (i32 or i64) must be the same",
             ImportRule::MemoryShared => "a memory must be shared exactly when the imported one is",
             ImportRule::MemoryPageSize => "memory page sizes must be the same",
             ImportRule::LimitsMinimum => "the minimum size must be at least the imported minimum",
             ImportRule::LimitsMaximum => "the maximum size must be present and at most the imported maximum",
+            ImportRule::GlobalShared => "a global must be shared exactly when the imported one is",
             ImportRule::GlobalMutability => "a global must be mutable exactly when the imported one is",
             ImportRule::ImmutableGlobalSubtype => {
                 "an immutable global's value type must be a subtype of the imported one"
