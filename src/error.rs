@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::types::{CompositeKind, RefSite, SharedTypeIndex, TypeRef};
+use crate::types::{CompositeKind, HeapType, RefSite, SharedTypeIndex, TypeRef};
 
 /// Why a type, rec group, module or registration was refused.
 ///
@@ -76,13 +76,23 @@ pub enum RegistryError {
         /// The supertype's kind.
         supertype_kind: CompositeKind,
     },
-    /// Shared-everything threads: a shared type mentions an unshared type,
-    /// or a type declares a supertype of the other sharedness.
+    /// Shared-everything threads: a shared type mentions an unshared heap
+    /// type (in a param, result, field or array element), or a type
+    /// declares a supertype of the other sharedness.
     SharednessMismatch {
         /// The index of the type.
         type_index: u32,
-        /// Which part mentions what.
-        detail: String,
+        /// Where in that type the heap type of the other sharedness sits:
+        /// [`RefSite::Param`], [`RefSite::Result`], [`RefSite::Field`],
+        /// [`RefSite::Element`] or [`RefSite::Supertype`].
+        site: RefSite,
+        /// That heap type: an unshared abstract heap type (`func`), or a
+        /// reference to a type of the other sharedness (the supertype's, at
+        /// [`RefSite::Supertype`]).
+        referenced: HeapType,
+        /// Whether the type at `type_index` is shared (always, except for a
+        /// shared supertype of an unshared type).
+        shared: bool,
     },
     /// The type's structure does not match its declared supertype's.
     SupertypeMismatch {
@@ -268,7 +278,15 @@ impl fmt::Display for RegistryError {
                     supertype_kind.with_article()
                 )
             }
-            SharednessMismatch { type_index, detail } => write!(f, "type {type_index}: {detail}"),
+            SharednessMismatch { type_index, site: RefSite::Supertype, referenced, shared } => {
+                let (this, other) = if *shared { ("a shared", "an unshared") } else { ("an unshared", "a shared") };
+                write!(f, "type {type_index}, supertype {referenced}: {this} type cannot subtype {other} type")
+            }
+            SharednessMismatch { type_index, site, referenced, .. } => write!(
+                f,
+                "type {type_index}, {site}: heap type {referenced} is not shared, and a shared type may mention \
+                 only shared types"
+            ),
             SupertypeMismatch { type_index, detail } => {
                 write!(f, "type {type_index}: does not match its declared supertype: {detail}")
             }
