@@ -621,7 +621,7 @@ fn run_directive(linker: &mut Linker, directive: WastDirective<'_>) -> Outcome {
         },
         WastDirective::AssertInvalid { mut module, .. } => match module.encode() {
             Err(_) => Outcome::Skip("assert_invalid: rejected by the text parser"),
-            Ok(bytes) => must_be_refused(&linker, &bytes),
+            Ok(bytes) => must_be_refused(linker, &bytes),
         },
         WastDirective::AssertMalformed { mut module, .. } => match module.encode() {
             Err(_) => Outcome::Skip("assert_malformed: text-format malformation"),
@@ -629,7 +629,7 @@ fn run_directive(linker: &mut Linker, directive: WastDirective<'_>) -> Outcome {
                 Err(_) => Outcome::Pass,
                 Ok(_) => Outcome::Skip("assert_malformed: text-format malformation"),
             },
-            Ok(bytes) => must_be_refused(&linker, &bytes),
+            Ok(bytes) => must_be_refused(linker, &bytes),
         },
         // A module whose instantiation traps must still link; the trap
         // itself needs execution.
