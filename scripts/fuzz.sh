@@ -18,6 +18,11 @@
 # writes the input to fuzz/artifacts/TARGET/, and
 # `RUSTC_BOOTSTRAP=1 cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-...`
 # replays it. docs/reliability.md has the figures of longer runs.
+#
+# Each target prints, as it exits, a census line: how many inputs it read
+# as modules and how many of those carried each proposal's types (exact
+# references, descriptor pairs, continuations, shared types); the script
+# repeats the census lines of all targets at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +37,8 @@ export RUSTC_BOOTSTRAP=1
 cargo install cargo-fuzz --locked --version 0.13.2
 # Every target at once (release, debug assertions on, AddressSanitizer).
 cargo fuzz build
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 for target in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$target"
     extra=()
@@ -48,5 +55,7 @@ for target in "${targets[@]}"; do
     echo "fuzz.sh: $target for ${seconds}s"
     cargo fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
         -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -timeout=10 -malloc_limit_mb=64 -rss_limit_mb=2048 -print_final_stats=1 \
-        "${extra[@]}"
+        "${extra[@]}" 2>&1 | tee "$logs/$target.log"
 done
+echo "fuzz.sh: inputs that carried each proposal's types"
+cat "$logs"/*.log | grep '^census: ' || echo "fuzz.sh: no target printed a census" >&2

@@ -50,7 +50,7 @@ impl ModuleTypes {
     /// with: Wasm 3.0, plus the type features of custom descriptors (exact
     /// references, descriptor clauses), stack switching (continuation types)
     /// and shared-everything threads (shared composite types, shared
-    /// abstract heap types). A runtime that validates function bodies with its own
+    /// abstract heap types, shared tables and globals). A runtime that validates function bodies with its own
     /// `wasmparser` validator uses the same set, so that both agree on what
     /// a module is.
     ///

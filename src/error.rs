@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::types::{CompositeKind, RefSite, SharedTypeIndex, TypeRef};
+use crate::types::{CompositeKind, HeapType, RefSite, SharedTypeIndex, TypeRef};
 
 /// Why a type, rec group, module or registration was refused.
 ///
@@ -76,13 +76,23 @@ pub enum RegistryError {
         /// The supertype's kind.
         supertype_kind: CompositeKind,
     },
-    /// Shared-everything threads: a shared type mentions an unshared type,
-    /// or a type declares a supertype of the other sharedness.
+    /// Shared-everything threads: a shared type mentions an unshared heap
+    /// type (in a param, result, field or array element), or a type
+    /// declares a supertype of the other sharedness.
     SharednessMismatch {
         /// The index of the type.
         type_index: u32,
-        /// Which part mentions what.
-        detail: String,
+        /// Where in that type the heap type of the other sharedness sits:
+        /// [`RefSite::Param`], [`RefSite::Result`], [`RefSite::Field`],
+        /// [`RefSite::Element`] or [`RefSite::Supertype`].
+        site: RefSite,
+        /// That heap type: an unshared abstract heap type (`func`), or a
+        /// reference to a type of the other sharedness (the supertype's, at
+        /// [`RefSite::Supertype`]).
+        referenced: HeapType,
+        /// Whether the type at `type_index` is shared (always, except for a
+        /// shared supertype of an unshared type).
+        shared: bool,
     },
     /// The type's structure does not match its declared supertype's.
     SupertypeMismatch {
@@ -191,8 +201,8 @@ pub enum RegistryError {
     /// (see the crate's README for what each proposal gets), so it is
     /// refused rather than modelled wrongly.
     Unsupported {
-        /// What cannot be expressed, for example `"shared tables and
-        /// globals (shared-everything-threads proposal)"`.
+        /// What cannot be expressed, for example `"more than one declared
+        /// supertype"`.
         what: &'static str,
         /// The module-level index of the type that uses it, when known.
         type_index: Option<u32>,
@@ -268,7 +278,15 @@ impl fmt::Display for RegistryError {
                     supertype_kind.with_article()
                 )
             }
-            SharednessMismatch { type_index, detail } => write!(f, "type {type_index}: {detail}"),
+            SharednessMismatch { type_index, site: RefSite::Supertype, referenced, shared } => {
+                let (this, other) = if *shared { ("a shared", "an unshared") } else { ("an unshared", "a shared") };
+                write!(f, "type {type_index}, supertype {referenced}: {this} type cannot subtype {other} type")
+            }
+            SharednessMismatch { type_index, site, referenced, .. } => write!(
+                f,
+                "type {type_index}, {site}: heap type {referenced} is not shared, and a shared type may mention \
+                 only shared types"
+            ),
             SupertypeMismatch { type_index, detail } => {
                 write!(f, "type {type_index}: does not match its declared supertype: {detail}")
             }
@@ -357,6 +375,9 @@ pub enum ImportRule {
     TableElementEquivalent,
     /// A table's address type (`i32` or `i64`) must be the imported one.
     TableAddressType,
+    /// A table must be shared exactly when the imported one is
+    /// (shared-everything threads proposal).
+    TableShared,
     /// A memory's address type (`i32` or `i64`) must be the imported one.
     MemoryAddressType,
     /// A memory must be shared exactly when the imported one is.
@@ -368,6 +389,9 @@ pub enum ImportRule {
     /// When the import has a maximum size, the export must have one, no
     /// larger.
     LimitsMaximum,
+    /// A global must be shared exactly when the imported one is
+    /// (shared-everything threads proposal).
+    GlobalShared,
     /// A global must be mutable exactly when the imported one is.
     GlobalMutability,
     /// An immutable global's value type must be a subtype of the imported
@@ -387,11 +411,13 @@ impl fmt::Display for ImportRule {
             ImportRule::TagEquivalent => "the tag's type must be equivalent to the imported type",
             ImportRule::TableElementEquivalent => "table element types must be equivalent",
             ImportRule::TableAddressType => "table address types (i32 or i64) must be the same",
+            ImportRule::TableShared => "a table must be shared exactly when the imported one is",
             ImportRule::MemoryAddressType => "memory address types (i32 or i64) must be the same",
             ImportRule::MemoryShared => "a memory must be shared exactly when the imported one is",
             ImportRule::MemoryPageSize => "memory page sizes must be the same",
             ImportRule::LimitsMinimum => "the minimum size must be at least the imported minimum",
             ImportRule::LimitsMaximum => "the maximum size must be present and at most the imported maximum",
+            ImportRule::GlobalShared => "a global must be shared exactly when the imported one is",
             ImportRule::GlobalMutability => "a global must be mutable exactly when the imported one is",
             ImportRule::ImmutableGlobalSubtype => {
                 "an immutable global's value type must be a subtype of the imported one"

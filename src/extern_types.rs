@@ -48,12 +48,29 @@ impl Limits {
 }
 
 /// A table's type.
+///
+/// # Examples
+/// A shared table (shared-everything threads) of shared function
+/// references, as a module declares it and as the text format prints it.
+/// ```
+/// use wasm_type_registry::*;
+///
+/// // (module (table (export "t") shared 1 (ref null (shared func))))
+/// let info = ModuleInfo::from_wasm(b"\0asm\x01\0\0\0\x04\x06\x01\x63\x65\x70\x02\x01\x07\x05\x01\x01t\x01\x00")?;
+/// let table = info.tables[0];
+/// assert!(table.shared);
+/// assert_eq!(table.to_string(), "(table shared 1 (ref null (shared func)))");
+/// # Ok::<(), RegistryError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TableType {
     /// The type of the table's elements.
     pub element: RefType,
     /// Whether the table is addressed with `i64` (memory64 proposal).
     pub table64: bool,
+    /// Whether the table is shared between threads (shared-everything
+    /// threads proposal); a shared table's element type is shared.
+    pub shared: bool,
     /// The size limits, in elements.
     pub limits: Limits,
 }
@@ -78,12 +95,35 @@ impl MemoryType {
 }
 
 /// A global's type.
+///
+/// # Examples
+/// A shared global (shared-everything threads) satisfies only a shared
+/// import, and an unshared one only an unshared import.
+/// ```
+/// use wasm_type_registry::*;
+///
+/// let registry = TypeRegistry::new();
+/// let global = |shared| ExternType::Global(GlobalType { content: ValType::I32, mutable: true, shared });
+/// assert_eq!(global(true).to_string(), "(global (shared mut i32))");
+/// registry.check_import(&global(true), &global(true))?;
+/// let err = registry.check_import(&global(false), &global(true)).unwrap_err();
+/// assert!(matches!(err, RegistryError::IncompatibleImport { rule: ImportRule::GlobalShared, .. }));
+/// assert_eq!(
+///     err.to_string(),
+///     "incompatible import type: a global must be shared exactly when the imported one is: \
+///      export (global (mut i32)), import (global (shared mut i32))"
+/// );
+/// # Ok::<(), RegistryError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GlobalType {
     /// The type of the global's value.
     pub content: ValType,
     /// Whether the global can be written.
     pub mutable: bool,
+    /// Whether the global is shared between threads (shared-everything
+    /// threads proposal); a shared global's value type is shared.
+    pub shared: bool,
 }
 
 /// The type of an import or export.

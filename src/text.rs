@@ -14,6 +14,7 @@
 //! | [`SubType`] | `(func (param i32) (result i64))` when final without a supertype, else `(sub final? super? ...)`; shared: `(shared (struct))` |
 //! | [`ModuleTypes`] | one line per rec group: `(type (;0;) ...)`, `(rec (type (;1;) ...) (type (;2;) ...))` |
 //! | [`ExternType`] | `(func (type 3))`, `(table i64 1 10 funcref)`, `(memory 1 2 shared)`, `(global (mut i32))`, `(tag (type 0))` |
+//! | shared [`TableType`], [`GlobalType`] | `(table shared 1 (ref null (shared func)))`, `(global (shared i32))`, `(global (shared mut i32))` |
 //!
 //! A [`TypeRef`] prints in a form that says which index space it is in: a
 //! module type index as the bare number the text format uses (`3`), a
@@ -337,8 +338,9 @@ impl Display for Limits {
 
 impl Display for TableType {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let shared = if self.shared { "shared " } else { "" };
         let address = if self.table64 { "i64 " } else { "" };
-        write!(f, "(table {address}{} {})", self.limits, self.element)
+        write!(f, "(table {shared}{address}{} {})", self.limits, self.element)
     }
 }
 
@@ -356,12 +358,16 @@ impl Display for MemoryType {
     }
 }
 
+/// `(global (shared mut i32))` for a shared mutable global, as the
+/// proposal's scripts and the `wast` parser write it (its overview writes
+/// `(shared (mut i32))`, which that parser does not read).
 impl Display for GlobalType {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.mutable {
-            write!(f, "(global (mut {}))", self.content)
-        } else {
-            write!(f, "(global {})", self.content)
+        match (self.shared, self.mutable) {
+            (false, false) => write!(f, "(global {})", self.content),
+            (false, true) => write!(f, "(global (mut {}))", self.content),
+            (true, false) => write!(f, "(global (shared {}))", self.content),
+            (true, true) => write!(f, "(global (shared mut {}))", self.content),
         }
     }
 }

@@ -155,21 +155,19 @@ fn check_shared_contents(
     lookup: &impl TypeLookup,
 ) -> Result<(), RegistryError> {
     let check = |site: RefSite, v: &ValType| {
-        let shared = match *v {
-            ValType::Ref(RefType { heap_type, .. }) => match heap_type {
-                HeapType::Abstract(_) => false,
-                HeapType::SharedAbstract(_) => true,
-                HeapType::Concrete(r) | HeapType::Exact(r) => lookup.kind(r).is_none_or(|kind| kind.shared),
-            },
-            ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 | ValType::V128 => true,
+        let ValType::Ref(RefType { heap_type, .. }) = *v else {
+            // Numbers and vectors are shared.
+            return Ok(());
+        };
+        let shared = match heap_type {
+            HeapType::Abstract(_) => false,
+            HeapType::SharedAbstract(_) => true,
+            HeapType::Concrete(r) | HeapType::Exact(r) => lookup.kind(r).is_none_or(|kind| kind.shared),
         };
         if shared {
             Ok(())
         } else {
-            Err(RegistryError::SharednessMismatch {
-                type_index,
-                detail: format!("{site}: {v} is not shared, and a shared type may mention only shared types"),
-            })
+            Err(RegistryError::SharednessMismatch { type_index, site, referenced: heap_type, shared: true })
         }
     };
     let storage = |site: RefSite, s: &StorageType| match s {
@@ -220,10 +218,11 @@ pub fn check_supertype_shape(
         return Err(RegistryError::SupertypeIsFinal { type_index, supertype: sup_ref });
     }
     if sup.shared != ty.shared {
-        let (this, other) = if ty.shared { ("a shared", "an unshared") } else { ("an unshared", "a shared") };
         return Err(RegistryError::SharednessMismatch {
             type_index,
-            detail: format!("{this} type cannot subtype {other} type ({sup_ref})"),
+            site: RefSite::Supertype,
+            referenced: HeapType::Concrete(sup_ref),
+            shared: ty.shared,
         });
     }
     if sup.composite.kind() != ty.composite.kind() {

@@ -2,13 +2,20 @@
 //! single types (`RegisteredType::new`), roots and drops, with references
 //! of every kind, including the wrong ones: module indices where shared ones
 //! belong and the reverse, rec-group indices out of range, shared indices
-//! that are dead, that another registry handed out, or made up.
+//! that are dead, that another registry handed out, or made up. Types may
+//! be shared, continuation types, or use exact and shared abstract
+//! references, so that the sharedness and continuation rules refuse some;
+//! and whole valid modules of the proposals' types (descriptor pairs
+//! included) come from the crate's proposal generator
+//! (`wasm_type_shapes::proposal_gen`).
 //!
 //! Every call the registry refuses must leave every answer unchanged:
 //! `len()`, the rec group count, and for every index ever seen whether it
 //! is registered, and for every type held its `borrow`, `trampoline_type`
 //! and `is_subtype` against the others. Once every handle is dropped the
-//! registry must be empty.
+//! registry must be empty. At exit the target prints how many inputs
+//! registered something, and how many of those carried each proposal's
+//! types.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -16,6 +23,10 @@ use std::collections::BTreeSet;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wasm_type_registry::*;
+use wasm_type_shapes::census::{Census, ProposalUse};
+use wasm_type_shapes::{proposal_gen, Choices};
+
+static CENSUS: Census = Census::new("builder_ops");
 
 /// At most this many held types take part in the quadratic snapshot.
 const SNAPSHOT_TYPES: usize = 24;
@@ -42,7 +53,9 @@ enum Val {
     F64,
     V128,
     Abstract(u8, bool),
+    SharedAbstract(u8, bool),
     Concrete(bool, Ref),
+    Exact(bool, Ref),
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -57,11 +70,13 @@ enum Kind {
     Func(Vec<Val>, Vec<Val>),
     Struct(Vec<(bool, Storage)>),
     Array(bool, Storage),
+    Cont(Ref),
 }
 
 #[derive(Arbitrary, Debug)]
 struct Ty {
     is_final: bool,
+    shared: bool,
     supertype: Option<Ref>,
     kind: Kind,
 }
@@ -69,14 +84,16 @@ struct Ty {
 #[derive(Arbitrary, Debug)]
 enum Op {
     Module(Vec<Vec<Ty>>),
+    /// A valid module of the proposals' types, from this choice stream.
+    Proposals(Vec<u8>),
     New(Ty),
     Root(Ref),
     Drop(u8),
 }
 
-const ABSTRACT: [AbstractHeapType; 12] = {
+const ABSTRACT: [AbstractHeapType; 14] = {
     use AbstractHeapType::*;
-    [Any, Eq, I31, Struct, Array, None, Func, NoFunc, Extern, NoExtern, Exn, NoExn]
+    [Any, Eq, I31, Struct, Array, None, Func, NoFunc, Extern, NoExtern, Exn, NoExn, Cont, NoCont]
 };
 
 enum Handle {
@@ -100,6 +117,8 @@ struct World {
     held: Vec<Handle>,
     /// Every index a handle ever held.
     seen: BTreeSet<SharedTypeIndex>,
+    /// What the types registered so far use, or `None` before the first.
+    uses: Option<ProposalUse>,
 }
 
 /// Everything a refused call must leave as it was.
@@ -158,9 +177,13 @@ impl World {
             Val::F64 => ValType::F64,
             Val::V128 => ValType::V128,
             Val::Abstract(h, nullable) => {
-                ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(ABSTRACT[usize::from(h) % 12]) })
+                ValType::Ref(RefType { nullable, heap_type: HeapType::Abstract(ABSTRACT[usize::from(h) % 14]) })
+            }
+            Val::SharedAbstract(h, nullable) => {
+                ValType::Ref(RefType { nullable, heap_type: HeapType::SharedAbstract(ABSTRACT[usize::from(h) % 14]) })
             }
             Val::Concrete(nullable, r) => ValType::Ref(RefType::concrete(nullable, self.shared(r))),
+            Val::Exact(nullable, r) => ValType::Ref(RefType { nullable, heap_type: HeapType::Exact(self.shared(r)) }),
         }
     }
 
@@ -175,7 +198,7 @@ impl World {
 
     fn sub_type(&self, ty: &Ty) -> SubType {
         let supertype = ty.supertype.map(|r| self.shared(r));
-        match &ty.kind {
+        let sub_type = match &ty.kind {
             Kind::Func(params, results) => {
                 let vals = |vs: &[Val]| vs.iter().map(|&v| self.val(v)).collect::<Vec<_>>();
                 let mut f = SubType::func(vals(params), vals(results));
@@ -189,10 +212,19 @@ impl World {
                 fields.iter().map(|&(m, s)| self.field(m, s)).collect::<Vec<_>>(),
             ),
             Kind::Array(m, s) => SubType::array(ty.is_final, supertype, self.field(*m, *s)),
-        }
+            Kind::Cont(r) => SubType {
+                is_final: ty.is_final,
+                supertype,
+                shared: false,
+                composite: CompositeType::Cont(ContType { func: self.shared(*r) }),
+            },
+        };
+        SubType { shared: ty.shared, ..sub_type }
     }
 
-    fn keep(&mut self, handle: Handle) {
+    fn keep(&mut self, handle: Handle, types: &[SubType]) {
+        let uses = ProposalUse::of_types(types);
+        self.uses = Some(self.uses.map_or(uses, |before| before.or(uses)));
         self.seen.extend(handle.indices());
         self.held.push(handle);
     }
@@ -200,6 +232,9 @@ impl World {
     fn apply(&mut self, op: &Op) {
         // Only these two can be refused.
         let before = matches!(op, Op::Module(_) | Op::New(_)).then(|| self.snapshot());
+        let registered = |types: &TypeCollection| -> Vec<SubType> {
+            types.shared_types().iter().filter_map(|&s| self.registry.borrow(s).map(|t| (*t).clone())).collect()
+        };
         let refused = match op {
             Op::Module(groups) => {
                 let mut builder = ModuleTypes::builder();
@@ -209,26 +244,41 @@ impl World {
                 }
                 match builder.build().and_then(|m| self.registry.register_module(&m)) {
                     Ok(types) => {
-                        self.keep(Handle::Module(types));
+                        let sub_types = registered(&types);
+                        self.keep(Handle::Module(types), &sub_types);
                         None
                     }
                     Err(e) => Some(e),
                 }
             }
-            Op::New(ty) => match RegisteredType::new(&self.registry, self.sub_type(ty)) {
-                Ok(ty) => {
-                    self.keep(Handle::Type(ty));
-                    None
+            Op::Proposals(choices) => {
+                let choices: Vec<u32> = choices.iter().map(|&b| u32::from(b)).collect();
+                let module = proposal_gen::module(&mut Choices::new(&choices));
+                let types = self
+                    .registry
+                    .register_module(&module)
+                    .unwrap_or_else(|e| panic!("a valid module of the proposals' types did not register: {e}"));
+                self.keep(Handle::Module(types), module.types());
+                return;
+            }
+            Op::New(ty) => {
+                let sub_type = self.sub_type(ty);
+                match RegisteredType::new(&self.registry, sub_type.clone()) {
+                    Ok(ty) => {
+                        self.keep(Handle::Type(ty), &[sub_type]);
+                        None
+                    }
+                    Err(e) => Some(e),
                 }
-                Err(e) => Some(e),
-            },
+            }
             Op::Root(r) => {
                 let TypeRef::Shared(s) = self.shared(*r) else { return };
                 let live = self.registry.borrow(s).is_some();
                 match RegisteredType::root(&self.registry, s) {
                     Some(ty) => {
                         assert!(live, "root({s:?}) of an unregistered index succeeded");
-                        self.keep(Handle::Type(ty));
+                        self.seen.insert(ty.index());
+                        self.held.push(Handle::Type(ty));
                     }
                     None => assert!(!live, "root({s:?}) of a registered index failed"),
                 }
@@ -250,7 +300,7 @@ impl World {
     }
 }
 
-fuzz_target!(|ops: Vec<Op>| {
+fuzz_target!(init: CENSUS.print_at_exit(), |ops: Vec<Op>| {
     let foreign_registry = TypeRegistry::new();
     let mut foreign_module = ModuleTypes::builder();
     for n in 0..64u32 {
@@ -262,10 +312,12 @@ fuzz_target!(|ops: Vec<Op>| {
         foreign: foreign_types.shared_types().to_vec(),
         held: Vec::new(),
         seen: BTreeSet::new(),
+        uses: None,
     };
     for op in ops.iter().take(64) {
         world.apply(op);
     }
+    CENSUS.record(world.uses);
     world.held.clear();
     assert_eq!(world.registry.len(), 0, "{:?}", world.registry.stats());
     assert_eq!(world.registry.stats().rec_groups, 0);

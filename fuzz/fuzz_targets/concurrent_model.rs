@@ -10,7 +10,9 @@
 //! borrow, `is_subtype`, drop, check. What must hold is listed in
 //! `tests/common/differential.rs`: every answer agrees with the model, two
 //! live handles never disagree about an index, the counters match the
-//! model's live set between rounds, and the registry ends empty.
+//! model's live set between rounds, and the registry ends empty. At exit
+//! the target prints how many inputs it ran and how many of their pools
+//! carried each proposal's types.
 #![no_main]
 
 #[allow(dead_code)]
@@ -28,6 +30,9 @@ mod differential;
 use arbitrary::Arbitrary;
 use differential::{run_case, Op, THREADS};
 use libfuzzer_sys::fuzz_target;
+use wasm_type_shapes::census::{Census, ProposalUse};
+
+static CENSUS: Census = Census::new("concurrent_model");
 
 #[derive(Arbitrary, Debug)]
 struct Case {
@@ -37,7 +42,10 @@ struct Case {
     rounds: Vec<[Vec<Op>; THREADS]>,
 }
 
-fuzz_target!(|case: Case| {
+fuzz_target!(init: CENSUS.print_at_exit(), |case: Case| {
+    let pool = generate::pool(&mut generate::Choices::new(&case.choices));
+    let uses = pool.iter().map(|module| ProposalUse::of_types(module.build().types())).reduce(ProposalUse::or);
+    CENSUS.record(uses);
     // Bounded so that one input stays well under a second.
     let rounds: Vec<Vec<Vec<Op>>> = case
         .rounds

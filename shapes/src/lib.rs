@@ -18,14 +18,41 @@
 //! these shapes from several threads. [`encode`] turns any of them into a
 //! binary module (just a type section), the input a runtime would read with
 //! `ModuleTypes::from_wasm`.
+//!
+//! [`proposal_gen`] makes random valid modules that use the type features
+//! of the custom descriptors, stack switching and shared-everything threads
+//! proposals, read from a [`Choices`] stream; [`census`] counts which of
+//! those features a run's inputs carried.
 
 #![deny(missing_docs)]
 
+pub mod census;
 pub mod workload;
 
+use wasm_type_registry::wasmparser;
+
+// The proposals' generator and the choice stream it reads are the source
+// files of the crate's shipped tests (tests/common/), compiled here as
+// they are: `cargo package` leaves out every file under this crate's
+// folder, so a file here could not serve the published tests. The fuzz
+// targets and the workspace-only tests reach the generator through this
+// crate.
+#[allow(dead_code)]
+#[path = "../../tests/common/model.rs"]
+mod model;
+
+#[allow(dead_code)]
+#[path = "../../tests/common/generate.rs"]
+mod generate;
+
+#[path = "../../tests/common/proposal_gen.rs"]
+pub mod proposal_gen;
+
+pub use generate::Choices;
+
 use wasm_type_registry::{
-    AbstractHeapType, FieldType, ModuleTypeIndex, ModuleTypes, ModuleTypesBuilder, RefType, StorageType, SubType,
-    TypeRef, ValType,
+    AbstractHeapType, ExternType, FieldType, ModuleInfo, ModuleTypeIndex, ModuleTypes, ModuleTypesBuilder, RefType,
+    StorageType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
 /// SplitMix64: tiny, fast, and the same everywhere.
@@ -347,6 +374,46 @@ pub fn encode_with_functions(module: &ModuleTypes, functions: usize, body_len: u
         binary.section(&code);
     }
     binary.finish()
+}
+
+/// wasmparser's verdict on a binary module as `ModuleInfo::from_wasm`
+/// reads it: every section validated with [`ModuleTypes::WASM_FEATURES`],
+/// function bodies not, which is the runtime compiler's job. Written here
+/// with wasmparser alone, independently of the crate's walk, as the oracle
+/// of the differential tests and fuzz targets.
+///
+/// # Errors
+/// wasmparser's, for a module it refuses.
+pub fn validate_without_bodies(bytes: &[u8]) -> Result<wasmparser::types::Types, wasmparser::BinaryReaderError> {
+    let mut validator = wasmparser::Validator::new_with_features(ModuleTypes::WASM_FEATURES);
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let wasmparser::ValidPayload::End(types) = validator.payload(&payload?)? {
+            return Ok(types);
+        }
+    }
+    // `parse_all` ends with the module's end, or stops at an error.
+    unreachable!("wasmparser's parser ended without an end payload or an error")
+}
+
+/// Checks what a linker would, for a module linked with itself: each of
+/// `info`'s imports and exports has a shared form (through `types`, the
+/// module's registered types) that [`TypeRegistry::check_import`] matches
+/// with itself. An exact function import is compared as a plain one, as
+/// the export it would be (a function has one type).
+///
+/// # Errors
+/// The first type without a shared form or not matching itself, with the
+/// crate's error.
+pub fn check_self_link(registry: &TypeRegistry, types: &TypeCollection, info: &ModuleInfo) -> Result<(), String> {
+    for ty in info.imports.iter().map(|i| &i.ty).chain(info.exports.iter().map(|e| &e.ty)) {
+        let shared = types.shared_extern_type(ty).map_err(|e| format!("{ty}: no shared form: {e}"))?;
+        let export = match shared {
+            ExternType::FuncExact(r) => ExternType::Func(r),
+            other => other,
+        };
+        registry.check_import(&export, &shared).map_err(|e| format!("{ty} does not match itself: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Appends `n` in unsigned LEB128, the binary format's integer encoding,

@@ -94,12 +94,6 @@ pub struct Export {
     pub ty: ExternType,
 }
 
-const SHARED_ITEMS: &str = "shared tables and globals (shared-everything-threads proposal)";
-
-fn unsupported(what: &'static str) -> RegistryError {
-    RegistryError::Unsupported { what, type_index: None, rec_group: None }
-}
-
 fn module_ref(index: u32) -> TypeRef {
     TypeRef::Module(ModuleTypeIndex::from_u32(index))
 }
@@ -109,12 +103,10 @@ fn limits(min: u64, max: Option<u64>) -> Limits {
 }
 
 fn table_type(ty: wp::TableType) -> Result<TableType, RegistryError> {
-    if ty.shared {
-        return Err(unsupported(SHARED_ITEMS));
-    }
     Ok(TableType {
         element: RefType::try_from(ty.element_type)?,
         table64: ty.table64,
+        shared: ty.shared,
         limits: limits(ty.initial, ty.maximum),
     })
 }
@@ -129,10 +121,7 @@ fn memory_type(ty: wp::MemoryType) -> MemoryType {
 }
 
 fn global_type(ty: wp::GlobalType) -> Result<GlobalType, RegistryError> {
-    if ty.shared {
-        return Err(unsupported(SHARED_ITEMS));
-    }
-    Ok(GlobalType { content: ValType::try_from(ty.content_type)?, mutable: ty.mutable })
+    Ok(GlobalType { content: ValType::try_from(ty.content_type)?, mutable: ty.mutable, shared: ty.shared })
 }
 
 impl ModuleInfo {
@@ -145,8 +134,8 @@ impl ModuleInfo {
     /// Every error of [`ModuleTypes::from_wasm`];
     /// [`RegistryError::InvalidWasm`] for a module that is invalid outside
     /// its type section (an import of a type that is not a function type,
-    /// an export out of range, ...); [`RegistryError::Unsupported`] for
-    /// shared tables or globals.
+    /// an export out of range, a shared global of an unshared value type,
+    /// ...).
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleInfo, RegistryError> {
         let mut info = ModuleInfo::default();
         // Each payload reaches `read_section` after it validated.

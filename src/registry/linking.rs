@@ -60,13 +60,13 @@ impl TypeRegistry {
     ///   ([`is_subtype`](Self::is_subtype)), or for an
     ///   [exact import](ExternType::FuncExact) the same type;
     /// - tags: the types are equivalent (equal shared indices);
-    /// - tables: equivalent element types, the same address type, and
-    ///   limits that [match](crate::Limits::matches);
+    /// - tables: the same address type and sharing, equivalent element
+    ///   types, and limits that [match](crate::Limits::matches);
     /// - memories: the same address type, sharing and page size, and
     ///   matching limits;
-    /// - globals: the same mutability; an immutable global's value type is a
-    ///   subtype of the import's ([`matches`](Self::matches)), a mutable
-    ///   one's is equivalent.
+    /// - globals: the same sharing and mutability; an immutable global's
+    ///   value type is a subtype of the import's ([`matches`](Self::matches)),
+    ///   a mutable one's is equivalent.
     ///
     /// # Errors
     /// - [`RegistryError::IncompatibleImport`] naming the [`ImportRule`]
@@ -123,6 +123,7 @@ impl TypeRegistry {
             (ExternType::Tag(e), ExternType::Tag(i)) => require(e == i, ImportRule::TagEquivalent),
             (ExternType::Table(e), ExternType::Table(i)) => {
                 require(e.table64 == i.table64, ImportRule::TableAddressType)?;
+                require(e.shared == i.shared, ImportRule::TableShared)?;
                 require(e.element == i.element, ImportRule::TableElementEquivalent)?;
                 e.limits.check(&i.limits)
             }
@@ -133,6 +134,7 @@ impl TypeRegistry {
                 e.limits.check(&i.limits)
             }
             (ExternType::Global(e), ExternType::Global(i)) => {
+                require(e.shared == i.shared, ImportRule::GlobalShared)?;
                 require(e.mutable == i.mutable, ImportRule::GlobalMutability)?;
                 if e.mutable {
                     require(e.content == i.content, ImportRule::MutableGlobalEquivalent)

@@ -117,7 +117,7 @@ fn a_program_links_against_its_runtime() {
         info.memories[0],
         MemoryType { memory64: false, shared: false, page_size_log2: 16, limits: Limits { min: 1, max: None } }
     );
-    assert_eq!(info.globals[1], GlobalType { content: ValType::I32, mutable: true });
+    assert_eq!(info.globals[1], GlobalType { content: ValType::I32, mutable: true, shared: false });
     assert_eq!(info.imports[2].ty.to_string(), "(table 8 (ref null 1))");
 
     // The runtime's exported table, in both forms.
@@ -230,6 +230,67 @@ fn page_sizes_must_agree() {
     assert!(err.to_string().contains("export (memory 1 (pagesize 1)), import (memory 1)"), "{err}");
 }
 
+/// Shared tables and globals (shared-everything threads): `ModuleInfo`
+/// reads their sharedness, and an import matches only an export of the
+/// same sharedness, either way round.
+#[test]
+fn shared_tables_and_globals_link_only_with_their_like() {
+    let exporter = ModuleInfo::from_wasm(&wat(r#"(module
+          (table (export "shared table") shared 1 (ref null (shared func)))
+          (table (export "table") 1 (ref null (shared func)))
+          (global (export "shared global") (shared mut i32) (i32.const 0))
+          (global (export "global") (mut i32) (i32.const 0)))"#))
+    .unwrap();
+    let importer = ModuleInfo::from_wasm(&wat(r#"(module
+          (table (import "m" "shared table") shared 1 (ref null (shared func)))
+          (table (import "m" "table") 1 (ref null (shared func)))
+          (global (import "m" "shared global") (shared mut i32))
+          (global (import "m" "global") (mut i32)))"#))
+    .unwrap();
+    assert_eq!(exporter.tables.iter().map(|t| t.shared).collect::<Vec<_>>(), [true, false]);
+    assert_eq!(exporter.globals.iter().map(|g| g.shared).collect::<Vec<_>>(), [true, false]);
+    assert_eq!(importer.imports[0].ty.to_string(), "(table shared 1 (ref null (shared func)))");
+    assert_eq!(importer.imports[2].ty.to_string(), "(global (shared mut i32))");
+
+    let registry = TypeRegistry::new();
+    let exporter_types = registry.register_module(&exporter.types).unwrap();
+    let importer_types = registry.register_module(&importer.types).unwrap();
+    for import in &importer.imports {
+        let wanted = importer_types.shared_extern_type(&import.ty).unwrap();
+        for export in &exporter.exports {
+            let offered = exporter_types.shared_extern_type(&export.ty).unwrap();
+            let result = registry.check_import(&offered, &wanted);
+            let rule = match (&offered, &wanted) {
+                _ if export.name == import.name => {
+                    assert_eq!(result, Ok(()), "{} for {}", export.name, import.name);
+                    continue;
+                }
+                (ExternType::Table(_), ExternType::Table(_)) => ImportRule::TableShared,
+                (ExternType::Global(_), ExternType::Global(_)) => ImportRule::GlobalShared,
+                _ => ImportRule::Kind,
+            };
+            match result {
+                Err(RegistryError::IncompatibleImport { rule: found, .. }) => {
+                    assert_eq!(found, rule, "{} for {}", export.name, import.name)
+                }
+                other => panic!("{} for {}: {other:?}", export.name, import.name),
+            }
+        }
+    }
+    let (shared_table, table) = (&importer.imports[0].ty, &exporter.exports[1].ty);
+    let err = registry
+        .check_import(
+            &exporter_types.shared_extern_type(table).unwrap(),
+            &importer_types.shared_extern_type(shared_table).unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "incompatible import type: a table must be shared exactly when the imported one is: \
+         export (table 1 (ref null (shared func))), import (table shared 1 (ref null (shared func)))"
+    );
+}
+
 /// Module-form types are refused by the check, not matched by index.
 #[test]
 fn module_form_types_are_refused() {
@@ -245,6 +306,7 @@ fn module_form_types_are_refused() {
     let table = TableType {
         element: wasm_type_registry::RefType::concrete(true, TypeRef::Module(ModuleTypeIndex::from_u32(0))),
         table64: false,
+        shared: false,
         limits: Limits { min: 0, max: None },
     };
     let err = linked.registry.check_import(&ExternType::Table(table), &ExternType::Table(table)).unwrap_err();

@@ -191,7 +191,9 @@ fn external_types_read_back_as_themselves() {
     let limits = |min, max| Limits { min, max };
     let memory =
         |memory64, limits| ExternType::Memory(MemoryType { memory64, shared: false, page_size_log2: 16, limits });
-    let table = |table64, element, limits| ExternType::Table(TableType { element, table64, limits });
+    let table = |table64, element, limits| ExternType::Table(TableType { element, table64, shared: false, limits });
+    let shared_func = RefType { nullable: true, heap_type: HeapType::SharedAbstract(A::Func) };
+    let global = |content, mutable, shared| ExternType::Global(GlobalType { content, mutable, shared });
     let types = [
         ExternType::Func(f),
         ExternType::Tag(f),
@@ -200,8 +202,11 @@ fn external_types_read_back_as_themselves() {
         table(false, RefType { nullable: true, heap_type: HeapType::Abstract(A::Extern) }, limits(3, Some(3))),
         memory(false, limits(1, Some(2))),
         memory(true, limits(0, None)),
-        ExternType::Global(GlobalType { content: ValType::F64, mutable: true }),
-        ExternType::Global(GlobalType { content: ValType::Ref(RefType::concrete(true, f)), mutable: false }),
+        ExternType::Table(TableType { element: shared_func, table64: true, shared: true, limits: limits(1, Some(8)) }),
+        global(ValType::F64, true, false),
+        global(ValType::Ref(RefType::concrete(true, f)), false, false),
+        global(ValType::I32, false, true),
+        global(ValType::Ref(shared_func), true, true),
     ];
     for ty in types {
         let text = format!("(module (type (func)) (import \"m\" \"x\" {ty}))");

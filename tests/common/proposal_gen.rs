@@ -6,6 +6,12 @@
 //! pairs and subtypes included), mixed with plain function, struct and
 //! array types.
 //!
+//! The workspace-only `wasm-type-shapes` crate compiles this file too (with
+//! `generate.rs` and `model.rs`, which it uses), as
+//! `wasm_type_shapes::proposal_gen`, for the fuzz targets: the source lives
+//! here because the published package's tests use it, and `cargo package`
+//! leaves out the files of a nested package.
+//!
 //! A new generator beside `generate.rs` rather than options of it: its
 //! validity rules (descriptor pairs come two by two, continuations need a
 //! function type, shared types mention only shared types) are its own. Some rec groups are copies of earlier ones,
