@@ -51,50 +51,45 @@ MUTATIONS = {
            'if entry.registrations() == 0 { entry.mark_inserted() } else if !entry.incref_if_live() {',
            MODELS + ['model_5'], 'a new group takes a registration on a dying referenced group'),
     'M6': ('src/registry/unregister.rs',
-           '''        let emptied =
-            OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
+           '''        let (retired, emptied) = OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), entry);''',
            '''        for &index in entry.indices() {
             self.slots.free(index);
         }
-        let emptied =
-            OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), &self.reclaimer.pin(), heavy);''',
+        let (retired, emptied) = OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), entry);''',
            MODELS + ['model_6'], 'dismantle frees the indices before emptying their slots'),
     'M6b': ('src/raw/sync/model.rs',
             'let previous = self.ptr.swap(husk, Ordering::Release);',
             'let previous = self.ptr.swap(husk, Ordering::Relaxed);',
             MODELS + ['model_6'], 'OwnerCell::publish without Release'),
-    'M6c': ('src/raw/sync/model.rs',
-            'guard.pin.retire(Box::new(HuskGroup(husks)));',
-            'let _ = &guard.pin; let group = HuskGroup(husks); group.destroy(); std::mem::forget(group);',
-            MODELS + ['model_6'], 'OwnerCell::retire_all destroys at once instead of deferring'),
-    'O1': ('src/raw/sync/owner_cell.rs',
-           '''        if !deferred.is_null() {
-            guard.defer_drop(deferred, heavy);
-        }''',
-           '''        if !deferred.is_null() {
-            unsafe { Arc::decrement_strong_count(deferred) };
-        }''',
-           UNIT + ['a_group_of_cells'], "retire_all drops the group's last reference at once instead of deferring it"),
-    'S1': ('src/registry/unregister.rs',
-           'let heavy = entry.len() >= HAND_OVER_TYPES;',
-           'let heavy = false;',
-           RECLAMATION, "a big group's memory is freed by whichever call collects it, a reader's included"),
-    'S2': ('src/registry/register.rs',
-           '''                inner.reclaimer.drop_set_aside(1);
-                Ok(prepared)''',
-           '''                Ok(prepared)''',
-           RECLAMATION, 'a registration of a new group frees no set-aside big group'),
+    'M6c': ('src/registry/unregister.rs',
+            'self.reclaimer.retire(retired, entry.len());',
+            'drop(retired);',
+            MODELS + ['model_6'], 'dismantle frees the retired group at once instead of retiring it'),
+    'O1': ('src/raw/sync/reclaim.rs',
+           'if !front.ready.load(Ordering::Acquire) {',
+           'if false && !front.ready.load(Ordering::Acquire) {',
+           UNIT + ['a_group_of_cells'], "a batch is freed before the collector declares its grace period over"),
+    'S1': ('src/raw/sync/reclaim.rs',
+           '''    pub(crate) fn settle(&self, budget: usize) {
+''',
+           '''    pub(crate) fn settle(&self, budget: usize) {
+        self.round(budget);
+''',
+           RECLAMATION, "a writing call frees other threads' garbage too"),
+    'S2': ('src/raw/sync/reclaim.rs',
+           'match catch_unwind(AssertUnwindSafe(|| value.try_free())) {',
+           'match Ok::<_, Box<dyn Any + Send>>(value.try_free()) {',
+           RECLAMATION, 'a panicking data Drop is not contained (the rest of its batch leaks)'),
     'G1': ('src/registry/unregister.rs',
+           '''        let registry = entry.give_up_registry();''',
            '''        let registry = entry.give_up_registry();
-        debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");''',
-           '''        let registry: Option<TypeRegistry> = None;''',
+        std::mem::forget(registry.clone());''',
            RECLAMATION, 'a dismantled entry keeps its registry (retired garbage keeps the registry alive)'),
-    'G2': ('src/raw/sync/reclaim.rs',
-           '''            let found = handles.iter().position(|h| h.collector() == &self.collector)?;
-            Some(handles.remove(found))''',
-           '''            let _ = handles.iter().position(|h| h.collector() == &self.collector)?;
-            None::<()>''',
-           RECLAMATION, "a dropped registry leaves this thread's cached handle (and its bag) behind"),
+    'G2': ('src/registry/type_data.rs',
+           '''        let (entry, position) = self.inner.read_key(key, |found| data_entry::<D>(found))??;
+        entry.data_at(position).map(f)''',
+           '''        self.inner.read_key(key, |found| found.entry().data_at(found.position()).map(f)).flatten()''',
+           MODELS + ['model_11'], "key_data calls its closure inside the lookup, before the re-check"),
     'M7': ('src/registry/unregister.rs',
            '|k| Arc::ptr_eq(&k.0, entry)',
            '|_| true',
@@ -130,9 +125,9 @@ MUTATIONS = {
                 Ordering::Relaxed,''',
            WHITE_BOX + ['loom_tests::free_list'], 'free-list push without Release'),
     'X1': ('src/raw/sync/model/collector.rs',
-           'self.guard.defer_unchecked(move || {',
-           'crossbeam_epoch::unprotected().defer_unchecked(move || {',
-           DEEP, 'real collector: retire through an unprotected guard (destroys at once)'),
+           'self.guard.defer(f);',
+           'unsafe { crossbeam_epoch::unprotected().defer_unchecked(f) };',
+           DEEP, 'real collector: a deferred function runs at once (a batch is ready while readers hold it)'),
     'T1': ('src/raw/supertype_display.rs',
            'DisplayState(self.state_cell().load(Ordering::Acquire))',
            'DisplayState(self.state_cell().load(Ordering::Relaxed))',
@@ -153,10 +148,14 @@ MUTATIONS = {
            '        fence(Ordering::Release);\n        let depth = ancestors.len();',
            '        let depth = ancestors.len();',
            WHITE_BOX + ['loom_tests::a_reader_never_pairs_an_old_state'], 'no Release fence before a new occupant writes its columns'),
-    'R1': ('src/raw/sync/reclaim.rs',
-           'Guard { inner: handle.pin(), shared: &self.shared }',
-           'let _ = handle; Guard { inner: epoch::pin(), shared: &self.shared }',
-           UNIT + ['garbage_of_one_reclaimer'], 'every registry pins the process-wide collector'),
+    'R1': ('src/registry/register.rs',
+           '''                    if let Some(entry) = inner.find_live(&key) {
+                        return Ok(entry);
+                    }
+                    break Some(claim);''',
+           '''                    break Some(claim);''',
+           RECLAMATION + ['--exact', 'reclamation::racing_registrations_of_one_module_run_the_data_function_once_per_type'],
+           'a thread that claims a group after a claim ended does not look it up again'),
     'D1': ('src/registry/entry.rs',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Release);''',
            '''        let previous = self.registrations.fetch_sub(1, Ordering::Relaxed);''',

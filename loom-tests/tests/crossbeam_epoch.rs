@@ -3,12 +3,12 @@
 //! than the stand-in. Run with `LOOM_CROSSBEAM=1 scripts/loom.sh`.
 //!
 //! The payload `root` reads is retired by the dropping thread; that thread
-//! then pins and flushes twice, standing for the rest of the engine (in
-//! production every 128th pin of any thread tries to advance the epoch and
-//! reclaim). That is what lets the real collector destroy the payload while
-//! the model still runs, in about a fifth of the executions, instead of only
-//! at its end; the husk checks of `src/raw/sync/model.rs` then catch any
-//! destruction under a guard that loaded it.
+//! then runs two rounds of reclamation (`TypeRegistry::reclaim`), each of
+//! which seals its batch, lets the collector advance and frees what the
+//! collector has declared past its grace period. That is what lets the
+//! payload be destroyed while the model still runs, instead of only at the
+//! registry's drop; the husk checks of `src/raw/sync/model.rs` then catch
+//! any destruction under a guard that loaded it.
 #![cfg(all(loom, crossbeam_loom))]
 
 use loom::thread;
@@ -21,10 +21,11 @@ fn model_4_root_races_last_drop_with_the_real_collector() {
         let registry = TypeRegistry::new();
         let handle = RegisteredType::new(&registry, plain_struct(1)).unwrap();
         let index = handle.index();
+        let dropping = registry.clone();
         let dropper = thread::spawn(move || {
             drop(handle);
             for _ in 0..2 {
-                crossbeam_epoch::pin().flush();
+                dropping.reclaim(usize::MAX);
             }
         });
 

@@ -207,13 +207,23 @@ impl Display {
         let states: Box<[AtomicU64]> = (0..len).map(|_| AtomicU64::new(DisplayState::NEW.0)).collect();
         let columns: Box<[AtomicU32]> = (0..len * DISPLAY_LEN).map(|_| AtomicU32::new(UNSET)).collect();
         Display {
-            // The boxes' contents never move, so the pointers stay valid as
-            // long as the display.
-            header: SegmentDisplay { states: states.as_ptr(), columns: columns.as_ptr(), len: len as u64 },
+            // Pointed by `point_header` once the display is where it stays:
+            // a pointer taken here would be derived from boxes that are
+            // still to be moved, which invalidates it under Stacked Borrows.
+            header: SegmentDisplay { states: std::ptr::null(), columns: std::ptr::null(), len: len as u64 },
             states,
             columns,
             deep: (0..len).map(|_| PublishedCell::empty()).collect(),
         }
+    }
+
+    /// Points the header at the columns, once the display has reached the
+    /// place it keeps for its whole life (the boxes' contents never move,
+    /// so the pointers stay valid as long as the display). Before that,
+    /// the header's pointers are null.
+    pub(crate) fn point_header(&mut self) {
+        self.header.states = self.states.as_ptr();
+        self.header.columns = self.columns.as_ptr();
     }
 
     /// Slot `offset`'s entry; `offset` must be below the segment's length.

@@ -4,44 +4,46 @@
 //! The registry logic names only what is defined or re-exported here. Under
 //! `--cfg loom` this module swaps the primitives for loom-aware stand-ins with
 //! the same semantics, so the model checker sees every synchronizing
-//! operation; the rest of the crate does not change. The three concurrent
-//! building blocks are wrapped in narrow types whose whole surface is what the
+//! operation; the rest of the crate does not change. The concurrent building
+//! blocks are wrapped in narrow types whose whole surface is what the
 //! registry needs:
 //!
 //! | facade type | real implementation | what it is for |
 //! |---|---|---|
 //! | [`ShardedSet`] | `dashmap::DashMap<K, (), StoredHash>` | the hash-consing map of rec groups, keyed by their stored hash |
 //! | [`PublishedCell`] | `arc_swap::ArcSwapOption` | supertype arrays read by `is_subtype` |
-//! | [`OwnerCell`] + [`Reclaimer`] | `AtomicPtr` from `Arc::into_raw` + a `crossbeam_epoch::Collector` per registry | each slot's reference to its rec group's entry; a group's references are given up as one deferred drop, after every reader of the same registry that could see them has unpinned |
+//! | [`OwnerCell`] | `AtomicPtr` from `Arc::into_raw` | each slot's reference to its rec group's entry, read under a [`Guard`] |
+//! | [`Collector`], [`Guard`] | one `crossbeam_epoch::Collector` for the crate | pins, and the grace periods of retired batches |
+//! | [`Reclaimer`] | per-thread lists of retired values, behind mutexes (the same code under loom) | who frees a retired group, when, and how much one call frees |
 //!
 //! # Synchronization
 //! Each facade type documents the orderings it provides; the callers rely on
 //! exactly those and nothing more. `docs/design.md` gives the whole protocol.
 //!
 //! # Under loom
-//! With `--cfg loom` the atomics, `fence` and `Arc` are loom's, and the three
-//! wrappers come from the `model` submodule (src/raw/sync/model.rs): a loom
-//! `RwLock<HashMap>` per shard, a loom `RwLock<Option<Arc<T>>>`, and a
-//! deferred-free collector that makes a use after free visible to loom.
-//! `docs/correctness.md` says why each is faithful to the real primitive.
+//! With `--cfg loom` the atomics, `fence`, `Arc` and `Mutex` are loom's, and
+//! the wrappers come from the `model` submodule (src/raw/sync/model.rs): a
+//! loom `RwLock<HashMap>` per shard, a loom `RwLock<Option<Arc<T>>>`, owner
+//! cells whose references live in husks that make a use after free visible
+//! to loom, and an epoch-stamped collector per registry. The [`Reclaimer`]
+//! is the production code itself. `docs/correctness.md` says why each
+//! stand-in is faithful to the real primitive.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
-    Arc,
+    atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex,
 };
-
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::AtomicBool;
+pub(crate) use std::{thread::current as current_thread, thread_local};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
-    Arc,
+    atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex,
 };
-
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicBool;
+pub(crate) use loom::{thread::current as current_thread, thread_local};
 
 #[cfg(loom)]
 mod model;
@@ -50,20 +52,20 @@ mod model;
 pub(crate) use model::*;
 
 #[cfg(not(loom))]
+mod collector;
+#[cfg(not(loom))]
 mod owner_cell;
-#[cfg(not(loom))]
-mod reclaim;
-#[cfg(not(loom))]
-mod set_aside;
 
 #[cfg(not(loom))]
-pub(crate) use owner_cell::{Loaded, OwnerCell};
+pub(crate) use collector::{Collector, Guard, Pin};
 #[cfg(not(loom))]
-pub(crate) use reclaim::{Guard, Reclaimer};
+pub(crate) use owner_cell::{Loaded, OwnerCell, Retired};
 
 mod give_up;
+mod reclaim;
 
 pub(crate) use give_up::GiveUpCell;
+pub(crate) use reclaim::{Reclaimable, Reclaimer};
 
 /// What [`ShardedSet::insert_or_reuse`] did.
 pub(crate) enum InsertOutcome<K, R> {

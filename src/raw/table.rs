@@ -190,7 +190,10 @@ impl<S: Default> SlotTable<S> {
         if !cell.load(Ordering::Acquire).is_null() {
             return;
         }
-        let fresh = Box::into_raw(Box::new(Segment::new(segment_len(segment))));
+        let mut fresh = Box::new(Segment::new(segment_len(segment)));
+        // The segment will not move again: its header may point into it.
+        fresh.display.point_header();
+        let fresh = Box::into_raw(fresh);
         // `AcqRel`: `Release` publishes the initialized slots; `Acquire` on
         // failure is for symmetry with readers (we only free our own copy).
         if cell.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {

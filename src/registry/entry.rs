@@ -126,25 +126,25 @@ impl RecGroupEntry {
     }
 
     /// The registry the group belongs to. Only for a holder of a
-    /// registration on the group (a handle, or a caller that owns the
-    /// registration it is about to release).
+    /// registration on the group, or for the call whose `decref` just
+    /// released the last one (which is about to dismantle the group).
     #[allow(unsafe_code)]
     pub(crate) fn registry(&self) -> &TypeRegistry {
-        // SAFETY: the registry is given up only by `give_up_registry`, which
-        // only the thread dismantling the group calls, after the count
-        // reached zero for good (a dead count is never revived). Callers
-        // hold a registration, so the count is above zero while they use
-        // the reference, except the caller whose release is the last: its
-        // reference (it is running `RegistryInner::release` on it) stays
-        // valid because the dismantler is that same call, which hands the
-        // given-up registry back to it to drop after the call returns.
+        // SAFETY: the registry is given up only by `give_up_registry`,
+        // which only the thread dismantling the group calls, after the
+        // count reached zero for good (a dead count is never revived).
+        // A caller holding a registration keeps the count above zero for
+        // as long as it uses the reference. The one other caller is the
+        // call whose `decref` released the last registration: it is the
+        // dismantler itself, and it clones the registry (keeping it alive
+        // on its own) before it dismantles the group.
         unsafe { self.registry.get() }
     }
 
     /// Takes the group's registry reference out; called once, by the
-    /// thread dismantling the group (a second call returns `None`). The
-    /// caller drops it only after every use of a reference from
-    /// [`registry`](Self::registry) on this entry has ended.
+    /// thread dismantling the group (a second call returns `None`), which
+    /// holds a registry reference of its own: dropping this one never frees
+    /// the registry.
     pub(crate) fn give_up_registry(&self) -> Option<TypeRegistry> {
         self.registry.give_up()
     }

@@ -190,10 +190,18 @@ impl Clone for RegisteredType {
 
 impl Drop for RegisteredType {
     fn drop(&mut self) {
-        let given_up = self.entry.registry().inner.release(&self.entry, "RegisteredType dropped");
-        // After the call, which ran on the registry this may be the last
-        // reference to.
-        drop(given_up);
+        // The registration is given up before the registry is touched: a
+        // handle whose drop is not the last must not hold a reference into
+        // a registry that the last one, on another thread, may free.
+        if !self.entry.decref("RegisteredType dropped") {
+            return;
+        }
+        // The last registration: this call unregisters the group, and no
+        // other thread gives the entry's registry up meanwhile. A registry
+        // reference of our own keeps the registry alive for the whole call
+        // (the group gives its own up as it is dismantled).
+        let registry = self.entry.registry().clone();
+        registry.inner.unregister_released(&self.entry);
     }
 }
 

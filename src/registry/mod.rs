@@ -73,6 +73,7 @@
 
 mod entry;
 mod handle;
+mod in_flight;
 mod key;
 mod linking;
 mod matching;
@@ -93,7 +94,7 @@ use crate::canon::{self, GroupHasher};
 use crate::error::RegistryError;
 use crate::module::ModuleTypes;
 use crate::raw::supertype_display::DisplayState;
-use crate::raw::sync::{Arc, Loaded, OwnerCell, Reclaimer, ShardedSet};
+use crate::raw::sync::{Arc, Loaded, OwnerCell, Reclaimer, Retired, ShardedSet};
 use crate::raw::table::{SlotRef, SlotTable};
 use crate::subtyping::TypeLookup;
 use crate::trace::trace;
@@ -188,7 +189,8 @@ pub struct RegistryStats {
     /// Indices on the free list, ready for reuse.
     pub free_slots: usize,
     /// Rec groups unregistered whose memory is not freed yet: each waits
-    /// until no reader can hold it (see [`TypeRegistry::flush`]).
+    /// until no reader can hold it and a call frees it (see
+    /// [`TypeRegistry::flush`]).
     pub pending_frees: usize,
 }
 
@@ -201,11 +203,14 @@ pub(crate) struct RegistryInner {
     groups: ShardedSet<GroupKey>,
     /// Each slot refers to the entry of its type's rec group.
     slots: SlotTable<OwnerCell<RecGroupEntry>>,
-    /// This registry's own epoch collector: the entries of unregistered
-    /// groups wait here for the readers that may still hold them.
-    reclaimer: Reclaimer,
+    /// The entries of unregistered groups wait here for the readers that
+    /// may still hold them, and for a call that may pay for freeing them.
+    reclaimer: Reclaimer<Retired<RecGroupEntry>>,
     /// The embedder's per-type data function, if any.
     type_data: Option<type_data::TypeDataFn>,
+    /// With a data function: the new groups being prepared, so that racing
+    /// registrations of one group run the function once.
+    in_flight: Option<in_flight::InFlight>,
 }
 
 impl Default for TypeRegistry {
@@ -234,6 +239,7 @@ impl TypeRegistry {
                 groups: ShardedSet::new(),
                 slots: SlotTable::new(),
                 reclaimer: Reclaimer::new(),
+                in_flight: type_data.is_some().then(in_flight::InFlight::default),
                 type_data,
             }),
         }
@@ -283,41 +289,45 @@ impl TypeRegistry {
     }
 
     /// Frees the memory of the rec groups unregistered before this call,
-    /// now, instead of as a side effect of later calls into this registry.
+    /// by any thread, now, instead of in later calls of the threads that
+    /// unregistered them.
     ///
-    /// # When memory is returned
+    /// # Who frees an unregistered group, and where embedder code runs
     /// An unregistered group is not freed on the spot: a reader on another
-    /// thread may be looking at it. Its entry (which holds its types) is
-    /// retired into this registry's own epoch-based collector, one deferred
-    /// free per group, first into a bag of the unregistering thread. The
-    /// collector frees retired groups once no thread that could hold them
-    /// is inside a call of this registry:
-    /// - a call that unregisters 64 types or more hands the thread's bag to
-    ///   the collector as it ends, with one bounded collection step. The
-    ///   collection that later finds such a big group due (in whatever call
-    ///   of this registry) sets it aside rather than free thousands of
-    ///   types inside, say, a `borrow`: the next call that unregisters
-    ///   something or registers a new group frees it (one big group per
-    ///   call);
-    /// - smaller unregistrations leave their groups in the thread's bag,
-    ///   which is handed over when it holds 64 groups, when the thread ends,
-    ///   or when that thread calls `flush` (so at most 63 small groups per
-    ///   thread wait there);
-    /// - every 128th call of a thread into this registry runs one bounded
-    ///   collection step (crossbeam-epoch's: at most 8 bags of 64 values).
+    /// thread may be looking at it. Its entry (which holds its types and
+    /// the embedder's data) is *retired* into a list of the unregistering
+    /// thread's own in this registry, and freed once no reader can hold it
+    /// any more (its batch's grace period, through epoch-based
+    /// reclamation), by one of:
+    /// - **the thread that unregistered it**, in a later call of its own
+    ///   that unregisters something (a handle's last drop, a
+    ///   [`TypeCollection`]'s drop) or registers a new group. Each such call
+    ///   frees this thread's ready garbage up to the types it unregistered
+    ///   itself plus 64 (at least one group), before a registration
+    ///   allocates and after an unregistration finishes;
+    /// - **`flush`** and [`reclaim`](Self::reclaim), on the thread that
+    ///   calls them, for every thread's garbage;
+    /// - **the registry's drop**.
     ///
-    /// No call does more reclamation work than these bounded steps, however
-    /// much is pending. Calls into *other* registries never collect this
-    /// one's garbage, nor this one theirs. Dropping the registry frees what
-    /// is pending once the threads that used it have ended or moved on to
-    /// other registries (retired groups hold no reference to their
-    /// registry).
+    /// Nothing else frees a group: not `is_subtype`, `borrow`, `root`,
+    /// `trampoline_type`, `type_data`, `key_data` or a registration that
+    /// finds its group registered, and never another thread's ordinary
+    /// call. The embedder's data is dropped (its `Drop` runs) in exactly
+    /// those places, outside every lock and pin of the registry. A panic in
+    /// such a `Drop` is contained: the other groups are still freed and the
+    /// registry's counts stay exact, and the first panic resumes at the end
+    /// of the call that freed it (logged and dropped instead, if that call
+    /// is already unwinding).
     ///
-    /// `flush` hands the calling thread's bag over and runs collection
-    /// steps until nothing is pending or three in a row free nothing: what
-    /// a thread inside this registry may still be reading, and what other
-    /// live threads hold in their bags, waits for later.
-    /// [`RegistryStats::pending_frees`] counts what is waiting.
+    /// Garbage of a thread that unregisters and then only reads waits for
+    /// its next writing call, `flush`, `reclaim` or the registry's drop; so
+    /// does the garbage of a thread that has ended.
+    ///
+    /// `flush` frees, in rounds, everything any thread retired whose
+    /// readers are gone, until nothing is pending or four rounds in a row
+    /// free nothing (a reader that stays inside a call of any registry
+    /// holds the rest back). [`RegistryStats::pending_frees`] counts what
+    /// is waiting.
     ///
     /// # Examples
     /// ```
@@ -325,13 +335,40 @@ impl TypeRegistry {
     ///
     /// let registry = TypeRegistry::new();
     /// let ty = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// std::thread::scope(|s| {
+    ///     // Another thread unregisters a type and then only reads.
+    ///     s.spawn(|| drop(RegisteredType::new(&registry, SubType::func([ValType::I64], []))));
+    /// });
     /// drop(ty);
-    /// registry.flush();
+    /// registry.flush(); // this thread's garbage and the other thread's
     /// assert_eq!(registry.stats().pending_frees, 0);
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn flush(&self) {
-        self.inner.collect_all();
+        self.inner.flush();
+    }
+
+    /// One round of [`flush`](Self::flush), for a thread the embedder
+    /// dedicates to reclamation: frees at most `max_types` types' worth of
+    /// groups that any thread unregistered and no reader holds (at least one
+    /// group, if one is ready), and returns how many groups it freed. Runs
+    /// the embedder's data `Drop`s of those groups on the calling thread.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// drop(RegisteredType::new(&registry, SubType::func([], []))?);
+    /// let mut freed = 0;
+    /// while registry.stats().pending_frees > 0 {
+    ///     freed += registry.reclaim(1_000);
+    /// }
+    /// assert_eq!(freed, 1);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn reclaim(&self, max_types: usize) -> usize {
+        self.inner.reclaimer.reclaim(max_types)
     }
 
     /// Memory counters (see [`RegistryStats`]).

@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 
 use super::entry::{GroupKey, RecGroupEntry};
+use super::in_flight::Claimed;
+use super::unregister::SETTLE_BUDGET;
 use super::view::GroupView;
 use super::{RegistryInner, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
@@ -32,9 +34,28 @@ impl TypeRegistry {
         first_type_index: u32,
     ) -> Result<Arc<RecGroupEntry>, RegistryError> {
         let inner = &*self.inner;
-        if let Some(entry) = inner.find_live(&key) {
-            return Ok(entry);
-        }
+        let _claim = loop {
+            if let Some(entry) = inner.find_live(&key) {
+                return Ok(entry);
+            }
+            match inner.in_flight.as_ref().map(|in_flight| in_flight.claim(&key)) {
+                Some(Claimed::Wait(waiter)) => waiter.wait(),
+                Some(Claimed::Mine(claim)) => {
+                    // A claimant that ended between our lookup and our
+                    // claim inserted its group first: look again, now that
+                    // no one else can be preparing it.
+                    if let Some(entry) = inner.find_live(&key) {
+                        return Ok(entry);
+                    }
+                    break Some(claim);
+                }
+                Some(Claimed::Unclaimed) | None => break None,
+            }
+        };
+        // A new group is writer work: before it allocates, the call frees
+        // what this thread retired earlier and readers no longer hold (a
+        // hit, above, never does).
+        inner.reclaimer.settle(SETTLE_BUDGET);
         let prepared = self.prepare(key, first_type_index)?;
         let outcome = inner.groups.insert_or_reuse(
             GroupKey(prepared.clone()),
@@ -65,10 +86,6 @@ impl TypeRegistry {
                 // a hash-consing hit on the group, may have added more since
                 // the lock was released (tests/insertion_race.rs).
                 debug_assert!(prepared.registrations() >= 1);
-                // A registration that built a new group is writer work, as
-                // an unregistration is: it frees one big group a
-                // collection set aside, if any (hits never do).
-                inner.reclaimer.drop_set_aside(1);
                 Ok(prepared)
             }
         }

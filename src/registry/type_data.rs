@@ -19,8 +19,9 @@
 
 use std::sync::Arc as StdArc;
 
-use super::entry::GroupData;
-use super::{RegisteredType, TypeCollection, TypeKey, TypeRegistry};
+use super::entry::{GroupData, RecGroupEntry};
+use super::in_flight::DataFunctionScope;
+use super::{Found, RegisteredType, TypeCollection, TypeKey, TypeRegistry};
 use crate::error::{EmbedderError, RegistryError};
 use crate::raw::sync::Arc;
 use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
@@ -104,15 +105,52 @@ impl TypeRegistry {
     /// `f` of the data of the registered type `index`, if it is registered
     /// and this registry computes data of type `D`. Lock-free; never
     /// another type's data, even if `index` is reused concurrently.
+    ///
+    /// `f` runs after the lookup is over, on data the lookup verified to be
+    /// `index`'s, while a strong reference to the type's rec group (not a
+    /// registration) keeps it allocated: `f` may take as long as it likes
+    /// and call into any registry, and while it runs, no other group's
+    /// memory waits for it. The lookup costs two atomic updates of the
+    /// group's reference count (a handle's [`RegisteredType::data`] costs
+    /// none), and `f`'s return never frees the group: the thread that
+    /// unregistered it does (see [`flush`](Self::flush)).
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::with_type_data(|cx: TypeDataContext<'_, String>| {
+    ///     Ok::<_, std::fmt::Error>(cx.ty.to_string())
+    /// });
+    /// let ty = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// let text = registry.type_data(ty.index(), |text: &String| text.clone());
+    /// assert_eq!(text.as_deref(), Some("(func (param i32))"));
+    /// // Another `D` than the registry's answers nothing.
+    /// assert_eq!(registry.type_data(ty.index(), |n: &u32| *n), None);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
     pub fn type_data<D: 'static, R>(&self, index: SharedTypeIndex, f: impl FnOnce(&D) -> R) -> Option<R> {
-        self.inner.read_registered(index, |found| found.entry().data_at(found.position()).map(f)).flatten()
+        let (entry, position) = self.inner.read_registered(index, |found| data_entry::<D>(found))??;
+        entry.data_at(position).map(f)
     }
 
     /// `f` of the data of the type `key` names, if it is still registered
-    /// in this registry (see [`TypeKey`]).
+    /// in this registry (see [`TypeKey`]); `f` runs as for
+    /// [`type_data`](Self::type_data).
     pub fn key_data<D: 'static, R>(&self, key: TypeKey, f: impl FnOnce(&D) -> R) -> Option<R> {
-        self.inner.read_key(key, |found| found.entry().data_at(found.position()).map(f)).flatten()
+        let (entry, position) = self.inner.read_key(key, |found| data_entry::<D>(found))??;
+        entry.data_at(position).map(f)
     }
+}
+
+/// A strong reference to the group whose slot a lookup found, and the
+/// type's position there, if the group holds data of type `D`. Runs inside
+/// the lookup; the lookup's re-check discards it if the slot changed
+/// meanwhile (dropping a reference to a group never frees it: its
+/// reclaimer drops the last).
+fn data_entry<D: 'static>(found: Found<'_>) -> Option<(Arc<RecGroupEntry>, u32)> {
+    found.entry().data_at::<D>(found.position())?;
+    Some((found.to_entry(), found.position()))
 }
 
 impl RegisteredType {
@@ -142,6 +180,8 @@ impl TypeRegistry {
         indices: &[SharedTypeIndex],
         first_type_index: u32,
     ) -> Result<Option<GroupData>, RegistryError> {
-        self.inner.type_data.as_ref().map(|data| data(self, types, indices, first_type_index)).transpose()
+        let Some(data) = self.inner.type_data.as_ref() else { return Ok(None) };
+        let _scope = DataFunctionScope::enter();
+        data(self, types, indices, first_type_index).map(Some)
     }
 }

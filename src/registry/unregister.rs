@@ -6,93 +6,35 @@
 //! Exactly one thread dismantles an entry: the one whose `decref` saw 1 → 0
 //! (a dead count is never revived), or, for an entry that lost the
 //! insertion race, the thread that prepared it. It hides the group's slots,
-//! removes the entry from the map by identity, empties the slots' references
-//! to the entry (one deferred drop through the epoch collector), and only
-//! then frees the indices, so the next owner publishes into an empty slot.
-//! Last, it takes the entry's registry reference out, so that the retired
-//! entry does not keep its registry alive.
+//! removes the entry from the map by identity, empties the slots'
+//! references to the entry (keeping one, which it retires into the
+//! registry's [`Reclaimer`](crate::raw::sync::Reclaimer)), and only then
+//! frees the indices, so the next owner publishes into an empty slot.
+//! Last, it takes the entry's registry reference out and drops it, so
+//! that the retired entry does not keep its registry alive: every caller
+//! holds a registry reference of its own for the whole call.
 
 use super::entry::RecGroupEntry;
-use super::{RegistryInner, TypeRegistry};
+use super::RegistryInner;
 use crate::raw::sync::{Arc, OwnerCell};
 use crate::trace::trace;
 
-/// Collection steps in a row that may free nothing before
-/// [`RegistryInner::collect_all`] gives up: what was just retired needs two
-/// epoch advances (one per step) before a step can free it.
-const STALLED_STEPS: usize = 3;
-
-/// A call that dismantles at least this many types hands its garbage to
-/// the registry's shared queue when it ends; smaller ones leave it in the
-/// thread's bag, which crossbeam-epoch hands over when it is full (64
-/// groups). A group this big is *heavy*: its memory is not freed by the
-/// collection that finds it due (which may run inside a reader's call) but
-/// set aside, and freed by a later call that unregisters something or
-/// registers a new group, one heavy group per call, or by `flush`.
-const HAND_OVER_TYPES: usize = 64;
+/// Types a writing call may free beyond what it unregistered itself (see
+/// [`Reclaimer::settle`](crate::raw::sync::Reclaimer::settle)): enough
+/// that a thread's own garbage drains as fast as it is made.
+pub(super) const SETTLE_BUDGET: usize = 64;
 
 impl RegistryInner {
-    /// Drops one registration of `entry`, unregistering it (and what only it
-    /// kept alive) if that was the last. Allocates nothing unless it
-    /// unregisters: this is every `RegisteredType` drop.
-    ///
-    /// Returns the registry reference the entry gave up if it was
-    /// unregistered. The caller drops it after this call returns: `self`
-    /// may be borrowed from that very reference.
-    #[must_use = "the given-up registry must be dropped after the call, not inside it"]
-    pub(crate) fn release(&self, entry: &Arc<RecGroupEntry>, why: &str) -> Option<TypeRegistry> {
-        if !entry.decref(why) {
-            return None;
-        }
+    /// Unregisters `entry`, whose last registration the caller has just
+    /// dropped (its `decref` returned `true`), and what only it kept
+    /// registered; then settles this thread's garbage. The caller holds a
+    /// registry reference of its own until the call returns.
+    pub(crate) fn unregister_released(&self, entry: &Arc<RecGroupEntry>) {
         let mut worklist = Vec::new();
         let mut types = entry.len();
-        let registry = self.unregister(entry, &mut worklist);
-        types += self.drain(worklist, why);
-        self.hand_over(types);
-        registry
-    }
-
-    /// At the end of a call that dismantled `types` types, with no guard
-    /// held: a call that dismantled many hands this thread's garbage to the
-    /// registry's shared queue in one go, with one collection step (bounded
-    /// work, and a copy of crossbeam's bag that is small next to the work of
-    /// dismantling that many types), so that a big module's memory does not
-    /// wait in this thread's bag. Smaller calls leave it there: each would
-    /// otherwise pay that copy, and crossbeam-epoch hands a bag over when it
-    /// is full anyway. [`TypeRegistry::flush`](crate::TypeRegistry::flush)
-    /// hands over the calling thread's bag; a thread that ends hands over
-    /// its own.
-    ///
-    /// Garbage holds no registry reference (dismantled entries give theirs
-    /// up), so garbage left in a bag never keeps a dropped registry alive:
-    /// crossbeam-epoch destroys a collector's remaining garbage when its
-    /// last handle goes.
-    ///
-    /// Then it frees one heavy group that a collection set aside, if any:
-    /// a call that unregisters pays for at most one big group's memory
-    /// besides its own work, and readers never do.
-    fn hand_over(&self, types: usize) {
-        if types >= HAND_OVER_TYPES {
-            self.reclaimer.pin().flush();
-        }
-        self.reclaimer.drop_set_aside(1);
-    }
-
-    /// Collection steps until nothing is pending, or until
-    /// [`STALLED_STEPS`] steps in a row freed nothing (a thread pinned in
-    /// this registry holds the epoch back, or another thread's bag holds
-    /// the rest; its next hand-over, or a later `flush`, finishes the work).
-    /// Each step that frees something frees at least one value, so the work
-    /// is proportional to this registry's own garbage.
-    pub(super) fn collect_all(&self) {
-        let mut pending = self.reclaimer.pending();
-        let mut stalls = 0;
-        while pending > 0 && stalls < STALLED_STEPS {
-            self.reclaimer.collect(1);
-            let now = self.reclaimer.pending();
-            stalls = if now < pending { 0 } else { stalls + 1 };
-            pending = now;
-        }
+        self.unregister(entry, &mut worklist);
+        types += self.drain(worklist, "referenced by an unregistered group");
+        self.reclaimer.settle(types + SETTLE_BUDGET);
     }
 
     /// Drops one registration of each entry; unregisters those whose count
@@ -101,31 +43,33 @@ impl RegistryInner {
     /// reference of its own, which outlives the call.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
         let types = self.drain(entries.into_iter().collect(), why);
-        // Only a call that unregistered something does reclamation work: a
-        // module's second instantiation drops hits, and must not pay for
-        // another thread's big group.
+        // Only a call that unregistered something settles: a module's
+        // second instantiation drops hits, and pays for no garbage.
         if types > 0 {
-            self.hand_over(types);
+            self.reclaimer.settle(types + SETTLE_BUDGET);
         }
     }
 
+    /// Frees what every thread retired, as far as readers allow (see
+    /// [`TypeRegistry::flush`](crate::TypeRegistry::flush)).
+    pub(super) fn flush(&self) {
+        self.reclaimer.flush();
+    }
+
     /// Releases a worklist of registrations; how many types it unregistered.
-    /// The registry references that dismantled entries give up are dropped
-    /// at once: the caller holds another one until the call returns.
     fn drain(&self, mut worklist: Vec<Arc<RecGroupEntry>>, why: &str) -> usize {
         let mut types = 0;
         while let Some(entry) = worklist.pop() {
             if entry.decref(why) {
                 types += entry.len();
-                drop(self.unregister(&entry, &mut worklist));
+                self.unregister(&entry, &mut worklist);
             }
         }
         types
     }
 
-    /// Unregisters an entry whose count just reached zero; returns its
-    /// given-up registry reference.
-    fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) -> Option<TypeRegistry> {
+    /// Unregisters an entry whose count just reached zero.
+    fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
         // First of all, readers stop seeing the group: from here on
         // `is_subtype`, `borrow`, `trampoline_type` and `root` answer "not
         // registered" (`root` already did: the count is zero).
@@ -136,7 +80,7 @@ impl RegistryInner {
         let removed = self.groups.remove_if(entry.key(), |k| Arc::ptr_eq(&k.0, entry));
         trace!("{entry:?}: unregistering (removed from map: {})", removed.is_some());
         drop(removed);
-        self.dismantle(entry, worklist)
+        self.dismantle(entry, worklist);
     }
 
     /// Gives back an entry that lost the insertion race; it was never live.
@@ -145,9 +89,9 @@ impl RegistryInner {
         self.hide(&entry);
         let mut references = Vec::new();
         let mut types = entry.len();
-        drop(self.dismantle(&entry, &mut references));
+        self.dismantle(&entry, &mut references);
         types += self.drain(references, "abandoned group's reference");
-        self.hand_over(types);
+        self.reclaimer.settle(types + SETTLE_BUDGET);
     }
 
     /// Empties the display entry of each of a dead (or never inserted)
@@ -157,9 +101,9 @@ impl RegistryInner {
     }
 
     /// Retires an entry's slots and frees its indices, queues the groups it
-    /// holds registrations on for release, and takes out the entry's
-    /// registry reference, which it returns.
-    fn dismantle(&self, entry: &RecGroupEntry, worklist: &mut Vec<Arc<RecGroupEntry>>) -> Option<TypeRegistry> {
+    /// holds registrations on for release, and drops the entry's registry
+    /// reference (the caller holds another).
+    fn dismantle(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
         entry.debug_assert_first_dismantle();
         for &reference in entry.references() {
             // The entry holds a registration on it, so it is live.
@@ -168,21 +112,25 @@ impl RegistryInner {
                 None => debug_assert!(false, "{entry:?} references unregistered {reference:?}"),
             }
         }
-        // Every slot's reference to the entry, given up as one deferred drop.
-        let heavy = entry.len() >= HAND_OVER_TYPES;
-        let emptied =
-            OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), &self.reclaimer.pin(), heavy);
+        // Every slot's reference to the entry, but one, dropped at once;
+        // that one is retired, and freed once no reader can hold it.
+        let (retired, emptied) = OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), entry);
         debug_assert_eq!(emptied, entry.len(), "{entry:?} had slots emptied already");
+        if let Some(retired) = retired {
+            self.reclaimer.retire(retired, entry.len());
+        }
         // Only once every slot is empty: the next owner of an index
         // publishes into an empty slot.
         for &index in entry.indices() {
             self.slots.free(index);
         }
-        // The retired entry waits in this thread's bag (see `hand_over`).
         trace!("{entry:?}: dismantled");
         let registry = entry.give_up_registry();
-        debug_assert!(registry.is_some(), "{entry:?} gave its registry up twice");
-        registry
+        debug_assert!(
+            registry.as_ref().is_some_and(|registry| Arc::strong_count(&registry.inner) > 1),
+            "{entry:?} gave its registry up twice, or held the caller's last reference"
+        );
+        drop(registry);
     }
 }
 

@@ -1,7 +1,16 @@
-//! Per-registry reclamation: one registry's garbage is freed by calls into
-//! it and by its `flush`, never by calls into another registry; garbage a
-//! finished thread left behind is reachable by `flush`; and a dropped
-//! registry frees everything it retired.
+//! Who frees an unregistered group, and where the embedder's code runs
+//! (the contract of `TypeRegistry::flush`): the thread that unregistered
+//! it, in a later writing call of its own; `flush` and `reclaim`, for every
+//! thread's garbage, parked or ended threads included; the registry's drop.
+//! Never a reader, never another thread's ordinary call, never a call into
+//! another registry. Data `Drop`s run only there, and a panicking one is
+//! contained. Racing registrations of one group run the data function once
+//! per type, and a closure never holds other groups' memory back.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Barrier};
+use std::thread::ThreadId;
 
 use wasm_type_registry::*;
 
@@ -9,9 +18,9 @@ fn struct_with(fields: usize) -> SubType {
     SubType::struct_(true, None, vec![FieldType { mutable: false, storage: StorageType::Val(ValType::I32) }; fields])
 }
 
-/// A keeps one type registered (so no unregistration empties it) and drops
-/// another: its memory waits in A's collector however busy registry B is,
-/// until A's own `flush`.
+/// A keeps one type registered and drops another: its memory waits in A
+/// however busy registry B is (registrations, unregistrations, reads and
+/// B's flushes on the same thread), until A's own `flush`.
 #[test]
 fn garbage_of_registry_a_is_not_collected_by_calls_into_registry_b() {
     let (a, b) = (TypeRegistry::new(), TypeRegistry::new());
@@ -21,13 +30,14 @@ fn garbage_of_registry_a_is_not_collected_by_calls_into_registry_b() {
     let pending = a.stats().pending_frees;
     assert!(pending > 0, "nothing waits for reclamation: {:?}", a.stats());
 
-    // Well over crossbeam-epoch's 128 pins between collections, with
-    // unregistrations (and their collection steps) in B.
     let _b_kept = RegisteredType::new(&b, struct_with(1)).unwrap();
     for i in 0..2_000 {
         let ty = RegisteredType::new(&b, struct_with(2 + i % 7)).unwrap();
         assert!(b.borrow(ty.index()).is_some());
         assert!(RegisteredType::root(&b, ty.index()).is_some());
+        if i % 100 == 0 {
+            b.flush();
+        }
     }
     assert_eq!(a.stats().pending_frees, pending, "a call into B collected A's garbage");
 
@@ -37,9 +47,8 @@ fn garbage_of_registry_a_is_not_collected_by_calls_into_registry_b() {
     assert_eq!(b.stats().pending_frees, 0, "flush left garbage: {:?}", b.stats());
 }
 
-/// Small unregistrations leave their garbage in the unregistering thread's
-/// bag (a bag handed over per call would cost every drop a copy of it); a
-/// thread that ends hands its bag over, so a `flush` on another thread then
+/// A thread that unregisters and ends leaves its last garbage behind (its
+/// own later calls would have freed it); a `flush` on another thread then
 /// frees everything, and `len()` and `pending_frees` both reach zero.
 #[test]
 fn garbage_of_a_finished_thread_is_freed_by_flush() {
@@ -76,9 +85,8 @@ fn garbage_of_a_finished_thread_is_freed_by_flush() {
 /// type, with garbage still pending when the last handle goes and no
 /// `flush`. Two things make it so: a dismantled group gives its registry
 /// reference up (a retired group that held its registry would keep the
-/// registry, its collector and so itself alive forever), and the registry's
-/// drop hands the dropping thread's bag to the collector, which then goes
-/// and destroys what is pending.
+/// registry and so itself alive forever), and the registry's drop frees
+/// whatever is still retired.
 #[test]
 fn dropping_the_registry_frees_every_type_without_a_flush() {
     let registry = TypeRegistry::new();
@@ -95,9 +103,8 @@ fn dropping_the_registry_frees_every_type_without_a_flush() {
     }
 }
 
-/// The same with a group far larger than one bounded collection step
-/// frees: the last drop must still leave nothing that keeps the registry
-/// alive.
+/// The same with a group far larger than a writing call's budget: the last
+/// drop must still leave nothing that keeps the registry alive.
 #[test]
 fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
     let registry = TypeRegistry::new();
@@ -112,42 +119,288 @@ fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
     assert_eq!(alive, 0, "{alive} of {} types outlived their registry", weak.len());
 }
 
-/// A big group's memory is never freed inside a reader's call: a
-/// collection that finds it due (crossbeam-epoch runs one every 128 pins,
-/// in whatever call pins) sets it aside, and the next call that registers a
-/// new group or unregisters something frees it, one per call. Freeing a
-/// dart2wasm-sized group takes milliseconds, which a `root` or a `borrow`
-/// must not pay.
+/// A group is freed by the thread that unregistered it, never by a reader's
+/// call and never by another thread's ordinary call: after thread A drops
+/// two big groups, thousands of reads, registrations and unregistrations on
+/// this thread leave both allocated; A's next registration of a new group
+/// frees one (its budget is 64 types, and a group is never split), A's next
+/// unregistration the other. Freeing a dart2wasm-sized group takes
+/// milliseconds, which neither a `borrow` nor another tenant's registration
+/// may pay.
 #[test]
-fn a_big_group_is_freed_by_a_writing_call_not_by_readers() {
+fn a_group_is_freed_by_the_thread_that_unregistered_it() {
     let registry = TypeRegistry::new();
     let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
-    // Two big groups, unregistered by one call (the module's drop): a
-    // second unregistering call would already free the first.
     let mut builder = ModuleTypes::builder();
     builder.rec_group((0..100).map(|i| struct_with(2 + i % 4)));
     builder.rec_group((0..100).map(|i| struct_with(20 + i % 4)));
-    let types = registry.register_module(&builder.build().unwrap()).unwrap();
-    let weak = |i: usize| std::sync::Arc::downgrade(&registry.borrow(types.shared_types()[i]).unwrap());
-    let (first, second) = (weak(0), weak(100));
-    drop(types);
-    // Thousands of pins, and so collection steps and epoch advances: both
-    // groups come due, and the readers set them aside.
-    for _ in 0..1_000 {
-        let rooted = RegisteredType::root(&registry, kept.index()).unwrap();
-        assert!(registry.borrow(kept.index()).is_some());
-        drop(rooted);
-    }
-    assert!(first.upgrade().is_some() && second.upgrade().is_some(), "a reader's call freed a big group");
-    assert_eq!(registry.stats().pending_frees, 2, "{:?}", registry.stats());
-    // A registration of a new group frees one...
-    let new = RegisteredType::new(&registry, struct_with(9)).unwrap();
-    let alive = [&first, &second].iter().filter(|group| group.upgrade().is_some()).count();
-    assert_eq!(alive, 1, "a new registration did not free exactly one set-aside group");
-    // ...and a call that unregisters something the other.
-    drop(new);
-    assert!(first.upgrade().is_none() && second.upgrade().is_none(), "the unregistering call freed nothing");
+    let module = builder.build().unwrap();
+    let (to_owner, from_main) = mpsc::channel::<&str>();
+    let (to_main, from_owner) = mpsc::channel();
+    std::thread::scope(|s| {
+        let (registry, module) = (&registry, &module);
+        let owner = s.spawn(move || {
+            let types = registry.register_module(module).unwrap();
+            let weak = |i: usize| Arc::downgrade(&registry.borrow(types.shared_types()[i]).unwrap());
+            to_main.send((weak(0), weak(100))).unwrap();
+            drop(types);
+            to_main.send((weak_none(), weak_none())).unwrap();
+            assert_eq!(from_main.recv().unwrap(), "register");
+            let new = RegisteredType::new(registry, struct_with(99)).unwrap();
+            to_main.send((weak_none(), weak_none())).unwrap();
+            assert_eq!(from_main.recv().unwrap(), "unregister");
+            drop(new);
+            to_main.send((weak_none(), weak_none())).unwrap();
+        });
+        let (first, second) = from_owner.recv().unwrap();
+        from_owner.recv().unwrap();
+        let alive = || [&first, &second].iter().filter(|group| group.upgrade().is_some()).count();
+        for i in 0..2_000 {
+            let rooted = RegisteredType::root(registry, kept.index()).unwrap();
+            assert!(registry.borrow(kept.index()).is_some());
+            assert!(registry.is_subtype(kept.index(), rooted.index()));
+            drop(rooted);
+            drop(RegisteredType::new(registry, struct_with(200 + i % 50)).unwrap());
+        }
+        assert_eq!(alive(), 2, "a reader or another thread's call freed a group the owner unregistered");
+        to_owner.send("register").unwrap();
+        from_owner.recv().unwrap();
+        assert_eq!(alive(), 1, "the owner's registration of a new group did not free exactly one group");
+        to_owner.send("unregister").unwrap();
+        from_owner.recv().unwrap();
+        assert_eq!(alive(), 0, "the owner's unregistration did not free the other group");
+        owner.join().unwrap();
+    });
     drop(kept);
     registry.flush();
     assert_eq!(registry.stats().pending_frees, 0, "{:?}", registry.stats());
+}
+
+fn weak_none() -> std::sync::Weak<SubType> {
+    std::sync::Weak::new()
+}
+
+/// `flush` on one thread frees what the workers of a pool retired while
+/// they are alive but parked (they will not call into the registry again
+/// soon): pending frees reach zero without the workers' help.
+#[test]
+fn flush_frees_the_garbage_of_parked_workers() {
+    let registry = TypeRegistry::new();
+    let parked = Barrier::new(3);
+    let release = Barrier::new(3);
+    std::thread::scope(|s| {
+        for worker in 0..2 {
+            let (registry, parked, release) = (&registry, &parked, &release);
+            s.spawn(move || {
+                for i in 0..40 {
+                    drop(RegisteredType::new(registry, struct_with(1 + worker * 100 + i)).unwrap());
+                }
+                parked.wait();
+                release.wait();
+            });
+        }
+        parked.wait();
+        assert!(registry.stats().pending_frees > 0, "the workers left nothing: {:?}", registry.stats());
+        registry.flush();
+        let stats = registry.stats();
+        release.wait();
+        assert_eq!(stats.pending_frees, 0, "flush left parked workers' garbage: {stats:?}");
+        assert_eq!(stats.registered_types, 0);
+    });
+}
+
+std::thread_local! {
+    /// Set while this test thread is inside a reading call of the registry.
+    static READING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Per-type data that records where its `Drop` ran.
+struct Recorded {
+    drops: Arc<std::sync::Mutex<Vec<(ThreadId, bool)>>>,
+}
+
+impl Drop for Recorded {
+    fn drop(&mut self) {
+        let reading = READING.with(Cell::get);
+        self.drops.lock().unwrap().push((std::thread::current().id(), reading));
+    }
+}
+
+/// Marks this thread as inside a reading call while `f` runs.
+fn reading<R>(f: impl FnOnce() -> R) -> R {
+    READING.with(|flag| flag.set(true));
+    let result = f();
+    READING.with(|flag| flag.set(false));
+    result
+}
+
+/// A data value's `Drop` runs only in the calls the contract names: while
+/// one thread registers and drops types, another that only reads them
+/// (`type_data`, `borrow`, `root`, `is_subtype`, registration hits) never
+/// runs one, although it pins the same registry thousands of times.
+#[test]
+fn no_data_drop_runs_inside_a_reader() {
+    let drops = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let registry = TypeRegistry::with_type_data({
+        let drops = drops.clone();
+        move |_: TypeDataContext<'_, Recorded>| Ok::<_, RegistryError>(Recorded { drops: drops.clone() })
+    });
+    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let done = AtomicBool::new(false);
+    let reader_thread = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                reading(|| {
+                    assert!(registry.type_data(kept.index(), |_: &Recorded| ()).is_some());
+                    assert!(registry.borrow(kept.index()).is_some());
+                    assert!(registry.is_subtype(kept.index(), kept.index()));
+                    let hit = RegisteredType::new(&registry, struct_with(1)).unwrap();
+                    drop(RegisteredType::root(&registry, hit.index()));
+                    // Not the last registration: `kept` holds one.
+                    drop(hit);
+                });
+            }
+            std::thread::current().id()
+        });
+        for i in 0..3_000 {
+            drop(RegisteredType::new(&registry, struct_with(2 + i % 300)).unwrap());
+        }
+        done.store(true, Ordering::Relaxed);
+        reader.join().unwrap()
+    });
+    drop(kept);
+    registry.flush();
+    let drops = drops.lock().unwrap();
+    assert_eq!(drops.len(), 3_001, "every data value is dropped once");
+    assert!(drops.iter().all(|&(_, reading)| !reading), "a data Drop ran inside a reading call");
+    assert!(drops.iter().all(|&(thread, _)| thread != reader_thread), "a data Drop ran on the reading thread");
+}
+
+/// Per-type data whose `Drop` panics for one value in five.
+struct Fragile {
+    n: usize,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Fragile {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::Relaxed);
+        if self.n.is_multiple_of(5) {
+            panic!("data {} refuses to drop", self.n);
+        }
+    }
+}
+
+/// A panicking data `Drop` is contained: the panic reaches the call that
+/// freed the value (a handle's drop, a registration of a new group, or
+/// `flush`), every other value of the
+/// same batch is still dropped, and the registry stays consistent: nothing
+/// registered and nothing pending once `flush` returns, and registrations
+/// go on working.
+#[test]
+fn panicking_data_drops_leave_the_registry_consistent() {
+    const TYPES: usize = 300;
+    let made = Arc::new(AtomicUsize::new(0));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let registry = TypeRegistry::with_type_data({
+        let (made, drops) = (made.clone(), drops.clone());
+        move |_: TypeDataContext<'_, Fragile>| {
+            Ok::<_, RegistryError>(Fragile { n: made.fetch_add(1, Ordering::Relaxed), drops: drops.clone() })
+        }
+    });
+    let mut panics = 0;
+    let mut caught =
+        |f: &mut dyn FnMut()| panics += std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() as usize;
+    for i in 0..TYPES {
+        // A registration of a new group frees this thread's earlier
+        // garbage first: a panic there leaves nothing registered.
+        let mut ty = None;
+        while ty.is_none() {
+            caught(&mut || ty = Some(RegisteredType::new(&registry, struct_with(1 + i)).unwrap()));
+        }
+        caught(&mut || drop(ty.take()));
+    }
+    for _ in 0..10 {
+        caught(&mut || registry.flush());
+        if registry.stats().pending_frees == 0 {
+            break;
+        }
+    }
+    let stats = registry.stats();
+    assert_eq!((registry.len(), stats.rec_groups, stats.pending_frees), (0, 0, 0), "{stats:?}");
+    assert_eq!(drops.load(Ordering::Relaxed), TYPES, "a panic leaked the rest of its batch");
+    assert!(panics > 0, "no panic reached a caller");
+    let again = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    assert!(registry.type_data(again.index(), |data: &Fragile| data.n).is_some());
+    // The registry's drop frees `again`, whose data may panic in turn.
+    drop(again);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(registry)));
+}
+
+/// Four threads register one module at once: the data function runs once
+/// per type that ends up registered, not once per racing thread, and every
+/// thread gets the same indices.
+#[test]
+fn racing_registrations_of_one_module_run_the_data_function_once_per_type() {
+    let mut builder = ModuleTypes::builder();
+    for group in 0..50 {
+        let first = builder.rec_group((0..8).map(|i| struct_with(1 + group * 8 + i)));
+        builder.sub_type(SubType::func([ValType::Ref(RefType::concrete(true, TypeRef::Module(first)))], []));
+    }
+    let module = builder.build().unwrap();
+    // Rounds on fresh registries: each race is short, and the interleavings
+    // that matter (a lookup that misses just before a claim ends) are rare.
+    for round in 0..20 {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let registry = TypeRegistry::with_type_data({
+            let calls = calls.clone();
+            move |cx: TypeDataContext<'_, u32>| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                Ok::<_, RegistryError>(cx.index.as_u32())
+            }
+        });
+        let start = Barrier::new(4);
+        let collections: Vec<TypeCollection> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        registry.register_module(&module).unwrap()
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|thread| thread.join().unwrap()).collect()
+        });
+        assert!(collections.windows(2).all(|pair| pair[0].shared_types() == pair[1].shared_types()));
+        let calls = calls.load(Ordering::Relaxed);
+        assert_eq!(calls, registry.len(), "round {round}: data computed more than once for some type");
+    }
+}
+
+/// A closure that runs for a long time holds back no other group's memory:
+/// while one thread sits inside `type_data`, another registers and drops
+/// types, and its `flush` frees all of them.
+#[test]
+fn a_long_closure_holds_no_other_garbage_back() {
+    let registry = TypeRegistry::with_type_data(|_: TypeDataContext<'_, u8>| Ok::<_, RegistryError>(0u8));
+    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let (inside, wait_inside) = mpsc::channel();
+    let (leave, wait_leave) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let (registry, index) = (&registry, kept.index());
+        s.spawn(move || {
+            registry.type_data(index, |_: &u8| {
+                inside.send(()).unwrap();
+                wait_leave.recv().unwrap();
+            })
+        });
+        wait_inside.recv().unwrap();
+        for i in 0..500 {
+            drop(RegisteredType::new(registry, struct_with(2 + i)).unwrap());
+        }
+        registry.flush();
+        let pending = registry.stats().pending_frees;
+        leave.send(()).unwrap();
+        assert_eq!(pending, 0, "a closure held other groups' memory back");
+    });
 }

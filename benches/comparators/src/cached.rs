@@ -268,6 +268,8 @@ impl<H: PairHash> Registry for GlobalLockCachedRegistry<H> {
     fn slots_ever_used(&self) -> usize {
         self.registry.slots_ever_used()
     }
+
+    fn flush(&self) {}
 }
 
 /// The share of `pairs` (walked in order, as one thread walks them) that a

@@ -84,18 +84,8 @@ impl MemoryFigure {
     }
 }
 
-/// Gives deferred frees their chance: epoch garbage is collected once
-/// every thread has moved past its epoch, which repeated pins of this
-/// (only running) thread let happen.
-fn settle() {
-    for _ in 0..512 {
-        crossbeam_epoch::pin().flush();
-    }
-}
-
 fn measure_on<R: Registry>(comparator: Comparator, shape: MemoryShape) -> Option<MemoryFigure> {
     let module = shape.module();
-    settle();
     CountingAllocator::measure(|live| {
         let registry = R::create();
         let empty_bytes = live();
@@ -103,7 +93,8 @@ fn measure_on<R: Registry>(comparator: Comparator, shape: MemoryShape) -> Option
         let live_bytes = live() - empty_bytes;
         let types = registry.len();
         drop(collection);
-        settle();
+        registry.flush();
+        assert_eq!(registry.pending_frees(), 0, "flush left frees pending on the only running thread");
         let retained_bytes = live() - empty_bytes;
         assert_eq!(registry.len(), 0, "the module was the only thing registered");
         MemoryFigure { comparator, shape, types, empty_bytes, live_bytes, retained_bytes }

@@ -37,6 +37,14 @@ pub trait Registry: Clone + Send + Sync + 'static {
     }
     /// Index-table entries ever allocated (memory that is never given back).
     fn slots_ever_used(&self) -> usize;
+    /// Frees what unregistrations left for later, as far as readers allow
+    /// (the global-lock port frees in the unregistering call: nothing).
+    fn flush(&self);
+    /// Frees left for later and not yet done (none in the global-lock
+    /// port, which frees in the unregistering call).
+    fn pending_frees(&self) -> usize {
+        0
+    }
 }
 
 impl Registry for TypeRegistry {
@@ -75,6 +83,14 @@ impl Registry for TypeRegistry {
 
     fn len(&self) -> usize {
         TypeRegistry::len(self)
+    }
+
+    fn flush(&self) {
+        TypeRegistry::flush(self)
+    }
+
+    fn pending_frees(&self) -> usize {
+        self.stats().pending_frees
     }
 
     fn slots_ever_used(&self) -> usize {
@@ -123,4 +139,6 @@ impl Registry for GlobalLockRegistry {
     fn slots_ever_used(&self) -> usize {
         GlobalLockRegistry::slots_ever_used(self)
     }
+
+    fn flush(&self) {}
 }

@@ -9,15 +9,19 @@
 //! |---|---|---|
 //! | [`ShardedSet`] | `DashMap` (a `RwLock` per shard) | two loom `RwLock<HashMap>` shards |
 //! | [`PublishedCell`] | `ArcSwapOption` | loom `RwLock<Option<Arc<T>>>`, cloned out, never read under the lock |
-//! | [`OwnerCell`] + [`Reclaimer`] | `AtomicPtr` from `Arc::into_raw` + a `Collector` per registry | loom `AtomicPtr` to a tracked husk per cell (holding the `Arc`), a group's husks retired as one value, and a deferred-free collector per registry |
+//! | [`OwnerCell`] | `AtomicPtr` from `Arc::into_raw` | loom `AtomicPtr` to a tracked husk per cell (holding the `Arc`); a group's husks retired as one [`Retired`] value |
+//! | [`Collector`] | one `crossbeam_epoch::Collector` for the crate | an epoch-stamped collector per registry that runs deferred functions once every earlier pin is gone |
+//!
+//! The [`Reclaimer`](super::Reclaimer) (who frees what, when) is the
+//! production code, over these stand-ins.
 //!
 //! # Making a use after free observable
 //! A reference put in an [`OwnerCell`] lives in a *husk*: a loom `UnsafeCell`
 //! holding the value and an `alive` flag. Loading it through a guard reads
 //! the cell (a loom-tracked access) and asserts `alive`; so does dropping the
 //! guard, for every value it loaded. Destroying the value is a write to the
-//! cell that clears `alive`. The husk's memory itself is kept until the end of
-//! the loom execution. So a value destroyed while a guard that loaded it is
+//! cell that clears `alive`. The husk's memory itself is never freed (leaked
+//! on purpose). So a value destroyed while a guard that loaded it is
 //! still pinned is caught either way: loom reports a causality violation if
 //! the destruction is not ordered with the reader's access, and the `alive`
 //! assertion fires if it is ordered before it.
@@ -40,7 +44,8 @@ use super::{Arc, AtomicPtr, AtomicU32, InsertOutcome, Ordering};
 /// values loaded under it stay alive until it is dropped (checked when it is
 /// dropped).
 pub(crate) struct Guard<'r> {
-    pin: collector::Pin<'r>,
+    /// Held, not read: the thread is pinned while it lives.
+    _pin: collector::Pin<'r>,
     /// Every husk loaded under this guard, re-checked on drop.
     loaded: RefCell<Vec<LoadedHusk>>,
 }
@@ -51,49 +56,9 @@ struct LoadedHusk {
     assert_alive: unsafe fn(*const ()),
 }
 
-/// A registry's own collector (the stand-in, or the real crossbeam-epoch
-/// built against loom).
-pub(crate) struct Reclaimer {
-    collector: collector::Collector,
-}
-
-impl Reclaimer {
-    pub(crate) fn new() -> Self {
-        Reclaimer { collector: collector::Collector::new() }
-    }
-
-    /// Pins the current thread in this collector.
-    pub(crate) fn pin(&self) -> Guard<'_> {
-        Guard { pin: self.collector.pin(), loaded: RefCell::new(Vec::new()) }
-    }
-
-    /// Values retired and not yet destroyed.
-    pub(crate) fn pending(&self) -> usize {
-        self.collector.pending()
-    }
-
-    /// Nothing is ever set aside in the stand-in.
-    pub(crate) fn drop_set_aside(&self, _max: usize) -> usize {
-        0
-    }
-
-    /// Collection steps, as the real reclaimer's (the stand-in collects
-    /// everything it can at every step).
-    pub(crate) fn collect(&self, rounds: usize) {
-        for _ in 0..rounds {
-            if self.pending() == 0 {
-                return;
-            }
-            self.pin().flush();
-        }
-    }
-}
-
-impl Guard<'_> {
-    /// Hands this thread's retired values to the collector and runs a
-    /// collection step.
-    pub(crate) fn flush(&self) {
-        self.pin.flush();
+impl<'r> Guard<'r> {
+    pub(super) fn new(pin: collector::Pin<'r>) -> Self {
+        Guard { _pin: pin, loaded: RefCell::new(Vec::new()) }
     }
 }
 
@@ -111,15 +76,9 @@ impl Drop for Guard<'_> {
             // real collector), or by the cell's drop, when no guard exists.
             unsafe { (loaded.assert_alive)(loaded.husk) };
         }
-        // `self.pin` is dropped after this body: the thread unpins only
+        // `self._pin` is dropped after this body: the thread unpins only
         // after the last check.
     }
-}
-
-/// Something retired: destroying it runs the value's destructor, dropping
-/// it frees the husk's memory.
-trait Retired: Send {
-    fn destroy(&self);
 }
 
 /// A value and whether it is still alive, in loom-tracked memory.
@@ -179,36 +138,39 @@ impl<T> Husk<T> {
     }
 }
 
-/// Owner of a retired husk.
+/// Owner of a husk that its cell gave up. Its memory is never freed, so
+/// that a late access still finds the `alive` flag.
 struct HuskBox<T>(*mut Husk<T>);
 
 // SAFETY: the husk holds a `T: Send`, and a `HuskBox` is its only owner once
 // the cell has unlinked it.
 unsafe impl<T: Send> Send for HuskBox<T> {}
 
-impl<T: Send> Retired for HuskBox<T> {
+impl<T> HuskBox<T> {
     fn destroy(&self) {
-        // SAFETY: the husk is live memory until this box is dropped.
+        // SAFETY: husk memory is never freed once a cell has given it up.
         unsafe { &*self.0 }.destroy();
     }
 }
 
-impl<T> Drop for HuskBox<T> {
-    fn drop(&mut self) {
-        // SAFETY: the pointer came from `Box::into_raw` in `publish`, the
-        // cell no longer holds it, and this box is its only owner. The value
-        // inside is `ManuallyDrop`: freeing the husk does not drop it again.
-        drop(unsafe { Box::from_raw(self.0) });
+/// Every husk of a group of cells emptied together: retired as one value,
+/// as the real cells keep one reference per object.
+pub(crate) struct Retired<T>(Vec<HuskBox<Arc<T>>>);
+
+impl<T: Send + Sync + 'static> super::Reclaimable for Retired<T> {
+    /// Destroys every husk's reference (a tracked write each). Always
+    /// succeeds: the stand-in's readers hold loom `Arc`s of their own.
+    fn try_free(self) -> Result<(), Self> {
+        drop(self);
+        Ok(())
     }
 }
 
-/// Every husk of a group of cells emptied together: retired as one value,
-/// as the real cell defers one drop per object.
-struct HuskGroup<T>(Vec<HuskBox<T>>);
-
-impl<T: Send> Retired for HuskGroup<T> {
-    fn destroy(&self) {
-        self.0.iter().for_each(Retired::destroy);
+impl<T> Drop for Retired<T> {
+    /// Destroys every husk's reference (a tracked write each), whether the
+    /// reclaimer frees the value or drops it with itself.
+    fn drop(&mut self) {
+        self.0.iter().for_each(HuskBox::destroy);
     }
 }
 
@@ -289,12 +251,12 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
         debug_assert!(previous.is_null(), "published into an occupied slot");
     }
 
-    /// Empties every cell and hands their husks to the collector as one
-    /// retired value. `AcqRel` swaps, as in the real cell.
-    /// `heavy` makes no difference here: the stand-in destroys values in
-    /// the collection that finds them due, heavy or not (the real cell sets
-    /// heavy ones aside, which changes who drops them, not when they may).
-    pub(crate) fn retire_all<'c>(cells: impl IntoIterator<Item = &'c Self>, guard: &Guard, _heavy: bool) -> usize
+    /// Empties every cell and returns their husks as one retired value, with
+    /// how many cells held one. `AcqRel` swaps, as in the real cell.
+    pub(crate) fn retire_all<'c>(
+        cells: impl IntoIterator<Item = &'c Self>,
+        _owner: &Arc<T>,
+    ) -> (Option<Retired<T>>, usize)
     where
         T: 'c,
     {
@@ -305,10 +267,7 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
             .map(HuskBox)
             .collect();
         let emptied = husks.len();
-        if emptied > 0 {
-            guard.pin.retire(Box::new(HuskGroup(husks)));
-        }
-        emptied
+        ((emptied > 0).then_some(Retired(husks)), emptied)
     }
 }
 
@@ -318,15 +277,15 @@ impl<T> Drop for OwnerCell<T> {
         // that every earlier access happens before this one.
         let husk = self.ptr.with_mut(|ptr| *ptr);
         if !husk.is_null() {
-            // `&mut self`: no guard can load it any more; destroy and free.
-            let owner = HuskBox(husk);
-            // SAFETY: as in `HuskBox::destroy`.
-            unsafe { &*owner.0 }.destroy();
+            // `&mut self`: no guard can load it any more.
+            HuskBox(husk).destroy();
         }
     }
 }
 
 mod collector;
+
+pub(crate) use collector::{Collector, Pin};
 
 /// A cell holding an `Option<Arc<T>>`, read without holding any lock while
 /// the reader looks at the value.
@@ -441,26 +400,27 @@ impl<K: Hash + Eq> ShardedSet<K> {
     }
 }
 
-/// Self-checks of the stand-ins: they must report what the models rely on
-/// them to report.
+/// Self-checks of the stand-ins and of the reclaimer over them: they must
+/// report what the models rely on them to report.
 #[cfg(all(test, not(crossbeam_loom)))]
 mod loom_tests {
     use loom::thread;
 
     use super::*;
-    use crate::raw::sync::run_model;
+    use crate::raw::sync::{run_model, Reclaimer};
 
-    /// A reader pinned while a group's cells are emptied keeps what it
-    /// loaded alive; one that pins after finds them empty.
+    /// A reader pinned while a group's cells are emptied and retired keeps
+    /// what it loaded alive through any number of flushes; one that pins
+    /// later finds the cells empty; the value is freed once the reader is
+    /// gone.
     #[test]
     fn a_pinned_reader_keeps_a_retired_value_alive() {
         run_model(|| {
-            let reclaimer = Arc::new(Reclaimer::new());
+            let reclaimer = Arc::new(Reclaimer::<Retired<u32>>::new());
             let cells = Arc::new([OwnerCell::default(), OwnerCell::default()]);
             let owner = Arc::new(7u32);
             cells[0].publish(&owner, 0);
             cells[1].publish(&owner, 1);
-            drop(owner);
             let reader = thread::spawn({
                 let (reclaimer, cells) = (reclaimer.clone(), cells.clone());
                 move || {
@@ -469,8 +429,13 @@ mod loom_tests {
                     assert!(matches!(seen, None | Some((7, 1))));
                 }
             });
-            assert_eq!(OwnerCell::retire_all(cells.iter(), &reclaimer.pin(), false), 2);
+            let (retired, emptied) = OwnerCell::retire_all(cells.iter(), &owner);
+            assert_eq!(emptied, 2);
+            reclaimer.retire(retired.unwrap(), 2);
+            reclaimer.flush();
             reader.join().unwrap();
+            reclaimer.flush();
+            assert_eq!(reclaimer.pending(), 0);
             assert!(cells[0].load(&reclaimer.pin()).is_none());
         });
     }
@@ -481,7 +446,7 @@ mod loom_tests {
     #[should_panic(expected = "use after free")]
     fn a_value_destroyed_under_a_guard_is_reported() {
         run_model(|| {
-            let reclaimer = Reclaimer::new();
+            let reclaimer = Reclaimer::<Retired<u32>>::new();
             let cell = OwnerCell::default();
             let guard = reclaimer.pin();
             cell.publish(&Arc::new(7u32), 0);

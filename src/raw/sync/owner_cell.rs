@@ -1,6 +1,6 @@
 //! [`OwnerCell`]: each slot's reference to the object that owns it (its rec
 //! group's entry), read under a [`Guard`] and retired through the
-//! registry's [`Reclaimer`](super::Reclaimer).
+//! registry's [`Reclaimer`](super::Reclaimer) as one [`Retired`] value.
 
 use super::{Arc, AtomicPtr, AtomicU32, Guard, Ordering};
 
@@ -10,9 +10,9 @@ use super::{Arc, AtomicPtr, AtomicU32, Guard, Ordering};
 /// reference count.
 ///
 /// The object stays allocated while any guard that could have loaded it
-/// is pinned: emptying cells ([`OwnerCell::retire_all`]) gives their
-/// references up through the collector, one deferred drop per object,
-/// however many cells pointed at it.
+/// is pinned: emptying cells ([`OwnerCell::retire_all`]) keeps one of their
+/// references, which the reclaimer drops once those guards are gone: one
+/// retirement per object, however many cells pointed at it.
 pub(crate) struct OwnerCell<T> {
     /// Null, or a reference from `Arc::into_raw`, owned by the cell.
     ptr: AtomicPtr<T>,
@@ -56,7 +56,8 @@ impl<'a, T> Loaded<'a, T> {
         // (a `Loaded` is made only from a cell's pointer), and a strong
         // reference to it is alive: the guard this was loaded under is
         // still pinned (`'a` borrows it), so either the cell still holds
-        // its reference or `retire_all` deferred one past that guard.
+        // its reference or the [`Retired`] value `retire_all` returned
+        // does, and a reclaimer frees that only after this guard is gone.
         unsafe {
             Arc::increment_strong_count(ptr);
             Arc::from_raw(ptr)
@@ -86,10 +87,12 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
         let position = self.position.load(Ordering::Relaxed);
         // SAFETY: a non-null pointer came from `Arc::into_raw` in
         // `publish`, and its object is alive for `'a`: the cell's own
-        // reference is given up only through `retire_all`, which defers
-        // the last drop past every guard pinned before the cell was
-        // emptied (ours is pinned for `'a`, and we loaded the pointer
-        // under it), or by the cell's `Drop`, which needs `&mut self`.
+        // reference is given up only through `retire_all`, which keeps one
+        // reference in the [`Retired`] value it returns, and the callers
+        // retire that into a reclaimer, which frees it only after every
+        // guard pinned before the cell was emptied is gone (ours is pinned
+        // for `'a`, and we loaded the pointer under it); or by the cell's
+        // `Drop`, which needs `&mut self`.
         let value = unsafe { ptr.as_ref()? };
         Some((Loaded { value }, position))
     }
@@ -105,23 +108,23 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
         debug_assert!(previous.is_null(), "published into an occupied slot");
     }
 
-    /// Empties every cell of `cells` and gives their references up:
-    /// readers pinned now keep what they loaded, readers that pin later
-    /// find the cells empty. One deferred drop per distinct object (the
-    /// cells of one rec group point at one entry: one deferral for the
-    /// whole group); the other references to the same object are
-    /// dropped at once, which never frees it, since the deferred one
-    /// remains. Returns how many cells held a reference.
-    ///
-    /// A `heavy` object (a big rec group, whose drop frees thousands of
-    /// types) is not dropped by the collection that finds it due, which
-    /// may run inside any call of the registry, a reader's included: it
-    /// is set aside for [`Reclaimer::drop_set_aside`](super::Reclaimer::drop_set_aside).
-    pub(crate) fn retire_all<'c>(cells: impl IntoIterator<Item = &'c Self>, guard: &Guard, heavy: bool) -> usize
+    /// Empties every cell of `cells`, all of which hold references to
+    /// `owner` (or are empty), and returns one of their references as the
+    /// group's [`Retired`] value, dropping the others at once (which never
+    /// frees the object: the returned one remains), with how many cells held
+    /// a reference. Readers pinned now keep what they loaded; readers that
+    /// pin later find the cells empty. The caller retires the value into a
+    /// [`Reclaimer`](super::Reclaimer), which frees it only after every
+    /// reader that could have loaded it has unpinned.
+    pub(crate) fn retire_all<'c>(
+        cells: impl IntoIterator<Item = &'c Self>,
+        owner: &Arc<T>,
+    ) -> (Option<Retired<T>>, usize)
     where
         T: 'c,
     {
-        let mut deferred: *const T = std::ptr::null();
+        let owner = Arc::as_ptr(owner);
+        let mut kept: Option<Retired<T>> = None;
         let mut emptied = 0;
         for cell in cells {
             // `AcqRel`: `Acquire` so that the drop happens after the
@@ -131,23 +134,39 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
                 continue;
             }
             emptied += 1;
-            if deferred.is_null() {
-                deferred = old;
-            } else if old == deferred {
+            if old != owner {
+                // A cell of another object: the caller broke the contract.
+                // Leaking the reference is the one safe answer (a reader
+                // may hold it).
+                debug_assert!(false, "retire_all: a cell refers to another object");
+                continue;
+            }
+            if kept.is_none() {
                 // SAFETY: `old` is a reference this cell owned (from
-                // `Arc::into_raw` in `publish`), now ours by the swap;
-                // the object stays alive through the reference in
-                // `deferred`, which we also own and drop only through
-                // the collector below.
-                unsafe { Arc::decrement_strong_count(old) };
+                // `Arc::into_raw` in `publish`), now ours by the swap.
+                kept = Some(Retired(unsafe { Arc::from_raw(old) }));
             } else {
-                guard.defer_drop(old, heavy);
+                // SAFETY: as above, ours by the swap; the object stays
+                // alive through the reference in `kept`, which the caller
+                // frees only through a reclaimer.
+                unsafe { Arc::decrement_strong_count(old) };
             }
         }
-        if !deferred.is_null() {
-            guard.defer_drop(deferred, heavy);
-        }
-        emptied
+        (kept, emptied)
+    }
+}
+
+/// A reference to an object whose cells were emptied: retired, waiting for
+/// the readers that may hold the object, then freed by a
+/// [`Reclaimer`](super::Reclaimer).
+pub(crate) struct Retired<T>(Arc<T>);
+
+impl<T: Send + Sync + 'static> super::Reclaimable for Retired<T> {
+    /// Drops the object if this is the last reference to it; hands the
+    /// reference back otherwise (a reader that cloned it while it was
+    /// pinned still holds another, and must never be the one to drop it).
+    fn try_free(self) -> Result<(), Self> {
+        Arc::try_unwrap(self.0).map(drop).map_err(Retired)
     }
 }
 
@@ -170,7 +189,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::OwnerCell;
+    use super::{OwnerCell, Retired};
     use crate::raw::sync::Reclaimer;
 
     /// Counts its drops.
@@ -182,35 +201,42 @@ mod tests {
         }
     }
 
-    /// Garbage retired in one registry's collector is never destroyed by
-    /// pins and collections in another's (with one process-wide collector,
-    /// B's collections would free A's value), and its own collection frees
-    /// it.
+    /// Retires `cells`' object into `reclaimer`, as a dismantle does.
+    fn retire(reclaimer: &Reclaimer<Retired<Counted>>, cells: &[OwnerCell<Counted>], owner: &Arc<Counted>) -> usize {
+        let (retired, emptied) = OwnerCell::retire_all(cells, owner);
+        reclaimer.retire(retired.expect("a published cell"), emptied);
+        emptied
+    }
+
+    /// Garbage retired into one reclaimer is never freed by another's
+    /// flushes, however many; its own flush frees it.
     #[test]
-    fn garbage_of_one_reclaimer_is_never_collected_by_another() {
+    fn garbage_of_one_reclaimer_is_never_freed_by_another() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (a, b) = (Reclaimer::new(), Reclaimer::new());
-        let cell = OwnerCell::default();
-        cell.publish(&Arc::new(Counted(drops.clone())), 0);
-        assert_eq!(OwnerCell::retire_all([&cell], &a.pin(), false), 1);
-        a.pin().flush();
-        assert_eq!(a.pending(), 1);
+        let (a, b) = (Reclaimer::new(), Reclaimer::<Retired<Counted>>::new());
+        let cell = [OwnerCell::default()];
+        let owner = Arc::new(Counted(drops.clone()));
+        cell[0].publish(&owner, 0);
+        assert_eq!(retire(&a, &cell, &owner), 1);
+        drop(owner);
         for _ in 0..1_000 {
-            b.pin().flush();
+            b.flush();
+            b.settle(usize::MAX);
         }
-        assert_eq!(drops.load(Ordering::Relaxed), 0, "a call into B collected A's garbage");
+        assert_eq!(drops.load(Ordering::Relaxed), 0, "a call into B freed A's garbage");
         assert_eq!(a.pending(), 1);
-        a.collect(3);
-        assert_eq!(drops.load(Ordering::Relaxed), 1, "A's own collection did not free its garbage");
+        a.flush();
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "A's own flush did not free its garbage");
         assert_eq!(a.pending(), 0);
     }
 
-    /// The cells of one group are emptied as one deferred drop: the object
-    /// outlives a guard that loaded it from any of the cells, although all
-    /// but one of their references are dropped at once, and it is freed by
-    /// a collection once that guard is gone.
+    /// The cells of one group are retired as one value: the object outlives
+    /// a guard that loaded it from any of the cells, although all but one
+    /// of their references are dropped at once, and a flush frees it once
+    /// that guard is gone. A strong reference taken under the guard keeps
+    /// it past that: the reclaimer never drops a reference a reader holds.
     #[test]
-    fn a_group_of_cells_is_retired_as_one_deferred_drop() {
+    fn a_group_of_cells_is_retired_as_one_value() {
         let drops = Arc::new(AtomicUsize::new(0));
         let reclaimer = Reclaimer::new();
         let cells: [OwnerCell<Counted>; 3] = Default::default();
@@ -218,17 +244,21 @@ mod tests {
         for (position, cell) in cells.iter().enumerate() {
             cell.publish(&owner, position as u32);
         }
-        drop(owner);
         let reader = reclaimer.pin();
         let (loaded, position) = cells[2].load(&reader).unwrap();
         assert_eq!(position, 2);
-        assert_eq!(OwnerCell::retire_all(&cells, &reclaimer.pin(), false), 3);
-        assert_eq!(reclaimer.pending(), 1, "one deferred drop for the whole group");
-        reclaimer.collect(3);
+        assert_eq!(retire(&reclaimer, &cells, &owner), 3);
+        drop(owner);
+        assert_eq!(reclaimer.pending(), 1, "one retired value for the whole group");
+        reclaimer.flush();
         assert_eq!(drops.load(Ordering::Relaxed), 0, "freed under a pinned reader");
-        assert!(Arc::ptr_eq(&loaded.to_arc().0, &drops), "the loaded object is intact");
+        let held = loaded.to_arc();
         drop(reader);
-        reclaimer.collect(3);
+        reclaimer.flush();
+        assert_eq!(drops.load(Ordering::Relaxed), 0, "freed while a reader held a reference");
+        assert_eq!(reclaimer.pending(), 1, "the held value must linger");
+        drop(held);
+        reclaimer.flush();
         assert_eq!(drops.load(Ordering::Relaxed), 1, "the group's object was not freed");
         assert_eq!(reclaimer.pending(), 0);
         assert!(cells.iter().all(|cell| cell.load(&reclaimer.pin()).is_none()));

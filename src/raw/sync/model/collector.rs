@@ -1,32 +1,30 @@
-//! The collector behind the stand-in [`Reclaimer`](super::Reclaimer): the
-//! model's own epoch-stamped one, or (with `--cfg crossbeam_loom`) the real
-//! crossbeam-epoch built against loom.
+//! The collector behind the stand-in [`Guard`](super::Guard): the model's own
+//! epoch-stamped one, or (with `--cfg crossbeam_loom`) the real
+//! crossbeam-epoch built against loom. Both give what the real
+//! [`Collector`](crate::raw::sync::Reclaimer)'s callers rely on: a deferred
+//! function runs only after every thread pinned when it was deferred has
+//! unpinned.
 
-/// The stand-in collector: epoch-stamped garbage, destroyed once every
-/// guard pinned at or before its retirement has unpinned. One per registry,
-/// as the real one.
+/// The stand-in collector: epoch-stamped deferred functions, run once every
+/// guard pinned at or before their deferral has unpinned. One per registry
+/// (the real one is shared by the process's registries; a model has one
+/// registry).
 #[cfg(not(crossbeam_loom))]
 mod stand_in {
     use std::cell::RefCell;
 
     use loom::sync::Mutex;
 
-    use super::super::Retired;
-
     struct State {
-        /// Advanced by every retirement; a thread records it when it pins.
+        /// Advanced by every deferral; a thread records it when it pins.
         epoch: u64,
         /// The epoch each pinned thread pinned at (`None`: a free record).
         pinned: Vec<Option<u64>>,
-        /// Retired values not yet destroyed, with the epoch they were retired
-        /// in.
-        garbage: Vec<(u64, Box<dyn Retired>)>,
-        /// Destroyed values whose memory is kept until the collector is
-        /// dropped, so a late access still finds the `alive` flag.
-        graveyard: Vec<Box<dyn Retired>>,
+        /// Deferred functions not yet run, with the epoch of their deferral.
+        deferred: Vec<(u64, Box<dyn FnOnce() + Send>)>,
     }
 
-    pub(in crate::raw::sync) struct Collector {
+    pub(crate) struct Collector {
         state: Mutex<State>,
     }
 
@@ -39,15 +37,13 @@ mod stand_in {
 
     /// This thread's pin of one collector (one per guard; nested pins share
     /// a record).
-    pub(in crate::raw::sync) struct Pin<'r> {
+    pub(crate) struct Pin<'r> {
         collector: &'r Collector,
     }
 
     impl Collector {
-        pub(in crate::raw::sync) fn new() -> Self {
-            Collector {
-                state: Mutex::new(State { epoch: 0, pinned: Vec::new(), garbage: Vec::new(), graveyard: Vec::new() }),
-            }
+        pub(crate) fn new() -> Self {
+            Collector { state: Mutex::new(State { epoch: 0, pinned: Vec::new(), deferred: Vec::new() }) }
         }
 
         /// Tells this collector's pins apart in `LOCAL`: it does not move
@@ -56,7 +52,7 @@ mod stand_in {
             self as *const Collector as usize
         }
 
-        pub(in crate::raw::sync) fn pin(&self) -> Pin<'_> {
+        pub(crate) fn pin(&self) -> Pin<'_> {
             let id = self.id();
             LOCAL.with(|local| {
                 let mut local = local.borrow_mut();
@@ -81,29 +77,29 @@ mod stand_in {
             });
             Pin { collector: self }
         }
-
-        pub(in crate::raw::sync) fn pending(&self) -> usize {
-            self.state.lock().unwrap().garbage.len()
-        }
     }
 
     impl Pin<'_> {
-        /// Defers destroying `garbage` until no guard that could have loaded
-        /// it is pinned. The caller unlinked it before calling.
-        pub(in crate::raw::sync) fn retire(&self, garbage: Box<dyn Retired>) {
-            let mut state = self.collector.state.lock().unwrap();
-            let epoch = state.epoch;
-            state.garbage.push((epoch, garbage));
-            // Threads that pin from now on cannot reach the unlinked value:
-            // the unlinking swap happens before this critical section, which
-            // happens before theirs.
-            state.epoch += 1;
-            state.collect();
+        /// Runs `f` once no guard pinned now is left. The caller unlinked
+        /// whatever `f` stands for before calling.
+        pub(crate) fn defer(&self, f: impl FnOnce() + Send + 'static) {
+            let ready = {
+                let mut state = self.collector.state.lock().unwrap();
+                let epoch = state.epoch;
+                state.deferred.push((epoch, Box::new(f)));
+                // Threads that pin from now on cannot reach what was
+                // unlinked: the unlinking happens before this critical
+                // section, which happens before theirs.
+                state.epoch += 1;
+                state.ready()
+            };
+            ready.into_iter().for_each(|f| f());
         }
 
         /// A collection step (the stand-in has no per-thread bags).
-        pub(in crate::raw::sync) fn flush(&self) {
-            self.collector.state.lock().unwrap().collect();
+        pub(crate) fn flush(&self) {
+            let ready = self.collector.state.lock().unwrap().ready();
+            ready.into_iter().for_each(|f| f());
         }
     }
 
@@ -119,23 +115,26 @@ mod stand_in {
                 (local[at].2 == 0).then(|| local.remove(at).1)
             });
             if let Some(record) = record {
-                let mut state = self.collector.state.lock().unwrap();
-                state.pinned[record] = None;
-                state.collect();
+                let ready = {
+                    let mut state = self.collector.state.lock().unwrap();
+                    state.pinned[record] = None;
+                    state.ready()
+                };
+                ready.into_iter().for_each(|f| f());
             }
         }
     }
 
     impl State {
-        /// Destroys the garbage retired before every pinned thread pinned.
-        fn collect(&mut self) {
+        /// Takes the functions deferred before every pinned thread pinned;
+        /// the caller runs them after releasing the lock, as crossbeam runs
+        /// deferred functions outside any lock of its own.
+        fn ready(&mut self) -> Vec<Box<dyn FnOnce() + Send>> {
             let oldest_pin = self.pinned.iter().flatten().copied().min().unwrap_or(u64::MAX);
-            let (ready, waiting) = std::mem::take(&mut self.garbage).into_iter().partition(|(e, _)| *e < oldest_pin);
-            self.garbage = waiting;
-            for (_, retired) in ready {
-                retired.destroy();
-                self.graveyard.push(retired);
-            }
+            let (ready, waiting): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut self.deferred).into_iter().partition(|(e, _)| *e < oldest_pin);
+            self.deferred = waiting;
+            ready.into_iter().map(|(_, f)| f).collect()
         }
     }
 
@@ -148,80 +147,45 @@ mod stand_in {
                 std::thread::panicking() || state.pinned.iter().all(Option::is_none),
                 "a guard outlived its registry"
             );
-            for (_, retired) in state.garbage.drain(..) {
-                retired.destroy();
-            }
         }
     }
 }
 
 #[cfg(not(crossbeam_loom))]
-pub(in crate::raw::sync) use stand_in::*;
+pub(crate) use stand_in::*;
 
 /// The real crossbeam-epoch collector, built against loom
-/// (`--cfg crossbeam_loom`): its *default* (process-wide) collector, not one
-/// per registry. With a `Collector` per registry built for loom, the deeper
-/// model's garbage was still pending after ten flushes with every other
-/// thread joined, which we have not explained (the real collector per
-/// registry frees it: `tests/reclamation.rs`, `raw::sync::tests`); what this
-/// model checks is crossbeam's destruction timing against the husks, which
-/// does not depend on which collector holds the garbage.
+/// (`--cfg crossbeam_loom`): its *default* (process-wide) collector, as the
+/// crate's own collector is one for the process.
 #[cfg(crossbeam_loom)]
 mod crossbeam {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    pub(crate) struct Collector;
 
-    use super::super::Retired;
-
-    pub(in crate::raw::sync) struct Collector {
-        /// Retired values not yet destroyed (a plain std counter: a
-        /// statistic, outside the model).
-        pending: Arc<AtomicUsize>,
-    }
-
-    pub(in crate::raw::sync) struct Pin<'r> {
+    pub(crate) struct Pin<'r> {
         guard: crossbeam_epoch::Guard,
-        pending: &'r Arc<AtomicUsize>,
+        collector: std::marker::PhantomData<&'r Collector>,
     }
 
     impl Collector {
-        pub(in crate::raw::sync) fn new() -> Self {
-            Collector { pending: Arc::new(AtomicUsize::new(0)) }
+        pub(crate) fn new() -> Self {
+            Collector
         }
 
-        pub(in crate::raw::sync) fn pin(&self) -> Pin<'_> {
-            Pin { guard: crossbeam_epoch::pin(), pending: &self.pending }
-        }
-
-        pub(in crate::raw::sync) fn pending(&self) -> usize {
-            self.pending.load(Ordering::Relaxed)
+        pub(crate) fn pin(&self) -> Pin<'_> {
+            Pin { guard: crossbeam_epoch::pin(), collector: std::marker::PhantomData }
         }
     }
 
     impl Pin<'_> {
-        /// `defer_destroy`'s timing, with the husk bookkeeping: destroys the
-        /// value once every guard pinned before now is gone. The husk memory
-        /// is leaked so that a late access still finds the `alive` flag.
-        pub(in crate::raw::sync) fn retire(&self, garbage: Box<dyn Retired>) {
-            let pending = self.pending.clone();
-            pending.fetch_add(1, Ordering::Relaxed);
-            // SAFETY: the closure owns `garbage` and the counter and touches
-            // nothing else, so it may run on any thread at any later time;
-            // the caller unlinked the value before retiring it.
-            unsafe {
-                self.guard.defer_unchecked(move || {
-                    garbage.destroy();
-                    std::mem::forget(garbage);
-                    pending.fetch_sub(1, Ordering::Relaxed);
-                })
-            };
+        pub(crate) fn defer(&self, f: impl FnOnce() + Send + 'static) {
+            self.guard.defer(f);
         }
 
-        pub(in crate::raw::sync) fn flush(&self) {
+        pub(crate) fn flush(&self) {
             self.guard.flush();
         }
     }
 }
 
 #[cfg(crossbeam_loom)]
-pub(in crate::raw::sync) use crossbeam::*;
+pub(crate) use crossbeam::*;
