@@ -57,6 +57,8 @@ struct Options {
     cross_reps: usize,
     /// Where to write the JSON rows.
     json: Option<String>,
+    /// The tenancy section at CI size (`--quick`).
+    quick: bool,
 }
 
 impl Options {
@@ -73,7 +75,7 @@ impl Options {
 }
 
 const USAGE: &str = "options: --reps N, --ms N, --threads 1,2,4,8, --churn N, --only NAME_SUBSTRING (a workload, \
-                     7_latency, memory, churn), --comparator NAME, --fixed ITERATIONS, --churn-only, \
+                     7_latency, memory, churn, tenancy), --comparator NAME, --fixed ITERATIONS, --churn-only, \
                      --latency-ms N, --cross-reps N, --json FILE, --quick";
 
 fn options() -> Options {
@@ -89,6 +91,7 @@ fn options() -> Options {
         latency: Duration::from_millis(1_000),
         cross_reps: 20,
         json: None,
+        quick: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -104,6 +107,7 @@ fn options() -> Options {
                 set.churn_ops = 2_000;
                 set.latency = Duration::from_millis(100);
                 set.cross_reps = 3;
+                set.quick = true;
             }
             // `cargo bench` passes `--bench` to every target; ignore it.
             _ => {}
@@ -269,6 +273,9 @@ fn main() {
     }
     if !memory.is_empty() {
         print_memory(&memory);
+    }
+    if options.selects("tenancy") {
+        print_tenancy(options.quick);
     }
 
     if options.selects("churn") {
@@ -526,4 +533,58 @@ fn print_targets(results: &[(Workload, usize, Row)]) {
         let value = value.map_or("-".to_string(), |v| format!("{v:.2}"));
         println!("- {verdict}: {what} (measured {value})");
     }
+}
+
+/// The tenancy section: what one tenant's work costs the others (see
+/// `wasm_type_registry_bench::after_big_drop` and its neighbours).
+fn print_tenancy(quick: bool) {
+    use wasm_type_registry_bench::{
+        after_big_drop, borrow_across_registries, heap_beside_long_closure, racing_data_calls, reader_beside_churn,
+    };
+    let (big, churn, hold) = if quick {
+        (20_000, Duration::from_millis(200), Duration::from_millis(200))
+    } else {
+        (250_000, Duration::from_secs(10), Duration::from_secs(3))
+    };
+    eprintln!("tenancy: a {big}-type drop, registries per thread, a reader beside churn, a long closure ...");
+    println!();
+    println!("Tenancy (2 cores; every row but the last two side by side with the global-lock port):");
+    println!();
+    println!("| measurement | this crate | global lock |");
+    println!("|---|---|---|");
+    let (ours, theirs) = (after_big_drop::<TypeRegistry>(big, 200), after_big_drop::<GlobalLockRegistry>(big, 200));
+    println!(
+        "| another thread's one-type registration after a {big}-type drop: slowest / median of 200 (µs) | {:.0} / {:.1} | {:.0} / {:.1} |",
+        ours.0, ours.1, theirs.0, theirs.1
+    );
+    for count in [1, 2, 4, 5, 16, 64] {
+        println!(
+            "| `borrow` rotating over {count} registries on one thread (ns) | {:.1} | {:.1} |",
+            borrow_across_registries::<TypeRegistry>(count, 2_000_000),
+            borrow_across_registries::<GlobalLockRegistry>(count, 2_000_000)
+        );
+    }
+    for group in [63, 64] {
+        let (ours, theirs) = (
+            reader_beside_churn::<TypeRegistry>(group, churn),
+            reader_beside_churn::<GlobalLockRegistry>(group, churn),
+        );
+        println!(
+            "| `borrow` beside {group}-type churn for {:.1} s: calls ≥ 1 ms, slowest (µs) | {}, {:.0} | {}, {:.0} |",
+            churn.as_secs_f64(),
+            ours.0,
+            ours.1,
+            theirs.0,
+            theirs.1
+        );
+    }
+    if let Some(bytes) = heap_beside_long_closure(hold) {
+        println!(
+            "| heap above start while a {:.1} s `type_data` closure runs beside 100-type churn (MiB) | {:.1} | no data |",
+            hold.as_secs_f64(),
+            bytes as f64 / (1 << 20) as f64
+        );
+    }
+    let (calls, types) = racing_data_calls(4);
+    println!("| data-function calls, 4 threads registering the dart2wasm-like module at once | {calls} for {types} types | no data |");
 }

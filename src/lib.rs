@@ -12,10 +12,10 @@
 //!   lock;
 //! - unregistration needs no global lock: the last holder removes the group
 //!   from its shard, empties its slots and retires the group as one object
-//!   through epoch-based reclamation (`crossbeam-epoch`), in a collector of
-//!   the registry's own, so one registry's garbage never costs a caller of
-//!   another, and a reader never frees a big group (see
-//!   [`TypeRegistry::flush`]);
+//!   through epoch-based reclamation (`crossbeam-epoch` times the grace
+//!   periods); the thread that unregistered it frees it in a later writing
+//!   call, or `flush`/`reclaim` do: never a reader, never another thread's
+//!   ordinary call (see [`TypeRegistry::flush`]);
 //! - each type's depth and first ten supertypes are plain atomics in
 //!   never-freed memory (only deeper chains are published through
 //!   `arc-swap`), so [`TypeRegistry::is_subtype`],

@@ -272,6 +272,34 @@ mod tests {
         assert!(offset < segment_len(segment));
     }
 
+    /// What compiled code reads through the view's pointers is what the
+    /// registry wrote: a segment's header points into its display where
+    /// the segment finally lives. (Run under Miri with Stacked Borrows, it
+    /// reports a header pointer taken from a box that was moved after.)
+    #[test]
+    fn the_view_reads_the_state_and_columns_the_display_holds() {
+        let table = SlotTable::<()>::new();
+        let (sub, parent) = (table.allocate().unwrap(), table.allocate().unwrap());
+        let slot = table.get(sub).unwrap().display();
+        slot.set_supertypes(vec![parent].into());
+        slot.show();
+        let (segment, offset) = locate(sub.as_u32());
+        // SAFETY: `segment_displays` points at `SEGMENTS` atomic pointers,
+        // each null or pointing at a live segment's header, whose pointers
+        // point at `len` state words and `DISPLAY_LEN * len` column entries;
+        // the table outlives these reads.
+        let (state, ancestor) = unsafe {
+            let header = &*(*table.segment_displays().add(segment)).load(Ordering::Acquire);
+            let len = header.len as usize;
+            assert!(offset < len);
+            let state = (*header.states.add(offset)).load(Ordering::Acquire);
+            (state, (*header.columns.add(offset)).load(Ordering::Relaxed))
+        };
+        assert_eq!(state & crate::DisplayView::DEPTH_MASK, 1, "the state's depth");
+        assert_ne!(state & crate::DisplayView::VISIBLE, 0, "the state's visibility");
+        assert_eq!(ancestor, parent.as_u32(), "the ancestor at depth 0");
+    }
+
     #[test]
     fn freed_indices_are_reused_last_in_first_out_and_counted() {
         let table = SlotTable::<()>::new();

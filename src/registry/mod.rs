@@ -15,8 +15,8 @@
 //! Readers take no lock. They may be handed any index, even one that is
 //! being unregistered or reused concurrently: slots are type-stable memory,
 //! a slot refers to its rec group's entry, and an unregistered group's
-//! entry is freed through the epoch collector (one deferred drop per group)
-//! only after every pinned reader is done; deep supertype chains go through
+//! entry is retired as one value and freed only after every reader pinned
+//! when it was unlinked is done (see [`TypeRegistry::flush`]); deep supertype chains go through
 //! arc-swap, freed only after every loaded guard is dropped. Every read is
 //! bracketed by the slot's sequence lock, so a reader sees the old type,
 //! the new type or nothing, never freed or torn data.
@@ -324,7 +324,7 @@ impl TypeRegistry {
     /// does the garbage of a thread that has ended.
     ///
     /// `flush` frees, in rounds, everything any thread retired whose
-    /// readers are gone, until nothing is pending or four rounds in a row
+    /// readers are gone, until nothing is pending or eight rounds in a row
     /// free nothing (a reader that stays inside a call of any registry
     /// holds the rest back). [`RegistryStats::pending_frees`] counts what
     /// is waiting.

@@ -49,18 +49,18 @@ fn indices_are_reused_and_epoch_garbage_is_reclaimed() {
     assert!(report.types >= churn.types);
 
     // One more, unregistered on this thread just now: its payload is in
-    // this thread's epoch bag, and only flushing frees it.
+    // this thread's list, and only flushing (or a later writing call) frees it.
     let last = RegisteredType::new(&registry, wasm_type_shapes::numbered_func_type(u64::MAX)).unwrap();
     let mut samples = report.samples;
     samples.push(std::sync::Arc::downgrade(&registry.borrow(last.index()).unwrap()));
     drop(last);
     let pending = samples.iter().filter(|w| w.strong_count() > 0).count();
     let flushes = reclaim(&registry, &samples, 10_000);
-    assert!(flushes.is_some(), "payloads of unregistered types were never freed by the epoch collector");
+    assert!(flushes.is_some(), "payloads of unregistered types were never freed");
     assert_eq!(registry.stats().pending_frees, 0, "garbage left after flush: {:?}", registry.stats());
     println!(
         "churn: {} fresh types on {} threads in {elapsed:.2?}; indices ever used: {} (bound {}); \
-         {} sampled payloads ({pending} not yet freed when the last handle went) freed after {} epoch flushes",
+         {} sampled payloads ({pending} not yet freed when the last handle went) freed after {} flushes",
         report.types,
         churn.threads,
         stats.slots_ever_used,

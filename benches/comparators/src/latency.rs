@@ -158,9 +158,8 @@ fn time<T>(histogram: &mut Histogram<u64>, op: impl FnOnce() -> T) -> T {
 }
 
 /// `root` + drop calls timed on registry B after each drop on registry A
-/// (or each quiet round): epoch collection runs on one pin in 128, so the
-/// call that pays for A's garbage is one of the first hundred or so, not
-/// necessarily the first.
+/// (or each quiet round): enough calls that any of them paying for A's
+/// garbage would show, wherever in the run it fell.
 pub const CALLS_AFTER_DROP: usize = 256;
 
 /// The calls timed under churn, in the order they rotate.

@@ -34,6 +34,7 @@ mod memory;
 mod registries;
 mod report;
 mod request;
+mod tenancy;
 #[cfg(feature = "wasmtime")]
 mod wasmtime_engine;
 mod workloads;
@@ -56,6 +57,9 @@ pub use memory::{memory_figures, MemoryFigure, MemoryShape};
 pub use registries::Registry;
 pub use report::{to_json, JsonRow, JsonValue};
 pub use request::{CHECKS, HOST_FUNC_TYPES, ROOTS};
+pub use tenancy::{
+    after_big_drop, borrow_across_registries, heap_beside_long_closure, racing_data_calls, reader_beside_churn,
+};
 #[cfg(feature = "wasmtime")]
 pub use wasmtime_engine::WasmtimeEngine;
 pub use workloads::{churn_memory, resident_memory_bytes, ChurnMemory, Comparator, Workload};

@@ -31,7 +31,11 @@ impl<T> Default for OwnerCell<T> {
 /// An object loaded from an [`OwnerCell`], valid while the guard it was
 /// loaded under is pinned.
 pub(crate) struct Loaded<'a, T> {
-    value: &'a T,
+    /// The pointer as the cell held it (from `Arc::into_raw`), not a
+    /// reference: [`Loaded::to_arc`] reaches the reference counts in front
+    /// of the object, which a `&T` has no permission for (Tree Borrows).
+    ptr: std::ptr::NonNull<T>,
+    object: std::marker::PhantomData<&'a T>,
 }
 
 impl<T> Clone for Loaded<'_, T> {
@@ -46,12 +50,15 @@ impl<'a, T> Loaded<'a, T> {
     /// The object.
     #[inline]
     pub(crate) fn get(self) -> &'a T {
-        self.value
+        // SAFETY: the pointer came from `Arc::into_raw` and its object is
+        // alive for `'a` (see `OwnerCell::load`, the one maker of a
+        // `Loaded`); only shared references to it are ever made.
+        unsafe { self.ptr.as_ref() }
     }
 
     /// A new strong reference to the object.
     pub(crate) fn to_arc(self) -> Arc<T> {
-        let ptr: *const T = self.value;
+        let ptr: *const T = self.ptr.as_ptr();
         // SAFETY: `ptr` came from `Arc::into_raw` in `OwnerCell::publish`
         // (a `Loaded` is made only from a cell's pointer), and a strong
         // reference to it is alive: the guard this was loaded under is
@@ -85,16 +92,17 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
         let ptr = self.ptr.load(Ordering::Acquire);
         // `Relaxed`: see above.
         let position = self.position.load(Ordering::Relaxed);
-        // SAFETY: a non-null pointer came from `Arc::into_raw` in
-        // `publish`, and its object is alive for `'a`: the cell's own
+        // What a `Loaded` promises its unsafe methods: a non-null pointer
+        // came from `Arc::into_raw` in `publish`, and its object is alive
+        // for `'a`: the cell's own
         // reference is given up only through `retire_all`, which keeps one
         // reference in the [`Retired`] value it returns, and the callers
         // retire that into a reclaimer, which frees it only after every
         // guard pinned before the cell was emptied is gone (ours is pinned
         // for `'a`, and we loaded the pointer under it); or by the cell's
         // `Drop`, which needs `&mut self`.
-        let value = unsafe { ptr.as_ref()? };
-        Some((Loaded { value }, position))
+        let ptr = std::ptr::NonNull::new(ptr)?;
+        Some((Loaded { ptr, object: std::marker::PhantomData }, position))
     }
 
     /// Stores a new reference to `owner` and the slot's `position` in it

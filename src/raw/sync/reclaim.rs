@@ -73,9 +73,16 @@ pub(crate) const SEAL_WEIGHT: usize = 64;
 pub(crate) const SEAL_COUNT: usize = 64;
 
 /// Rounds in a row that may free nothing before [`Reclaimer::flush`] gives
-/// up: a batch sealed in one round needs two epoch advances (each round
-/// tries two) before it is ready.
-const STALLED_ROUNDS: usize = 4;
+/// up (yielding between them, so that threads pinned meanwhile can move
+/// on): a batch sealed in one round needs two epoch advances before it is
+/// ready, and the collector is shared with every other registry's calls.
+const STALLED_ROUNDS: usize = 8;
+
+/// Collection steps per round: each advances the epoch at most once and
+/// runs a bounded number of deferred functions, from a queue that every
+/// registry's batches share. One under loom, where each step multiplies
+/// the interleavings to explore.
+const COLLECTION_STEPS: usize = if cfg!(loom) { 1 } else { 4 };
 
 /// A retired value and how many types it holds.
 struct Item<R> {
@@ -319,6 +326,9 @@ impl<R: Reclaimable> Reclaimer<R> {
             let now = self.pending();
             stalls = if now < pending { 0 } else { stalls + 1 };
             pending = now;
+            if stalls > 0 && !cfg!(loom) {
+                std::thread::yield_now();
+            }
         }
     }
 
@@ -330,8 +340,8 @@ impl<R: Reclaimable> Reclaimer<R> {
         before.saturating_sub(self.pending())
     }
 
-    /// Seals every list's open batch, runs two collection steps, and frees
-    /// the ready values of every list within `budget`.
+    /// Seals every list's open batch, runs [`COLLECTION_STEPS`] collection
+    /// steps, and frees the ready values of every list within `budget`.
     fn round(&self, budget: usize) {
         let lists: Vec<_> = self.lists.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         {
@@ -345,7 +355,9 @@ impl<R: Reclaimable> Reclaimer<R> {
         }
         // An epoch advances at most once per collection step, and a batch
         // is ready two advances after its sealing.
-        self.collector.pin().flush();
+        for _ in 0..COLLECTION_STEPS {
+            self.collector.pin().flush();
+        }
         if FREEING.try_with(Cell::get).unwrap_or(true) {
             return;
         }
