@@ -17,7 +17,7 @@
 //!   lock (`incref_if_live` when called from a lookup, `mark_inserted`)
 //!   does not log; its callers log once the lock is released.
 //!
-//! `tests/panicking_logger.rs` installs a logger that re-enters the
+//! `tests/panicking_logger/main.rs` installs a logger that re-enters the
 //! registry and then panics on every record.
 
 /// `log::trace!`, with a panic in the logger contained (see the module

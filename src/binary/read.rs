@@ -20,7 +20,7 @@
 //!   (each dropped as soon as it is skipped) to count them.
 //!
 //! `docs/reliability.md` ("Untrusted modules") has the measured figures,
-//! and `tests/untrusted_modules.rs` pins them.
+//! and `tests/workloads/untrusted_modules.rs` pins them.
 
 use ::wasmparser as wp;
 

@@ -84,7 +84,7 @@ impl TypeRegistry {
                 trace!("{prepared:?}: inserted");
                 // Ours is one; a concurrent `root` of a published index, or
                 // a hash-consing hit on the group, may have added more since
-                // the lock was released (tests/insertion_race.rs).
+                // the lock was released (tests/api/insertion_race.rs).
                 debug_assert!(prepared.registrations() >= 1);
                 Ok(prepared)
             }

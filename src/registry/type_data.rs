@@ -64,6 +64,22 @@ impl TypeRegistry {
     /// fails the registration with [`RegistryError::TypeData`] and leaves
     /// the registry unchanged; so does a panic, after unwinding.
     ///
+    /// # Where the embedder's code runs
+    /// - `data` runs on the registering thread, outside every lock and pin
+    ///   of the registry, once per type of each group that gets registered:
+    ///   threads that register the same new group at once wait for the
+    ///   first one's call instead of computing it again (a waiter whose
+    ///   first thread failed computes it itself). `data` may register
+    ///   types; such a nested registration never waits for another thread.
+    /// - A data value's `Drop` runs when its group is freed, which only
+    ///   these calls do (see [`flush`](Self::flush)): a registration of a
+    ///   new group or an unregistration (a handle's last drop, a
+    ///   [`TypeCollection`]'s drop) by the thread that unregistered the
+    ///   group, [`flush`](Self::flush), [`reclaim`](Self::reclaim), and the
+    ///   registry's drop; never a read. It runs outside every lock and pin,
+    ///   and a panic in it resumes at the end of that call once every other
+    ///   value is freed.
+    ///
     /// # Examples
     /// ```
     /// use wasm_type_registry::*;

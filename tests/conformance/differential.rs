@@ -12,7 +12,7 @@
 //! Reproduce with
 //! `cargo test --test conformance -- --nocapture differential::registry_agrees`:
 //! the seed is fixed (`PROPTEST_RNG_SEED` overrides it), `PROPTEST_CASES`
-//! raises the case count (64 by default), and a failure shrinks to a
+//! raises the case count (256 by default), and a failure shrinks to a
 //! minimal pool and operation sequence.
 
 use std::sync::atomic::Ordering;
