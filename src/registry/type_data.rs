@@ -60,9 +60,11 @@ impl TypeRegistry {
     /// until it is unregistered.
     ///
     /// `data` sees each type of a group in order, with the data of the
-    /// group's earlier types (a supertype is always earlier). An `Err`
-    /// fails the registration with [`RegistryError::TypeData`] and leaves
-    /// the registry unchanged; so does a panic, after unwinding.
+    /// group's earlier types (a supertype is always earlier). An `Err` (any
+    /// error that converts into `Box<dyn Error + Send + Sync>`: an error
+    /// type, a `String`, a `&str`, a boxed error) fails the registration
+    /// with [`RegistryError::TypeData`] and leaves the registry unchanged;
+    /// so does a panic, after unwinding.
     ///
     /// # Where the embedder's code runs
     /// - `data` runs on the registering thread, outside every lock and pin
@@ -99,7 +101,7 @@ impl TypeRegistry {
     pub fn with_type_data<D, E, F>(data: F) -> TypeRegistry
     where
         D: Send + Sync + 'static,
-        E: std::error::Error + Send + Sync + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
         F: Fn(TypeDataContext<'_, D>) -> Result<D, E> + Send + Sync + 'static,
     {
         let erased: TypeDataFn = Box::new(move |registry, types, indices, first_type_index| {
@@ -108,7 +110,7 @@ impl TypeRegistry {
                 let cx = TypeDataContext { registry, index, ty, earlier: &computed };
                 let value = data(cx).map_err(|error| RegistryError::TypeData {
                     type_index: first_type_index.saturating_add(position as u32),
-                    source: EmbedderError(StdArc::new(error)),
+                    source: EmbedderError(StdArc::from(error.into())),
                 })?;
                 computed.push((index, value));
             }

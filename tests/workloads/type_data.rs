@@ -167,3 +167,23 @@ fn a_panicking_data_function_leaks_nothing_and_the_registry_stays_usable() {
     assert_eq!((stats.registered_types, stats.rec_groups), (0, 0), "a registration leaked: {stats:?}");
     assert_eq!(stats.free_slots, stats.slots_ever_used);
 }
+
+/// A data function may fail with a `String` or a boxed error, not only with
+/// a type that implements `Error`: the message reaches the caller in
+/// `RegistryError::TypeData`, and nothing stays registered.
+#[test]
+fn a_data_function_may_fail_with_a_string_or_a_boxed_error() {
+    let ty = || SubType::func([ValType::I32], []);
+    let with_string =
+        TypeRegistry::with_type_data(|_: TypeDataContext<'_, u8>| Err::<u8, _>(String::from("no layout")));
+    let error = RegisteredType::new(&with_string, ty()).unwrap_err();
+    assert!(matches!(error, RegistryError::TypeData { type_index: 0, .. }), "{error:?}");
+    assert!(error.to_string().contains("no layout"), "{error}");
+    assert_eq!(with_string.len(), 0);
+
+    type Boxed = Box<dyn std::error::Error + Send + Sync>;
+    let with_box = TypeRegistry::with_type_data(|_: TypeDataContext<'_, u8>| Err::<u8, Boxed>("boxed refusal".into()));
+    let error = RegisteredType::new(&with_box, ty()).unwrap_err();
+    assert!(error.to_string().contains("boxed refusal"), "{error}");
+    assert_eq!(with_box.len(), 0);
+}
