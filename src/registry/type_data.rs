@@ -2,7 +2,7 @@
 //! type when its rec group is first registered (a GC object layout, trace
 //! information), kept in the group's entry and dropped with it.
 //!
-//! The data lives in [`RecGroupEntry`](super::entry::RecGroupEntry), indexed by the type's position, so
+//! The data lives in [`RecGroupEntry`], indexed by the type's position, so
 //! it is reachable exactly like the type itself: by index through the
 //! slot's reference to the entry (under the same visible-then-unchanged read as
 //! [`TypeRegistry::borrow`], so never another type's data after reuse), by
