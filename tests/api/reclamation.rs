@@ -14,6 +14,8 @@ use std::thread::ThreadId;
 
 use wasm_type_registry::*;
 
+use crate::common::{flush_until_empty, flush_until_empty_with};
+
 fn struct_with(fields: usize) -> SubType {
     SubType::struct_(true, None, vec![FieldType { mutable: false, storage: StorageType::Val(ValType::I32) }; fields])
 }
@@ -41,10 +43,10 @@ fn garbage_of_registry_a_is_not_collected_by_calls_into_registry_b() {
     }
     assert_eq!(a.stats().pending_frees, pending, "a call into B collected A's garbage");
 
-    a.flush();
-    assert_eq!(a.stats().pending_frees, 0, "flush left garbage: {:?}", a.stats());
-    b.flush();
-    assert_eq!(b.stats().pending_frees, 0, "flush left garbage: {:?}", b.stats());
+    let stats = flush_until_empty(&a);
+    assert_eq!(stats.pending_frees, 0, "flush left garbage: {stats:?}");
+    let stats = flush_until_empty(&b);
+    assert_eq!(stats.pending_frees, 0, "flush left garbage: {stats:?}");
 }
 
 /// A thread that unregisters and ends leaves its last garbage behind (its
@@ -74,8 +76,7 @@ fn garbage_of_a_finished_thread_is_freed_by_flush() {
         .join()
         .unwrap()
     });
-    registry.flush();
-    let stats = registry.stats();
+    let stats = flush_until_empty(&registry);
     assert_eq!(stats.registered_types, 0);
     assert_eq!(stats.pending_frees, 0, "the finished thread's garbage was not freed: {stats:?}");
     assert!(weak.iter().all(|ty| ty.upgrade().is_none()), "a type outlived flush");
@@ -180,8 +181,8 @@ fn a_group_is_freed_by_the_thread_that_unregistered_it() {
         );
     });
     drop(kept);
-    registry.flush();
-    assert_eq!(registry.stats().pending_frees, 0, "{:?}", registry.stats());
+    let stats = flush_until_empty(&registry);
+    assert_eq!(stats.pending_frees, 0, "{stats:?}");
 }
 
 fn weak_none() -> std::sync::Weak<SubType> {
@@ -209,8 +210,7 @@ fn flush_frees_the_garbage_of_parked_workers() {
         }
         parked.wait();
         assert!(registry.stats().pending_frees > 0, "the workers left nothing: {:?}", registry.stats());
-        registry.flush();
-        let stats = registry.stats();
+        let stats = flush_until_empty(&registry);
         release.wait();
         assert_eq!(stats.pending_frees, 0, "flush left parked workers' garbage: {stats:?}");
         assert_eq!(stats.registered_types, 0);
@@ -277,7 +277,7 @@ fn no_data_drop_runs_inside_a_reader() {
         reader.join().unwrap()
     });
     drop(kept);
-    registry.flush();
+    flush_until_empty(&registry);
     let drops = drops.lock().unwrap();
     assert_eq!(drops.len(), 3_001, "every data value is dropped once");
     assert!(drops.iter().all(|&(_, reading)| !reading), "a data Drop ran inside a reading call");
@@ -328,13 +328,7 @@ fn panicking_data_drops_leave_the_registry_consistent() {
         }
         caught(&mut || drop(ty.take()));
     }
-    for _ in 0..10 {
-        caught(&mut || registry.flush());
-        if registry.stats().pending_frees == 0 {
-            break;
-        }
-    }
-    let stats = registry.stats();
+    let stats = flush_until_empty_with(&registry, || caught(&mut || registry.flush()));
     assert_eq!((registry.len(), stats.rec_groups, stats.pending_frees), (0, 0, 0), "{stats:?}");
     assert_eq!(drops.load(Ordering::Relaxed), TYPES, "a panic leaked the rest of its batch");
     assert!(panics > 0, "no panic reached a caller");
@@ -406,8 +400,7 @@ fn a_long_closure_holds_no_other_garbage_back() {
         for i in 0..500 {
             drop(RegisteredType::new(registry, struct_with(2 + i)).unwrap());
         }
-        registry.flush();
-        let pending = registry.stats().pending_frees;
+        let pending = flush_until_empty(registry).pending_frees;
         leave.send(()).unwrap();
         assert_eq!(pending, 0, "a closure held other groups' memory back");
     });

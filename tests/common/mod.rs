@@ -15,8 +15,10 @@ pub mod model;
 pub mod proposal_gen;
 pub mod wasmparser_oracle;
 
+use std::time::{Duration, Instant};
+
 use proptest::test_runner::{Config, RngSeed};
-use wasm_type_registry::{FieldType, StorageType, ValType};
+use wasm_type_registry::{FieldType, RegistryStats, StorageType, TypeRegistry, ValType};
 
 /// The seed every property test starts from unless `PROPTEST_RNG_SEED` says
 /// otherwise: runs are reproducible, and a failure seen once is seen again.
@@ -37,6 +39,36 @@ pub fn proptest_config(default_cases: u32) -> Config {
     }
     config.failure_persistence = None;
     config
+}
+
+/// Flushes `registry` until nothing is pending, and returns its stats then.
+///
+/// See [`flush_until_empty_with`]; this one flushes with
+/// [`TypeRegistry::flush`] itself.
+pub fn flush_until_empty(registry: &TypeRegistry) -> RegistryStats {
+    flush_until_empty_with(registry, || registry.flush())
+}
+
+/// Calls `flush` until `registry` has nothing pending, for at most 30 s,
+/// and returns its stats then (a test asserts `pending_frees` is 0).
+///
+/// One flush may leave garbage behind for a reason outside the test: a
+/// thread that stays inside a call of *any* registry holds back what was
+/// retired after it entered ([`TypeRegistry::flush`] says so), and the
+/// other tests of the binary run beside this one on other threads, some
+/// of them parked inside a call on purpose. Those calls end, so flushing
+/// again frees the rest; what is still pending after 30 s is held back by
+/// something that does not end.
+pub fn flush_until_empty_with(registry: &TypeRegistry, mut flush: impl FnMut()) -> RegistryStats {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        flush();
+        let stats = registry.stats();
+        if stats.pending_frees == 0 || Instant::now() > deadline {
+            return stats;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// The binary encoding of `text`, a module or component in the text format,

@@ -19,8 +19,8 @@ fn assert_empty(registry: &TypeRegistry) {
     assert_eq!(stats.free_slots, stats.slots_ever_used, "every index is free again: {stats:?}");
     // Every thread was joined, and a thread hands its garbage over as it
     // ends, so the registry's collector frees all it holds.
-    registry.flush();
-    assert_eq!(registry.stats().pending_frees, 0, "garbage left after flush: {:?}", registry.stats());
+    let stats = crate::common::flush_until_empty(registry);
+    assert_eq!(stats.pending_frees, 0, "garbage left after flush: {stats:?}");
 }
 
 #[test]
