@@ -367,6 +367,10 @@ pub enum ImportRule {
     /// A function imported with an exact type must have exactly that type
     /// (custom descriptors proposal).
     FuncExact,
+    /// A function imported with an exact type must be exported with one:
+    /// a function its module defines, or imports exactly, not one it
+    /// re-exports from an inexact import (custom descriptors proposal).
+    FuncExactExport,
     /// A tag's type must be equivalent to the imported type (tags are both
     /// thrown and caught, so neither direction of subtyping suffices).
     TagEquivalent,
@@ -408,6 +412,9 @@ impl fmt::Display for ImportRule {
             ImportRule::Kind => "an export of one kind cannot satisfy an import of another",
             ImportRule::FuncSubtype => "the function's type must be a subtype of the imported type",
             ImportRule::FuncExact => "the function's type must be exactly the imported type",
+            ImportRule::FuncExactExport => {
+                "an exact import needs an exact export, not a re-export of an inexact import"
+            }
             ImportRule::TagEquivalent => "the tag's type must be equivalent to the imported type",
             ImportRule::TableElementEquivalent => "table element types must be equivalent",
             ImportRule::TableAddressType => "table address types (i32 or i64) must be the same",

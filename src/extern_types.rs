@@ -133,9 +133,10 @@ pub enum ExternType {
     /// whose type is this one or a subtype of it.
     Func(TypeRef),
     /// `(func (exact (type $t)))` (custom descriptors proposal): a
-    /// function whose type is exactly `$t`. As an export's type it says the
-    /// same as [`Func`](ExternType::Func) (a function has one type); as an
-    /// import's, no subtype will do.
+    /// function whose type is exactly `$t`. As an import's type, no
+    /// subtype will do, and only an exact export satisfies it; as an
+    /// export's type, the function is one its module defines or imports
+    /// exactly ([`ModuleInfo::function_type`](crate::ModuleInfo::function_type)).
     FuncExact(TypeRef),
     /// A table.
     Table(TableType),

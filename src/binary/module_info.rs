@@ -69,6 +69,9 @@ pub struct ModuleInfo {
     pub globals: Vec<GlobalType>,
     /// The tag index space: each tag's type.
     pub tags: Vec<ModuleTypeIndex>,
+    /// The functions imported with an inexact type, ascending: every other
+    /// function (defined here, or imported exactly) has exactly its type.
+    inexact_functions: Vec<u32>,
 }
 
 /// One import of a module.
@@ -143,6 +146,39 @@ impl ModuleInfo {
         Ok(info)
     }
 
+    /// The type of function `index` as an export carries it, if there is
+    /// such a function: [`ExternType::FuncExact`] for a function this
+    /// module defines or imports with an exact type,
+    /// [`ExternType::Func`] for one imported with an inexact type (its
+    /// provider's type may be a subtype). wasmparser types exports the same
+    /// way under [`ModuleTypes::WASM_FEATURES`], which include custom
+    /// descriptors.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// // (module (type (func)) (import "m" "f" (func (type 0)))
+    /// //         (func (type 0)) (export "g" (func 0)) (export "h" (func 1)))
+    /// let bytes = b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0\x02\x07\x01\x01m\x01f\x00\x00\x03\x02\x01\x00\
+    ///               \x07\x09\x02\x01g\x00\x00\x01h\x00\x01\x0a\x04\x01\x02\x00\x0b";
+    /// let info = ModuleInfo::from_wasm(bytes)?;
+    /// let t = TypeRef::Module(ModuleTypeIndex::from_u32(0));
+    /// assert_eq!(info.function_type(0), Some(ExternType::Func(t)));
+    /// assert_eq!(info.function_type(1), Some(ExternType::FuncExact(t)));
+    /// assert_eq!(info.exports[0].ty, ExternType::Func(t)); // a re-export
+    /// assert_eq!(info.exports[1].ty, ExternType::FuncExact(t));
+    /// assert_eq!(info.function_type(2), None);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn function_type(&self, index: u32) -> Option<ExternType> {
+        let ty = TypeRef::Module(*self.functions.get(usize::try_from(index).ok()?)?);
+        Some(match self.inexact_functions.binary_search(&index) {
+            Ok(_) => ExternType::Func(ty),
+            Err(_) => ExternType::FuncExact(ty),
+        })
+    }
+
     /// Adds what one (validated) section declares.
     fn read_section(&mut self, payload: &wp::Payload<'_>) -> Result<(), RegistryError> {
         match payload {
@@ -200,6 +236,8 @@ impl ModuleInfo {
     fn declare(&mut self, ty: wp::TypeRef) -> Result<ExternType, RegistryError> {
         Ok(match ty {
             wp::TypeRef::Func(index) => {
+                let function = u32::try_from(self.functions.len()).unwrap_or(u32::MAX);
+                self.inexact_functions.push(function);
                 self.functions.push(ModuleTypeIndex::from_u32(index));
                 ExternType::Func(module_ref(index))
             }
@@ -233,9 +271,7 @@ impl ModuleInfo {
     fn item_type(&self, kind: wp::ExternalKind, index: u32) -> Option<ExternType> {
         let index = index as usize;
         Some(match kind {
-            wp::ExternalKind::Func | wp::ExternalKind::FuncExact => {
-                ExternType::Func(TypeRef::Module(*self.functions.get(index)?))
-            }
+            wp::ExternalKind::Func | wp::ExternalKind::FuncExact => self.function_type(u32::try_from(index).ok()?)?,
             wp::ExternalKind::Table => ExternType::Table(*self.tables.get(index)?),
             wp::ExternalKind::Memory => ExternType::Memory(*self.memories.get(index)?),
             wp::ExternalKind::Global => ExternType::Global(*self.globals.get(index)?),

@@ -56,9 +56,22 @@ impl TypeRegistry {
     /// Checks that an export of type `export` may be imported as `import`,
     /// as the spec's import matching does; both in shared form.
     ///
+    /// `export` is the type of the item a linker supplies. A function
+    /// instance's own type is exact, so a linker that knows which function
+    /// it passes (one a module defines, a host function, or the item it
+    /// bound to the import a module re-exports) passes
+    /// [`ExternType::FuncExact`], as instantiation in the spec does. A
+    /// module's static export types are those of
+    /// [`ModuleInfo::function_type`](crate::ModuleInfo::function_type),
+    /// which types a re-export of an inexact import inexactly, as
+    /// wasmparser does; such a type does not satisfy an exact import.
+    ///
     /// - functions: the export's type is a subtype of the import's
-    ///   ([`is_subtype`](Self::is_subtype)), or for an
-    ///   [exact import](ExternType::FuncExact) the same type;
+    ///   ([`is_subtype`](Self::is_subtype)); for an
+    ///   [exact import](ExternType::FuncExact), the export is exact too
+    ///   (a function its module defines or imports exactly, as
+    ///   [`ModuleInfo::function_type`](crate::ModuleInfo::function_type)
+    ///   types it) and of the same type;
     /// - tags: the types are equivalent (equal shared indices);
     /// - tables: the same address type and sharing, equivalent element
     ///   types, and limits that [match](crate::Limits::matches);
@@ -110,9 +123,8 @@ impl TypeRegistry {
     fn import_rule(&self, export: &ExternType, import: &ExternType) -> Result<(), ImportRule> {
         let require = |ok: bool, rule| if ok { Ok(()) } else { Err(rule) };
         match (export, import) {
-            (ExternType::Func(e) | ExternType::FuncExact(e), ExternType::FuncExact(i)) => {
-                require(e == i, ImportRule::FuncExact)
-            }
+            (ExternType::FuncExact(e), ExternType::FuncExact(i)) => require(e == i, ImportRule::FuncExact),
+            (ExternType::Func(_), ExternType::FuncExact(_)) => Err(ImportRule::FuncExactExport),
             (ExternType::Func(e) | ExternType::FuncExact(e), ExternType::Func(i)) => {
                 let subtype = match (e.as_shared(), i.as_shared()) {
                     (Some(e), Some(i)) => self.is_subtype(e, i),

@@ -112,7 +112,7 @@ fn a_program_links_against_its_runtime() {
     assert_eq!((info.tables.len(), info.memories.len(), info.globals.len(), info.tags.len()), (1, 1, 2, 1));
     let main = &info.exports[0];
     assert_eq!((main.name.as_str(), main.index), ("main", 2));
-    assert_eq!(main.ty, ExternType::Func(TypeRef::Module(info.functions[2])));
+    assert_eq!(main.ty, ExternType::FuncExact(TypeRef::Module(info.functions[2])));
     assert_eq!(
         info.memories[0],
         MemoryType { memory64: false, shared: false, page_size_log2: 16, limits: Limits { min: 1, max: None } }
@@ -296,7 +296,7 @@ fn shared_tables_and_globals_link_only_with_their_like() {
 fn module_form_types_are_refused() {
     let linked = Linked::new();
     let identity = linked.runtime.exports.iter().find(|e| e.name == "identity").unwrap();
-    assert!(matches!(identity.ty, ExternType::Func(TypeRef::Module(_))));
+    assert!(matches!(identity.ty, ExternType::FuncExact(TypeRef::Module(_))));
     let shared = linked.runtime_types.shared_extern_type(&identity.ty).unwrap();
     for (export, import) in [(&identity.ty, &shared), (&shared, &identity.ty)] {
         let err = linked.registry.check_import(export, import).unwrap_err();

@@ -317,7 +317,7 @@ fn exact_function_imports_need_exactly_the_type() {
     let registry = TypeRegistry::new();
     let types = registry.register_module(&info.types).unwrap();
     let (sup, sub) = (shared(&types, 0), shared(&types, 1));
-    let export = ExternType::Func(TypeRef::Shared(sub));
+    let export = ExternType::FuncExact(TypeRef::Shared(sub));
     registry.check_import(&export, &ExternType::Func(TypeRef::Shared(sup))).unwrap();
     registry.check_import(&export, &ExternType::FuncExact(TypeRef::Shared(sub))).unwrap();
     let err = registry.check_import(&export, &ExternType::FuncExact(TypeRef::Shared(sup))).unwrap_err();
@@ -328,6 +328,63 @@ fn exact_function_imports_need_exactly_the_type() {
         }
         other => panic!("expected IncompatibleImport, got {other:?}"),
     }
+}
+
+/// Exports are typed as wasmparser types them: a function the module
+/// defines, or imports exactly, is exported exactly; a re-export of an
+/// inexact import is not, and an exact import refuses it although its type
+/// is the very one asked for. Each verdict is checked against wasmparser's
+/// own linking of the same modules (a component instantiating one core
+/// module with the other's instance).
+#[test]
+fn exact_imports_refuse_re_exports_of_inexact_imports() {
+    let provider = r#"(type $t (func))
+             (import "host" "f" (func $imported (type $t)))
+             (import "host" "g" (func $imported_exactly (exact (type $t))))
+             (func $defined (type $t))
+             (export "reexport" (func $imported)) (export "reexport_exact" (func $imported_exactly))
+             (export "defined" (func $defined))"#;
+    let info = ModuleInfo::from_wasm(&wat(&format!("(module {provider})"))).unwrap();
+    let t = TypeRef::Module(wasm_type_registry::ModuleTypeIndex::from_u32(0));
+    let exported = |name: &str| info.exports.iter().find(|e| e.name == name).unwrap().ty;
+    assert_eq!(exported("reexport"), ExternType::Func(t));
+    assert_eq!(exported("reexport_exact"), ExternType::FuncExact(t));
+    assert_eq!(exported("defined"), ExternType::FuncExact(t));
+    assert_eq!(exported("defined").to_string(), "(func (exact (type 0)))");
+
+    let registry = TypeRegistry::new();
+    let types = registry.register_module(&info.types).unwrap();
+    let shared_export = |name| types.shared_extern_type(&exported(name)).unwrap();
+    let exact_import = ExternType::FuncExact(TypeRef::Shared(shared(&types, 0)));
+    let inexact_import = ExternType::Func(TypeRef::Shared(shared(&types, 0)));
+    for (name, exact_ok) in [("reexport", false), ("reexport_exact", true), ("defined", true)] {
+        registry.check_import(&shared_export(name), &inexact_import).unwrap();
+        let verdict = registry.check_import(&shared_export(name), &exact_import);
+        assert_eq!(verdict.is_ok(), exact_ok, "{name}: {verdict:?}");
+        assert_eq!(wasmparser_links_exactly(provider, name), exact_ok, "wasmparser disagrees on {name}");
+        if let Err(RegistryError::IncompatibleImport { rule, .. }) = verdict {
+            assert_eq!(rule, ImportRule::FuncExactExport);
+        }
+    }
+}
+
+/// Whether wasmparser accepts a component that instantiates `provider`
+/// (the module text, its imports from a host core instance) and then a
+/// module that imports `provider`'s export `name` with the exact type
+/// `(func)`, from `provider`'s instance itself (a core instance built from
+/// exports would type every function inexactly).
+fn wasmparser_links_exactly(provider: &str, name: &str) -> bool {
+    let component = wat(&format!(
+        r#"(component
+             (core module $host (type $t (func)) (func (export "f") (type $t)) (func (export "g") (type $t)))
+             (core module $provider {provider})
+             (core module $importer (type $t (func)) (import "p" "{name}" (func (exact (type $t)))))
+             (core instance $host (instantiate $host))
+             (core instance $provider (instantiate $provider (with "host" (instance $host))))
+             (core instance (instantiate $importer (with "p" (instance $provider)))))"#
+    ));
+    let features = ModuleTypes::WASM_FEATURES | wasmparser::WasmFeatures::COMPONENT_MODEL;
+    wasmparser::Validator::new_with_features(features).validate_all(&component).is_ok()
 }
 
 /// What prints reads back, through the text format, as the same types.

@@ -283,8 +283,10 @@ impl Linker {
         let pairs = check_canonicalization(&self.registry, bytes, &types, FEATURES).map_err(Refusal::Harness)?;
         self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
         let shared = |ty: &ExternType| types.shared_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
-        // The index spaces: imports first (the exporter's item, which may
-        // have a more specific type than the import asks for), then the
+        // The index spaces: imports first (the exporter's item, with the
+        // type of the item itself, which may be more specific than the
+        // import asks for: a re-export of an inexact import is still the
+        // exporter's exact function, as instantiation sees it), then the
         // module's own definitions.
         let mut spaces: [Vec<Extern>; 5] = Default::default();
         for import in &info.imports {
@@ -307,7 +309,8 @@ impl Linker {
             }
         }
         let all = [
-            info.functions.iter().map(|&f| ExternType::Func(TypeRef::Module(f))).collect::<Vec<_>>(),
+            // A defined function's type is exact (the type of its instance).
+            (0..info.functions.len() as u32).filter_map(|f| info.function_type(f)).collect::<Vec<_>>(),
             info.tables.iter().map(|&t| ExternType::Table(t)).collect(),
             info.memories.iter().map(|&m| ExternType::Memory(m)).collect(),
             info.globals.iter().map(|&g| ExternType::Global(g)).collect(),
