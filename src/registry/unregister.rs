@@ -169,7 +169,7 @@ mod tests {
         let pending = registry.stats().pending_frees;
         assert!(pending > TYPES / 2, "two drops freed {} of {} pending groups", TYPES + 2 - pending, TYPES + 2);
 
-        registry.flush();
+        registry.inner.reclaimer.flush_until_empty();
         assert_eq!(registry.stats().pending_frees, 0, "flush left garbage: {:?}", registry.stats());
     }
 }

@@ -233,7 +233,7 @@ mod tests {
         }
         assert_eq!(drops.load(Ordering::Relaxed), 0, "a call into B freed A's garbage");
         assert_eq!(a.pending(), 1);
-        a.flush();
+        a.flush_until_empty();
         assert_eq!(drops.load(Ordering::Relaxed), 1, "A's own flush did not free its garbage");
         assert_eq!(a.pending(), 0);
     }
@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(drops.load(Ordering::Relaxed), 0, "freed while a reader held a reference");
         assert_eq!(reclaimer.pending(), 1, "the held value must linger");
         drop(held);
-        reclaimer.flush();
+        reclaimer.flush_until_empty();
         assert_eq!(drops.load(Ordering::Relaxed), 1, "the group's object was not freed");
         assert_eq!(reclaimer.pending(), 0);
         assert!(cells.iter().all(|cell| cell.load(&reclaimer.pin()).is_none()));

@@ -332,6 +332,20 @@ impl<R: Reclaimable> Reclaimer<R> {
         }
     }
 
+    /// [`flush`](Self::flush) until nothing is pending, for at most 30 s
+    /// (tests that expect everything freed). One flush may leave garbage:
+    /// the collector is crate-wide, and the other tests of the binary run
+    /// beside this one, some inside a pin for a while; those pins end.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn flush_until_empty(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        self.flush();
+        while self.pending() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            self.flush();
+        }
+    }
+
     /// One round of [`flush`](Self::flush), freeing at most `budget` types
     /// (at least one value when any is ready); how many values it freed.
     pub(crate) fn reclaim(&self, budget: usize) -> usize {
