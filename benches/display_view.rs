@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use wasm_type_registry::{CompositeType, SharedTypeIndex, TypeRegistry};
+use wasm_type_registry::{CompositeType, EngineTypeIndex, TypeRegistry};
 use wasm_type_registry_bench::{jit_is_subtype, SupertypeTable};
 use wasm_type_shapes as shapes;
 
@@ -22,15 +22,15 @@ fn checks(c: &mut Criterion) {
     let registry = TypeRegistry::new();
     let types = registry.register_module(&shapes::dart2wasm_like(1)).unwrap();
     let view = registry.display_view();
-    let structs: Vec<SharedTypeIndex> = types
-        .shared_types()
+    let structs: Vec<EngineTypeIndex> = types
+        .engine_types()
         .iter()
         .copied()
         .filter(|&index| matches!(registry.borrow(index).unwrap().composite, CompositeType::Struct(_)))
         .collect();
     // (sub, sup, sup's depth): half the sups an ancestor of sub, half any struct.
     let mut rng = shapes::Rng::new(7);
-    let pairs: Vec<(SharedTypeIndex, SharedTypeIndex, usize)> = (0..4096)
+    let pairs: Vec<(EngineTypeIndex, EngineTypeIndex, usize)> = (0..4096)
         .map(|i| {
             let sub = *rng.pick(&structs);
             let chain = registry.supertypes(sub).unwrap();
@@ -39,7 +39,7 @@ fn checks(c: &mut Criterion) {
         })
         .filter(|&(_, _, depth)| depth < view.display_len as usize)
         .collect();
-    let limit = SupertypeTable::copy_from(&registry, types.shared_types());
+    let limit = SupertypeTable::copy_from(&registry, types.engine_types());
 
     let mut group = c.benchmark_group("display_view");
     group.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2)).sample_size(30);

@@ -42,14 +42,14 @@ fn reads(c: &mut Criterion) {
     group.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1)).sample_size(20);
     group.throughput(Throughput::Elements(module.len() as u64));
     group.bench_function("borrow_no_data", |b| {
-        b.iter(|| plain_types.shared_types().iter().filter(|&&i| plain.borrow(black_box(i)).is_some()).count())
+        b.iter(|| plain_types.engine_types().iter().filter(|&&i| plain.borrow(black_box(i)).is_some()).count())
     });
     group.bench_function("borrow_gc_layout", |b| {
-        b.iter(|| layout_types.shared_types().iter().filter(|&&i| layouts.borrow(black_box(i)).is_some()).count())
+        b.iter(|| layout_types.engine_types().iter().filter(|&&i| layouts.borrow(black_box(i)).is_some()).count())
     });
     group.bench_function("type_data_gc_layout", |b| {
         b.iter(|| {
-            let sizes = layout_types.shared_types().iter().filter_map(|&i| {
+            let sizes = layout_types.engine_types().iter().filter_map(|&i| {
                 layouts.type_data(black_box(i), |l: &GcLayout| match l {
                     GcLayout::Struct { size, .. } => *size,
                     _ => 0,

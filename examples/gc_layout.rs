@@ -32,11 +32,11 @@ fn main() -> Result<(), RegistryError> {
     builder.sub_type(SubType::array(false, None, field(StorageType::I8)));
     let types = registry.register_module(&builder.build()?)?;
 
-    for (i, &index) in types.shared_types().iter().enumerate() {
+    for (i, &index) in types.engine_types().iter().enumerate() {
         let layout = registry.type_data(index, GcLayout::clone).expect("registered");
         println!("type {i} ({index:?}): {layout:?}");
     }
-    let named = types.shared_types()[1];
+    let named = types.engine_types()[1];
     let key = types.key(ModuleTypeIndex::from_u32(1)).expect("type 1");
     let handle = RegisteredType::root_key(&registry, key).expect("registered");
     println!("through a handle: {:?}", handle.data::<GcLayout>());

@@ -25,7 +25,7 @@ use std::ops::Range;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use wasm_type_registry::{ModuleTypes, RegistryError, SharedTypeIndex, TypeCollection, TypeRef, TypeRegistry};
+use wasm_type_registry::{EngineTypeIndex, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
 
 /// What inspecting one core module found.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ struct Report {
     singleton_groups: usize,
     /// The most declared supertypes above any one type.
     deepest_chain: usize,
-    /// Types whose shared index an earlier module already had.
+    /// Types whose engine index an earlier module already had.
     already_registered: usize,
     /// How many types the registry gained (trampoline types included).
     newly_registered: usize,
@@ -84,7 +84,7 @@ fn deepest_chain(module: &ModuleTypes) -> usize {
 /// Inspects one core module and keeps its types registered in `kept`.
 fn inspect(
     registry: &TypeRegistry,
-    known: &mut HashSet<SharedTypeIndex>,
+    known: &mut HashSet<EngineTypeIndex>,
     kept: &mut Vec<TypeCollection>,
     label: String,
     bytes: &[u8],
@@ -96,8 +96,8 @@ fn inspect(
     let start = Instant::now();
     let collection = registry.register_module(&module)?;
     let register = start.elapsed();
-    let already_registered = collection.shared_types().iter().filter(|index| known.contains(index)).count();
-    known.extend(collection.shared_types());
+    let already_registered = collection.engine_types().iter().filter(|index| known.contains(index)).count();
+    known.extend(collection.engine_types());
     let sizes: Vec<usize> = module.rec_groups().map(|(_, group)| group.len()).collect();
     let report = Report {
         label,

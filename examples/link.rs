@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use wasm_type_registry::{ExternType, ModuleInfo, RegistryError, TypeCollection, TypeRegistry};
 
-/// A loaded module: its exports in shared form, and the registration that
+/// A loaded module: its exports in engine form, and the registration that
 /// keeps their types alive.
 struct Loaded {
     exports: HashMap<String, ExternType>,
@@ -34,7 +34,7 @@ fn load(
     let types = registry.register_module(&info.types)?;
     let mut failures = 0;
     for import in &info.imports {
-        let expected = types.shared_extern_type(&import.ty)?;
+        let expected = types.engine_extern_type(&import.ty)?;
         let found = loaded.get(&import.module).and_then(|m| m.exports.get(&import.name));
         let verdict = match found {
             None => Err(format!("no module before this one exports {}.{}", import.module, import.name)),
@@ -51,7 +51,7 @@ fn load(
     let exports = info
         .exports
         .iter()
-        .map(|export| Ok((export.name.clone(), types.shared_extern_type(&export.ty)?)))
+        .map(|export| Ok((export.name.clone(), types.engine_extern_type(&export.ty)?)))
         .collect::<Result<_, RegistryError>>()?;
     Ok((Loaded { exports, _types: types }, failures))
 }

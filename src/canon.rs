@@ -5,11 +5,11 @@
 //! Two rec groups are the same group exactly when their *hash-consing forms*
 //! are equal: references into the group become [`TypeRef::RecGroup`]
 //! (relative to the group's start), references out of it become
-//! [`TypeRef::Shared`]. Relative indices make the form independent of where
-//! the group sits in its module; shared indices make it independent of which
+//! [`TypeRef::Engine`]. Relative indices make the form independent of where
+//! the group sits in its module; engine indices make it independent of which
 //! module the referenced groups came from.
 //!
-//! The *runtime form* replaces each `RecGroup(i)` with the shared index
+//! The *runtime form* replaces each `RecGroup(i)` with the engine index
 //! actually reserved for the group's `i`-th type. Those indices come off a
 //! free list and need not be contiguous, so the mapping goes through the
 //! reserved indices, never `first + i` (Wasmtime PR #10435).
@@ -20,14 +20,14 @@ use crate::error::RegistryError;
 use crate::raw::sync::Arc;
 use crate::subtyping::TypeLookup;
 use crate::types::{
-    CompositeType, ContType, FuncType, HeapType, ModuleTypeIndex, RefType, SharedTypeIndex, StructType, SubType,
+    CompositeType, ContType, EngineTypeIndex, FuncType, HeapType, ModuleTypeIndex, RefType, StructType, SubType,
     TypeRef, ValType,
 };
 
 /// A rec group in hash-consing form, with its hash computed once.
 ///
 /// References inside the group are [`TypeRef::RecGroup`],
-/// references outside are [`TypeRef::Shared`]: two
+/// references outside are [`TypeRef::Engine`]: two
 /// groups are the same group exactly when these forms are equal. The hash is
 /// stored because the map rehashes keys when it grows, and a key can be a
 /// group of thousands of types.
@@ -40,7 +40,7 @@ use crate::types::{
 pub struct CanonGroup {
     hash: u64,
     types: Box<[Arc<SubType>]>,
-    /// Whether a type refers to a registered type (`TypeRef::Shared`).
+    /// Whether a type refers to a registered type (`TypeRef::Engine`).
     refers_to_registered: bool,
     /// Whether a type refers into the group (`TypeRef::RecGroup`).
     refers_into_group: bool,
@@ -112,7 +112,7 @@ impl CanonGroup {
             SubType::hash(ty, &mut hasher);
             let Ok(()) = ty.trace(|r| {
                 match r {
-                    TypeRef::Shared(_) => refers_to_registered = true,
+                    TypeRef::Engine(_) => refers_to_registered = true,
                     TypeRef::RecGroup(_) => refers_into_group = true,
                     TypeRef::Module(_) => {}
                 }
@@ -163,12 +163,12 @@ impl Hash for CanonGroup {
 }
 
 /// The hash-consing form of a module's rec group that starts at module index
-/// `start`; `earlier[j]` is the shared index of the module's type `j` for
+/// `start`; `earlier[j]` is the engine index of the module's type `j` for
 /// every `j < start`. Hashed with the registry's `hasher`.
 pub fn module_group_key(
     group: &[SubType],
     start: ModuleTypeIndex,
-    earlier: &[SharedTypeIndex],
+    earlier: &[EngineTypeIndex],
     hasher: &GroupHasher,
 ) -> Result<CanonGroup, RegistryError> {
     let start = start.as_u32();
@@ -180,7 +180,7 @@ pub fn module_group_key(
                 Ok(TypeRef::RecGroup(j.as_u32() - start))
             }
             TypeRef::Module(j) => {
-                earlier.get(j.as_usize()).map(|&s| TypeRef::Shared(s)).ok_or(RegistryError::ForwardReference {
+                earlier.get(j.as_usize()).map(|&s| TypeRef::Engine(s)).ok_or(RegistryError::ForwardReference {
                     type_index: start + i as u32,
                     referenced: j.as_u32(),
                     rec_group: u32::MAX,
@@ -199,7 +199,7 @@ pub fn module_group_key(
 }
 
 /// The hash-consing form of a singleton group given directly by the
-/// embedder: shared indices, or `RecGroup(0)` for self-reference. That is
+/// embedder: engine indices, or `RecGroup(0)` for self-reference. That is
 /// the form the type is already in, so it is only checked, not copied.
 ///
 /// A singleton cannot hold a descriptor pair (the two types share a group,
@@ -207,12 +207,12 @@ pub fn module_group_key(
 /// itself, so those clauses are refused here.
 pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, RegistryError> {
     ty.trace_sites(|site, r| match r {
-        TypeRef::Shared(_) | TypeRef::RecGroup(0) => Ok(()),
+        TypeRef::Engine(_) | TypeRef::RecGroup(0) => Ok(()),
         other => Err(RegistryError::WrongIndexSpace {
             type_index: 0,
             site: Some(site),
             reference: other,
-            expected: "shared type indices (or RecGroup(0) for self-reference)",
+            expected: "engine type indices (or RecGroup(0) for self-reference)",
         }),
     })?;
     let clause =
@@ -237,7 +237,7 @@ pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, Re
 /// key was built), so every reference resolves. A type without references
 /// into its own group is already in runtime form: the key's `Arc` is shared,
 /// not copied.
-pub fn for_runtime(ty: &Arc<SubType>, indices: &[SharedTypeIndex]) -> Arc<SubType> {
+pub fn for_runtime(ty: &Arc<SubType>, indices: &[EngineTypeIndex]) -> Arc<SubType> {
     if !refers_into_group(ty) {
         return ty.clone();
     }
@@ -254,22 +254,22 @@ pub(crate) fn refers_into_group(ty: &SubType) -> bool {
     ty.trace(|r| if matches!(r, TypeRef::RecGroup(_)) { Err(()) } else { Ok(()) }).is_err()
 }
 
-/// The shared index of a reference in hash-consing form, for a group whose
+/// The engine index of a reference in hash-consing form, for a group whose
 /// types got `indices`.
-pub(crate) fn shared_index(r: TypeRef, indices: &[SharedTypeIndex]) -> SharedTypeIndex {
+pub(crate) fn engine_index(r: TypeRef, indices: &[EngineTypeIndex]) -> EngineTypeIndex {
     match for_runtime_ref(r, indices) {
-        TypeRef::Shared(index) => index,
+        TypeRef::Engine(index) => index,
         other => {
-            debug_assert!(false, "{other:?} has no shared index");
-            SharedTypeIndex::from_u32(u32::MAX)
+            debug_assert!(false, "{other:?} has no engine index");
+            EngineTypeIndex::from_u32(u32::MAX)
         }
     }
 }
 
-fn for_runtime_ref(r: TypeRef, indices: &[SharedTypeIndex]) -> TypeRef {
+fn for_runtime_ref(r: TypeRef, indices: &[EngineTypeIndex]) -> TypeRef {
     match r {
         TypeRef::RecGroup(i) => match indices.get(i as usize) {
-            Some(&index) => TypeRef::Shared(index),
+            Some(&index) => TypeRef::Engine(index),
             None => {
                 debug_assert!(false, "RecGroup({i}) outside a group of {}", indices.len());
                 r

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::types::{CompositeKind, HeapType, RefSite, SharedTypeIndex, TypeRef};
+use crate::types::{CompositeKind, EngineTypeIndex, HeapType, RefSite, TypeRef};
 
 /// Why a type, rec group, module or registration was refused.
 ///
@@ -135,11 +135,11 @@ pub enum RegistryError {
         /// The actual count.
         actual: usize,
     },
-    /// A shared index is not registered in this registry: never registered,
+    /// An engine index is not registered in this registry: never registered,
     /// already unregistered, or from another registry.
-    UnregisteredSharedIndex {
+    UnregisteredEngineIndex {
         /// The unknown index.
-        index: SharedTypeIndex,
+        index: EngineTypeIndex,
         /// The index, within its input, of the type that refers to it, and
         /// where in that type the reference sits, where known.
         referrer: Option<(u32, RefSite)>,
@@ -172,10 +172,10 @@ pub enum RegistryError {
     },
     /// A type given to a matching or linking check refers to a type by a
     /// module or rec-group index: checks compare registered types, so every
-    /// concrete reference must be a [`SharedTypeIndex`]. Convert a module's
-    /// types with [`TypeCollection`](crate::TypeCollection)'s `shared_*`
+    /// concrete reference must be an [`EngineTypeIndex`]. Convert a module's
+    /// types with [`TypeCollection`](crate::TypeCollection)'s `engine_*`
     /// methods first.
-    NotSharedForm {
+    NotEngineForm {
         /// The offending reference.
         reference: TypeRef,
     },
@@ -299,22 +299,22 @@ impl fmt::Display for RegistryError {
             LimitExceeded { what, type_index, limit, actual } => {
                 write!(f, "type {type_index}: too many {what}: {actual} (the limit is {limit})")
             }
-            UnregisteredSharedIndex { index, referrer } => {
+            UnregisteredEngineIndex { index, referrer } => {
                 if let Some((type_index, site)) = referrer {
                     write!(f, "type {type_index}, {site}: ")?;
                 }
-                write!(f, "shared type index {index} is not registered in this registry")
+                write!(f, "engine type index {index} is not registered in this registry")
             }
-            IndexSpaceExhausted => f.write_str("the registry's shared type index space is exhausted"),
+            IndexSpaceExhausted => f.write_str("the registry's engine type index space is exhausted"),
             InvalidWasm { offset, message } => write!(f, "invalid wasm at byte offset {offset:#x}: {message}"),
             InvalidTypeSection { offset, type_index, rec_group, message } => write!(
                 f,
                 "invalid type section at byte offset {offset:#x}: type {type_index} (rec group {rec_group}): {message}"
             ),
-            NotSharedForm { reference } => write!(
+            NotEngineForm { reference } => write!(
                 f,
-                "type reference {reference} ({}) is not a shared type index: register the module and convert \
-                 its types to shared form first",
+                "type reference {reference} ({}) is not an engine type index: register the module and convert \
+                 its types to engine form first",
                 reference.index_space()
             ),
             ModuleIndexOutOfRange { index, num_types } => {

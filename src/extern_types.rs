@@ -1,10 +1,10 @@
 //! The external types of a module (functions, tables, memories, globals,
 //! tags), as its imports and exports carry them, in module form or in
-//! shared form (see [`TypeCollection::shared_extern_type`](crate::TypeCollection::shared_extern_type)).
+//! engine form (see [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type)).
 //! Import matching over them is [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
 
 use crate::error::{ImportRule, RegistryError};
-use crate::subtyping::check_shared_form;
+use crate::subtyping::check_engine_form;
 use crate::types::{HeapType, RefType, TypeRef, ValType};
 
 /// The size limits of a table or memory: a minimum and an optional
@@ -161,14 +161,14 @@ impl ExternType {
         }
     }
 
-    /// `Ok` if every type reference is a shared index.
-    pub(crate) fn check_shared_form(&self) -> Result<(), RegistryError> {
+    /// `Ok` if every type reference is an engine index.
+    pub(crate) fn check_engine_form(&self) -> Result<(), RegistryError> {
         match self {
             ExternType::Func(r) | ExternType::FuncExact(r) | ExternType::Tag(r) => {
-                check_shared_form(&HeapType::Concrete(*r))
+                check_engine_form(&HeapType::Concrete(*r))
             }
-            ExternType::Table(t) => check_shared_form(&t.element),
-            ExternType::Global(g) => check_shared_form(&g.content),
+            ExternType::Table(t) => check_engine_form(&t.element),
+            ExternType::Global(g) => check_engine_form(&g.content),
             ExternType::Memory(_) => Ok(()),
         }
     }

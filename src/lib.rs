@@ -1,7 +1,7 @@
 //! An engine-wide, lock-free WebAssembly type registry.
 //!
 //! A WebAssembly engine interns every type it loads in one registry: equal
-//! recursion groups get the same [`SharedTypeIndex`]es, so `call_indirect`
+//! recursion groups get the same [`EngineTypeIndex`]es, so `call_indirect`
 //! and cast checks compare indices, and [`TypeRegistry::is_subtype`] is an
 //! O(1) lookup in a per-type supertype array. This crate keeps the semantics
 //! of Wasmtime's `TypeRegistry` (with the fixes Wasmtime made after 22.0.0)
@@ -48,10 +48,10 @@
 //!     (a.join().unwrap(), b.join().unwrap())
 //! });
 //! let (a, b) = (a?, b?);
-//! assert_eq!(a.shared_types(), b.shared_types());
+//! assert_eq!(a.engine_types(), b.engine_types());
 //!
-//! let node = a.shared_type(node).unwrap();
-//! let leaf = a.shared_type(leaf).unwrap();
+//! let node = a.engine_type(node).unwrap();
+//! let leaf = a.engine_type(leaf).unwrap();
 //! assert!(registry.is_subtype(leaf, node));
 //!
 //! // A handle on one type keeps its rec group (and what it references) alive.
@@ -84,8 +84,8 @@
 //!
 //! # Linking
 //! [`ModuleInfo::from_wasm`] reads a module's imports, exports and index
-//! spaces with its types; [`TypeCollection::shared_extern_type`] puts an
-//! [`ExternType`] in shared form, and [`TypeRegistry::check_import`] applies
+//! spaces with its types; [`TypeCollection::engine_extern_type`] puts an
+//! [`ExternType`] in engine form, and [`TypeRegistry::check_import`] applies
 //! the spec's import matching, naming the [`ImportRule`] a mismatch breaks.
 //! [`TypeRegistry::matches`] is subtyping for every type of the model, and
 //! every type prints in the text format (`Display`). `docs/conformance.md`
@@ -128,8 +128,8 @@ pub use registry::{
 };
 pub use subtyping::Matching;
 pub use types::{
-    AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, FieldType, FuncType, HeapType,
-    ModuleTypeIndex, RefSite, RefType, SharedTypeIndex, StorageType, StructType, SubType, TypeKind, TypeRef, ValType,
+    AbstractHeapType, ArrayType, CompositeKind, CompositeType, ContType, EngineTypeIndex, FieldType, FuncType,
+    HeapType, ModuleTypeIndex, RefSite, RefType, StorageType, StructType, SubType, TypeKind, TypeRef, ValType,
 };
 pub use validate::{MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEPTH, MAX_TYPES};
 

@@ -18,8 +18,8 @@ use crate::types::{
 };
 
 /// What matching needs to know about concrete types. References are in
-/// runtime form (shared indices) when the registry answers, and in
-/// hash-consing form (shared indices outside a new group, group-relative
+/// runtime form (engine indices) when the registry answers, and in
+/// hash-consing form (engine indices outside a new group, group-relative
 /// inside) while a new group is checked before it gets indices.
 pub trait TypeLookup {
     /// The kind and sharedness of the referenced type, if it is known.
@@ -58,7 +58,7 @@ fn abstract_matches(a: AbstractHeapType, b: AbstractHeapType) -> bool {
 pub(crate) fn heap_type_matches(lookup: &impl TypeLookup, a: HeapType, b: HeapType) -> bool {
     match (a, b) {
         (HeapType::Concrete(a) | HeapType::Exact(a), HeapType::Concrete(b)) => lookup.is_subtype(a, b),
-        // Both forms give equal types equal references (shared indices by
+        // Both forms give equal types equal references (engine indices by
         // hash consing, group-relative ones by position), so "the same
         // type" is `==`.
         (HeapType::Exact(a), HeapType::Exact(b)) => a == b,
@@ -101,7 +101,7 @@ pub(crate) fn storage_matches(lookup: &impl TypeLookup, a: StorageType, b: Stora
 
 /// Field subtyping: immutable fields are covariant, mutable fields must be
 /// equivalent, which in both reference forms means equal (hash consing gives
-/// equal types equal shared indices, and distinct types of one group have
+/// equal types equal engine indices, and distinct types of one group have
 /// distinct relative indices).
 pub(crate) fn field_matches(lookup: &impl TypeLookup, a: FieldType, b: FieldType) -> bool {
     a.mutable == b.mutable
@@ -314,11 +314,11 @@ impl sealed::Sealed for CompositeType {
     }
 }
 
-/// `Ok` if every concrete reference in `ty` is a shared index.
-pub(crate) fn check_shared_form(ty: &impl Matching) -> Result<(), RegistryError> {
+/// `Ok` if every concrete reference in `ty` is an engine index.
+pub(crate) fn check_engine_form(ty: &impl Matching) -> Result<(), RegistryError> {
     ty.each_ref(&mut |reference| match reference {
-        TypeRef::Shared(_) => Ok(()),
-        _ => Err(RegistryError::NotSharedForm { reference }),
+        TypeRef::Engine(_) => Ok(()),
+        _ => Err(RegistryError::NotEngineForm { reference }),
     })
 }
 

@@ -18,8 +18,8 @@
 //!
 //! A [`TypeRef`] prints in a form that says which index space it is in: a
 //! module type index as the bare number the text format uses (`3`), a
-//! rec-group-relative index as `rec:3` and a registry's shared index as
-//! `shared:3`, so that `(ref 3)` and `(ref shared:3)` are never confused.
+//! rec-group-relative index as `rec:3` and a registry's engine index as
+//! `engine:3`, so that `(ref 3)` and `(ref engine:3)` are never confused.
 //!
 //! # Examples
 //! ```
@@ -45,12 +45,12 @@ use crate::types::{
 
 impl TypeRef {
     /// Which index space the reference is in, for messages: "a module type
-    /// index", "a rec-group-relative index" or "a shared type index".
+    /// index", "a rec-group-relative index" or "an engine type index".
     pub(crate) fn index_space(&self) -> &'static str {
         match self {
             TypeRef::Module(_) => "a module type index",
             TypeRef::RecGroup(_) => "a rec-group-relative index",
-            TypeRef::Shared(_) => "a shared type index",
+            TypeRef::Engine(_) => "an engine type index",
         }
     }
 }
@@ -60,7 +60,7 @@ impl Display for TypeRef {
         match self {
             TypeRef::Module(index) => write!(f, "{index}"),
             TypeRef::RecGroup(index) => write!(f, "rec:{index}"),
-            TypeRef::Shared(index) => write!(f, "shared:{index}"),
+            TypeRef::Engine(index) => write!(f, "engine:{index}"),
         }
     }
 }

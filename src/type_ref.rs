@@ -1,5 +1,5 @@
 //! Type references and the index spaces they live in: a module's type
-//! indices, a registry's shared indices, rec-group-relative indices, and
+//! indices, a registry's engine indices, rec-group-relative indices, and
 //! where inside a type definition a reference sits.
 
 use std::fmt;
@@ -53,14 +53,14 @@ index_newtype!(
 
 index_newtype!(
     /// The index of a type in a [`TypeRegistry`](crate::TypeRegistry): equal
-    /// types registered from any module get the same shared index, so that
+    /// types registered from any module get the same engine index, so that
     /// `call_indirect` and casts compare indices.
     ///
     /// An index stays valid while a [`TypeCollection`](crate::TypeCollection)
     /// or [`RegisteredType`](crate::RegisteredType) holds its type; after the
     /// last one is dropped the index is freed and may be handed to another type.
-    SharedTypeIndex,
-    "shared:"
+    EngineTypeIndex,
+    "engine:"
 );
 
 /// A reference to a concrete type, in one of three index spaces.
@@ -74,14 +74,14 @@ pub enum TypeRef {
     /// self-recursive singleton type (`RecGroup(0)`).
     RecGroup(u32),
     /// An index into a registry.
-    Shared(SharedTypeIndex),
+    Engine(EngineTypeIndex),
 }
 
 impl TypeRef {
-    /// The shared index, if this reference is in the registry's index space.
-    pub fn as_shared(self) -> Option<SharedTypeIndex> {
+    /// The engine index, if this reference is in the registry's index space.
+    pub fn as_engine(self) -> Option<EngineTypeIndex> {
         match self {
-            TypeRef::Shared(index) => Some(index),
+            TypeRef::Engine(index) => Some(index),
             _ => None,
         }
     }
@@ -90,7 +90,7 @@ impl TypeRef {
 /// Where a type reference sits inside a [`SubType`](crate::SubType), as
 /// [`SubType::trace_sites`](crate::SubType::trace_sites) reports it and errors about a reference name it
 /// ([`RegistryError::WrongIndexSpace`](crate::RegistryError::WrongIndexSpace),
-/// [`RegistryError::UnregisteredSharedIndex`](crate::RegistryError::UnregisteredSharedIndex)).
+/// [`RegistryError::UnregisteredEngineIndex`](crate::RegistryError::UnregisteredEngineIndex)).
 /// Its `Display` is the place in words: `supertype`, `param 1`, `field 0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -14,10 +14,10 @@
 //! | form | references | produced by |
 //! |---|---|---|
 //! | module | [`TypeRef::Module`] only | the embedder, a [`ModuleTypes`](crate::ModuleTypes) builder |
-//! | hash-consing key | [`TypeRef::RecGroup`] inside the group, [`TypeRef::Shared`] outside | [`canon::module_group_key`](crate::canon::module_group_key), [`canon::singleton_key`](crate::canon::singleton_key) |
-//! | runtime | [`TypeRef::Shared`] only | [`canon::for_runtime`](crate::canon::for_runtime), what [`TypeRegistry::borrow`](crate::TypeRegistry::borrow) returns |
+//! | hash-consing key | [`TypeRef::RecGroup`] inside the group, [`TypeRef::Engine`] outside | [`canon::module_group_key`](crate::canon::module_group_key), [`canon::singleton_key`](crate::canon::singleton_key) |
+//! | runtime | [`TypeRef::Engine`] only | [`canon::for_runtime`](crate::canon::for_runtime), what [`TypeRegistry::borrow`](crate::TypeRegistry::borrow) returns |
 
-pub use crate::type_ref::{ModuleTypeIndex, RefSite, SharedTypeIndex, TypeRef};
+pub use crate::type_ref::{EngineTypeIndex, ModuleTypeIndex, RefSite, TypeRef};
 
 /// The abstract heap types of Wasm 3.0, in three hierarchies plus exceptions,
 /// and the continuation hierarchy of the stack-switching proposal:
@@ -116,7 +116,7 @@ pub enum HeapType {
     /// proposal): references that may cross threads. The shared abstract
     /// types form hierarchies of their own, shaped like the unshared ones
     /// and never mixing with them. ("Shared" here is the proposal's word;
-    /// it has nothing to do with a registry's shared type indices.)
+    /// it has nothing to do with a registry's engine type indices.)
     SharedAbstract(AbstractHeapType),
 }
 

@@ -1,7 +1,7 @@
 //! Structured operations on one registry: modules built from rec groups,
 //! single types (`RegisteredType::new`), roots and drops, with references
 //! of every kind, including the wrong ones: module indices where shared ones
-//! belong and the reverse, rec-group indices out of range, shared indices
+//! belong and the reverse, rec-group indices out of range, engine indices
 //! that are dead, that another registry handed out, or made up. Types may
 //! be shared, continuation types, or use exact and shared abstract
 //! references, so that the sharedness and continuation rules refuse some;
@@ -35,11 +35,11 @@ const SNAPSHOT_TYPES: usize = 24;
 enum Ref {
     Module(u8),
     RecGroup(u8),
-    /// A shared index some handle holds.
+    /// An engine index some handle holds.
     Live(u8),
-    /// A shared index seen earlier and no longer registered.
+    /// An engine index seen earlier and no longer registered.
     Dead(u8),
-    /// A shared index another registry handed out (and this one has not).
+    /// An engine index another registry handed out (and this one has not).
     Foreign(u8),
     /// Any number at all.
     Raw(u32),
@@ -102,9 +102,9 @@ enum Handle {
 }
 
 impl Handle {
-    fn indices(&self) -> Vec<SharedTypeIndex> {
+    fn indices(&self) -> Vec<EngineTypeIndex> {
         match self {
-            Handle::Module(types) => types.shared_types().to_vec(),
+            Handle::Module(types) => types.engine_types().to_vec(),
             Handle::Type(ty) => vec![ty.index()],
         }
     }
@@ -113,10 +113,10 @@ impl Handle {
 struct World {
     registry: TypeRegistry,
     /// Indices another registry handed out.
-    foreign: Vec<SharedTypeIndex>,
+    foreign: Vec<EngineTypeIndex>,
     held: Vec<Handle>,
     /// Every index a handle ever held.
-    seen: BTreeSet<SharedTypeIndex>,
+    seen: BTreeSet<EngineTypeIndex>,
     /// What the types registered so far use, or `None` before the first.
     uses: Option<ProposalUse>,
 }
@@ -127,18 +127,18 @@ struct Snapshot {
     len: usize,
     rec_groups: usize,
     registered: Vec<bool>,
-    types: Vec<(Option<SubType>, SharedTypeIndex)>,
+    types: Vec<(Option<SubType>, EngineTypeIndex)>,
     subtypes: Vec<bool>,
 }
 
 impl World {
-    fn held_indices(&self) -> Vec<SharedTypeIndex> {
+    fn held_indices(&self) -> Vec<EngineTypeIndex> {
         self.held.iter().flat_map(Handle::indices).collect()
     }
 
     fn snapshot(&self) -> Snapshot {
         let registry = &self.registry;
-        let held: Vec<SharedTypeIndex> = self.held_indices().into_iter().take(SNAPSHOT_TYPES).collect();
+        let held: Vec<EngineTypeIndex> = self.held_indices().into_iter().take(SNAPSHOT_TYPES).collect();
         Snapshot {
             len: registry.len(),
             rec_groups: registry.stats().rec_groups,
@@ -152,10 +152,10 @@ impl World {
     }
 
     fn shared(&self, r: Ref) -> TypeRef {
-        let pick = |candidates: Vec<SharedTypeIndex>, i: u8| {
+        let pick = |candidates: Vec<EngineTypeIndex>, i: u8| {
             (!candidates.is_empty()).then(|| candidates[usize::from(i) % candidates.len()])
         };
-        let unregistered = |indices: &[SharedTypeIndex]| {
+        let unregistered = |indices: &[EngineTypeIndex]| {
             indices.iter().copied().filter(|&s| self.registry.borrow(s).is_none()).collect::<Vec<_>>()
         };
         let index = match r {
@@ -164,9 +164,9 @@ impl World {
             Ref::Live(i) => pick(self.held_indices(), i),
             Ref::Dead(i) => pick(unregistered(&self.seen.iter().copied().collect::<Vec<_>>()), i),
             Ref::Foreign(i) => pick(unregistered(&self.foreign), i),
-            Ref::Raw(n) => Some(SharedTypeIndex::from_u32(n)),
+            Ref::Raw(n) => Some(EngineTypeIndex::from_u32(n)),
         };
-        TypeRef::Shared(index.unwrap_or(SharedTypeIndex::from_u32(u32::MAX)))
+        TypeRef::Engine(index.unwrap_or(EngineTypeIndex::from_u32(u32::MAX)))
     }
 
     fn val(&self, v: Val) -> ValType {
@@ -233,7 +233,7 @@ impl World {
         // Only these two can be refused.
         let before = matches!(op, Op::Module(_) | Op::New(_)).then(|| self.snapshot());
         let registered = |types: &TypeCollection| -> Vec<SubType> {
-            types.shared_types().iter().filter_map(|&s| self.registry.borrow(s).map(|t| (*t).clone())).collect()
+            types.engine_types().iter().filter_map(|&s| self.registry.borrow(s).map(|t| (*t).clone())).collect()
         };
         let refused = match op {
             Op::Module(groups) => {
@@ -272,7 +272,7 @@ impl World {
                 }
             }
             Op::Root(r) => {
-                let TypeRef::Shared(s) = self.shared(*r) else { return };
+                let TypeRef::Engine(s) = self.shared(*r) else { return };
                 let live = self.registry.borrow(s).is_some();
                 match RegisteredType::root(&self.registry, s) {
                     Some(ty) => {
@@ -309,7 +309,7 @@ fuzz_target!(init: CENSUS.print_at_exit(), |ops: Vec<Op>| {
     let foreign_types = foreign_registry.register_module(&foreign_module.build().unwrap()).unwrap();
     let mut world = World {
         registry: TypeRegistry::new(),
-        foreign: foreign_types.shared_types().to_vec(),
+        foreign: foreign_types.engine_types().to_vec(),
         held: Vec::new(),
         seen: BTreeSet::new(),
         uses: None,

@@ -15,7 +15,7 @@
 //!   called first, so the run's `-malloc_limit_mb` bounds what any input
 //!   makes it allocate;
 //! - an accepted module registers, and each of its imports and exports
-//!   has a shared form that matches itself;
+//!   has an engine form that matches itself;
 //! - two of its types share an index exactly when wasmparser gives them the
 //!   same canonical type id;
 //! - `is_subtype` agrees with wasmparser's supertype chains;
@@ -30,7 +30,7 @@ use std::collections::HashMap;
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use wasm_type_registry::{ModuleInfo, RegistryError, SharedTypeIndex, TypeRegistry};
+use wasm_type_registry::{ModuleInfo, RegistryError, EngineTypeIndex, TypeRegistry};
 use wasm_type_shapes::census::{Census, ProposalUse};
 use wasm_type_shapes::{check_self_link, encode, proposal_gen, validate_without_bodies, Choices};
 use wasmparser::types::{CoreTypeId, TypesRef};
@@ -112,16 +112,16 @@ fuzz_target!(init: CENSUS.print_at_exit(), |input: &[u8]| {
     if let Err(e) = check_self_link(&registry, &first, &info) {
         panic!("{e}");
     }
-    let shared: Vec<SharedTypeIndex> = first.shared_types().to_vec();
+    let shared: Vec<EngineTypeIndex> = first.engine_types().to_vec();
     assert_eq!(shared.len(), module.len());
     let ids: Vec<CoreTypeId> = (0..module.len() as u32).map(|i| types.core_type_at_in_module(i)).collect();
 
     // Equal indices exactly when wasmparser's canonical ids are equal: the
     // two maps must be functions of each other.
-    let mut by_id: HashMap<CoreTypeId, SharedTypeIndex> = HashMap::new();
-    let mut by_index: HashMap<SharedTypeIndex, CoreTypeId> = HashMap::new();
+    let mut by_id: HashMap<CoreTypeId, EngineTypeIndex> = HashMap::new();
+    let mut by_index: HashMap<EngineTypeIndex, CoreTypeId> = HashMap::new();
     for (i, (&s, &id)) in shared.iter().zip(&ids).enumerate() {
-        assert_eq!(*by_id.entry(id).or_insert(s), s, "type {i}: wasmparser's {id:?} has two shared indices");
+        assert_eq!(*by_id.entry(id).or_insert(s), s, "type {i}: wasmparser's {id:?} has two engine indices");
         assert_eq!(*by_index.entry(s).or_insert(id), id, "type {i}: {s:?} stands for two wasmparser types");
     }
 
@@ -138,7 +138,7 @@ fuzz_target!(init: CENSUS.print_at_exit(), |input: &[u8]| {
     }
 
     let second = registry.register_module(module).expect("a registered module registers again");
-    assert_eq!(second.shared_types(), &shared[..]);
+    assert_eq!(second.engine_types(), &shared[..]);
     drop((first, second));
     assert_eq!(registry.len(), 0);
     assert_eq!(registry.stats().rec_groups, 0);

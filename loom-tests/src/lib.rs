@@ -12,7 +12,7 @@
 
 pub use wasm_type_registry::run_model;
 use wasm_type_registry::{
-    AbstractHeapType, FieldType, HeapType, RefType, RegisteredType, SharedTypeIndex, StorageType, SubType, TypeRef,
+    AbstractHeapType, EngineTypeIndex, FieldType, HeapType, RefType, RegisteredType, StorageType, SubType, TypeRef,
     TypeRegistry, ValType,
 };
 
@@ -28,8 +28,8 @@ pub fn plain_struct(n: usize) -> SubType {
 }
 
 /// A struct with one field `(ref null? target)`.
-pub fn struct_referencing(target: SharedTypeIndex, nullable: bool) -> SubType {
-    let reference = RefType::concrete(nullable, TypeRef::Shared(target));
+pub fn struct_referencing(target: EngineTypeIndex, nullable: bool) -> SubType {
+    let reference = RefType::concrete(nullable, TypeRef::Engine(target));
     SubType::struct_(true, None, [field(ValType::Ref(reference))])
 }
 

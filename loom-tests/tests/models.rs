@@ -9,7 +9,7 @@
 use loom::thread;
 use loom_tests::*;
 use wasm_type_registry::{
-    AbstractHeapType, HeapType, RegisteredType, RegistryError, SharedTypeIndex, SubType, TypeDataContext, TypeKey,
+    AbstractHeapType, EngineTypeIndex, HeapType, RegisteredType, RegistryError, SubType, TypeDataContext, TypeKey,
     TypeRef, TypeRegistry, ValType,
 };
 
@@ -131,7 +131,7 @@ fn model_5_referenced_group_outlives_every_referrer() {
                 drop(other);
             }
             // The target died before we reached it: refused, nothing taken.
-            Err(RegistryError::UnregisteredSharedIndex { index, .. }) => {
+            Err(RegistryError::UnregisteredEngineIndex { index, .. }) => {
                 assert_eq!(index, target_index);
                 dropper.join().unwrap();
             }
@@ -148,7 +148,7 @@ fn model_6_readers_race_unregistration_and_reuse() {
     run_model(|| {
         let registry = TypeRegistry::new();
         let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
-        let sub_type = SubType::struct_(true, Some(TypeRef::Shared(base.index())), [field(ValType::I32)]);
+        let sub_type = SubType::struct_(true, Some(TypeRef::Engine(base.index())), [field(ValType::I32)]);
         let sub = RegisteredType::new(&registry, sub_type.clone()).unwrap();
         let (base_index, sub_index) = (base.index(), sub.index());
         let dropper = thread::spawn(move || drop(sub));
@@ -240,7 +240,7 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
     run_model(|| {
         let registry = TypeRegistry::new();
         let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
-        let sub_type = SubType::struct_(true, Some(TypeRef::Shared(base.index())), []);
+        let sub_type = SubType::struct_(true, Some(TypeRef::Engine(base.index())), []);
         let other = spawn_with(&registry, {
             let sub_type = sub_type.clone();
             move |registry| RegisteredType::new(&registry, sub_type).unwrap()
@@ -250,14 +250,14 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
         // that is not ours was prepared by the loser (or is still being
         // prepared by the other thread).
         let base_index = base.index().as_u32();
-        for candidate in [base_index + 1, base_index + 2].map(SharedTypeIndex::from_u32) {
+        for candidate in [base_index + 1, base_index + 2].map(EngineTypeIndex::from_u32) {
             if candidate == mine.index() {
                 continue;
             }
             assert!(!registry.is_subtype(candidate, base.index()), "{candidate:?} was never registered");
             assert!(registry.borrow(candidate).is_none(), "{candidate:?} was never registered");
             assert_eq!(registry.trampoline_type(candidate), candidate);
-            let heap = HeapType::Concrete(TypeRef::Shared(candidate));
+            let heap = HeapType::Concrete(TypeRef::Engine(candidate));
             assert_eq!(registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)), Ok(false));
         }
         let theirs = other.join().unwrap();

@@ -51,8 +51,8 @@ pub mod proposal_gen;
 pub use generate::Choices;
 
 use wasm_type_registry::{
-    AbstractHeapType, ExternType, FieldType, ModuleInfo, ModuleTypeIndex, ModuleTypes, ModuleTypesBuilder, RefType,
-    StorageType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, FieldType, ModuleInfo, ModuleTypeIndex, ModuleTypes, ModuleTypesBuilder, RefType, StorageType,
+    SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
 /// SplitMix64: tiny, fast, and the same everywhere.
@@ -396,22 +396,18 @@ pub fn validate_without_bodies(bytes: &[u8]) -> Result<wasmparser::types::Types,
 }
 
 /// Checks what a linker would, for a module linked with itself: each of
-/// `info`'s imports and exports has a shared form (through `types`, the
+/// `info`'s imports and exports has an engine form (through `types`, the
 /// module's registered types) that [`TypeRegistry::check_import`] matches
-/// with itself. An exact function import is compared as a plain one, as
-/// the export it would be (a function has one type).
+/// with itself: an exact import is satisfied by an exact export of its
+/// type, an inexact one by an inexact one.
 ///
 /// # Errors
-/// The first type without a shared form or not matching itself, with the
+/// The first type without an engine form or not matching itself, with the
 /// crate's error.
 pub fn check_self_link(registry: &TypeRegistry, types: &TypeCollection, info: &ModuleInfo) -> Result<(), String> {
     for ty in info.imports.iter().map(|i| &i.ty).chain(info.exports.iter().map(|e| &e.ty)) {
-        let shared = types.shared_extern_type(ty).map_err(|e| format!("{ty}: no shared form: {e}"))?;
-        let export = match shared {
-            ExternType::FuncExact(r) => ExternType::Func(r),
-            other => other,
-        };
-        registry.check_import(&export, &shared).map_err(|e| format!("{ty} does not match itself: {e}"))?;
+        let engine = types.engine_extern_type(ty).map_err(|e| format!("{ty}: no engine form: {e}"))?;
+        registry.check_import(&engine, &engine).map_err(|e| format!("{ty} does not match itself: {e}"))?;
     }
     Ok(())
 }

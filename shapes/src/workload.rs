@@ -166,12 +166,12 @@ fn worker(
     counts
 }
 
-fn pick_index(rng: &mut Rng, held: &[Held]) -> Option<wasm_type_registry::SharedTypeIndex> {
+fn pick_index(rng: &mut Rng, held: &[Held]) -> Option<wasm_type_registry::EngineTypeIndex> {
     if held.is_empty() {
         return None;
     }
     match &held[rng.below(held.len())] {
-        Held::Module(_, c) if !c.is_empty() => c.shared_type(ModuleTypeIndex::from_u32(rng.below(c.len()) as u32)),
+        Held::Module(_, c) if !c.is_empty() => c.engine_type(ModuleTypeIndex::from_u32(rng.below(c.len()) as u32)),
         Held::Module(..) => None,
         Held::Type(t) => Some(t.index()),
     }
@@ -182,8 +182,8 @@ fn pick_index(rng: &mut Rng, held: &[Held]) -> Option<wasm_type_registry::Shared
 fn check_declared_supertypes(registry: &TypeRegistry, module: &ModuleTypes, collection: &TypeCollection) {
     for (i, ty) in module.types().iter().enumerate() {
         if let Some(TypeRef::Module(sup)) = ty.supertype {
-            let sub = collection.shared_type(ModuleTypeIndex::from_u32(i as u32)).expect("in module");
-            let sup = collection.shared_type(sup).expect("in module");
+            let sub = collection.engine_type(ModuleTypeIndex::from_u32(i as u32)).expect("in module");
+            let sup = collection.engine_type(sup).expect("in module");
             assert!(registry.is_subtype(sub, sup), "{sub:?} must be a subtype of {sup:?}");
             assert!(sub == sup || !registry.is_subtype(sup, sub), "{sup:?} must not be a subtype of {sub:?}");
         }

@@ -7,8 +7,8 @@
 //! bodies (those are the runtime compiler's job) under the same allocation
 //! bounds, and collects imports and exports as each section validates.
 //! Once the module's types
-//! are registered, [`TypeCollection::shared_extern_type`](crate::TypeCollection::shared_extern_type)
-//! turns any of these types into shared form for
+//! are registered, [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type)
+//! turns any of these types into engine form for
 //! [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
 
 use ::wasmparser as wp;
@@ -45,8 +45,8 @@ use crate::types::{ModuleTypeIndex, RefType, TypeRef, ValType};
 /// assert_eq!((import.module.as_str(), import.name.as_str()), ("m", "f"));
 /// let export = exporter.exports.iter().find(|e| e.name == import.name).unwrap();
 /// registry.check_import(
-///     &exporter_types.shared_extern_type(&export.ty)?,
-///     &importer_types.shared_extern_type(&import.ty)?,
+///     &exporter_types.engine_extern_type(&export.ty)?,
+///     &importer_types.engine_extern_type(&import.ty)?,
 /// )?;
 /// # Ok::<(), RegistryError>(())
 /// ```

@@ -99,7 +99,7 @@ impl LocalTypes {
                 None => continue,
                 Some(TypeRef::RecGroup(p)) => key[p as usize].clone(),
                 Some(TypeRef::Module(r)) => self.canonical(types, r.as_u32()),
-                Some(TypeRef::Shared(_)) => continue,
+                Some(TypeRef::Engine(_)) => continue,
             };
             subtyping::composite_matches(&view, &ty.composite, &sup.composite)
                 .map_err(|detail| RegistryError::SupertypeMismatch { type_index: start + i as u32, detail })?;
@@ -164,7 +164,7 @@ impl TypeLookup for GroupChains<'_> {
         match ty {
             TypeRef::RecGroup(p) => self.group.get(p as usize).map(SubType::kind),
             TypeRef::Module(r) => self.local.kinds.get(r.as_usize()).copied(),
-            TypeRef::Shared(_) => None,
+            TypeRef::Engine(_) => None,
         }
     }
 
@@ -173,7 +173,7 @@ impl TypeLookup for GroupChains<'_> {
             _ if sub == sup => return true,
             TypeRef::RecGroup(p) => self.chains.get(p as usize),
             TypeRef::Module(r) => self.local.chains.get(r.as_usize()),
-            TypeRef::Shared(_) => None,
+            TypeRef::Engine(_) => None,
         };
         chain.is_some_and(|chain| chain.contains(&sup))
     }

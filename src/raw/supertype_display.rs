@@ -56,7 +56,7 @@
 //! read; they are covered by the same re-check.
 
 use crate::raw::sync::{fence, Arc, AtomicU32, AtomicU64, Ordering, PublishedCell};
-use crate::types::SharedTypeIndex;
+use crate::types::EngineTypeIndex;
 
 /// How many ancestors each type keeps in the display.
 pub(crate) const DISPLAY_LEN: usize = 10;
@@ -132,28 +132,28 @@ impl DisplayState {
 /// model checker needs to see.
 #[derive(Clone)]
 pub(crate) struct SupertypeChain {
-    storage: std::sync::Arc<[SharedTypeIndex]>,
+    storage: std::sync::Arc<[EngineTypeIndex]>,
     start: u32,
     len: u32,
 }
 
 impl SupertypeChain {
     /// `storage[start..start + len]`; the range must lie in `storage`.
-    pub(crate) fn new(storage: std::sync::Arc<[SharedTypeIndex]>, start: usize, len: usize) -> Self {
+    pub(crate) fn new(storage: std::sync::Arc<[EngineTypeIndex]>, start: usize, len: usize) -> Self {
         debug_assert!(start + len <= storage.len(), "chain {start}..{} outside {}", start + len, storage.len());
         SupertypeChain { storage, start: start as u32, len: len as u32 }
     }
 
     /// The chain, outermost first.
-    pub(crate) fn as_slice(&self) -> &[SharedTypeIndex] {
+    pub(crate) fn as_slice(&self) -> &[EngineTypeIndex] {
         let start = self.start as usize;
         self.storage.get(start..start + self.len as usize).unwrap_or(&[])
     }
 }
 
 /// A chain of its own (tests).
-impl From<Vec<SharedTypeIndex>> for SupertypeChain {
-    fn from(chain: Vec<SharedTypeIndex>) -> Self {
+impl From<Vec<EngineTypeIndex>> for SupertypeChain {
+    fn from(chain: Vec<EngineTypeIndex>) -> Self {
         let len = chain.len();
         SupertypeChain::new(chain.into(), 0, len)
     }
@@ -273,7 +273,7 @@ impl<'t> DisplayRef<'t> {
     /// same chain) only when it is longer than [`DISPLAY_LEN`]: a
     /// registration need not build a shared chain for a type the columns
     /// hold entirely.
-    pub(crate) fn set_ancestors(self, ancestors: &[SharedTypeIndex], deep: Option<SupertypeChain>) {
+    pub(crate) fn set_ancestors(self, ancestors: &[EngineTypeIndex], deep: Option<SupertypeChain>) {
         debug_assert_eq!(
             deep.as_ref().map(SupertypeChain::as_slice),
             (ancestors.len() > DISPLAY_LEN).then_some(ancestors),
@@ -335,7 +335,7 @@ impl<'t> DisplayRef<'t> {
 
     /// The type's whole supertype chain, outermost first (for building the
     /// chain of a new subtype, which keeps this type registered).
-    pub(crate) fn supertype_chain(self) -> Vec<SharedTypeIndex> {
+    pub(crate) fn supertype_chain(self) -> Vec<EngineTypeIndex> {
         let depth = self.depth();
         if depth > DISPLAY_LEN {
             return self.display.deep[self.offset]
@@ -345,7 +345,7 @@ impl<'t> DisplayRef<'t> {
             .filter_map(|depth| self.display.column(depth, self.offset))
             // `Relaxed`: the caller keeps the type registered, so the
             // columns do not change; `depth` was read with `Acquire`.
-            .map(|column| SharedTypeIndex::from_u32(column.load(Ordering::Relaxed)))
+            .map(|column| EngineTypeIndex::from_u32(column.load(Ordering::Relaxed)))
             .collect()
     }
 
@@ -404,7 +404,7 @@ impl<'t> DisplayRef<'t> {
     /// from the published chain for deep ones, re-checked against the state
     /// (see the module's Synchronization section).
     #[inline]
-    pub(crate) fn has_ancestor_at(self, depth: usize, ancestor: SharedTypeIndex) -> bool {
+    pub(crate) fn has_ancestor_at(self, depth: usize, ancestor: EngineTypeIndex) -> bool {
         let Some(state) = self.visible_state().filter(|state| depth < state.depth()) else {
             return false;
         };
@@ -427,23 +427,23 @@ mod tests {
         let display = Display::new(1);
         let slot = display.at(0);
         for depth in [0, 1, DISPLAY_LEN - 1, DISPLAY_LEN, DISPLAY_LEN + 1, 63, 2] {
-            let chain: Vec<SharedTypeIndex> = (0..depth as u32).map(|d| SharedTypeIndex::from_u32(1000 + d)).collect();
+            let chain: Vec<EngineTypeIndex> = (0..depth as u32).map(|d| EngineTypeIndex::from_u32(1000 + d)).collect();
             slot.set_supertypes(chain.clone().into());
             assert_eq!(slot.depth(), depth);
             assert_eq!(slot.visible_depth(), None);
-            assert!((0..70).all(|d| !slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32))));
+            assert!((0..70).all(|d| !slot.has_ancestor_at(d, EngineTypeIndex::from_u32(1000 + d as u32))));
             slot.show();
             assert_eq!(slot.visible_depth(), Some(depth));
             assert_eq!(slot.supertype_chain(), chain);
             for d in 0..70 {
                 let expected = chain.get(d).copied();
-                assert_eq!(slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32)), expected.is_some());
+                assert_eq!(slot.has_ancestor_at(d, EngineTypeIndex::from_u32(1000 + d as u32)), expected.is_some());
             }
             slot.clear_supertypes();
             assert_eq!(slot.depth(), 0);
             assert_eq!(slot.visible_depth(), None);
             assert!(slot.supertype_chain().is_empty());
-            assert!((0..70).all(|d| !slot.has_ancestor_at(d, SharedTypeIndex::from_u32(1000 + d as u32))));
+            assert!((0..70).all(|d| !slot.has_ancestor_at(d, EngineTypeIndex::from_u32(1000 + d as u32))));
         }
     }
 
@@ -451,7 +451,7 @@ mod tests {
     /// range) answer as chains of their own would.
     #[test]
     fn chains_sharing_storage_answer_for_their_own_range() {
-        let storage: std::sync::Arc<[SharedTypeIndex]> = (0..20).map(|d| SharedTypeIndex::from_u32(100 + d)).collect();
+        let storage: std::sync::Arc<[EngineTypeIndex]> = (0..20).map(|d| EngineTypeIndex::from_u32(100 + d)).collect();
         let display = Display::new(2);
         let (upper, lower) = (display.at(0), display.at(1));
         upper.set_supertypes(SupertypeChain::new(storage.clone(), 0, 12));
@@ -460,9 +460,9 @@ mod tests {
         lower.show();
         assert_eq!(upper.supertype_chain(), storage[..12].to_vec());
         assert_eq!(lower.supertype_chain(), storage[..13].to_vec());
-        assert!(lower.has_ancestor_at(12, SharedTypeIndex::from_u32(112)));
-        assert!(!upper.has_ancestor_at(12, SharedTypeIndex::from_u32(112)), "read past its own range");
-        assert!(upper.has_ancestor_at(11, SharedTypeIndex::from_u32(111)));
+        assert!(lower.has_ancestor_at(12, EngineTypeIndex::from_u32(112)));
+        assert!(!upper.has_ancestor_at(12, EngineTypeIndex::from_u32(112)), "read past its own range");
+        assert!(upper.has_ancestor_at(11, EngineTypeIndex::from_u32(111)));
     }
 
     /// A reader's re-check must see a reuse even when the new occupant has
@@ -471,12 +471,12 @@ mod tests {
     fn reuse_at_the_same_depth_changes_the_state() {
         let display = Display::new(1);
         let slot = display.at(0);
-        slot.set_supertypes(vec![SharedTypeIndex::from_u32(1)].into());
+        slot.set_supertypes(vec![EngineTypeIndex::from_u32(1)].into());
         slot.show();
         let before = slot.visible_state().unwrap();
         assert!(slot.unchanged_since(before));
         slot.clear_supertypes();
-        slot.set_supertypes(vec![SharedTypeIndex::from_u32(2)].into());
+        slot.set_supertypes(vec![EngineTypeIndex::from_u32(2)].into());
         slot.show();
         assert_eq!(slot.visible_depth(), Some(1));
         assert!(!slot.unchanged_since(before));
@@ -508,7 +508,7 @@ mod loom_tests {
     use crate::raw::sync::run_model;
 
     fn chain(indices: &[u32]) -> SupertypeChain {
-        indices.iter().map(|&i| SharedTypeIndex::from_u32(i)).collect::<Vec<_>>().into()
+        indices.iter().map(|&i| EngineTypeIndex::from_u32(i)).collect::<Vec<_>>().into()
     }
 
     /// The torn display on index reuse. The slot held a type with ancestor
@@ -529,7 +529,7 @@ mod loom_tests {
             slot.show();
             let reader = thread::spawn({
                 let display = display.clone();
-                move || display.at(0).has_ancestor_at(1, SharedTypeIndex::from_u32(11))
+                move || display.at(0).has_ancestor_at(1, EngineTypeIndex::from_u32(11))
             });
             slot.clear_supertypes();
             slot.set_supertypes(chain(&[20, 21]));
@@ -559,7 +559,7 @@ mod loom_tests {
                     slot.set_supertypes(chain(&[20, 21]));
                 }
             });
-            let mixed = display.at(0).has_ancestor_at(1, SharedTypeIndex::from_u32(21));
+            let mixed = display.at(0).has_ancestor_at(1, EngineTypeIndex::from_u32(21));
             assert!(!mixed, "answered from a prepared occupant's column");
             writer.join().unwrap();
         });
@@ -573,7 +573,7 @@ mod loom_tests {
             let display = Arc::new(Display::new(1));
             let reader = thread::spawn({
                 let display = display.clone();
-                move || display.at(0).has_ancestor_at(0, SharedTypeIndex::from_u32(30))
+                move || display.at(0).has_ancestor_at(0, EngineTypeIndex::from_u32(30))
             });
             display.at(0).set_supertypes(chain(&[30]));
             assert!(!reader.join().unwrap(), "a prepared slot answered");

@@ -1,4 +1,4 @@
-//! The index table: one slot per [`SharedTypeIndex`], generic over what a
+//! The index table: one slot per [`EngineTypeIndex`], generic over what a
 //! slot holds, with the supertype [`Display`] of every slot and the
 //! [`FreeLists`] that let unregistered indices be reused.
 //!
@@ -28,7 +28,7 @@ use crate::raw::free_list::{FreeLists, NONE};
 use crate::raw::supertype_display::{Display, DisplayRef, SegmentDisplay};
 use crate::raw::sync::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crate::trace::trace;
-use crate::types::SharedTypeIndex;
+use crate::types::EngineTypeIndex;
 
 /// Slots in segment 0; segment `k` has `BASE << k`.
 #[cfg(not(loom))]
@@ -141,7 +141,7 @@ impl<S: Default> SlotTable<S> {
     /// The slot of `index`, or `None` if no index that high was ever handed
     /// out. Lock-free: one `Acquire` load.
     #[inline]
-    pub(crate) fn get(&self, index: SharedTypeIndex) -> Option<SlotRef<'_, S>> {
+    pub(crate) fn get(&self, index: EngineTypeIndex) -> Option<SlotRef<'_, S>> {
         let (segment, offset) = locate(index.as_u32());
         // `Acquire`: pairs with the `AcqRel` publication in `ensure_segment`,
         // so the segment behind the pointer is initialized.
@@ -157,10 +157,10 @@ impl<S: Default> SlotTable<S> {
 
     /// Takes an index off a free list (this thread's first), or a never-used
     /// one.
-    pub(crate) fn allocate(&self) -> Result<SharedTypeIndex, RegistryError> {
-        let next_free_of = |index| self.get(SharedTypeIndex::from_u32(index)).map(|slot| &slot.slot().next_free);
+    pub(crate) fn allocate(&self) -> Result<EngineTypeIndex, RegistryError> {
+        let next_free_of = |index| self.get(EngineTypeIndex::from_u32(index)).map(|slot| &slot.slot().next_free);
         if let Some(index) = self.free.pop(next_free_of) {
-            return Ok(SharedTypeIndex::from_u32(index));
+            return Ok(EngineTypeIndex::from_u32(index));
         }
         // `Relaxed`: the counter only has to hand out distinct values; the
         // slot's memory is published by `ensure_segment`.
@@ -169,12 +169,12 @@ impl<S: Default> SlotTable<S> {
             return Err(RegistryError::IndexSpaceExhausted);
         };
         self.ensure_segment(locate(index).0);
-        Ok(SharedTypeIndex::from_u32(index))
+        Ok(EngineTypeIndex::from_u32(index))
     }
 
     /// Puts `index` back on this thread's free list. The caller must have
     /// emptied its slot and must not use the index again.
-    pub(crate) fn free(&self, index: SharedTypeIndex) {
+    pub(crate) fn free(&self, index: EngineTypeIndex) {
         let Some(slot) = self.get(index) else {
             debug_assert!(false, "freeing {index:?}, which was never allocated");
             return;
@@ -321,7 +321,7 @@ mod tests {
     #[test]
     fn indices_freed_on_other_threads_are_reused() {
         let table = SlotTable::<()>::new();
-        let indices: Vec<SharedTypeIndex> = (0..100).map(|_| table.allocate().unwrap()).collect();
+        let indices: Vec<EngineTypeIndex> = (0..100).map(|_| table.allocate().unwrap()).collect();
         std::thread::scope(|s| {
             for chunk in indices.chunks(10) {
                 let table = &table;
@@ -340,10 +340,10 @@ mod tests {
     #[test]
     fn indices_never_allocated_have_no_slot() {
         let table = SlotTable::<()>::new();
-        assert!(table.get(SharedTypeIndex::from_u32(0)).is_none());
+        assert!(table.get(EngineTypeIndex::from_u32(0)).is_none());
         let a = table.allocate().unwrap();
         assert!(table.get(a).is_some());
-        assert!(table.get(SharedTypeIndex::from_u32(u32::MAX)).is_none());
+        assert!(table.get(EngineTypeIndex::from_u32(u32::MAX)).is_none());
     }
 }
 
@@ -358,13 +358,13 @@ mod loom_tests {
 
     /// Every index ever handed out is exactly once live or free.
     #[track_caller]
-    fn assert_each_index_once(table: &SlotTable<()>, mut live: Vec<SharedTypeIndex>) {
-        let next_free_of = |index| table.get(SharedTypeIndex::from_u32(index)).map(|slot| &slot.slot().next_free);
+    fn assert_each_index_once(table: &SlotTable<()>, mut live: Vec<EngineTypeIndex>) {
+        let next_free_of = |index| table.get(EngineTypeIndex::from_u32(index)).map(|slot| &slot.slot().next_free);
         while let Some(free) = table.free.pop(next_free_of) {
-            live.push(SharedTypeIndex::from_u32(free));
+            live.push(EngineTypeIndex::from_u32(free));
         }
         live.sort();
-        let all: Vec<_> = (0..table.capacity_used() as u32).map(SharedTypeIndex::from_u32).collect();
+        let all: Vec<_> = (0..table.capacity_used() as u32).map(EngineTypeIndex::from_u32).collect();
         assert_eq!(live, all, "an index is both live and free, or lost");
     }
 
@@ -399,8 +399,8 @@ mod loom_tests {
             let table = Arc::new(SlotTable::<()>::new());
             // A chain of `depth` ancestors: its writes are `Relaxed`, ordered
             // before the check by the join.
-            let mark = |table: &SlotTable<()>, index: SharedTypeIndex, depth: usize| {
-                table.get(index).unwrap().display().set_supertypes(vec![SharedTypeIndex::from_u32(0); depth].into());
+            let mark = |table: &SlotTable<()>, index: EngineTypeIndex, depth: usize| {
+                table.get(index).unwrap().display().set_supertypes(vec![EngineTypeIndex::from_u32(0); depth].into());
             };
             let other = thread::spawn({
                 let table = table.clone();

@@ -2,7 +2,7 @@
 //! registration count) and the keys of the hash-consing map.
 //!
 //! A [`RecGroupEntry`] is one registered rec group: its hash-consing key, the
-//! shared indices reserved for its types, the groups it holds registrations
+//! engine indices reserved for its types, the groups it holds registrations
 //! on, and its *registration count*, the number of handles
 //! ([`TypeCollection`](crate::TypeCollection), [`RegisteredType`](crate::RegisteredType))
 //! and referencing groups that keep it registered.
@@ -44,7 +44,7 @@ use crate::raw::sync::AtomicBool;
 use crate::raw::sync::{fence, Arc, AtomicUsize, GiveUpCell, Ordering};
 use crate::registry::TypeRegistry;
 use crate::trace::trace;
-use crate::types::{SharedTypeIndex, SubType};
+use crate::types::{EngineTypeIndex, SubType};
 
 /// A group's embedder data, type-erased: a `Box<[D]>` by position.
 pub(crate) type GroupData = Box<dyn std::any::Any + Send + Sync>;
@@ -65,13 +65,13 @@ pub(crate) struct RecGroupEntry {
     /// `None` when every type is its own runtime form (then the key's `Arc`s
     /// are the registered types).
     runtime: Option<Box<[Arc<SubType>]>>,
-    indices: Box<[SharedTypeIndex]>,
+    indices: Box<[EngineTypeIndex]>,
     /// Each type's trampoline type, when any function type of the group is
     /// not its own trampoline type; `None` when every type is its own.
-    trampolines: Option<Box<[SharedTypeIndex]>>,
+    trampolines: Option<Box<[EngineTypeIndex]>>,
     /// One index per other group this one holds a registration on: the
     /// groups its types reference, and the groups of its trampoline types.
-    references: Box<[SharedTypeIndex]>,
+    references: Box<[EngineTypeIndex]>,
     registrations: AtomicUsize,
     /// The embedder's data of each type, by position (a type-erased
     /// `Box<[D]>`); `None` in a registry without a data function.
@@ -88,9 +88,9 @@ impl RecGroupEntry {
         registry: TypeRegistry,
         key: CanonGroup,
         runtime: Option<Box<[Arc<SubType>]>>,
-        indices: Box<[SharedTypeIndex]>,
-        trampolines: Option<Box<[SharedTypeIndex]>>,
-        references: Box<[SharedTypeIndex]>,
+        indices: Box<[EngineTypeIndex]>,
+        trampolines: Option<Box<[EngineTypeIndex]>>,
+        references: Box<[EngineTypeIndex]>,
         data: Option<GroupData>,
     ) -> Self {
         debug_assert_eq!(key.types().len(), indices.len());
@@ -157,7 +157,7 @@ impl RecGroupEntry {
 
     /// The trampoline type of the group's `position`-th type: itself, or a
     /// registered trampoline type the entry holds a registration on.
-    pub(crate) fn trampoline(&self, position: usize) -> SharedTypeIndex {
+    pub(crate) fn trampoline(&self, position: usize) -> EngineTypeIndex {
         self.trampolines.as_deref().unwrap_or(&self.indices)[position]
     }
 
@@ -166,13 +166,13 @@ impl RecGroupEntry {
         self.indices.len()
     }
 
-    /// The shared index of each type, in group order. Not necessarily
+    /// The engine index of each type, in group order. Not necessarily
     /// contiguous (indices are reused; see Wasmtime PR #10435).
-    pub(crate) fn indices(&self) -> &[SharedTypeIndex] {
+    pub(crate) fn indices(&self) -> &[EngineTypeIndex] {
         &self.indices
     }
 
-    pub(crate) fn references(&self) -> &[SharedTypeIndex] {
+    pub(crate) fn references(&self) -> &[EngineTypeIndex] {
         &self.references
     }
 

@@ -15,10 +15,10 @@ use super::TypeRegistry;
 use crate::canon::{self, FixedState};
 use crate::error::RegistryError;
 use crate::raw::sync::Arc;
-use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
+use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
 use crate::validate;
 
-/// One module's types, registered: the module-to-shared index map, holding
+/// One module's types, registered: the module-to-engine index map, holding
 /// every rec group of the module registered until dropped.
 ///
 /// # Examples
@@ -31,7 +31,7 @@ use crate::validate;
 /// let module = builder.build()?;
 ///
 /// let types = registry.register_module(&module)?;
-/// let f = types.shared_type(ModuleTypeIndex::from_u32(0)).unwrap();
+/// let f = types.engine_type(ModuleTypeIndex::from_u32(0)).unwrap();
 /// assert!(registry.borrow(f).unwrap().as_func().is_some());
 /// drop(types);
 /// assert!(registry.borrow(f).is_none());
@@ -43,28 +43,28 @@ pub struct TypeCollection {
     pub(super) rec_groups: Vec<Arc<RecGroupEntry>>,
     /// The module index of each of `rec_groups`' first type (ascending).
     pub(super) group_starts: Vec<u32>,
-    /// Module type index → shared type index.
-    pub(super) types: Vec<SharedTypeIndex>,
+    /// Module type index → engine type index.
+    pub(super) types: Vec<EngineTypeIndex>,
     /// Engine trampoline type → the first module type that has it.
-    pub(super) trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, FixedState>,
+    pub(super) trampolines: HashMap<EngineTypeIndex, ModuleTypeIndex, FixedState>,
 }
 
 impl TypeCollection {
-    /// The shared index of the module's type `index`; `None` if the module
+    /// The engine index of the module's type `index`; `None` if the module
     /// has no such type.
-    pub fn shared_type(&self, index: ModuleTypeIndex) -> Option<SharedTypeIndex> {
+    pub fn engine_type(&self, index: ModuleTypeIndex) -> Option<EngineTypeIndex> {
         self.types.get(index.as_usize()).copied()
     }
 
-    /// Every type's shared index, in module order.
-    pub fn shared_types(&self) -> &[SharedTypeIndex] {
+    /// Every type's engine index, in module order.
+    pub fn engine_types(&self) -> &[EngineTypeIndex] {
         &self.types
     }
 
     /// The module's own type whose engine trampoline type is `trampoline`
     /// (the first such, in module order), so an engine can find the
     /// module-compiled trampoline for an engine-level signature.
-    pub fn module_trampoline_type(&self, trampoline: SharedTypeIndex) -> Option<ModuleTypeIndex> {
+    pub fn module_trampoline_type(&self, trampoline: EngineTypeIndex) -> Option<ModuleTypeIndex> {
         self.trampolines.get(&trampoline).copied()
     }
 
@@ -129,16 +129,16 @@ pub struct RegisteredType {
     pub(super) entry: Arc<RecGroupEntry>,
     /// The type's position in its group.
     pub(super) position: u32,
-    pub(super) index: SharedTypeIndex,
+    pub(super) index: EngineTypeIndex,
 }
 
 impl RegisteredType {
     /// Registers `ty` as a rec group of its own. Its concrete references
-    /// must be shared indices registered in `registry` (or `RecGroup(0)`, to
+    /// must be engine indices registered in `registry` (or `RecGroup(0)`, to
     /// refer to itself).
     ///
     /// # Errors
-    /// A module-level or out-of-group reference, an unregistered shared
+    /// A module-level or out-of-group reference, an unregistered engine
     /// index, a supertype that is final, of another kind, structurally
     /// unrelated or too deep, a size limit. The registry is left unchanged.
     pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
@@ -152,13 +152,13 @@ impl RegisteredType {
     /// A new handle on the registered type `index`, or `None` if it is not
     /// registered (or is being unregistered right now: a dying group is never
     /// revived). Lock-free.
-    pub fn root(registry: &TypeRegistry, index: SharedTypeIndex) -> Option<RegisteredType> {
+    pub fn root(registry: &TypeRegistry, index: EngineTypeIndex) -> Option<RegisteredType> {
         let (entry, position) = registry.inner.root(index)?;
         Some(RegisteredType { entry, position, index })
     }
 
-    /// The type's shared index.
-    pub fn index(&self) -> SharedTypeIndex {
+    /// The type's engine index.
+    pub fn index(&self) -> EngineTypeIndex {
         self.index
     }
 
@@ -167,7 +167,7 @@ impl RegisteredType {
         self.entry.registry()
     }
 
-    /// The type, shared.
+    /// The registered type.
     pub fn sub_type(&self) -> &Arc<SubType> {
         self.entry.runtime_type(self.position as usize)
     }

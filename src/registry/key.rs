@@ -1,8 +1,8 @@
-//! Checked keys: a shared index together with the generation of its slot
+//! Checked keys: an engine index together with the generation of its slot
 //! and the identity of its registry, which embedders may store in their own
 //! tables and which resolve to nothing once they are stale or foreign.
 //!
-//! A bare [`SharedTypeIndex`] is reused once its type is unregistered, and
+//! A bare [`EngineTypeIndex`] is reused once its type is unregistered, and
 //! says nothing about the registry it came from: a side table keyed by
 //! indices returns another type's data after reuse, and an index of registry
 //! A borrows one of registry B's types (the bug class of Wasmtime's
@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{RegisteredType, RegistryInner, TypeCollection, TypeRegistry};
 use crate::raw::supertype_display::DisplayState;
 use crate::raw::sync::Arc;
-use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
+use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
 
 /// The next registry identity; 0 is never handed out.
 static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
@@ -43,11 +43,11 @@ pub(super) fn new_registry_id() -> u64 {
     NEXT_REGISTRY_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-/// A checked reference to one registered type: its shared index, the
+/// A checked reference to one registered type: its engine index, the
 /// generation of the index's slot while the type occupies it, and the
 /// identity of its registry.
 ///
-/// Unlike a bare [`SharedTypeIndex`], a key never names another type: once
+/// Unlike a bare [`EngineTypeIndex`], a key never names another type: once
 /// its type is unregistered (and the index possibly reused), or when it is
 /// handed to another registry, [`TypeRegistry::borrow_key`],
 /// [`TypeRegistry::contains_key`] and [`RegisteredType::root_key`] answer
@@ -84,12 +84,12 @@ pub(super) fn new_registry_id() -> u64 {
 pub struct TypeKey {
     registry: u64,
     generation: u64,
-    index: SharedTypeIndex,
+    index: EngineTypeIndex,
 }
 
 impl TypeKey {
-    /// The type's shared index (valid only while the type is registered).
-    pub fn index(self) -> SharedTypeIndex {
+    /// The type's engine index (valid only while the type is registered).
+    pub fn index(self) -> EngineTypeIndex {
         self.index
     }
 }
@@ -114,7 +114,7 @@ impl TypeRegistry {
     /// assert!(!registry.contains(index));
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn contains(&self, index: SharedTypeIndex) -> bool {
+    pub fn contains(&self, index: EngineTypeIndex) -> bool {
         // A visible slot is one whose group is registered (see the display's
         // slot states).
         self.inner.slots.get(index).is_some_and(|slot| slot.display().visible_state().is_some())
@@ -122,7 +122,7 @@ impl TypeRegistry {
 
     /// The checked key of the registered type `index`, or `None` if `index`
     /// is not registered now.
-    pub fn key(&self, index: SharedTypeIndex) -> Option<TypeKey> {
+    pub fn key(&self, index: EngineTypeIndex) -> Option<TypeKey> {
         let state = self.inner.slots.get(index)?.display().visible_state()?;
         Some(self.inner.key_for(index, state))
     }
@@ -164,17 +164,17 @@ impl TypeCollection {
     /// The checked key of the module's type `index`; `None` if the module
     /// has no such type.
     pub fn key(&self, index: ModuleTypeIndex) -> Option<TypeKey> {
-        Some(self.registry.inner.key_of_registered(self.shared_type(index)?))
+        Some(self.registry.inner.key_of_registered(self.engine_type(index)?))
     }
 }
 
 impl RegistryInner {
-    fn key_for(&self, index: SharedTypeIndex, state: DisplayState) -> TypeKey {
+    fn key_for(&self, index: EngineTypeIndex, state: DisplayState) -> TypeKey {
         TypeKey { registry: self.id, generation: state.generation(), index }
     }
 
     /// The key of an index the caller keeps registered (through a handle).
-    fn key_of_registered(&self, index: SharedTypeIndex) -> TypeKey {
+    fn key_of_registered(&self, index: EngineTypeIndex) -> TypeKey {
         let generation = self.slots.get(index).map_or(u64::MAX, |slot| slot.display().generation());
         debug_assert!(generation != u64::MAX, "{index:?} is held by a handle but has no slot");
         TypeKey { registry: self.id, generation, index }

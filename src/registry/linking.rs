@@ -5,10 +5,10 @@
 //! An [`ExternType`] is in *module form* while its type references are
 //! module type indices (as a module declares its imports and definitions;
 //! with the `wasmparser` feature, [`ModuleInfo`](crate::ModuleInfo) reads
-//! them from a binary) and in *shared form* once they are the registry's
-//! shared indices. [`TypeCollection::shared_extern_type`] converts the one
+//! them from a binary) and in *engine form* once they are the registry's
+//! engine indices. [`TypeCollection::engine_extern_type`] converts the one
 //! into the other in one call, once the module's types are registered;
-//! [`TypeRegistry::check_import`] compares shared forms, so that an export
+//! [`TypeRegistry::check_import`] compares engine forms, so that an export
 //! of one module can satisfy an import of another.
 //!
 //! # Examples
@@ -27,14 +27,14 @@
 //! let f = builder.sub_type(base.clone());
 //! let g = builder.sub_type(SubType { supertype: Some(TypeRef::Module(f)), ..SubType::func([], [eqref]) });
 //! let exporter = registry.register_module(&builder.build()?)?;
-//! let export = exporter.shared_extern_type(&ExternType::Func(TypeRef::Module(g)))?;
+//! let export = exporter.engine_extern_type(&ExternType::Func(TypeRef::Module(g)))?;
 //!
 //! // The importer: (type $f (sub (func (result anyref))))
 //! //               (import "m" "g" (func (type $f)))
 //! let mut builder = ModuleTypes::builder();
 //! let f = builder.sub_type(base);
 //! let importer = registry.register_module(&builder.build()?)?;
-//! let import = importer.shared_extern_type(&ExternType::Func(TypeRef::Module(f)))?;
+//! let import = importer.engine_extern_type(&ExternType::Func(TypeRef::Module(f)))?;
 //! // Both modules' $f are one type in the registry, and $g declares it.
 //! registry.check_import(&export, &import)?;
 //!
@@ -54,7 +54,7 @@ use crate::types::{CompositeType, HeapType, RefType, TypeRef, ValType};
 
 impl TypeRegistry {
     /// Checks that an export of type `export` may be imported as `import`,
-    /// as the spec's import matching does; both in shared form.
+    /// as the spec's import matching does; both in engine form.
     ///
     /// `export` is the type of the item a linker supplies. A function
     /// instance's own type is exact, so a linker that knows which function
@@ -72,7 +72,7 @@ impl TypeRegistry {
     ///   (a function its module defines or imports exactly, as
     ///   [`ModuleInfo::function_type`](crate::ModuleInfo::function_type)
     ///   types it) and of the same type;
-    /// - tags: the types are equivalent (equal shared indices);
+    /// - tags: the types are equivalent (equal engine indices);
     /// - tables: the same address type and sharing, equivalent element
     ///   types, and limits that [match](crate::Limits::matches);
     /// - memories: the same address type, sharing and page size, and
@@ -85,7 +85,7 @@ impl TypeRegistry {
     /// - [`RegistryError::IncompatibleImport`] naming the [`ImportRule`]
     ///   that failed and printing both types in the text format (a function
     ///   or tag type with its signature);
-    /// - [`RegistryError::NotSharedForm`] if either type refers to a type by
+    /// - [`RegistryError::NotEngineForm`] if either type refers to a type by
     ///   a module or rec-group index.
     ///
     /// # Examples
@@ -109,8 +109,8 @@ impl TypeRegistry {
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn check_import(&self, export: &ExternType, import: &ExternType) -> Result<(), RegistryError> {
-        export.check_shared_form()?;
-        import.check_shared_form()?;
+        export.check_engine_form()?;
+        import.check_engine_form()?;
         self.import_rule(export, import).map_err(|rule| RegistryError::IncompatibleImport {
             rule,
             export: self.describe(export),
@@ -119,14 +119,14 @@ impl TypeRegistry {
     }
 
     /// The first import-matching rule that `export` fails for `import`.
-    /// Both are in shared form, so equivalence is equality.
+    /// Both are in engine form, so equivalence is equality.
     fn import_rule(&self, export: &ExternType, import: &ExternType) -> Result<(), ImportRule> {
         let require = |ok: bool, rule| if ok { Ok(()) } else { Err(rule) };
         match (export, import) {
             (ExternType::FuncExact(e), ExternType::FuncExact(i)) => require(e == i, ImportRule::FuncExact),
             (ExternType::Func(_), ExternType::FuncExact(_)) => Err(ImportRule::FuncExactExport),
             (ExternType::Func(e) | ExternType::FuncExact(e), ExternType::Func(i)) => {
-                let subtype = match (e.as_shared(), i.as_shared()) {
+                let subtype = match (e.as_engine(), i.as_engine()) {
                     (Some(e), Some(i)) => self.is_subtype(e, i),
                     _ => false,
                 };
@@ -161,19 +161,19 @@ impl TypeRegistry {
 
     /// An external type in the text format, with the signature of a
     /// function or tag type spelled out when the registry has it:
-    /// `(func (type shared:3) (param i32))`.
+    /// `(func (type engine:3) (param i32))`.
     fn describe(&self, ty: &ExternType) -> String {
-        let (ExternType::Func(TypeRef::Shared(index))
-        | ExternType::FuncExact(TypeRef::Shared(index))
-        | ExternType::Tag(TypeRef::Shared(index))) = *ty
+        let (ExternType::Func(TypeRef::Engine(index))
+        | ExternType::FuncExact(TypeRef::Engine(index))
+        | ExternType::Tag(TypeRef::Engine(index))) = *ty
         else {
             return ty.to_string();
         };
         let Some(sub_type) = self.borrow(index) else {
-            return format!("({} (type shared:{index}) (;not registered;))", ty.kind_name());
+            return format!("({} (type engine:{index}) (;not registered;))", ty.kind_name());
         };
         let exact = matches!(ty, ExternType::FuncExact(_));
-        let mut text = format!("({} {}(type shared:{index})", ty.kind_name(), if exact { "(exact " } else { "" });
+        let mut text = format!("({} {}(type engine:{index})", ty.kind_name(), if exact { "(exact " } else { "" });
         match &sub_type.composite {
             CompositeType::Func(func) => text.push_str(&func.signature()),
             other => {
@@ -186,45 +186,45 @@ impl TypeRegistry {
 }
 
 impl TypeCollection {
-    /// The shared form of a module type reference: a module index becomes
-    /// its shared index; a shared index stays as it is.
-    fn shared_type_ref(&self, reference: TypeRef) -> Result<TypeRef, RegistryError> {
+    /// The engine form of a module type reference: a module index becomes
+    /// its engine index; an engine index stays as it is.
+    fn engine_type_ref(&self, reference: TypeRef) -> Result<TypeRef, RegistryError> {
         match reference {
             TypeRef::Module(index) => {
-                self.shared_type(index).map(TypeRef::Shared).ok_or_else(|| RegistryError::ModuleIndexOutOfRange {
+                self.engine_type(index).map(TypeRef::Engine).ok_or_else(|| RegistryError::ModuleIndexOutOfRange {
                     index: index.as_u32(),
                     num_types: u32::try_from(self.len()).unwrap_or(u32::MAX),
                 })
             }
-            TypeRef::Shared(_) => Ok(reference),
-            TypeRef::RecGroup(_) => Err(RegistryError::NotSharedForm { reference }),
+            TypeRef::Engine(_) => Ok(reference),
+            TypeRef::RecGroup(_) => Err(RegistryError::NotEngineForm { reference }),
         }
     }
 
-    /// The shared form of a heap type of this collection's module: the
-    /// module index of a concrete or exact reference becomes its shared
+    /// The engine form of a heap type of this collection's module: the
+    /// module index of a concrete or exact reference becomes its engine
     /// index.
     ///
     /// # Errors
     /// [`RegistryError::ModuleIndexOutOfRange`] for an index the module does
-    /// not define; [`RegistryError::NotSharedForm`] for a rec-group-relative
+    /// not define; [`RegistryError::NotEngineForm`] for a rec-group-relative
     /// reference, which has no meaning outside its rec group.
-    pub fn shared_heap_type(&self, ty: HeapType) -> Result<HeapType, RegistryError> {
-        ty.map_ref(|reference| self.shared_type_ref(reference))
+    pub fn engine_heap_type(&self, ty: HeapType) -> Result<HeapType, RegistryError> {
+        ty.map_ref(|reference| self.engine_type_ref(reference))
     }
 
-    /// The shared form of a reference type of this collection's module.
+    /// The engine form of a reference type of this collection's module.
     ///
     /// # Errors
-    /// As [`shared_heap_type`](Self::shared_heap_type).
-    pub fn shared_ref_type(&self, ty: RefType) -> Result<RefType, RegistryError> {
-        Ok(RefType { nullable: ty.nullable, heap_type: self.shared_heap_type(ty.heap_type)? })
+    /// As [`engine_heap_type`](Self::engine_heap_type).
+    pub fn engine_ref_type(&self, ty: RefType) -> Result<RefType, RegistryError> {
+        Ok(RefType { nullable: ty.nullable, heap_type: self.engine_heap_type(ty.heap_type)? })
     }
 
-    /// The shared form of a value type of this collection's module.
+    /// The engine form of a value type of this collection's module.
     ///
     /// # Errors
-    /// As [`shared_heap_type`](Self::shared_heap_type).
+    /// As [`engine_heap_type`](Self::engine_heap_type).
     ///
     /// # Examples
     /// ```
@@ -236,31 +236,31 @@ impl TypeCollection {
     /// let types = registry.register_module(&builder.build()?)?;
     ///
     /// let module_form = ValType::Ref(RefType::concrete(true, TypeRef::Module(point)));
-    /// let shared = types.shared_val_type(module_form)?;
-    /// let index = types.shared_type(point).unwrap();
-    /// assert_eq!(shared, ValType::Ref(RefType::concrete(true, TypeRef::Shared(index))));
-    /// assert_eq!(shared.to_string(), format!("(ref null shared:{index})"));
+    /// let shared = types.engine_val_type(module_form)?;
+    /// let index = types.engine_type(point).unwrap();
+    /// assert_eq!(shared, ValType::Ref(RefType::concrete(true, TypeRef::Engine(index))));
+    /// assert_eq!(shared.to_string(), format!("(ref null engine:{index})"));
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn shared_val_type(&self, ty: ValType) -> Result<ValType, RegistryError> {
+    pub fn engine_val_type(&self, ty: ValType) -> Result<ValType, RegistryError> {
         Ok(match ty {
-            ValType::Ref(r) => ValType::Ref(self.shared_ref_type(r)?),
+            ValType::Ref(r) => ValType::Ref(self.engine_ref_type(r)?),
             numeric => numeric,
         })
     }
 
-    /// The shared form of an import's or definition's type in this
+    /// The engine form of an import's or definition's type in this
     /// collection's module, ready for [`TypeRegistry::check_import`].
     ///
     /// # Errors
-    /// As [`shared_heap_type`](Self::shared_heap_type).
-    pub fn shared_extern_type(&self, ty: &ExternType) -> Result<ExternType, RegistryError> {
+    /// As [`engine_heap_type`](Self::engine_heap_type).
+    pub fn engine_extern_type(&self, ty: &ExternType) -> Result<ExternType, RegistryError> {
         Ok(match *ty {
-            ExternType::Func(r) => ExternType::Func(self.shared_type_ref(r)?),
-            ExternType::FuncExact(r) => ExternType::FuncExact(self.shared_type_ref(r)?),
-            ExternType::Tag(r) => ExternType::Tag(self.shared_type_ref(r)?),
-            ExternType::Table(t) => ExternType::Table(TableType { element: self.shared_ref_type(t.element)?, ..t }),
-            ExternType::Global(g) => ExternType::Global(GlobalType { content: self.shared_val_type(g.content)?, ..g }),
+            ExternType::Func(r) => ExternType::Func(self.engine_type_ref(r)?),
+            ExternType::FuncExact(r) => ExternType::FuncExact(self.engine_type_ref(r)?),
+            ExternType::Tag(r) => ExternType::Tag(self.engine_type_ref(r)?),
+            ExternType::Table(t) => ExternType::Table(TableType { element: self.engine_ref_type(t.element)?, ..t }),
+            ExternType::Global(g) => ExternType::Global(GlobalType { content: self.engine_val_type(g.content)?, ..g }),
             ExternType::Memory(m) => ExternType::Memory(m),
         })
     }

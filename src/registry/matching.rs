@@ -1,30 +1,30 @@
 //! Structural matching in the open: `a <: b` for every kind of type of the
-//! model whose references are shared indices, answered by a
+//! model whose references are engine indices, answered by a
 //! [`TypeRegistry`].
 //!
 //! Matching compares *registered* types: a concrete reference must be a
-//! [`TypeRef::Shared`](crate::TypeRef::Shared) index, because what a module index or a
+//! [`TypeRef::Engine`](crate::TypeRef::Engine) index, because what a module index or a
 //! rec-group-relative index means depends on a module the registry has not
-//! seen. Such references are refused with [`RegistryError::NotSharedForm`]
+//! seen. Such references are refused with [`RegistryError::NotEngineForm`]
 //! rather than answered by accident (`(ref 0) <: (ref 0)` would be true and
 //! `(ref 0) <: structref` false whatever type 0 is). A module's types get
-//! shared form from its [`TypeCollection`](crate::TypeCollection) once the
+//! engine form from its [`TypeCollection`](crate::TypeCollection) once the
 //! module is registered, and [`TypeRegistry::borrow`] hands out registered
 //! types in that form.
 //!
-//! In shared form, *equivalence* is equality: hash consing gives equivalent
-//! types equal shared indices, so two value (or field, or function) types
+//! In engine form, *equivalence* is equality: hash consing gives equivalent
+//! types equal engine indices, so two value (or field, or function) types
 //! are equivalent exactly when they are `==`; [`TypeRegistry::equivalent`]
 //! checks the form and compares.
 
 use super::TypeRegistry;
 use crate::error::RegistryError;
-use crate::subtyping::{self, check_shared_form, Matching};
+use crate::subtyping::{self, check_engine_form, Matching};
 use crate::types::{HeapType, ValType};
 
 impl TypeRegistry {
     /// `sub <: sup`, as the spec's subtyping rules define it, for two types
-    /// in shared form: value, reference, heap, storage, field, function,
+    /// in engine form: value, reference, heap, storage, field, function,
     /// struct, array or composite types (see [`Matching`]).
     ///
     /// Abstract heap types follow their hierarchy (`none <: i31, struct,
@@ -41,12 +41,12 @@ impl TypeRegistry {
     /// fields, and keep their supertype's descriptor clauses (a subtype's
     /// descriptor below the supertype's); immutable fields are covariant and
     /// mutable fields invariant; continuation types match when their
-    /// function types do. A shared index that is not registered matches nothing but
+    /// function types do. An engine index that is not registered matches nothing but
     /// itself.
     ///
     /// # Errors
-    /// [`RegistryError::NotSharedForm`] if either type has a concrete
-    /// reference that is not a shared index.
+    /// [`RegistryError::NotEngineForm`] if either type has a concrete
+    /// reference that is not an engine index.
     ///
     /// # Examples
     /// ```
@@ -54,7 +54,7 @@ impl TypeRegistry {
     ///
     /// let registry = TypeRegistry::new();
     /// let point = RegisteredType::new(&registry, SubType::struct_(false, None, []))?;
-    /// let point_ref = ValType::Ref(RefType::concrete(false, TypeRef::Shared(point.index())));
+    /// let point_ref = ValType::Ref(RefType::concrete(false, TypeRef::Engine(point.index())));
     /// let anyref = ValType::Ref(RefType::nullable(AbstractHeapType::Any));
     /// assert!(registry.matches(&point_ref, &anyref)?);
     /// assert!(!registry.matches(&anyref, &point_ref)?);
@@ -67,23 +67,23 @@ impl TypeRegistry {
     ///
     /// // A module index means nothing to the registry.
     /// let module_ref = ValType::Ref(RefType::concrete(false, TypeRef::Module(ModuleTypeIndex::from_u32(0))));
-    /// assert!(matches!(registry.matches(&module_ref, &module_ref), Err(RegistryError::NotSharedForm { .. })));
+    /// assert!(matches!(registry.matches(&module_ref, &module_ref), Err(RegistryError::NotEngineForm { .. })));
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn matches<T: Matching>(&self, sub: &T, sup: &T) -> Result<bool, RegistryError> {
-        check_shared_form(sub)?;
-        check_shared_form(sup)?;
+        check_engine_form(sub)?;
+        check_engine_form(sup)?;
         Ok(subtyping::matches_in(&*self.inner, sub, sup))
     }
 
-    /// Whether two types in shared form are equivalent (each matches the
-    /// other). In shared form that is equality; the call checks the form.
+    /// Whether two types in engine form are equivalent (each matches the
+    /// other). In engine form that is equality; the call checks the form.
     ///
     /// # Errors
-    /// [`RegistryError::NotSharedForm`], as for [`matches`](Self::matches).
+    /// [`RegistryError::NotEngineForm`], as for [`matches`](Self::matches).
     pub fn equivalent<T: Matching>(&self, a: &T, b: &T) -> Result<bool, RegistryError> {
-        check_shared_form(a)?;
-        check_shared_form(b)?;
+        check_engine_form(a)?;
+        check_engine_form(b)?;
         Ok(a == b)
     }
 
@@ -91,7 +91,7 @@ impl TypeRegistry {
     /// [`ValType`].
     ///
     /// # Errors
-    /// [`RegistryError::NotSharedForm`] for a module-form or rec-group
+    /// [`RegistryError::NotEngineForm`] for a module-form or rec-group
     /// reference.
     pub fn val_type_matches(&self, a: &ValType, b: &ValType) -> Result<bool, RegistryError> {
         self.matches(a, b)
@@ -101,7 +101,7 @@ impl TypeRegistry {
     /// [`HeapType`].
     ///
     /// # Errors
-    /// [`RegistryError::NotSharedForm`] for a module-form or rec-group
+    /// [`RegistryError::NotEngineForm`] for a module-form or rec-group
     /// reference.
     pub fn heap_type_matches(&self, a: &HeapType, b: &HeapType) -> Result<bool, RegistryError> {
         self.matches(a, b)

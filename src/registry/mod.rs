@@ -34,8 +34,8 @@
 //! - [`type_data`]: the embedder's per-type data;
 //! - [`supertypes`]: depth and supertypes by index, and the display's raw
 //!   layout for compiled code ([`DisplayView`]);
-//! - [`matching`]: structural matching of types in shared form;
-//! - [`linking`]: import matching, and the shared form of a module's
+//! - [`matching`]: structural matching of types in engine form;
+//! - [`linking`]: import matching, and the engine form of a module's
 //!   external types.
 //!
 //! # The protocol, in short
@@ -98,7 +98,7 @@ use crate::raw::sync::{Arc, Loaded, OwnerCell, Reclaimer, Retired, ShardedSet};
 use crate::raw::table::{SlotRef, SlotTable};
 use crate::subtyping::TypeLookup;
 use crate::trace::trace;
-use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType, TypeKind, TypeRef};
+use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType, TypeKind, TypeRef};
 use entry::{GroupKey, RecGroupEntry};
 
 /// A registered type as a reader finds it in its slot: the entry of its rec
@@ -122,13 +122,13 @@ impl<'a> Found<'a> {
         self.position
     }
 
-    /// The type in runtime form (every reference a shared index).
+    /// The type in runtime form (every reference an engine index).
     pub(crate) fn sub_type(self) -> &'a Arc<SubType> {
         self.entry().runtime_type(self.position as usize)
     }
 
     /// The type's trampoline type.
-    pub(crate) fn trampoline(self) -> SharedTypeIndex {
+    pub(crate) fn trampoline(self) -> EngineTypeIndex {
         self.entry().trampoline(self.position as usize)
     }
 
@@ -158,9 +158,9 @@ impl<'a> Found<'a> {
 /// let a = registry.register_module(&module)?;
 /// let b = registry.register_module(&module)?; // hash-consed: same indices
 /// let (base, derived) = (ModuleTypeIndex::from_u32(0), ModuleTypeIndex::from_u32(1));
-/// assert_eq!(a.shared_type(derived), b.shared_type(derived));
+/// assert_eq!(a.engine_type(derived), b.engine_type(derived));
 ///
-/// let (base, derived) = (a.shared_type(base).unwrap(), a.shared_type(derived).unwrap());
+/// let (base, derived) = (a.engine_type(base).unwrap(), a.engine_type(derived).unwrap());
 /// assert!(registry.is_subtype(derived, base));
 /// assert!(!registry.is_subtype(base, derived));
 ///
@@ -183,7 +183,7 @@ pub struct RegistryStats {
     pub registered_types: usize,
     /// Live rec groups in the hash-consing map.
     pub rec_groups: usize,
-    /// Distinct shared indices ever handed out: the size of the index table.
+    /// Distinct engine indices ever handed out: the size of the index table.
     /// Flat under churn, because freed indices are reused.
     pub slots_ever_used: usize,
     /// Indices on the free list, ready for reuse.
@@ -246,8 +246,8 @@ impl TypeRegistry {
     }
 
     /// The registered type at `index`, in runtime form (every reference a
-    /// shared index). `None` if `index` is not registered. Lock-free.
-    pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+    /// engine index). `None` if `index` is not registered. Lock-free.
+    pub fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
         self.inner.registered_type(index)
     }
 
@@ -262,7 +262,7 @@ impl TypeRegistry {
     /// and for one unregistered concurrently it is one of the two answers
     /// the registry gave before and after, never a memory error.
     #[inline]
-    pub fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    pub fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         sub == sup || self.inner.is_strict_subtype(sub, sup)
     }
 
@@ -270,7 +270,7 @@ impl TypeRegistry {
     /// its own trampoline type (see the crate docs), otherwise the
     /// registered trampoline type that `index`'s group keeps alive. For
     /// non-function types and unregistered indices, `index` itself. Lock-free.
-    pub fn trampoline_type(&self, index: SharedTypeIndex) -> SharedTypeIndex {
+    pub fn trampoline_type(&self, index: EngineTypeIndex) -> EngineTypeIndex {
         self.inner.read_registered(index, |found| found.trampoline()).unwrap_or(index)
     }
 
@@ -425,17 +425,17 @@ impl TypeRegistry {
     }
 }
 
-/// The registry answers for shared indices; it knows nothing of other
+/// The registry answers for engine indices; it knows nothing of other
 /// index spaces.
 impl TypeLookup for RegistryInner {
     fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
-        self.read_registered(ty.as_shared()?, |found| found.sub_type().kind())
+        self.read_registered(ty.as_engine()?, |found| found.sub_type().kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
         match (sub, sup) {
             _ if sub == sup => true,
-            (TypeRef::Shared(sub), TypeRef::Shared(sup)) => self.is_strict_subtype(sub, sup),
+            (TypeRef::Engine(sub), TypeRef::Engine(sup)) => self.is_strict_subtype(sub, sup),
             _ => false,
         }
     }
@@ -450,7 +450,7 @@ impl RegistryInner {
     /// "not registered", and an entry or a position of a later occupant is
     /// never passed off as this one's.
     #[inline]
-    fn read_registered<R>(&self, index: SharedTypeIndex, f: impl FnOnce(Found<'_>) -> R) -> Option<R> {
+    fn read_registered<R>(&self, index: EngineTypeIndex, f: impl FnOnce(Found<'_>) -> R) -> Option<R> {
         self.read_registered_if(index, |_| true, f)
     }
 
@@ -459,7 +459,7 @@ impl RegistryInner {
     #[inline]
     fn read_registered_if<R>(
         &self,
-        index: SharedTypeIndex,
+        index: EngineTypeIndex,
         which: impl FnOnce(DisplayState) -> bool,
         f: impl FnOnce(Found<'_>) -> R,
     ) -> Option<R> {
@@ -479,7 +479,7 @@ impl RegistryInner {
     /// `sub <: sup` with `sub != sup`: `sub`'s supertype at `sup`'s depth is
     /// `sup`.
     #[inline]
-    fn is_strict_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    fn is_strict_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         let (Some(sub_slot), Some(sup_slot)) = (self.slots.get(sub), self.slots.get(sup)) else {
             return false;
         };
@@ -502,18 +502,18 @@ impl RegistryInner {
     }
 
     /// The registered type at `index` ([`TypeRegistry::borrow`]).
-    fn registered_type(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+    fn registered_type(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
         self.read_registered(index, |found| found.sub_type().clone())
     }
 
     /// The entry owning a registered index, without a new registration.
-    fn entry_of(&self, index: SharedTypeIndex) -> Option<Arc<RecGroupEntry>> {
+    fn entry_of(&self, index: EngineTypeIndex) -> Option<Arc<RecGroupEntry>> {
         self.read_registered(index, |found| found.to_entry())
     }
 
     /// A new registration on the group that owns `index`, and the type's
     /// position in it.
-    pub(crate) fn root(&self, index: SharedTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
+    pub(crate) fn root(&self, index: EngineTypeIndex) -> Option<(Arc<RecGroupEntry>, u32)> {
         let (entry, position) = self.read_registered(index, |found| (found.to_entry(), found.position()))?;
         // Our reference keeps the entry allocated even if the group dies
         // right now; `incref_if_live` then fails, because a dead count stays

@@ -21,7 +21,7 @@ use crate::error::RegistryError;
 use crate::raw::supertype_display::{SupertypeChain, DISPLAY_LEN};
 use crate::raw::sync::{Arc, InsertOutcome};
 use crate::trace::trace;
-use crate::types::{SharedTypeIndex, SubType, TypeRef};
+use crate::types::{EngineTypeIndex, SubType, TypeRef};
 
 impl TypeRegistry {
     /// Registers one rec group given in hash-consing form, or finds the live
@@ -126,7 +126,7 @@ impl TypeRegistry {
         // embedder's data function rolls everything back.
         let types = runtime.as_deref().unwrap_or(key.types());
         let data = self.compute_type_data(types, &prep.reserved, first_type_index)?;
-        let indices: Box<[SharedTypeIndex]> = std::mem::take(&mut prep.reserved).into();
+        let indices: Box<[EngineTypeIndex]> = std::mem::take(&mut prep.reserved).into();
         // Only a group with a type that is not its own trampoline type keeps
         // a trampoline per type (`register_trampolines` allocates nothing
         // otherwise).
@@ -143,7 +143,7 @@ impl TypeRegistry {
         // deeper than the display (see `SupertypeChain`); for the others
         // the display holds the whole chain, and the storage goes with
         // this call.
-        let storage: Vec<SharedTypeIndex> = storage.into_iter().map(|r| canon::shared_index(r, indices)).collect();
+        let storage: Vec<EngineTypeIndex> = storage.into_iter().map(|r| canon::engine_index(r, indices)).collect();
         let shared = chains.iter().any(|range| range.len > DISPLAY_LEN).then(|| storage.as_slice().into());
         for (i, range) in chains.into_iter().enumerate() {
             let ancestors = &storage[range.start..range.start + range.len];
@@ -180,9 +180,9 @@ impl RegistryInner {
     /// [`OwnerCell::load`](crate::raw::sync::OwnerCell::load)).
     fn publish(
         &self,
-        index: SharedTypeIndex,
+        index: EngineTypeIndex,
         position: u32,
-        ancestors: &[SharedTypeIndex],
+        ancestors: &[EngineTypeIndex],
         deep: Option<SupertypeChain>,
         entry: &Arc<RecGroupEntry>,
     ) {
@@ -202,7 +202,7 @@ struct Preparation<'r> {
     /// Registrations taken on other groups.
     held: HeldRegistrations,
     /// Indices reserved for the new group's types; their slots are empty.
-    reserved: Vec<SharedTypeIndex>,
+    reserved: Vec<EngineTypeIndex>,
 }
 
 /// Registrations that are released when dropped, unless handed over.
@@ -232,21 +232,21 @@ impl Drop for Preparation<'_> {
 
 impl Preparation<'_> {
     /// Takes one registration on each distinct group that the key's types
-    /// reference by shared index, and records one index per group in
+    /// reference by engine index, and records one index per group in
     /// `references`.
     fn hold_referenced_groups(
         &mut self,
         key: &CanonGroup,
         first_type_index: u32,
-        references: &mut Vec<SharedTypeIndex>,
+        references: &mut Vec<EngineTypeIndex>,
     ) -> Result<(), RegistryError> {
         let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
         for (i, ty) in key.types().iter().enumerate() {
             let type_index = first_type_index.saturating_add(i as u32);
             ty.trace_sites(|site, r| {
-                let TypeRef::Shared(index) = r else { return Ok(()) };
+                let TypeRef::Engine(index) = r else { return Ok(()) };
                 let unregistered =
-                    || RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) };
+                    || RegistryError::UnregisteredEngineIndex { index, referrer: Some((type_index, site)) };
                 let entry = self.registry.entry_of(index).ok_or_else(unregistered)?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live() {
@@ -272,8 +272,8 @@ fn register_trampolines(
     registry: &TypeRegistry,
     view: &GroupView<'_>,
     held: &mut HeldRegistrations,
-    references: &mut Vec<SharedTypeIndex>,
-) -> Result<Vec<Option<SharedTypeIndex>>, RegistryError> {
+    references: &mut Vec<EngineTypeIndex>,
+) -> Result<Vec<Option<EngineTypeIndex>>, RegistryError> {
     let mut trampolines = Vec::new();
     for (i, ty) in view.types.iter().enumerate() {
         let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else {

@@ -6,7 +6,7 @@ use super::TypeRegistry;
 use crate::raw::supertype_display::{SegmentDisplay, DISPLAY_LEN};
 use crate::raw::sync::AtomicPtr;
 use crate::raw::table::{locate, SEGMENT_COUNT, SEGMENT_SHIFT};
-use crate::types::SharedTypeIndex;
+use crate::types::EngineTypeIndex;
 
 /// Where the registry's supertype display lies in memory, for compiled code
 /// (Wasmtime #13484; V8 and SpiderMonkey inline the same check over their
@@ -78,7 +78,7 @@ use crate::types::SharedTypeIndex;
 /// let base = builder.sub_type(SubType::struct_(false, None, []));
 /// builder.sub_type(SubType::struct_(false, Some(TypeRef::Module(base)), []));
 /// let types = registry.register_module(&builder.build()?)?;
-/// let (base, derived) = (types.shared_types()[0], types.shared_types()[1]);
+/// let (base, derived) = (types.engine_types()[0], types.engine_types()[1]);
 /// assert_eq!(registry.depth(derived), Some(1));
 /// assert_eq!(registry.supertypes(derived), Some(vec![base]));
 ///
@@ -112,7 +112,7 @@ impl DisplayView {
     pub const NO_ANCESTOR: u32 = u32::MAX;
 
     /// The segment and the offset in it of `index`'s slot.
-    pub fn locate(&self, index: SharedTypeIndex) -> (usize, usize) {
+    pub fn locate(&self, index: EngineTypeIndex) -> (usize, usize) {
         locate(index.as_u32())
     }
 
@@ -138,7 +138,7 @@ impl TypeRegistry {
     /// How many declared supertypes the registered type `index` has,
     /// directly and transitively (0 for a type without a supertype); `None`
     /// if `index` is not registered. Lock-free.
-    pub fn depth(&self, index: SharedTypeIndex) -> Option<usize> {
+    pub fn depth(&self, index: EngineTypeIndex) -> Option<usize> {
         self.inner.slots.get(index)?.display().visible_depth()
     }
 
@@ -146,7 +146,7 @@ impl TypeRegistry {
     /// element `d` is its ancestor at depth `d`, and the last its declared
     /// supertype. `None` if `index` is not registered; a snapshot of one
     /// registered occupant of the index if it is unregistered concurrently.
-    pub fn supertypes(&self, index: SharedTypeIndex) -> Option<Vec<SharedTypeIndex>> {
+    pub fn supertypes(&self, index: EngineTypeIndex) -> Option<Vec<EngineTypeIndex>> {
         let display = self.inner.slots.get(index)?.display();
         let state = display.visible_state()?;
         let chain = display.supertype_chain();

@@ -24,12 +24,12 @@ use super::in_flight::DataFunctionScope;
 use super::{Found, RegisteredType, TypeCollection, TypeKey, TypeRegistry};
 use crate::error::{EmbedderError, RegistryError};
 use crate::raw::sync::Arc;
-use crate::types::{ModuleTypeIndex, SharedTypeIndex, SubType};
+use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
 
 /// The erased data function: one group's types (runtime form), indices and
 /// the module-level index of its first type in, its data out.
 pub(crate) type TypeDataFn = Box<
-    dyn Fn(&TypeRegistry, &[Arc<SubType>], &[SharedTypeIndex], u32) -> Result<GroupData, RegistryError> + Send + Sync,
+    dyn Fn(&TypeRegistry, &[Arc<SubType>], &[EngineTypeIndex], u32) -> Result<GroupData, RegistryError> + Send + Sync,
 >;
 
 /// What the data function sees of one type.
@@ -39,17 +39,17 @@ pub struct TypeDataContext<'a, D> {
     /// The registry; types outside the group are registered in it (a
     /// supertype's data: [`TypeRegistry::type_data`]).
     pub registry: &'a TypeRegistry,
-    /// The type's shared index.
-    pub index: SharedTypeIndex,
-    /// The type in runtime form (every reference a shared index).
+    /// The type's engine index.
+    pub index: EngineTypeIndex,
+    /// The type in runtime form (every reference an engine index).
     pub ty: &'a SubType,
     /// The group's types before this one: their indices and data.
-    pub earlier: &'a [(SharedTypeIndex, D)],
+    pub earlier: &'a [(EngineTypeIndex, D)],
 }
 
 impl<D> TypeDataContext<'_, D> {
     /// The data of an earlier type of the same group, by index.
-    pub fn earlier_data(&self, index: SharedTypeIndex) -> Option<&D> {
+    pub fn earlier_data(&self, index: EngineTypeIndex) -> Option<&D> {
         self.earlier.iter().find(|(i, _)| *i == index).map(|(_, data)| data)
     }
 }
@@ -105,7 +105,7 @@ impl TypeRegistry {
         F: Fn(TypeDataContext<'_, D>) -> Result<D, E> + Send + Sync + 'static,
     {
         let erased: TypeDataFn = Box::new(move |registry, types, indices, first_type_index| {
-            let mut computed: Vec<(SharedTypeIndex, D)> = Vec::with_capacity(types.len());
+            let mut computed: Vec<(EngineTypeIndex, D)> = Vec::with_capacity(types.len());
             for (position, (ty, &index)) in types.iter().zip(indices).enumerate() {
                 let cx = TypeDataContext { registry, index, ty, earlier: &computed };
                 let value = data(cx).map_err(|error| RegistryError::TypeData {
@@ -147,7 +147,7 @@ impl TypeRegistry {
     /// assert_eq!(registry.type_data(ty.index(), |n: &u32| *n), None);
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn type_data<D: 'static, R>(&self, index: SharedTypeIndex, f: impl FnOnce(&D) -> R) -> Option<R> {
+    pub fn type_data<D: 'static, R>(&self, index: EngineTypeIndex, f: impl FnOnce(&D) -> R) -> Option<R> {
         let (entry, position) = self.inner.read_registered(index, |found| data_entry::<D>(found))??;
         entry.data_at(position).map(f)
     }
@@ -195,7 +195,7 @@ impl TypeRegistry {
     pub(super) fn compute_type_data(
         &self,
         types: &[Arc<SubType>],
-        indices: &[SharedTypeIndex],
+        indices: &[EngineTypeIndex],
         first_type_index: u32,
     ) -> Result<Option<GroupData>, RegistryError> {
         let Some(data) = self.inner.type_data.as_ref() else { return Ok(None) };

@@ -8,14 +8,14 @@ use crate::types::{RefSite, SubType, TypeKind, TypeRef};
 use crate::validate;
 
 /// A new group's types, in hash-consing form, seen together with the
-/// registry: group-relative references answer from the group, shared ones
+/// registry: group-relative references answer from the group, engine ones
 /// from the registry. Lets the group be checked before it has indices, so
 /// that a refused group changes nothing.
 pub(super) struct GroupView<'a> {
     registry: &'a RegistryInner,
     pub(super) types: &'a [Arc<SubType>],
     /// Every type's supertype chain (outermost first), laid out one after
-    /// the other: shared indices for ancestors outside the group, relative
+    /// the other: engine indices for ancestors outside the group, relative
     /// ones inside. A subtype whose supertype's chain ends the storage
     /// extends it in place, so a run of subtypes shares one chain.
     pub(super) storage: Vec<TypeRef>,
@@ -91,20 +91,20 @@ impl<'a> GroupView<'a> {
                     start
                 }
             }
-            TypeRef::Shared(index) => {
-                let sup_ty = self.registry.registered_type(index).ok_or(RegistryError::UnregisteredSharedIndex {
+            TypeRef::Engine(index) => {
+                let sup_ty = self.registry.registered_type(index).ok_or(RegistryError::UnregisteredEngineIndex {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
                 })?;
                 validate::check_supertype_shape(type_index, &self.types[i], sup, &sup_ty)?;
-                let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredSharedIndex {
+                let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredEngineIndex {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
                 })?;
                 let above = slot.display().supertype_chain();
                 validate::check_depth(type_index, above.len() + 1)?;
                 let start = self.storage.len();
-                self.storage.extend(above.into_iter().map(TypeRef::Shared));
+                self.storage.extend(above.into_iter().map(TypeRef::Engine));
                 start
             }
             TypeRef::Module(_) => {
@@ -112,7 +112,7 @@ impl<'a> GroupView<'a> {
                     type_index,
                     site: Some(RefSite::Supertype),
                     reference: sup,
-                    expected: "shared or rec-group-relative type indices",
+                    expected: "engine or rec-group-relative type indices",
                 })
             }
         };
@@ -128,13 +128,13 @@ impl<'a> GroupView<'a> {
             let sup_ty: &SubType = match ty.supertype {
                 None => continue,
                 Some(TypeRef::RecGroup(position)) => &self.types[position as usize],
-                Some(TypeRef::Shared(index)) => match self.registry.registered_type(index) {
+                Some(TypeRef::Engine(index)) => match self.registry.registered_type(index) {
                     Some(sup_ty) => {
                         registered = sup_ty;
                         &registered
                     }
                     None => {
-                        return Err(RegistryError::UnregisteredSharedIndex {
+                        return Err(RegistryError::UnregisteredEngineIndex {
                             index,
                             referrer: Some((self.type_index(i), RefSite::Supertype)),
                         })
@@ -153,7 +153,7 @@ impl<'a> GroupView<'a> {
     fn depth(&self, ty: TypeRef) -> Option<usize> {
         match ty {
             TypeRef::RecGroup(position) => self.chains.get(position as usize).map(|range| range.len),
-            TypeRef::Shared(index) => self.registry.slots.get(index).map(|slot| slot.display().depth()),
+            TypeRef::Engine(index) => self.registry.slots.get(index).map(|slot| slot.display().depth()),
             TypeRef::Module(_) => None,
         }
     }

@@ -27,7 +27,7 @@ fn concurrent_hits_on_a_freshly_inserted_group() {
                 s.spawn(|| {
                     for _ in 0..rounds {
                         let types = registry.register_module(&module).unwrap();
-                        assert!(registry.borrow(types.shared_types()[0]).is_some());
+                        assert!(registry.borrow(types.engine_types()[0]).is_some());
                     }
                 })
             })

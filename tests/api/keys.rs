@@ -23,11 +23,11 @@ fn module(n: usize, seed: usize) -> ModuleTypes {
 #[test]
 fn contains_follows_registration() {
     let registry = TypeRegistry::new();
-    assert!(!registry.contains(SharedTypeIndex::from_u32(0)), "a never-used index");
+    assert!(!registry.contains(EngineTypeIndex::from_u32(0)), "a never-used index");
     let ty = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
     let index = ty.index();
     assert!(registry.contains(index));
-    assert!(!registry.contains(SharedTypeIndex::from_u32(index.as_u32() + 1)));
+    assert!(!registry.contains(EngineTypeIndex::from_u32(index.as_u32() + 1)));
     drop(ty);
     assert!(!registry.contains(index));
 }
@@ -36,7 +36,7 @@ fn contains_follows_registration() {
 fn every_handle_hands_out_the_same_key() {
     let registry = TypeRegistry::new();
     let types = registry.register_module(&module(5, 0)).unwrap();
-    for (i, &index) in types.shared_types().iter().enumerate() {
+    for (i, &index) in types.engine_types().iter().enumerate() {
         let key = types.key(ModuleTypeIndex::from_u32(i as u32)).unwrap();
         assert_eq!(key.index(), index);
         assert_eq!(registry.key(index), Some(key));
@@ -57,7 +57,7 @@ fn stale_keys_after_index_reuse_name_nothing() {
     let registry = TypeRegistry::new();
     let first = registry.register_module(&module(300, 0)).unwrap();
     let old: Vec<(TypeKey, std::sync::Arc<SubType>)> = first
-        .shared_types()
+        .engine_types()
         .iter()
         .map(|&index| (registry.key(index).unwrap(), registry.borrow(index).unwrap()))
         .collect();

@@ -1,7 +1,7 @@
 //! The linking API end to end: two modules shaped like a GC compiler's
 //! output (a class hierarchy, a runtime module exporting functions, a
 //! table, a memory, globals and a tag, a program importing them) read with
-//! `ModuleInfo::from_wasm`, registered, converted to shared form and linked
+//! `ModuleInfo::from_wasm`, registered, converted to engine form and linked
 //! with `TypeRegistry::check_import`; then every import-matching rule
 //! broken once, each error checked for the rule and both types.
 
@@ -88,8 +88,8 @@ impl Linked {
             assert_eq!(import.module, "rt");
             let export = self.runtime.exports.iter().find(|e| e.name == import.name).expect("exported");
             self.registry.check_import(
-                &self.runtime_types.shared_extern_type(&export.ty)?,
-                &types.shared_extern_type(&import.ty)?,
+                &self.runtime_types.engine_extern_type(&export.ty)?,
+                &types.engine_extern_type(&import.ty)?,
             )?;
         }
         Ok(info.imports.len())
@@ -122,11 +122,11 @@ fn a_program_links_against_its_runtime() {
 
     // The runtime's exported table, in both forms.
     let dispatch = linked.runtime.exports.iter().find(|e| e.name == "dispatch").unwrap();
-    let method = linked.runtime_types.shared_type(ModuleTypeIndex::from_u32(1)).unwrap();
+    let method = linked.runtime_types.engine_type(ModuleTypeIndex::from_u32(1)).unwrap();
     assert_eq!(dispatch.ty.to_string(), "(table 16 64 (ref null 1))");
     assert_eq!(
-        linked.runtime_types.shared_extern_type(&dispatch.ty).unwrap().to_string(),
-        format!("(table 16 64 (ref null shared:{method}))")
+        linked.runtime_types.engine_extern_type(&dispatch.ty).unwrap().to_string(),
+        format!("(table 16 64 (ref null engine:{method}))")
     );
 }
 
@@ -140,18 +140,18 @@ fn every_broken_rule_is_named_with_both_types() {
             // The runtime's `identity` has type $method, not the narrower one.
             r#"(import "rt" "identity" (func (type $string_method)))"#,
             ImportRule::FuncSubtype,
-            &["(func (type shared:", "(param (ref null shared:", "(result (ref null shared:"],
+            &["(func (type engine:", "(param (ref null engine:", "(result (ref null engine:"],
         ),
-        (r#"(import "rt" "memory" (func))"#, ImportRule::Kind, &["export (memory 1 4)", "import (func (type shared:"]),
+        (r#"(import "rt" "memory" (func))"#, ImportRule::Kind, &["export (memory 1 4)", "import (func (type engine:"]),
         (
             r#"(import "rt" "dispatch" (table 8 funcref))"#,
             ImportRule::TableElementEquivalent,
-            &["(table 16 64 (ref null shared:", "import (table 8 funcref)"],
+            &["(table 16 64 (ref null engine:", "import (table 8 funcref)"],
         ),
         (
             r#"(import "rt" "dispatch" (table i64 8 (ref null $method)))"#,
             ImportRule::TableAddressType,
-            &["import (table i64 8 (ref null shared:"],
+            &["import (table i64 8 (ref null engine:"],
         ),
         (
             r#"(import "rt" "dispatch" (table 32 (ref null $method)))"#,
@@ -184,12 +184,12 @@ fn every_broken_rule_is_named_with_both_types() {
             // unrelated bytes array.
             r#"(import "rt" "empty" (global (ref null $bytes)))"#,
             ImportRule::ImmutableGlobalSubtype,
-            &["export (global (ref null shared:", "import (global (ref null shared:"],
+            &["export (global (ref null engine:", "import (global (ref null engine:"],
         ),
         (
             r#"(import "rt" "exception" (tag (param (ref null $String))))"#,
             ImportRule::TagEquivalent,
-            &["(tag (type shared:", "(param (ref null shared:"],
+            &["(tag (type engine:", "(param (ref null engine:"],
         ),
     ];
     for (import, rule, words) in cases {
@@ -256,9 +256,9 @@ fn shared_tables_and_globals_link_only_with_their_like() {
     let exporter_types = registry.register_module(&exporter.types).unwrap();
     let importer_types = registry.register_module(&importer.types).unwrap();
     for import in &importer.imports {
-        let wanted = importer_types.shared_extern_type(&import.ty).unwrap();
+        let wanted = importer_types.engine_extern_type(&import.ty).unwrap();
         for export in &exporter.exports {
-            let offered = exporter_types.shared_extern_type(&export.ty).unwrap();
+            let offered = exporter_types.engine_extern_type(&export.ty).unwrap();
             let result = registry.check_import(&offered, &wanted);
             let rule = match (&offered, &wanted) {
                 _ if export.name == import.name => {
@@ -280,8 +280,8 @@ fn shared_tables_and_globals_link_only_with_their_like() {
     let (shared_table, table) = (&importer.imports[0].ty, &exporter.exports[1].ty);
     let err = registry
         .check_import(
-            &exporter_types.shared_extern_type(table).unwrap(),
-            &importer_types.shared_extern_type(shared_table).unwrap(),
+            &exporter_types.engine_extern_type(table).unwrap(),
+            &importer_types.engine_extern_type(shared_table).unwrap(),
         )
         .unwrap_err();
     assert_eq!(
@@ -297,11 +297,11 @@ fn module_form_types_are_refused() {
     let linked = Linked::new();
     let identity = linked.runtime.exports.iter().find(|e| e.name == "identity").unwrap();
     assert!(matches!(identity.ty, ExternType::FuncExact(TypeRef::Module(_))));
-    let shared = linked.runtime_types.shared_extern_type(&identity.ty).unwrap();
+    let shared = linked.runtime_types.engine_extern_type(&identity.ty).unwrap();
     for (export, import) in [(&identity.ty, &shared), (&shared, &identity.ty)] {
         let err = linked.registry.check_import(export, import).unwrap_err();
-        assert!(matches!(err, RegistryError::NotSharedForm { reference: TypeRef::Module(_) }), "{err}");
-        assert!(err.to_string().contains("(a module type index) is not a shared type index"), "{err}");
+        assert!(matches!(err, RegistryError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
+        assert!(err.to_string().contains("(a module type index) is not an engine type index"), "{err}");
     }
     let table = TableType {
         element: wasm_type_registry::RefType::concrete(true, TypeRef::Module(ModuleTypeIndex::from_u32(0))),
@@ -310,9 +310,9 @@ fn module_form_types_are_refused() {
         limits: Limits { min: 0, max: None },
     };
     let err = linked.registry.check_import(&ExternType::Table(table), &ExternType::Table(table)).unwrap_err();
-    assert!(matches!(err, RegistryError::NotSharedForm { .. }), "{err}");
+    assert!(matches!(err, RegistryError::NotEngineForm { .. }), "{err}");
     // A module index the module does not have.
-    let err = linked.runtime_types.shared_extern_type(&ExternType::Tag(TypeRef::Module(ModuleTypeIndex::from_u32(99))));
+    let err = linked.runtime_types.engine_extern_type(&ExternType::Tag(TypeRef::Module(ModuleTypeIndex::from_u32(99))));
     assert!(matches!(err, Err(RegistryError::ModuleIndexOutOfRange { index: 99, .. })), "{err:?}");
 }
 

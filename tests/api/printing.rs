@@ -126,7 +126,7 @@ fn every_value_type_prints_as_the_text_format_spells_it() {
 }
 
 #[test]
-fn shared_and_module_indices_print_differently() {
+fn engine_and_module_indices_print_differently() {
     let registry = TypeRegistry::new();
     let node = RegisteredType::new(
         &registry,
@@ -138,8 +138,8 @@ fn shared_and_module_indices_print_differently() {
     )
     .unwrap();
     let index = node.index();
-    // Registered types come back in shared form, and say so.
-    assert_eq!(node.to_string(), format!("(sub (struct (field (ref null shared:{index}))))"));
+    // Registered types come back in engine form, and say so.
+    assert_eq!(node.to_string(), format!("(sub (struct (field (ref null engine:{index}))))"));
     // The hash-consing form's group-relative references, too.
     assert_eq!(TypeRef::RecGroup(0).to_string(), "rec:0");
     assert_eq!(TypeRef::Module(ModuleTypeIndex::from_u32(index.as_u32())).to_string(), index.to_string());

@@ -7,8 +7,8 @@
 //! freed when the last handle goes.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, ExternType, HeapType, ImportRule, ModuleInfo, ModuleTypes, RefType,
-    RegisteredType, RegistryError, SharedTypeIndex, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
+    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, ExternType, HeapType, ImportRule, ModuleInfo,
+    ModuleTypes, RefType, RegisteredType, RegistryError, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
     ValType,
 };
 
@@ -27,24 +27,24 @@ fn interned_twice_and_once(
 ) -> (TypeCollection, TypeCollection, TypeCollection) {
     let a = registry.register_module(&module(text)).unwrap();
     let b = registry.register_module(&module(text)).unwrap();
-    assert_eq!(a.shared_types(), b.shared_types(), "{text}");
+    assert_eq!(a.engine_types(), b.engine_types(), "{text}");
     (a, b, registry.register_module(&module(other)).unwrap())
 }
 
-fn shared(types: &TypeCollection, i: u32) -> SharedTypeIndex {
-    types.shared_types()[i as usize]
+fn shared(types: &TypeCollection, i: u32) -> EngineTypeIndex {
+    types.engine_types()[i as usize]
 }
 
 fn reference(nullable: bool, heap_type: HeapType) -> RefType {
     RefType { nullable, heap_type }
 }
 
-fn concrete(index: SharedTypeIndex) -> HeapType {
-    HeapType::Concrete(TypeRef::Shared(index))
+fn concrete(index: EngineTypeIndex) -> HeapType {
+    HeapType::Concrete(TypeRef::Engine(index))
 }
 
-fn exact(index: SharedTypeIndex) -> HeapType {
-    HeapType::Exact(TypeRef::Shared(index))
+fn exact(index: EngineTypeIndex) -> HeapType {
+    HeapType::Exact(TypeRef::Engine(index))
 }
 
 fn abstract_(ty: AbstractHeapType) -> HeapType {
@@ -93,11 +93,11 @@ fn descriptor_clauses_are_part_of_a_type_s_identity() {
     let (a, b, plain) = interned_twice_and_once(&registry, PAIR, "(rec (type (struct)) (type (struct (field i32))))");
     assert_ne!(shared(&a, 0), shared(&plain, 0));
     assert_ne!(shared(&a, 1), shared(&plain, 1));
-    // The runtime form names the partner by its shared index.
+    // The runtime form names the partner by its engine index.
     let t = registry.borrow(shared(&a, 0)).unwrap();
     let CompositeType::Struct(s) = &t.composite else { panic!("{t}") };
-    assert_eq!(s.descriptor, Some(TypeRef::Shared(shared(&a, 1))));
-    assert_eq!(t.to_string(), format!("(descriptor shared:{}) (struct)", shared(&a, 1)));
+    assert_eq!(s.descriptor, Some(TypeRef::Engine(shared(&a, 1))));
+    assert_eq!(t.to_string(), format!("(descriptor engine:{}) (struct)", shared(&a, 1)));
     drop(t);
     drop((a, b, plain));
     assert!(registry.is_empty());
@@ -199,7 +199,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         supertype: None,
         composite: CompositeType::Struct(StructType {
             fields: Box::new([]),
-            descriptor: Some(TypeRef::Shared(keep.index())),
+            descriptor: Some(TypeRef::Engine(keep.index())),
             describes: None,
         }),
     };
@@ -223,8 +223,8 @@ fn continuation_types_intern_by_their_function_type() {
     let (a, b, other) = interned_twice_and_once(&registry, text, "(type $f (func (param i64))) (type $c (cont $f))");
     assert_ne!(shared(&a, 1), shared(&other, 1));
     let c = registry.borrow(shared(&a, 1)).unwrap();
-    assert_eq!(c.composite, CompositeType::Cont(ContType { func: TypeRef::Shared(shared(&a, 0)) }));
-    assert_eq!(c.to_string(), format!("(cont shared:{})", shared(&a, 0)));
+    assert_eq!(c.composite, CompositeType::Cont(ContType { func: TypeRef::Engine(shared(&a, 0)) }));
+    assert_eq!(c.to_string(), format!("(cont engine:{})", shared(&a, 0)));
     drop(c);
     drop((a, b, other));
     assert!(registry.is_empty());
@@ -243,7 +243,7 @@ fn continuation_subtyping_follows_the_function_types() {
         .unwrap();
     let [f1, f2, c1, c2] = [0, 1, 2, 3].map(|i| shared(&types, i));
     assert!(registry.is_subtype(c2, c1) && !registry.is_subtype(c1, c2));
-    let cont = |func| ContType { func: TypeRef::Shared(func) };
+    let cont = |func| ContType { func: TypeRef::Engine(func) };
     assert!(registry.matches(&cont(f2), &cont(f1)).unwrap());
     assert!(!registry.matches(&cont(f1), &cont(f2)).unwrap());
 
@@ -274,9 +274,9 @@ fn exact_and_continuation_references_keep_their_targets_alive() {
         shared: false,
         is_final: true,
         supertype: None,
-        composite: CompositeType::Cont(ContType { func: TypeRef::Shared(index) }),
+        composite: CompositeType::Cont(ContType { func: TypeRef::Engine(index) }),
     };
-    let holders: [&dyn Fn(SharedTypeIndex) -> SubType; 2] = [&exact_field, &cont];
+    let holders: [&dyn Fn(EngineTypeIndex) -> SubType; 2] = [&exact_field, &cont];
     for holder in holders {
         let target = RegisteredType::new(&registry, SubType::func([ValType::I32], [])).unwrap();
         let index = target.index();
@@ -317,14 +317,14 @@ fn exact_function_imports_need_exactly_the_type() {
     let registry = TypeRegistry::new();
     let types = registry.register_module(&info.types).unwrap();
     let (sup, sub) = (shared(&types, 0), shared(&types, 1));
-    let export = ExternType::FuncExact(TypeRef::Shared(sub));
-    registry.check_import(&export, &ExternType::Func(TypeRef::Shared(sup))).unwrap();
-    registry.check_import(&export, &ExternType::FuncExact(TypeRef::Shared(sub))).unwrap();
-    let err = registry.check_import(&export, &ExternType::FuncExact(TypeRef::Shared(sup))).unwrap_err();
+    let export = ExternType::FuncExact(TypeRef::Engine(sub));
+    registry.check_import(&export, &ExternType::Func(TypeRef::Engine(sup))).unwrap();
+    registry.check_import(&export, &ExternType::FuncExact(TypeRef::Engine(sub))).unwrap();
+    let err = registry.check_import(&export, &ExternType::FuncExact(TypeRef::Engine(sup))).unwrap_err();
     match &err {
         RegistryError::IncompatibleImport { rule, import, .. } => {
             assert_eq!(*rule, ImportRule::FuncExact);
-            assert!(import.starts_with(&format!("(func (exact (type shared:{sup})")), "{err}");
+            assert!(import.starts_with(&format!("(func (exact (type engine:{sup})")), "{err}");
         }
         other => panic!("expected IncompatibleImport, got {other:?}"),
     }
@@ -354,9 +354,9 @@ fn exact_imports_refuse_re_exports_of_inexact_imports() {
 
     let registry = TypeRegistry::new();
     let types = registry.register_module(&info.types).unwrap();
-    let shared_export = |name| types.shared_extern_type(&exported(name)).unwrap();
-    let exact_import = ExternType::FuncExact(TypeRef::Shared(shared(&types, 0)));
-    let inexact_import = ExternType::Func(TypeRef::Shared(shared(&types, 0)));
+    let shared_export = |name| types.engine_extern_type(&exported(name)).unwrap();
+    let exact_import = ExternType::FuncExact(TypeRef::Engine(shared(&types, 0)));
+    let inexact_import = ExternType::Func(TypeRef::Engine(shared(&types, 0)));
     for (name, exact_ok) in [("reexport", false), ("reexport_exact", true), ("defined", true)] {
         registry.check_import(&shared_export(name), &inexact_import).unwrap();
         let verdict = registry.check_import(&shared_export(name), &exact_import);

@@ -67,7 +67,7 @@ fn garbage_of_a_finished_thread_is_freed_by_flush() {
                 let types = registry.register_module(&module).unwrap();
                 assert_eq!(types.len(), 3);
                 weak.extend(
-                    types.shared_types().iter().map(|&i| std::sync::Arc::downgrade(&registry.borrow(i).unwrap())),
+                    types.engine_types().iter().map(|&i| std::sync::Arc::downgrade(&registry.borrow(i).unwrap())),
                 );
             }
             assert!(registry.stats().pending_frees > 0, "nothing waits: {:?}", registry.stats());
@@ -113,7 +113,7 @@ fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
     builder.rec_group((0..10_000).map(|i| struct_with(i % 4)));
     let types = registry.register_module(&builder.build().unwrap()).unwrap();
     let weak: Vec<_> =
-        types.shared_types().iter().map(|&index| std::sync::Arc::downgrade(&registry.borrow(index).unwrap())).collect();
+        types.engine_types().iter().map(|&index| std::sync::Arc::downgrade(&registry.borrow(index).unwrap())).collect();
     drop(types);
     drop(registry);
     let alive = weak.iter().filter(|ty| ty.upgrade().is_some()).count();
@@ -142,7 +142,7 @@ fn a_group_is_freed_by_the_thread_that_unregistered_it() {
         let (registry, module) = (&registry, &module);
         let owner = s.spawn(move || {
             let types = registry.register_module(module).unwrap();
-            let weak = |i: usize| Arc::downgrade(&registry.borrow(types.shared_types()[i]).unwrap());
+            let weak = |i: usize| Arc::downgrade(&registry.borrow(types.engine_types()[i]).unwrap());
             to_main.send((weak(0), weak(100))).unwrap();
             drop(types);
             to_main.send((weak_none(), weak_none())).unwrap();
@@ -373,7 +373,7 @@ fn racing_registrations_of_one_module_run_the_data_function_once_per_type() {
                 .collect();
             threads.into_iter().map(|thread| thread.join().unwrap()).collect()
         });
-        assert!(collections.windows(2).all(|pair| pair[0].shared_types() == pair[1].shared_types()));
+        assert!(collections.windows(2).all(|pair| pair[0].engine_types() == pair[1].engine_types()));
         let calls = calls.load(Ordering::Relaxed);
         assert_eq!(calls, registry.len(), "round {round}: data computed more than once for some type");
     }

@@ -37,8 +37,8 @@ fn reference_type_matching_agrees_with_wasmparser() {
     let mut heap_types: Vec<(HeapType, String)> =
         ABSTRACT.iter().map(|&(h, text)| (HeapType::Abstract(h), text.to_string())).collect();
     for (i, name) in ["$s", "$s2", "$a", "$f", "$f2"].into_iter().enumerate() {
-        let shared = types.shared_type(ModuleTypeIndex::from_u32(i as u32)).unwrap();
-        heap_types.push((HeapType::Concrete(TypeRef::Shared(shared)), name.to_string()));
+        let shared = types.engine_type(ModuleTypeIndex::from_u32(i as u32)).unwrap();
+        heap_types.push((HeapType::Concrete(TypeRef::Engine(shared)), name.to_string()));
     }
     let ref_types: Vec<(RefType, String)> = heap_types
         .iter()
@@ -90,11 +90,11 @@ fn module_form_references_are_refused_not_answered() {
     let structref = ValType::Ref(RefType::nullable(A::Struct));
     for (a, b) in [(module_ref, module_ref), (module_ref, structref), (structref, module_ref)] {
         let err = registry.val_type_matches(&a, &b).unwrap_err();
-        assert!(matches!(err, RegistryError::NotSharedForm { reference: TypeRef::Module(_) }), "{err}");
+        assert!(matches!(err, RegistryError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
         assert!(err.to_string().contains("(ref 0)") || err.to_string().contains("reference 0"), "{err}");
     }
     let rec = HeapType::Concrete(TypeRef::RecGroup(0));
-    assert!(matches!(registry.heap_type_matches(&rec, &rec), Err(RegistryError::NotSharedForm { .. })));
+    assert!(matches!(registry.heap_type_matches(&rec, &rec), Err(RegistryError::NotEngineForm { .. })));
 }
 
 /// Structural matching of composite types in the open: width and depth
@@ -107,7 +107,7 @@ fn composite_types_match_structurally() {
     let module = ModuleTypes::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap();
     let types = registry.register_module(&module).unwrap();
     let shared = |i| {
-        ValType::Ref(RefType::concrete(true, TypeRef::Shared(types.shared_type(ModuleTypeIndex::from_u32(i)).unwrap())))
+        ValType::Ref(RefType::concrete(true, TypeRef::Engine(types.engine_type(ModuleTypeIndex::from_u32(i)).unwrap())))
     };
     let (s, s2) = (shared(0), shared(1));
     let strukt = |fields: Vec<FieldType>| StructType::new(fields);

@@ -9,8 +9,8 @@ fn module_ref(nullable: bool, i: u32) -> ValType {
     ValType::Ref(RefType::concrete(nullable, TypeRef::Module(ModuleTypeIndex::from_u32(i))))
 }
 
-fn shared_ref(nullable: bool, i: SharedTypeIndex) -> ValType {
-    ValType::Ref(RefType::concrete(nullable, TypeRef::Shared(i)))
+fn shared_ref(nullable: bool, i: EngineTypeIndex) -> ValType {
+    ValType::Ref(RefType::concrete(nullable, TypeRef::Engine(i)))
 }
 
 fn m(i: u32) -> ModuleTypeIndex {
@@ -44,9 +44,9 @@ fn equal_rec_groups_from_different_modules_share_indices() {
     let registry = TypeRegistry::new();
     let a = registry.register_module(&ping_pong(0)).unwrap();
     let b = registry.register_module(&ping_pong(5)).unwrap();
-    assert_eq!(a.shared_type(m(0)), b.shared_type(m(5)));
-    assert_eq!(a.shared_type(m(1)), b.shared_type(m(6)));
-    assert_ne!(a.shared_type(m(0)), a.shared_type(m(1)));
+    assert_eq!(a.engine_type(m(0)), b.engine_type(m(5)));
+    assert_eq!(a.engine_type(m(1)), b.engine_type(m(6)));
+    assert_ne!(a.engine_type(m(0)), a.engine_type(m(1)));
     assert_eq!(registry.len(), 2 + 5 /* padding funcs */);
 }
 
@@ -91,7 +91,7 @@ fn every_structural_difference_makes_a_different_group() {
     let registry = TypeRegistry::new();
     let collections: Vec<TypeCollection> =
         variants.into_iter().map(|g| registry.register_module(&one_group(g)).unwrap()).collect();
-    let mut firsts: Vec<SharedTypeIndex> = collections.iter().map(|c| c.shared_type(m(0)).unwrap()).collect();
+    let mut firsts: Vec<EngineTypeIndex> = collections.iter().map(|c| c.engine_type(m(0)).unwrap()).collect();
     firsts.sort();
     firsts.dedup();
     assert_eq!(firsts.len(), collections.len(), "each variant must be a distinct type");
@@ -105,8 +105,8 @@ fn supertypes_distinguish_otherwise_equal_types() {
     b.sub_type(SubType::struct_(false, Some(TypeRef::Module(root)), []));
     b.sub_type(SubType::struct_(false, None, []));
     let c = registry.register_module(&b.build().unwrap()).unwrap();
-    assert_ne!(c.shared_type(m(1)), c.shared_type(m(0)));
-    assert_eq!(c.shared_type(m(2)), c.shared_type(m(0)), "identical singleton groups are one type");
+    assert_ne!(c.engine_type(m(1)), c.engine_type(m(0)));
+    assert_eq!(c.engine_type(m(2)), c.engine_type(m(0)), "identical singleton groups are one type");
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn issue_9714_types_in_one_rec_group_are_never_equal() {
     let c = registry
         .register_module(&one_group(vec![SubType::struct_(false, None, []), SubType::struct_(false, None, [])]))
         .unwrap();
-    let (a, b) = (c.shared_type(m(0)).unwrap(), c.shared_type(m(1)).unwrap());
+    let (a, b) = (c.engine_type(m(0)).unwrap(), c.engine_type(m(1)).unwrap());
     assert_ne!(a, b);
     assert!(!registry.is_subtype(a, b));
     assert!(!registry.is_subtype(b, a));
@@ -136,7 +136,7 @@ fn is_subtype_follows_declared_chains_only() {
     ));
     let sibling = b.sub_type(SubType::struct_(false, Some(TypeRef::Module(a)), [field(false, ValType::F32)]));
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
-    let s = |i: ModuleTypeIndex| coll.shared_type(i).unwrap();
+    let s = |i: ModuleTypeIndex| coll.engine_type(i).unwrap();
     assert!(registry.is_subtype(s(c), s(a)));
     assert!(registry.is_subtype(s(c), s(bb)));
     assert!(registry.is_subtype(s(bb), s(a)));
@@ -145,7 +145,7 @@ fn is_subtype_follows_declared_chains_only() {
     assert!(!registry.is_subtype(s(sibling), s(bb)));
     assert!(!registry.is_subtype(s(c), s(sibling)));
     // Indices nobody registered: no panic, no subtyping.
-    let never = SharedTypeIndex::from_u32(4_000_000);
+    let never = EngineTypeIndex::from_u32(4_000_000);
     assert!(!registry.is_subtype(s(c), never));
     assert!(!registry.is_subtype(never, s(a)));
     assert!(registry.borrow(never).is_none());
@@ -157,7 +157,7 @@ fn is_subtype_follows_declared_chains_only() {
 fn borrow_returns_runtime_form() {
     let registry = TypeRegistry::new();
     let c = registry.register_module(&ping_pong(2)).unwrap();
-    let (a, b) = (c.shared_type(m(2)).unwrap(), c.shared_type(m(3)).unwrap());
+    let (a, b) = (c.engine_type(m(2)).unwrap(), c.engine_type(m(3)).unwrap());
     let ty = registry.borrow(a).unwrap();
     assert_eq!(*ty, SubType::struct_(true, None, [field(false, shared_ref(true, b))]));
 }
@@ -169,7 +169,7 @@ fn references_across_groups_keep_the_referenced_group_alive() {
     let target = b.sub_type(SubType::struct_(true, None, [field(false, ValType::F64)]));
     let user = b.sub_type(SubType::struct_(true, None, [field(false, module_ref(false, target.as_u32()))]));
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
-    let (target, user) = (coll.shared_type(target).unwrap(), coll.shared_type(user).unwrap());
+    let (target, user) = (coll.engine_type(target).unwrap(), coll.engine_type(user).unwrap());
     let handle = RegisteredType::root(&registry, user).unwrap();
     drop(coll);
     assert!(registry.borrow(target).is_some(), "the user's group holds the target");
@@ -191,7 +191,7 @@ fn long_reference_chains_unregister_without_recursion() {
         b.sub_type(SubType::struct_(true, None, [field(false, module_ref(true, i - 1))]));
     }
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
-    let last = RegisteredType::root(&registry, coll.shared_type(m(LEN - 1)).unwrap()).unwrap();
+    let last = RegisteredType::root(&registry, coll.engine_type(m(LEN - 1)).unwrap()).unwrap();
     drop(coll);
     assert_eq!(registry.len(), LEN as usize);
     std::thread::Builder::new().stack_size(64 * 1024).spawn(move || drop(last)).unwrap().join().unwrap();
@@ -219,7 +219,7 @@ fn pr_10435_reused_indices_need_not_be_contiguous() {
             SubType::array(true, None, field(false, module_ref(true, 1))),
         ]))
         .unwrap();
-    let idx: Vec<SharedTypeIndex> = c.shared_types().to_vec();
+    let idx: Vec<EngineTypeIndex> = c.engine_types().to_vec();
     let contiguous = idx.windows(2).all(|w| w[1].as_u32() == w[0].as_u32() + 1);
     assert!(!contiguous, "the test needs non-contiguous indices, got {idx:?}");
     // Every intra-group reference points at the index actually reserved.
@@ -229,7 +229,7 @@ fn pr_10435_reused_indices_need_not_be_contiguous() {
     );
     assert_eq!(
         *registry.borrow(idx[1]).unwrap(),
-        SubType::struct_(false, Some(TypeRef::Shared(idx[0])), [field(false, shared_ref(true, idx[2]))])
+        SubType::struct_(false, Some(TypeRef::Engine(idx[0])), [field(false, shared_ref(true, idx[2]))])
     );
     assert_eq!(*registry.borrow(idx[2]).unwrap(), SubType::array(true, None, field(false, shared_ref(true, idx[1]))));
     assert!(registry.is_subtype(idx[1], idx[0]));
@@ -274,7 +274,7 @@ fn pr_9446_a_function_type_in_trampoline_form_is_its_own_trampoline_only_if_fina
     let sub = RegisteredType::new(
         &registry,
         SubType {
-            supertype: Some(TypeRef::Shared(open.index())),
+            supertype: Some(TypeRef::Engine(open.index())),
             ..SubType::func([ValType::I32, anyref()], [ValType::F64])
         },
     )
@@ -326,10 +326,10 @@ fn type_collections_map_engine_trampolines_to_module_types() {
     let f = b.sub_type(SubType::func([module_ref(true, s.as_u32())], []));
     let own = b.sub_type(SubType::func([ValType::I64], []));
     let c = registry.register_module(&b.build().unwrap()).unwrap();
-    let f_trampoline = registry.trampoline_type(c.shared_type(f).unwrap());
+    let f_trampoline = registry.trampoline_type(c.engine_type(f).unwrap());
     assert_eq!(c.module_trampoline_type(f_trampoline), Some(f));
-    assert_eq!(c.module_trampoline_type(c.shared_type(own).unwrap()), Some(own));
-    assert_eq!(c.module_trampoline_type(c.shared_type(s).unwrap()), None);
+    assert_eq!(c.module_trampoline_type(c.engine_type(own).unwrap()), Some(own));
+    assert_eq!(c.module_trampoline_type(c.engine_type(s).unwrap()), None);
 }
 
 #[test]
@@ -345,8 +345,8 @@ fn ghsa_7qmx_3fpx_r45m_reregistration_during_unregistration_unregisters_once() {
             s.spawn(|| {
                 for _ in 0..3_000 {
                     let c = registry.register_module(&module).unwrap();
-                    let a = c.shared_type(m(0)).unwrap();
-                    let b = c.shared_type(m(1)).unwrap();
+                    let a = c.engine_type(m(0)).unwrap();
+                    let b = c.engine_type(m(1)).unwrap();
                     assert_eq!(
                         *registry.borrow(a).unwrap(),
                         SubType::struct_(true, None, [field(false, shared_ref(true, b))])
@@ -406,17 +406,17 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     // The error names where in the type the bad reference sits.
     assert!(err.to_string().starts_with("type 0, field 0: reference"), "{err}");
 
-    let dead = SharedTypeIndex::from_u32(77);
+    let dead = EngineTypeIndex::from_u32(77);
     let fields = [field(false, ValType::I32), field(false, shared_ref(true, dead))];
     let err = RegisteredType::new(&registry, SubType::struct_(true, None, fields)).unwrap_err();
-    assert_eq!(err, RegistryError::UnregisteredSharedIndex { index: dead, referrer: Some((0, RefSite::Field(1))) });
+    assert_eq!(err, RegistryError::UnregisteredEngineIndex { index: dead, referrer: Some((0, RefSite::Field(1))) });
     assert!(err.to_string().contains("77"), "{err}");
     assert!(err.to_string().starts_with("type 0, field 1: "), "{err}");
 
     // Structure that does not match the declared supertype.
     let err = RegisteredType::new(
         &registry,
-        SubType::array(true, Some(TypeRef::Shared(keep.index())), field(false, ValType::I32)),
+        SubType::array(true, Some(TypeRef::Engine(keep.index())), field(false, ValType::I32)),
     )
     .unwrap_err();
     assert!(matches!(err, RegistryError::SupertypeKindMismatch { .. }), "{err}");
@@ -453,7 +453,7 @@ fn a_subtype_whose_structure_does_not_match_does_not_build() {
 fn equivalent_types_of_one_module_are_one_type_to_the_builder() {
     // $a and $b are equivalent (equal singleton groups), so a field of type
     // (ref $b) matches a supertype's field of type (ref $a), even mutable:
-    // registration would give them one shared index.
+    // registration would give them one engine index.
     let mut b = ModuleTypes::builder();
     let a = b.sub_type(SubType::struct_(true, None, [field(false, ValType::I32)]));
     let bb = b.sub_type(SubType::struct_(true, None, [field(false, ValType::I32)]));
@@ -463,7 +463,7 @@ fn equivalent_types_of_one_module_are_one_type_to_the_builder() {
     let module = b.build().unwrap();
     let registry = TypeRegistry::new();
     let types = registry.register_module(&module).unwrap();
-    assert_eq!(types.shared_type(a), types.shared_type(bb));
+    assert_eq!(types.engine_type(a), types.engine_type(bb));
     // A mutable field of a *different* type does not match.
     let mut b = ModuleTypes::builder();
     let a = b.sub_type(SubType::struct_(false, None, [field(false, ValType::I32)]));
@@ -514,7 +514,7 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
         })
         .collect();
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
-    let s = |i: ModuleTypeIndex| coll.shared_type(i).unwrap();
+    let s = |i: ModuleTypeIndex| coll.engine_type(i).unwrap();
     for (i, &sub) in chain.iter().enumerate() {
         for (j, &sup) in chain.iter().enumerate() {
             assert_eq!(registry.is_subtype(s(sub), s(sup)), i >= j, "depth {i} <: depth {j}");
@@ -529,7 +529,7 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
         &registry,
         SubType::struct_(
             false,
-            Some(TypeRef::Shared(s(chain[MAX_SUBTYPING_DEPTH]))),
+            Some(TypeRef::Engine(s(chain[MAX_SUBTYPING_DEPTH]))),
             vec![field(false, ValType::I32); 64],
         ),
     )

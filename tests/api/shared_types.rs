@@ -7,8 +7,8 @@
 //! types, printed, and freed.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, FieldType, HeapType, ModuleTypeIndex, ModuleTypes, RefSite, RefType,
-    RegisteredType, RegistryError, SharedTypeIndex, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry,
+    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, ModuleTypeIndex, ModuleTypes,
+    RefSite, RefType, RegisteredType, RegistryError, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry,
     ValType,
 };
 
@@ -18,12 +18,12 @@ fn module(types: &str) -> ModuleTypes {
     ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
 }
 
-fn shared(types: &TypeCollection, i: u32) -> SharedTypeIndex {
-    types.shared_types()[i as usize]
+fn shared(types: &TypeCollection, i: u32) -> EngineTypeIndex {
+    types.engine_types()[i as usize]
 }
 
-fn concrete(index: SharedTypeIndex) -> HeapType {
-    HeapType::Concrete(TypeRef::Shared(index))
+fn concrete(index: EngineTypeIndex) -> HeapType {
+    HeapType::Concrete(TypeRef::Engine(index))
 }
 
 fn val(heap_type: HeapType) -> ValType {
@@ -86,7 +86,7 @@ fn sharedness_is_part_of_a_type_s_identity() {
     let registry = TypeRegistry::new();
     let a = registry.register_module(&module(TWINS)).unwrap();
     let b = registry.register_module(&module(TWINS)).unwrap();
-    assert_eq!(a.shared_types(), b.shared_types());
+    assert_eq!(a.engine_types(), b.engine_types());
     for twin in [0, 2, 4] {
         assert_ne!(shared(&a, twin), shared(&a, twin + 1), "type {twin}");
         assert!(registry.borrow(shared(&a, twin)).unwrap().shared);
@@ -124,7 +124,7 @@ fn shared_types_match_only_shared_hierarchies() {
     {
         for &above in aboves {
             assert!(matches(concrete(ty), shared_(above)), "{ty:?} <: (shared {above:?})");
-            assert!(matches(HeapType::Exact(TypeRef::Shared(ty)), shared_(above)), "(exact {ty:?})");
+            assert!(matches(HeapType::Exact(TypeRef::Engine(ty)), shared_(above)), "(exact {ty:?})");
             assert!(!matches(concrete(ty), unshared(above)), "{ty:?} <: {above:?}");
         }
         let bottom = aboves[0].bottom();
@@ -226,8 +226,8 @@ fn the_registry_refuses_what_the_builder_refuses() {
     let before = registry.stats();
     let cases = [
         SubType::struct_(true, None, [field(false, val(concrete(unshared.index())))]).into_shared(),
-        SubType::struct_(true, Some(TypeRef::Shared(unshared.index())), []).into_shared(),
-        SubType::struct_(true, Some(TypeRef::Shared(open_shared.index())), []),
+        SubType::struct_(true, Some(TypeRef::Engine(unshared.index())), []).into_shared(),
+        SubType::struct_(true, Some(TypeRef::Engine(open_shared.index())), []),
         SubType::func([], [val(HeapType::Abstract(AbstractHeapType::Func))]).into_shared(),
     ];
     for ty in cases {
@@ -242,18 +242,18 @@ fn the_registry_refuses_what_the_builder_refuses() {
 }
 
 /// A continuation type registered directly must be over a function type,
-/// as a module's must: `(cont shared:N)` with N a struct type is refused.
+/// as a module's must: `(cont engine:N)` with N a struct type is refused.
 #[test]
 fn the_registry_refuses_a_continuation_of_a_struct_type() {
     let registry = TypeRegistry::new();
     let not_a_func = RegisteredType::new(&registry, SubType::struct_(true, None, [])).unwrap();
     let func = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
     let before = registry.stats();
-    let cont = |target: SharedTypeIndex| SubType {
+    let cont = |target: EngineTypeIndex| SubType {
         shared: false,
         is_final: true,
         supertype: None,
-        composite: CompositeType::Cont(ContType { func: TypeRef::Shared(target) }),
+        composite: CompositeType::Cont(ContType { func: TypeRef::Engine(target) }),
     };
     let err = RegisteredType::new(&registry, cont(not_a_func.index())).unwrap_err();
     assert!(
@@ -309,7 +309,7 @@ fn imports_of_shared_function_types_link_only_to_shared_exports() {
     let registry = TypeRegistry::new();
     let exporter = registry.register_module(&module(TWINS)).unwrap();
     let importer = registry.register_module(&module("(type (shared (func (param i32))))")).unwrap();
-    let func = |types: &TypeCollection, i| wasm_type_registry::ExternType::Func(TypeRef::Shared(shared(types, i)));
+    let func = |types: &TypeCollection, i| wasm_type_registry::ExternType::Func(TypeRef::Engine(shared(types, i)));
     let import = func(&importer, 0);
     registry.check_import(&func(&exporter, 2), &import).unwrap();
     let err = registry.check_import(&func(&exporter, 3), &import).unwrap_err();

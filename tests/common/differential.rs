@@ -150,11 +150,11 @@ impl World {
         }
     }
 
-    /// The (shared index, model id) of each type a handle holds directly.
-    fn held(&self, handle: &Handle) -> Vec<(SharedTypeIndex, TypeId)> {
+    /// The (engine index, model id) of each type a handle holds directly.
+    fn held(&self, handle: &Handle) -> Vec<(EngineTypeIndex, TypeId)> {
         match handle {
             Handle::Module { types, module } => {
-                types.shared_types().iter().copied().zip(self.module_ids[*module].iter().copied()).collect()
+                types.engine_types().iter().copied().zip(self.module_ids[*module].iter().copied()).collect()
             }
             Handle::Type { ty, model } => vec![(ty.index(), *model)],
         }
@@ -169,7 +169,7 @@ impl World {
 
     /// One thread's op sequence. Returns what the thread holds afterwards and
     /// every index it saw.
-    fn run(&self, ops: &[Op], mut held: Vec<Handle>) -> Result<(Vec<Handle>, BTreeSet<SharedTypeIndex>), String> {
+    fn run(&self, ops: &[Op], mut held: Vec<Handle>) -> Result<(Vec<Handle>, BTreeSet<EngineTypeIndex>), String> {
         let registry = &self.registry;
         let mut seen = BTreeSet::new();
         for &op in ops {
@@ -183,7 +183,7 @@ impl World {
                     let types = registry
                         .register_module(&self.modules[module])
                         .map_err(|e| format!("valid module {module} refused: {e}"))?;
-                    seen.extend(types.shared_types());
+                    seen.extend(types.engine_types());
                     self.keep(&mut held, Handle::Module { types, module })?;
                     true
                 }
@@ -205,18 +205,18 @@ impl World {
                             let sub = generate::singleton_variant(self.modules[m].get(j).unwrap(), variant);
                             let sub = remap(&sub, &mut |r| match r {
                                 TypeRef::Module(x) if x == j => TypeRef::RecGroup(0),
-                                TypeRef::Module(x) => TypeRef::Shared(types.shared_type(x).unwrap()),
+                                TypeRef::Module(x) => TypeRef::Engine(types.engine_type(x).unwrap()),
                                 other => other,
                             });
                             let expected = self.variants[&(m, j, variant)];
                             let new = RegisteredType::new(registry, sub.clone())
                                 .map_err(|e| format!("valid type {sub:?} refused: {e}"))?;
                             seen.insert(new.index());
-                            if variant == 0 && Some(new.index()) != types.shared_type(j) {
+                            if variant == 0 && Some(new.index()) != types.engine_type(j) {
                                 return Err(format!(
                                     "RegisteredType::new of module {m}'s type {j:?} gave {:?}, the module has {:?}",
                                     new.index(),
-                                    types.shared_type(j)
+                                    types.engine_type(j)
                                 ));
                             }
                             self.keep(&mut held, Handle::Type { ty: new, model: expected })?;
@@ -299,7 +299,7 @@ impl World {
     /// With every thread joined: everything held, checked together, and the
     /// registry's counters against the model's live set.
     fn check_quiescent(&self, held: &[Vec<Handle>]) -> Result<(), String> {
-        let all: Vec<(SharedTypeIndex, TypeId)> = held.iter().flatten().flat_map(|h| self.held(h)).collect();
+        let all: Vec<(EngineTypeIndex, TypeId)> = held.iter().flatten().flat_map(|h| self.held(h)).collect();
         self.model.check(&self.registry, all.iter().copied(), 40)?;
         let live = self.model.live_groups(all.iter().map(|&(_, m)| m));
         let stats = self.registry.stats();
@@ -328,12 +328,12 @@ struct Witness(Mutex<WitnessTables>);
 
 #[derive(Default)]
 struct WitnessTables {
-    by_model: HashMap<TypeId, (SharedTypeIndex, usize)>,
-    by_index: HashMap<SharedTypeIndex, (TypeId, usize)>,
+    by_model: HashMap<TypeId, (EngineTypeIndex, usize)>,
+    by_index: HashMap<EngineTypeIndex, (TypeId, usize)>,
 }
 
 impl Witness {
-    fn acquire(&self, pairs: &[(SharedTypeIndex, TypeId)]) -> Result<(), String> {
+    fn acquire(&self, pairs: &[(EngineTypeIndex, TypeId)]) -> Result<(), String> {
         let mut tables = self.0.lock().unwrap();
         for &(s, m) in pairs {
             let by_model = tables.by_model.entry(m).or_insert((s, 0));
@@ -350,7 +350,7 @@ impl Witness {
         Ok(())
     }
 
-    fn release(&self, pairs: &[(SharedTypeIndex, TypeId)]) {
+    fn release(&self, pairs: &[(EngineTypeIndex, TypeId)]) {
         let mut tables = self.0.lock().unwrap();
         for &(s, m) in pairs {
             tables.by_model.get_mut(&m).unwrap().1 -= 1;

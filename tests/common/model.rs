@@ -5,7 +5,7 @@
 //!   references into the group as `RecGroup(position)` and references out of
 //!   it as the *model id* of the referenced type. Keys go into one `HashMap`;
 //!   equal keys are the same group, and a group's types get consecutive model
-//!   ids. So two registered types must share a shared index exactly when
+//!   ids. So two registered types must share an engine index exactly when
 //!   they have the same model id.
 //! - **Subtyping.** `is_subtype(a, b)` walks `a`'s declared supertypes one by
 //!   one until it meets `b` or runs out.
@@ -18,7 +18,7 @@
 //!   the registry's `len()` must be the number of types in live groups.
 //!
 //! The model reuses the crate's plain data types (`SubType`, `ValType`, ...)
-//! as containers, with `TypeRef::Shared(n)` standing for *model* type `n`.
+//! as containers, with `TypeRef::Engine(n)` standing for *model* type `n`.
 //! Traversal, keys, subtyping, trampolines and liveness are all written
 //! here, so that a bug in the crate's canonicalization or matching cannot
 //! hide in the model.
@@ -95,12 +95,12 @@ pub fn shape(ty: &SubType) -> SubType {
 }
 
 fn model_ref(id: TypeId) -> TypeRef {
-    TypeRef::Shared(SharedTypeIndex::from_u32(id))
+    TypeRef::Engine(EngineTypeIndex::from_u32(id))
 }
 
 fn model_id(r: TypeRef) -> TypeId {
     match r {
-        TypeRef::Shared(id) => id.as_u32(),
+        TypeRef::Engine(id) => id.as_u32(),
         other => panic!("model types only hold model ids, found {other:?}"),
     }
 }
@@ -124,7 +124,7 @@ pub struct Type {
     /// Its rec group.
     pub group: GroupId,
     /// The type with every reference a model id: what `borrow` must return,
-    /// with shared indices in place of model ids.
+    /// with engine indices in place of model ids.
     pub runtime: SubType,
     /// Its declared supertype.
     pub supertype: Option<TypeId>,
@@ -214,7 +214,7 @@ impl Model {
         for ty in &key {
             let runtime = remap(ty, &mut |r| match r {
                 TypeRef::RecGroup(i) => model_ref(ids[i as usize]),
-                TypeRef::Shared(_) => {
+                TypeRef::Engine(_) => {
                     holds.insert(self.types[model_id(r) as usize].group);
                     r
                 }
@@ -309,8 +309,8 @@ impl Model {
     pub fn check_subtype(
         &self,
         registry: &TypeRegistry,
-        (a, ma): (SharedTypeIndex, TypeId),
-        (b, mb): (SharedTypeIndex, TypeId),
+        (a, ma): (EngineTypeIndex, TypeId),
+        (b, mb): (EngineTypeIndex, TypeId),
     ) -> Result<(), String> {
         let (got, expected) = (registry.is_subtype(a, b), self.is_subtype(ma, mb));
         SUBTYPE_ANSWERS[0].fetch_add(1, Ordering::Relaxed);
@@ -322,7 +322,7 @@ impl Model {
     }
 
     /// Checks the registry against the model, starting from `held`: pairs of
-    /// a shared index some live handle holds and the model id it must be.
+    /// an engine index some live handle holds and the model id it must be.
     ///
     /// Follows every reference and trampoline from there, binding shared
     /// indices to model ids one to one (two model ids on one index, or two
@@ -333,13 +333,13 @@ impl Model {
     pub fn check(
         &self,
         registry: &TypeRegistry,
-        held: impl IntoIterator<Item = (SharedTypeIndex, TypeId)>,
+        held: impl IntoIterator<Item = (EngineTypeIndex, TypeId)>,
         pairs_cap: usize,
-    ) -> Result<BTreeMap<SharedTypeIndex, TypeId>, String> {
-        let mut to_model: BTreeMap<SharedTypeIndex, TypeId> = BTreeMap::new();
-        let mut to_index: HashMap<TypeId, SharedTypeIndex> = HashMap::new();
+    ) -> Result<BTreeMap<EngineTypeIndex, TypeId>, String> {
+        let mut to_model: BTreeMap<EngineTypeIndex, TypeId> = BTreeMap::new();
+        let mut to_index: HashMap<TypeId, EngineTypeIndex> = HashMap::new();
         let mut worklist = Vec::new();
-        let mut bind = |s: SharedTypeIndex, m: TypeId, worklist: &mut Vec<(SharedTypeIndex, TypeId)>| match (
+        let mut bind = |s: EngineTypeIndex, m: TypeId, worklist: &mut Vec<(EngineTypeIndex, TypeId)>| match (
             to_model.get(&s),
             to_index.get(&m),
         ) {
@@ -363,14 +363,14 @@ impl Model {
                 return Err(format!("{s:?} is {got:?}, but model type {m} is {expected:?}"));
             }
             for (got_ref, expected_ref) in refs(&got).into_iter().zip(refs(expected)) {
-                let TypeRef::Shared(target) = got_ref else {
+                let TypeRef::Engine(target) = got_ref else {
                     return Err(format!("{s:?} holds a non-shared reference: {got:?}"));
                 };
                 bind(target, model_id(expected_ref), &mut worklist)?;
             }
             bind(registry.trampoline_type(s), self.ty(m).trampoline, &mut worklist)?;
         }
-        let sample: Vec<(SharedTypeIndex, TypeId)> = to_model.iter().take(pairs_cap).map(|(&s, &m)| (s, m)).collect();
+        let sample: Vec<(EngineTypeIndex, TypeId)> = to_model.iter().take(pairs_cap).map(|(&s, &m)| (s, m)).collect();
         for &(a, ma) in &sample {
             for &(b, mb) in &sample {
                 self.check_subtype(registry, (a, ma), (b, mb))?;

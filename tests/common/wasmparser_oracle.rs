@@ -5,7 +5,7 @@
 use wasm_type_registry::{TypeCollection, TypeRegistry};
 
 /// wasmparser's validator as an independent oracle for one module's type
-/// canonicalization: equal ids exactly when equal shared indices, and
+/// canonicalization: equal ids exactly when equal engine indices, and
 /// supertype chains exactly when `is_subtype`.
 /// Returns how many ordered pairs of types it compared.
 pub fn check_canonicalization(
@@ -38,7 +38,7 @@ pub fn check_canonicalization(
     };
     for (i, &a) in ids.iter().enumerate() {
         for (j, &b) in ids.iter().enumerate() {
-            let (sa, sb) = (types.shared_types()[i], types.shared_types()[j]);
+            let (sa, sb) = (types.engine_types()[i], types.engine_types()[j]);
             if (a == b) != (sa == sb) {
                 return Err(format!(
                     "types {i} and {j}: wasmparser says equal = {}, the registry {}",

@@ -35,8 +35,8 @@ fn module_ref(i: u32) -> TypeRef {
     TypeRef::Module(ModuleTypeIndex::from_u32(i))
 }
 
-fn shared_ref(i: SharedTypeIndex) -> TypeRef {
-    TypeRef::Shared(i)
+fn shared_ref(i: EngineTypeIndex) -> TypeRef {
+    TypeRef::Engine(i)
 }
 
 fn ref_to(nullable: bool, r: TypeRef) -> ValType {
@@ -59,7 +59,7 @@ struct Snapshot {
     len: usize,
     rec_groups: usize,
     indices_in_use: usize,
-    types: Vec<(SharedTypeIndex, Option<SubType>, SharedTypeIndex, bool)>,
+    types: Vec<(EngineTypeIndex, Option<SubType>, EngineTypeIndex, bool)>,
     subtypes: Vec<bool>,
 }
 
@@ -113,13 +113,13 @@ impl Fixture {
         }
     }
 
-    fn shared(&self, i: ModuleTypeIndex) -> SharedTypeIndex {
-        self.collection.shared_type(i).unwrap()
+    fn shared(&self, i: ModuleTypeIndex) -> EngineTypeIndex {
+        self.collection.engine_type(i).unwrap()
     }
 
     /// Every index the fixture holds, and the trampoline types.
-    fn indices(&self) -> Vec<SharedTypeIndex> {
-        let mut indices: Vec<SharedTypeIndex> = self.collection.shared_types().to_vec();
+    fn indices(&self) -> Vec<EngineTypeIndex> {
+        let mut indices: Vec<EngineTypeIndex> = self.collection.engine_types().to_vec();
         indices.push(self.single.index());
         indices.extend(indices.clone().into_iter().map(|i| self.registry.trampoline_type(i)));
         indices.sort();
@@ -196,8 +196,8 @@ fn index_out_of_range() {
         |e| matches!(e, RegistryError::IndexOutOfRange { type_index: 1, referenced: 5, num_types: 2 }),
         &["type 1", "index 5", "out of range", "2 types"],
     );
-    // A shared index no registry ever handed out.
-    let never = SharedTypeIndex::from_u32(1_000_000);
+    // An engine index no registry ever handed out.
+    let never = EngineTypeIndex::from_u32(1_000_000);
     fx.refused(
         || {
             RegisteredType::new(
@@ -206,7 +206,7 @@ fn index_out_of_range() {
             )
         },
         |e| {
-            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Field(0))) }
+            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(0))) }
                 if *index == never)
         },
         &["type 0, field 0:", "1000000", "not registered"],
@@ -440,25 +440,25 @@ fn module_level_indices_given_to_registered_type_new() {
             )
         },
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
-        &["0 (a module type index)", "wrong index space", "shared type indices"],
+        &["0 (a module type index)", "wrong index space", "engine type indices"],
     );
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(module_ref(0)), [])),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
         &["wrong index space"],
     );
-    // And the reverse: shared indices inside a module.
+    // And the reverse: engine indices inside a module.
     let shared = fx.shared(fx.base);
     fx.refused(
         || module(vec![vec![SubType::array(false, None, field(false, ref_to(true, shared_ref(shared))))]]),
-        |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Shared(_), .. }),
+        |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Engine(_), .. }),
         &["wrong index space", "module type indices"],
     );
     fx.finish();
 }
 
 #[test]
-fn shared_index_from_another_registry_or_unregistered() {
+fn engine_index_from_another_registry_or_unregistered() {
     let fx = Fixture::new();
     // An index another registry handed out, beyond any this one did.
     let other = TypeRegistry::new();
@@ -469,7 +469,7 @@ fn shared_index_from_another_registry_or_unregistered() {
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::func([ref_to(true, shared_ref(foreign))], [])),
         |e| {
-            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Param(0))) }
+            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Param(0))) }
                 if *index == foreign)
         },
         &["type 0, param 0:", &foreign.to_string(), "not registered"],
@@ -481,7 +481,7 @@ fn shared_index_from_another_registry_or_unregistered() {
     fx.refused(
         || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(shared_ref(gone)), [])),
         |e| {
-            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Supertype)) }
+            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Supertype)) }
                 if *index == gone)
         },
         &["type 0, supertype:", "not registered"],
@@ -495,7 +495,7 @@ fn shared_index_from_another_registry_or_unregistered() {
             RegisteredType::new(&fx.registry, SubType::struct_(false, None, fields))
         },
         |e| {
-            matches!(e, RegistryError::UnregisteredSharedIndex { index, referrer: Some((0, RefSite::Field(1))) }
+            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(1))) }
                 if *index == gone)
         },
         &["type 0, field 1:", "not registered"],
@@ -564,7 +564,7 @@ fn mutate_module(types: &mut [SubType], starts: &mut Vec<usize>, (what, a, b, c)
         // An index from another index space.
         6 => {
             let other =
-                if c % 2 == 0 { TypeRef::RecGroup(c % 3) } else { shared_ref(SharedTypeIndex::from_u32(c % 8)) };
+                if c % 2 == 0 { TypeRef::RecGroup(c % 3) } else { shared_ref(EngineTypeIndex::from_u32(c % 8)) };
             *ty = remap(ty, &mut |_| other);
         }
         // Over a size limit.
@@ -596,18 +596,18 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
         let mut types = original.types().to_vec();
         let mut starts: Vec<usize> = original.rec_groups().map(|(start, _)| start.as_usize()).collect();
         if as_singleton {
-            // Mutate one type of a registered copy, in shared form, and give
+            // Mutate one type of a registered copy, in engine form, and give
             // it to `RegisteredType::new`.
             let registered = fx.registry.register_module(&original).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let Some(ty) = types.first() else { return Ok(()) };
             let mut ty = remap(ty, &mut |r| match r {
-                TypeRef::Module(j) => shared_ref(registered.shared_type(j).unwrap()),
+                TypeRef::Module(j) => shared_ref(registered.engine_type(j).unwrap()),
                 other => other,
             });
             for &(what, a, b, c) in &mutations {
                 match what % 4 {
-                    0 => ty = remap(&ty, &mut |_| shared_ref(SharedTypeIndex::from_u32(c % 300))),
-                    1 => ty.supertype = Some(shared_ref(SharedTypeIndex::from_u32(c % 300))),
+                    0 => ty = remap(&ty, &mut |_| shared_ref(EngineTypeIndex::from_u32(c % 300))),
+                    1 => ty.supertype = Some(shared_ref(EngineTypeIndex::from_u32(c % 300))),
                     _ => {
                         mutate_module(std::slice::from_mut(&mut ty), &mut vec![0], (what, a, b, c));
                     }
@@ -616,7 +616,7 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
             let before = fx.snapshot();
             match RegisteredType::new(&fx.registry, ty) {
                 Ok(new) => {
-                    if let Some(TypeRef::Shared(sup)) = new.supertype {
+                    if let Some(TypeRef::Engine(sup)) = new.supertype {
                         prop_assert!(fx.registry.is_subtype(new.index(), sup));
                     }
                     count(2);

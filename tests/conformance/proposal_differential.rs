@@ -5,12 +5,12 @@
 //! Each case generates one to three modules (`common/proposal_gen.rs`) and
 //! registers them, in order, in one registry and in the sequential
 //! reference model (`common/model.rs`):
-//! - the model: every type's shared index binds one to one to a model
+//! - the model: every type's engine index binds one to one to a model
 //!   type, `borrow` has the model's structure, trampolines and `is_subtype`
 //!   agree;
 //! - wasmparser: each module, printed in the text format and re-encoded, is
 //!   validated with the three proposals on, and for every ordered pair of
-//!   its types the registry gives equal shared indices exactly when
+//!   its types the registry gives equal engine indices exactly when
 //!   wasmparser gives equal type ids, and `is_subtype` holds exactly when
 //!   wasmparser's supertype chain leads from one to the other;
 //! - at the end, with every collection dropped, the registry is empty.
@@ -112,7 +112,7 @@ fn run_case(choices: &[u32]) -> Result<(), String> {
             return Err(format!("wasmparser refused a module the registry took\n{module}"));
         }
         count(5, pairs);
-        let shared = types.shared_types();
+        let shared = types.engine_types();
         count(6, (0..shared.len()).filter(|&i| shared[..i].contains(&shared[i])).count());
         bindings.extend(shared.iter().copied().zip(ids));
         held.push(types);

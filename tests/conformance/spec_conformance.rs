@@ -10,13 +10,13 @@
 //! public linking API alone. Every module is read with
 //! `ModuleInfo::from_wasm` (its types, imports, exports and index spaces)
 //! and its types registered; `register` makes an instance's exports
-//! importable by name; every import, converted to shared form with
-//! `TypeCollection::shared_extern_type`, is checked against the exporter's
+//! importable by name; every import, converted to engine form with
+//! `TypeCollection::engine_extern_type`, is checked against the exporter's
 //! type with `TypeRegistry::check_import`, which applies the spec's import
 //! matching rules.
 //!
 //! Each module's type canonicalization is also compared with wasmparser's
-//! validator: two of the module's types get the same shared index exactly
+//! validator: two of the module's types get the same engine index exactly
 //! when the validator gives them the same type id, and `is_subtype` agrees
 //! with the validator's supertype chains.
 //!
@@ -178,7 +178,7 @@ const SPECTEST: &str = r#"(module
   (func (export "print_f64_f64") (param f64 f64))
 )"#;
 
-/// An exported or imported item: its type in shared form, and the types of
+/// An exported or imported item: its type in engine form, and the types of
 /// the module that defined it, kept registered while the item is reachable.
 #[derive(Clone)]
 struct Extern {
@@ -282,7 +282,7 @@ impl Linker {
         let types = Rc::new(types);
         let pairs = check_canonicalization(&self.registry, bytes, &types, FEATURES).map_err(Refusal::Harness)?;
         self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
-        let shared = |ty: &ExternType| types.shared_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
+        let shared = |ty: &ExternType| types.engine_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
         // The index spaces: imports first (the exporter's item, with the
         // type of the item itself, which may be more specific than the
         // import asks for: a re-export of an inexact import is still the

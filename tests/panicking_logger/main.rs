@@ -26,7 +26,7 @@ thread_local! {
 
 /// The type both the logger and the test register: a group the logger may
 /// re-enter while the test is inserting it.
-fn shared_type() -> SubType {
+fn logged_type() -> SubType {
     SubType::func([], [])
 }
 
@@ -40,7 +40,7 @@ impl log::Log for HostileLogger {
     fn log(&self, _: &log::Record) {
         RECORDS.fetch_add(1, Ordering::Relaxed);
         if !IN_LOGGER.replace(true) {
-            let ty = RegisteredType::new(&REGISTRY, shared_type()).expect("re-entrant registration");
+            let ty = RegisteredType::new(&REGISTRY, logged_type()).expect("re-entrant registration");
             drop(ty);
             IN_LOGGER.set(false);
         }
@@ -63,7 +63,7 @@ fn module() -> ModuleTypes {
     // Not in trampoline form: registers a trampoline type too.
     let param = ValType::Ref(RefType::concrete(false, TypeRef::Module(derived)));
     builder.sub_type(SubType::func([param], [ValType::I32]));
-    builder.sub_type(shared_type());
+    builder.sub_type(logged_type());
     builder.build().unwrap()
 }
 
@@ -85,12 +85,12 @@ fn a_reentrant_panicking_logger_leaves_the_registry_consistent() {
                 s.spawn(|| {
                     for _ in 0..200 {
                         let types = REGISTRY.register_module(&module).unwrap();
-                        let derived = types.shared_types()[1];
+                        let derived = types.engine_types()[1];
                         let rooted = RegisteredType::root(&REGISTRY, derived).unwrap();
                         let again = rooted.clone();
-                        let single = RegisteredType::new(&REGISTRY, shared_type()).unwrap();
-                        assert!(REGISTRY.is_subtype(derived, types.shared_types()[0]));
-                        assert_eq!(single.index(), types.shared_types()[3]);
+                        let single = RegisteredType::new(&REGISTRY, logged_type()).unwrap();
+                        assert!(REGISTRY.is_subtype(derived, types.engine_types()[0]));
+                        assert_eq!(single.index(), types.engine_types()[3]);
                         drop((types, rooted, again, single));
                     }
                 })

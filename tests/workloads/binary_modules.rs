@@ -80,7 +80,7 @@ fn every_kind_of_type_round_trips() {
 }
 
 /// Registering the same binary modules from several threads at once: each
-/// thread reads the bytes itself and all get the same shared indices.
+/// thread reads the bytes itself and all get the same engine indices.
 #[test]
 fn binary_modules_register_identically_from_several_threads() {
     const THREADS: usize = 4;
@@ -114,8 +114,8 @@ fn binary_modules_register_identically_from_several_threads() {
     assert_eq!(first_dart.len(), 3_689 + 4_797 + 11);
     assert_eq!(first_singletons.len(), 3_500);
     for (dart, singletons) in &results[1..] {
-        assert_eq!(dart.shared_types(), first_dart.shared_types());
-        assert_eq!(singletons.shared_types(), first_singletons.shared_types());
+        assert_eq!(dart.engine_types(), first_dart.engine_types());
+        assert_eq!(singletons.engine_types(), first_singletons.engine_types());
     }
     assert!(registry.len() >= 3_689 + 4_797 + 11);
     drop(results);
@@ -392,7 +392,7 @@ fn rec_group_relative_references_stay_relative() {
     let registered = wasm_type_registry::RegisteredType::new(&registry, ours).unwrap();
     let runtime_field = FieldType {
         mutable: false,
-        storage: StorageType::Val(ValType::Ref(RefType::concrete(true, TypeRef::Shared(registered.index())))),
+        storage: StorageType::Val(ValType::Ref(RefType::concrete(true, TypeRef::Engine(registered.index())))),
     };
     assert_eq!(*registered, SubType::struct_(false, None, [runtime_field]));
 }

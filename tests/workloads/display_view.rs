@@ -10,7 +10,7 @@ use wasm_type_shapes as shapes;
 /// Every pair (`sub` over all types, `sup` over `sups`) where the view can
 /// answer: the same answer as `is_subtype`. Returns how many pairs were
 /// subtypes, so the caller can check the sample means something.
-fn agree_on_every_pair(registry: &TypeRegistry, all: &[SharedTypeIndex], sups: &[SharedTypeIndex]) -> usize {
+fn agree_on_every_pair(registry: &TypeRegistry, all: &[EngineTypeIndex], sups: &[EngineTypeIndex]) -> usize {
     let view = registry.display_view();
     let mut related = 0;
     for &sup in sups {
@@ -41,13 +41,13 @@ fn depth_and_supertypes_by_index() {
     let chain = registry.register_module(&builder.build().unwrap()).unwrap();
     let hierarchy = registry.register_module(&shapes::struct_hierarchy(3, 200, 12)).unwrap();
     let mut deepest = 0;
-    for &index in chain.shared_types().iter().chain(hierarchy.shared_types()) {
+    for &index in chain.engine_types().iter().chain(hierarchy.engine_types()) {
         let chain = registry.supertypes(index).unwrap();
         assert_eq!(registry.depth(index), Some(chain.len()));
         deepest = deepest.max(chain.len());
         if let Some(&parent) = chain.last() {
             let declared = registry.borrow(index).unwrap().supertype;
-            assert_eq!(declared, Some(TypeRef::Shared(parent)));
+            assert_eq!(declared, Some(TypeRef::Engine(parent)));
             assert_eq!(registry.supertypes(parent).unwrap(), chain[..chain.len() - 1]);
         }
         for &ancestor in &chain {
@@ -55,7 +55,7 @@ fn depth_and_supertypes_by_index() {
         }
     }
     assert_eq!(deepest, 14);
-    let some = chain.shared_types()[14];
+    let some = chain.engine_types()[14];
     drop(chain);
     assert_eq!(registry.depth(some), None);
     assert_eq!(registry.supertypes(some), None);
@@ -66,7 +66,7 @@ fn the_jit_sequence_agrees_with_is_subtype_on_struct_hierarchies() {
     let registry = TypeRegistry::new();
     for (seed, count, depth) in [(1, 300, 4), (2, 400, 9), (3, 300, 12)] {
         let types = registry.register_module(&shapes::struct_hierarchy(seed, count, depth)).unwrap();
-        let all = types.shared_types();
+        let all = types.engine_types();
         assert!(agree_on_every_pair(&registry, all, all) > count, "too few subtype pairs to mean anything");
     }
 }
@@ -76,10 +76,10 @@ fn the_jit_sequence_agrees_with_is_subtype_on_a_dart2wasm_like_module() {
     let registry = TypeRegistry::new();
     let module = shapes::dart2wasm_like(5);
     let types = registry.register_module(&module).unwrap();
-    let all = types.shared_types();
+    let all = types.engine_types();
     // Every type as `sub`; as `sup` every struct (the only types with
     // subtypes) and a stride of the others.
-    let sups: Vec<SharedTypeIndex> = all
+    let sups: Vec<EngineTypeIndex> = all
         .iter()
         .enumerate()
         .filter(|&(i, &index)| {
@@ -97,7 +97,7 @@ fn a_reused_slot_has_no_stale_ancestor_past_its_depth() {
     let registry = TypeRegistry::new();
     let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
     let derived =
-        RegisteredType::new(&registry, SubType::struct_(false, Some(TypeRef::Shared(base.index())), [])).unwrap();
+        RegisteredType::new(&registry, SubType::struct_(false, Some(TypeRef::Engine(base.index())), [])).unwrap();
     let view = registry.display_view();
     assert!(jit_is_subtype(&view, derived.index(), base.index(), 0));
     let old = derived.index();

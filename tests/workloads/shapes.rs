@@ -8,10 +8,10 @@ fn register_twice_then_drop(module: &ModuleTypes) {
     let registry = TypeRegistry::new();
     let first = registry.register_module(module).unwrap();
     let len = registry.len();
-    let distinct: std::collections::HashSet<_> = first.shared_types().iter().collect();
+    let distinct: std::collections::HashSet<_> = first.engine_types().iter().collect();
     assert!(len >= distinct.len(), "{len} registered for {} distinct types", distinct.len());
     let second = registry.register_module(module).unwrap();
-    assert_eq!(first.shared_types(), second.shared_types());
+    assert_eq!(first.engine_types(), second.engine_types());
     assert_eq!(registry.len(), len, "re-registration must only hit");
     drop(first);
     assert_eq!(registry.len(), len, "the second collection keeps everything registered");

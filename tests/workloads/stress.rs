@@ -58,7 +58,7 @@ fn threads_registering_one_module_get_identical_indices() {
                 handles.into_iter().map(|h| h.join().unwrap()).collect()
             });
             for c in &collections[1..] {
-                assert_eq!(c.shared_types(), collections[0].shared_types());
+                assert_eq!(c.engine_types(), collections[0].engine_types());
             }
             drop(collections);
             assert_empty(&registry);
@@ -113,13 +113,13 @@ fn subtype_answers_hold_while_indices_churn() {
     let registry = TypeRegistry::new();
     let module = wasm_type_shapes::struct_hierarchy(9, 400, 10);
     let held = registry.register_module(&module).unwrap();
-    let pairs: Vec<(SharedTypeIndex, SharedTypeIndex)> = module
+    let pairs: Vec<(EngineTypeIndex, EngineTypeIndex)> = module
         .types()
         .iter()
         .enumerate()
         .filter_map(|(i, t)| match t.supertype {
             Some(TypeRef::Module(sup)) => {
-                Some((held.shared_type(ModuleTypeIndex::from_u32(i as u32))?, held.shared_type(sup)?))
+                Some((held.engine_type(ModuleTypeIndex::from_u32(i as u32))?, held.engine_type(sup)?))
             }
             _ => None,
         })

@@ -18,7 +18,7 @@ fn deepest_chain() -> ModuleTypes {
 fn every_pair_on_the_deepest_chain() {
     let registry = TypeRegistry::new();
     let types = registry.register_module(&deepest_chain()).unwrap();
-    let chain = types.shared_types();
+    let chain = types.engine_types();
     for (i, &sub) in chain.iter().enumerate() {
         for (j, &sup) in chain.iter().enumerate() {
             assert_eq!(registry.is_subtype(sub, sup), j <= i, "type at depth {i} <: type at depth {j}");
@@ -30,7 +30,7 @@ fn every_pair_on_the_deepest_chain() {
 fn deep_types_reuse_slots_of_shallow_ones_and_back() {
     let registry = TypeRegistry::new();
     let deep = registry.register_module(&deepest_chain()).unwrap();
-    let deep_indices = deep.shared_types().to_vec();
+    let deep_indices = deep.engine_types().to_vec();
     drop(deep);
     // Flat types now take the freed slots; none of them has a supertype.
     let mut builder = ModuleTypes::builder();
@@ -38,16 +38,16 @@ fn deep_types_reuse_slots_of_shallow_ones_and_back() {
         builder.sub_type(wasm_type_shapes::numbered_struct_type(n as u64));
     }
     let flat = registry.register_module(&builder.build().unwrap()).unwrap();
-    let reused = flat.shared_types().iter().filter(|i| deep_indices.contains(i)).count();
+    let reused = flat.engine_types().iter().filter(|i| deep_indices.contains(i)).count();
     assert!(reused > MAX_SUBTYPING_DEPTH / 2, "freed slots are reused ({reused})");
-    for &a in flat.shared_types() {
-        for &b in flat.shared_types() {
+    for &a in flat.engine_types() {
+        for &b in flat.engine_types() {
             assert_eq!(registry.is_subtype(a, b), a == b);
         }
     }
     drop(flat);
     let deep = registry.register_module(&deepest_chain()).unwrap();
-    let chain = deep.shared_types();
+    let chain = deep.engine_types();
     assert!(registry.is_subtype(chain[MAX_SUBTYPING_DEPTH], chain[0]));
     assert!(registry.is_subtype(chain[MAX_SUBTYPING_DEPTH], chain[MAX_SUBTYPING_DEPTH - 1]));
     assert!(!registry.is_subtype(chain[MAX_SUBTYPING_DEPTH - 1], chain[MAX_SUBTYPING_DEPTH]));

@@ -35,7 +35,7 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let anyref = field(true, StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any))));
     let base = RegisteredType::new(&registry, SubType::struct_(false, None, [i8_, i64_])).unwrap();
     assert_eq!(base.data::<GcLayout>().unwrap(), &struct_layout(24, &[8, 16], &[false, false]));
-    let derived = SubType::struct_(false, Some(TypeRef::Shared(base.index())), [i8_, i64_, i32_, anyref]);
+    let derived = SubType::struct_(false, Some(TypeRef::Engine(base.index())), [i8_, i64_, i32_, anyref]);
     let derived = RegisteredType::new(&registry, derived).unwrap();
     assert_eq!(derived.data::<GcLayout>().unwrap(), &struct_layout(32, &[8, 16, 24, 28], &[false, false, false, true]));
     // Arrays: header, 32-bit length, elements at their alignment.
@@ -57,7 +57,7 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     builder.sub_type(SubType::struct_(true, Some(TypeRef::Module(a)), [i32_, i8_, i64_]));
     let module = builder.build().unwrap();
     let types = registry.register_module(&module).unwrap();
-    let sub = types.shared_types()[1];
+    let sub = types.engine_types()[1];
     let expected = struct_layout(24, &[8, 12, 16], &[false; 3]);
     assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(1)), Some(&expected));
     assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Some(&struct_layout(13, &[8, 12], &[false; 2])));
@@ -93,7 +93,7 @@ fn after_reuse_every_index_reports_its_own_types_data() {
     drop((first, again));
     let second = registry.register_module(&generation(2)).unwrap();
     let mut reused = 0;
-    for &index in second.shared_types() {
+    for &index in second.engine_types() {
         let ty = registry.borrow(index).unwrap();
         let data = registry.type_data(index, |d: &Arc<SubType>| d.clone()).unwrap();
         assert_eq!(*data, *ty, "{index:?} reports another type's data");
@@ -136,7 +136,7 @@ fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
     }
     assert!(err.to_string().starts_with("type 1: the embedder's type data function refused it: "), "{err}");
     // A refused subtype of a registered type.
-    let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), wide);
+    let sub = SubType::struct_(true, Some(TypeRef::Engine(kept.index())), wide);
     assert!(matches!(RegisteredType::new(&registry, sub), Err(RegistryError::TypeData { type_index: 0, .. })));
     let after = registry.stats();
     assert_eq!((after.registered_types, after.rec_groups), (before.registered_types, before.rec_groups));
@@ -155,12 +155,12 @@ fn a_panicking_data_function_leaks_nothing_and_the_registry_stays_usable() {
         Ok::<_, TooBig>(7)
     });
     let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
-    let sub = SubType::struct_(true, Some(TypeRef::Shared(kept.index())), vec![field(true, StorageType::I8); 3]);
+    let sub = SubType::struct_(true, Some(TypeRef::Engine(kept.index())), vec![field(true, StorageType::I8); 3]);
     let panicked = catch_unwind(AssertUnwindSafe(|| RegisteredType::new(&registry, sub.clone())));
     assert!(panicked.is_err());
     assert_eq!(registry.len(), 1);
     assert_eq!(registry.stats().rec_groups, 1);
-    let ok = RegisteredType::new(&registry, SubType::struct_(true, Some(TypeRef::Shared(kept.index())), [])).unwrap();
+    let ok = RegisteredType::new(&registry, SubType::struct_(true, Some(TypeRef::Engine(kept.index())), [])).unwrap();
     assert_eq!(ok.data::<u32>(), Some(&7));
     drop((ok, kept));
     let stats = registry.stats();

@@ -39,7 +39,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use wasm_type_registry::{ModuleTypes, SharedTypeIndex, SubType};
+use wasm_type_registry::{EngineTypeIndex, ModuleTypes, SubType};
 
 use crate::global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
 use crate::registries::Registry;
@@ -141,8 +141,8 @@ impl<H: BuildHasher> SubtypeCache<H> {
     pub fn is_subtype(
         &mut self,
         owner: u64,
-        sub: SharedTypeIndex,
-        sup: SharedTypeIndex,
+        sub: EngineTypeIndex,
+        sup: EngineTypeIndex,
         slow: impl FnOnce() -> bool,
     ) -> bool {
         if sub == sup {
@@ -217,7 +217,7 @@ impl<H: PairHash> GlobalLockCachedRegistry<H> {
 
     /// `sub <: sup`: this thread's cache, else the registry's read lock.
     #[inline]
-    pub fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    pub fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         H::with_thread_cache(|cache| cache.is_subtype(self.id, sub, sup, || self.registry.is_subtype(sub, sup)))
     }
 
@@ -239,25 +239,25 @@ impl<H: PairHash> Registry for GlobalLockCachedRegistry<H> {
         self.registry.register_module(module).expect("benchmark modules are valid")
     }
 
-    fn shared_types(collection: &GlobalLockCollection) -> &[SharedTypeIndex] {
-        collection.shared_types()
+    fn engine_types(collection: &GlobalLockCollection) -> &[EngineTypeIndex] {
+        collection.engine_types()
     }
 
     fn register_type(&self, ty: SubType) -> GlobalLockRegisteredType {
         self.registry.register_type(ty).expect("benchmark types are valid")
     }
 
-    fn root(&self, index: SharedTypeIndex) -> Option<GlobalLockRegisteredType> {
+    fn root(&self, index: EngineTypeIndex) -> Option<GlobalLockRegisteredType> {
         self.registry.root(index)
     }
 
     #[inline]
-    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+    fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
         self.registry.borrow(index)
     }
 
     #[inline]
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         GlobalLockCachedRegistry::<H>::is_subtype(self, sub, sup)
     }
 
@@ -274,7 +274,7 @@ impl<H: PairHash> Registry for GlobalLockCachedRegistry<H> {
 
 /// The share of `pairs` (walked in order, as one thread walks them) that a
 /// fresh [`SubtypeCache`] answers without asking the registry.
-pub fn cache_hit_rate(pairs: &[(SharedTypeIndex, SharedTypeIndex)], walks: usize) -> f64 {
+pub fn cache_hit_rate(pairs: &[(EngineTypeIndex, EngineTypeIndex)], walks: usize) -> f64 {
     let mut cache = SubtypeCache::<IdentityHash>::default();
     let (mut hits, mut total) = (0u64, 0u64);
     for _ in 0..walks {
@@ -295,8 +295,8 @@ pub fn cache_hit_rate(pairs: &[(SharedTypeIndex, SharedTypeIndex)], walks: usize
 mod tests {
     use super::*;
 
-    fn index(i: u32) -> SharedTypeIndex {
-        SharedTypeIndex::from_u32(i)
+    fn index(i: u32) -> EngineTypeIndex {
+        EngineTypeIndex::from_u32(i)
     }
 
     #[test]
@@ -346,7 +346,7 @@ mod tests {
         let module = wasm_type_shapes::struct_hierarchy(5, 300, 6);
         let cached = GlobalLockCachedRegistry::<H>::new();
         let types = Registry::register_module(&cached, &module);
-        let shared = types.shared_types();
+        let shared = types.engine_types();
         let mut related = 0;
         for round in 0..2 {
             for (i, &sub) in shared.iter().enumerate() {
@@ -355,7 +355,7 @@ mod tests {
                 assert_eq!(answer, cached.uncached().is_subtype(sub, sup));
                 related += usize::from(answer);
                 // Its ancestors: answers that are true.
-                if let Some(wasm_type_registry::TypeRef::Shared(parent)) = cached.borrow(sub).unwrap().supertype {
+                if let Some(wasm_type_registry::TypeRef::Engine(parent)) = cached.borrow(sub).unwrap().supertype {
                     assert!(cached.is_subtype(sub, parent));
                 }
             }

@@ -72,7 +72,7 @@ pub fn gc_layout(header: u32, cx: TypeDataContext<'_, GcLayout>) -> Result<GcLay
     match &cx.ty.composite {
         CompositeType::Struct(s) => {
             let parent = match cx.ty.supertype {
-                Some(TypeRef::Shared(sup)) => {
+                Some(TypeRef::Engine(sup)) => {
                     cx.earlier_data(sup).cloned().or_else(|| cx.registry.type_data(sup, GcLayout::clone))
                 }
                 _ => None,

@@ -42,7 +42,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use wasm_type_registry::__bench::{self as internals, CanonGroup, TypeLookup};
 use wasm_type_registry::{
-    ModuleTypeIndex, ModuleTypes, RefSite, RegistryError, SharedTypeIndex, SubType, TypeKind, TypeRef,
+    EngineTypeIndex, ModuleTypeIndex, ModuleTypes, RefSite, RegistryError, SubType, TypeKind, TypeRef,
 };
 
 /// The registry: one lock around all of its state.
@@ -55,7 +55,7 @@ struct Entry(Arc<EntryInner>);
 
 struct EntryInner {
     key: CanonGroup,
-    indices: Box<[SharedTypeIndex]>,
+    indices: Box<[EngineTypeIndex]>,
     registrations: AtomicUsize,
     /// Set once, under the write lock, by the thread that unregisters the
     /// entry; a second unregistration attempt sees it and backs off.
@@ -116,7 +116,7 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    fn alloc(&mut self, value: T) -> Result<SharedTypeIndex, RegistryError> {
+    fn alloc(&mut self, value: T) -> Result<EngineTypeIndex, RegistryError> {
         let id = match self.free_head {
             Some(id) => {
                 let next = match &self.entries[id as usize] {
@@ -137,24 +137,24 @@ impl<T> Slab<T> {
             }
         };
         self.len += 1;
-        Ok(SharedTypeIndex::from_u32(id))
+        Ok(EngineTypeIndex::from_u32(id))
     }
 
-    fn get(&self, index: SharedTypeIndex) -> Option<&T> {
+    fn get(&self, index: EngineTypeIndex) -> Option<&T> {
         match self.entries.get(index.as_usize()) {
             Some(SlabEntry::Occupied(value)) => Some(value),
             _ => None,
         }
     }
 
-    fn get_mut(&mut self, index: SharedTypeIndex) -> Option<&mut T> {
+    fn get_mut(&mut self, index: EngineTypeIndex) -> Option<&mut T> {
         match self.entries.get_mut(index.as_usize()) {
             Some(SlabEntry::Occupied(value)) => Some(value),
             _ => None,
         }
     }
 
-    fn dealloc(&mut self, index: SharedTypeIndex) {
+    fn dealloc(&mut self, index: EngineTypeIndex) {
         let freed = std::mem::replace(&mut self.entries[index.as_usize()], SlabEntry::Free { next: self.free_head });
         assert!(matches!(freed, SlabEntry::Occupied(_)), "double free of {index:?}");
         self.free_head = Some(index.as_u32());
@@ -162,7 +162,7 @@ impl<T> Slab<T> {
     }
 }
 
-/// A map indexed by shared index (Wasmtime's `SecondaryMap`): grows on
+/// A map indexed by engine index (Wasmtime's `SecondaryMap`): grows on
 /// write, reads past the end give the default.
 struct SecondaryMap<T>(Vec<Option<T>>);
 
@@ -173,11 +173,11 @@ impl<T> Default for SecondaryMap<T> {
 }
 
 impl<T> SecondaryMap<T> {
-    fn get(&self, index: SharedTypeIndex) -> Option<&T> {
+    fn get(&self, index: EngineTypeIndex) -> Option<&T> {
         self.0.get(index.as_usize()).and_then(Option::as_ref)
     }
 
-    fn set(&mut self, index: SharedTypeIndex, value: Option<T>) -> Option<T> {
+    fn set(&mut self, index: EngineTypeIndex, value: Option<T>) -> Option<T> {
         let i = index.as_usize();
         if i >= self.0.len() {
             // Clearing past the end: nothing to clear, nothing to grow.
@@ -196,9 +196,9 @@ struct Inner {
     types: Slab<Option<Arc<SubType>>>,
     type_to_rec_group: SecondaryMap<Entry>,
     /// Outermost first; absent for types without a supertype.
-    type_to_supertypes: SecondaryMap<Box<[SharedTypeIndex]>>,
+    type_to_supertypes: SecondaryMap<Box<[EngineTypeIndex]>>,
     /// Absent for types that are their own trampoline type.
-    type_to_trampoline: SecondaryMap<SharedTypeIndex>,
+    type_to_trampoline: SecondaryMap<EngineTypeIndex>,
     drop_stack: Vec<Entry>,
     /// Random seeds per registry, as the crate's registry draws them.
     hasher: internals::GroupHasher,
@@ -206,13 +206,13 @@ struct Inner {
 
 impl TypeLookup for Inner {
     fn kind(&self, ty: TypeRef) -> Option<TypeKind> {
-        self.types.get(ty.as_shared()?)?.as_ref().map(|ty| ty.kind())
+        self.types.get(ty.as_engine()?)?.as_ref().map(|ty| ty.kind())
     }
 
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
         match (sub, sup) {
             _ if sub == sup => true,
-            (TypeRef::Shared(sub), TypeRef::Shared(sup)) => {
+            (TypeRef::Engine(sub), TypeRef::Engine(sup)) => {
                 self.supertypes(sub).get(self.supertypes(sup).len()) == Some(&sup)
             }
             _ => false,
@@ -221,15 +221,15 @@ impl TypeLookup for Inner {
 }
 
 impl Inner {
-    fn supertypes(&self, index: SharedTypeIndex) -> &[SharedTypeIndex] {
+    fn supertypes(&self, index: EngineTypeIndex) -> &[EngineTypeIndex] {
         self.type_to_supertypes.get(index).map_or(&[], |s| s)
     }
 
-    fn sub_type(&self, index: SharedTypeIndex) -> Option<&Arc<SubType>> {
+    fn sub_type(&self, index: EngineTypeIndex) -> Option<&Arc<SubType>> {
         self.types.get(index)?.as_ref()
     }
 
-    fn register_module(&mut self, module: &ModuleTypes) -> Result<(Vec<Entry>, Vec<SharedTypeIndex>), RegistryError> {
+    fn register_module(&mut self, module: &ModuleTypes) -> Result<(Vec<Entry>, Vec<EngineTypeIndex>), RegistryError> {
         let mut entries = Vec::with_capacity(module.rec_group_count());
         let mut map = Vec::with_capacity(module.len());
         for (start, group) in module.rec_groups() {
@@ -269,11 +269,11 @@ impl Inner {
         let traced = key.types().iter().enumerate().try_for_each(|(i, ty)| {
             let type_index = first_type_index.saturating_add(i as u32);
             ty.trace_sites(|site, r| {
-                let TypeRef::Shared(index) = r else { return Ok(()) };
+                let TypeRef::Engine(index) = r else { return Ok(()) };
                 let other = self
                     .type_to_rec_group
                     .get(index)
-                    .ok_or(RegistryError::UnregisteredSharedIndex { index, referrer: Some((type_index, site)) })?;
+                    .ok_or(RegistryError::UnregisteredEngineIndex { index, referrer: Some((type_index, site)) })?;
                 other.incref();
                 held.push(other.clone());
                 Ok(())
@@ -339,19 +339,19 @@ impl Inner {
     /// supertype earlier, not final, same kind and sharedness, not too deep,
     /// matching; continuation targets are function types and shared types
     /// mention only shared types.
-    fn insert_supertypes(&mut self, indices: &[SharedTypeIndex], first_type_index: u32) -> Result<(), RegistryError> {
-        let positions: HashMap<SharedTypeIndex, usize, ahash::RandomState> =
+    fn insert_supertypes(&mut self, indices: &[EngineTypeIndex], first_type_index: u32) -> Result<(), RegistryError> {
+        let positions: HashMap<EngineTypeIndex, usize, ahash::RandomState> =
             indices.iter().enumerate().map(|(i, &index)| (index, i)).collect();
         for (i, &index) in indices.iter().enumerate() {
             let type_index = first_type_index.saturating_add(i as u32);
             let ty = self.sub_type(index).expect("just written").clone();
             let Some(sup) = ty.supertype else { continue };
-            let TypeRef::Shared(sup_index) = sup else {
+            let TypeRef::Engine(sup_index) = sup else {
                 return Err(RegistryError::WrongIndexSpace {
                     type_index,
                     site: Some(RefSite::Supertype),
                     reference: sup,
-                    expected: "shared type indices",
+                    expected: "engine type indices",
                 });
             };
             if let Some(&position) = positions.get(&sup_index).filter(|&&p| p >= i) {
@@ -360,19 +360,19 @@ impl Inner {
                     supertype: first_type_index.saturating_add(position as u32),
                 });
             }
-            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredSharedIndex {
+            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredEngineIndex {
                 index: sup_index,
                 referrer: Some((type_index, RefSite::Supertype)),
             })?;
             internals::check_supertype_shape(type_index, &ty, sup, sup_ty)?;
-            let chain: Box<[SharedTypeIndex]> =
+            let chain: Box<[EngineTypeIndex]> =
                 self.supertypes(sup_index).iter().copied().chain(std::iter::once(sup_index)).collect();
             internals::check_depth(type_index, chain.len())?;
             self.type_to_supertypes.set(index, Some(chain));
         }
         for (i, &index) in indices.iter().enumerate() {
             let ty = self.sub_type(index).expect("just written");
-            let Some(TypeRef::Shared(sup)) = ty.supertype else { continue };
+            let Some(TypeRef::Engine(sup)) = ty.supertype else { continue };
             let sup_ty = self.sub_type(sup).expect("checked above");
             internals::composite_matches(self, &ty.composite, &sup_ty.composite).map_err(|detail| {
                 RegistryError::SupertypeMismatch { type_index: first_type_index.saturating_add(i as u32), detail }
@@ -385,7 +385,7 @@ impl Inner {
     }
 
     /// Undoes a registration that failed before its entry was inserted.
-    fn rollback(&mut self, indices: &[SharedTypeIndex], held: Vec<Entry>) {
+    fn rollback(&mut self, indices: &[EngineTypeIndex], held: Vec<Entry>) {
         for &index in indices {
             self.type_to_supertypes.set(index, None);
             self.types.dealloc(index);
@@ -415,7 +415,7 @@ impl Inner {
             entry.0.unregistered.store(true, Ordering::Release);
             for ty in entry.0.key.types() {
                 let _ = ty.trace(|r| {
-                    if let TypeRef::Shared(other) = r {
+                    if let TypeRef::Engine(other) = r {
                         let other = self.type_to_rec_group.get(other).expect("referenced group is registered");
                         if other.decref() {
                             self.drop_stack.push(other.clone());
@@ -480,7 +480,7 @@ impl GlobalLockRegistry {
     }
 
     /// A new handle on a registered type; increfs under the read lock.
-    pub fn root(&self, index: SharedTypeIndex) -> Option<GlobalLockRegisteredType> {
+    pub fn root(&self, index: EngineTypeIndex) -> Option<GlobalLockRegisteredType> {
         let inner = self.read();
         let ty = inner.sub_type(index)?.clone();
         let entry = inner.type_to_rec_group.get(index)?.clone();
@@ -490,17 +490,17 @@ impl GlobalLockRegistry {
     }
 
     /// The registered type at `index`, under the read lock.
-    pub fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+    pub fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
         self.read().sub_type(index).cloned()
     }
 
     /// The trampoline type of `index`, under the read lock.
-    pub fn trampoline_type(&self, index: SharedTypeIndex) -> SharedTypeIndex {
+    pub fn trampoline_type(&self, index: EngineTypeIndex) -> EngineTypeIndex {
         self.read().type_to_trampoline.get(index).copied().unwrap_or(index)
     }
 
     /// The O(1) supertype-list check, under the read lock.
-    pub fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    pub fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         if sub == sup {
             return true;
         }
@@ -528,18 +528,18 @@ impl GlobalLockRegistry {
 pub struct GlobalLockCollection {
     registry: GlobalLockRegistry,
     rec_groups: Vec<Entry>,
-    types: Vec<SharedTypeIndex>,
-    trampolines: HashMap<SharedTypeIndex, ModuleTypeIndex, ahash::RandomState>,
+    types: Vec<EngineTypeIndex>,
+    trampolines: HashMap<EngineTypeIndex, ModuleTypeIndex, ahash::RandomState>,
 }
 
 impl GlobalLockCollection {
-    /// Every type's shared index, in module order.
-    pub fn shared_types(&self) -> &[SharedTypeIndex] {
+    /// Every type's engine index, in module order.
+    pub fn engine_types(&self) -> &[EngineTypeIndex] {
         &self.types
     }
 
     /// The module's type whose trampoline type is `trampoline`.
-    pub fn module_trampoline_type(&self, trampoline: SharedTypeIndex) -> Option<ModuleTypeIndex> {
+    pub fn module_trampoline_type(&self, trampoline: EngineTypeIndex) -> Option<ModuleTypeIndex> {
         self.trampolines.get(&trampoline).copied()
     }
 }
@@ -557,13 +557,13 @@ impl Drop for GlobalLockCollection {
 pub struct GlobalLockRegisteredType {
     registry: GlobalLockRegistry,
     entry: Entry,
-    index: SharedTypeIndex,
+    index: EngineTypeIndex,
     ty: Arc<SubType>,
 }
 
 impl GlobalLockRegisteredType {
-    /// The type's shared index.
-    pub fn index(&self) -> SharedTypeIndex {
+    /// The type's engine index.
+    pub fn index(&self) -> EngineTypeIndex {
         self.index
     }
 
@@ -606,20 +606,20 @@ mod tests {
             let registry = GlobalLockRegistry::new();
             let a = registry.register_module(&module).unwrap();
             let b = registry.register_module(&module).unwrap();
-            assert_eq!(a.shared_types(), b.shared_types());
+            assert_eq!(a.engine_types(), b.engine_types());
             assert_eq!(registry.len(), crate_registry.len(), "same types and trampolines registered");
             // Same hash consing: equal types map to equal indices in both.
-            let pairs = |types: &[SharedTypeIndex]| {
+            let pairs = |types: &[EngineTypeIndex]| {
                 let mut seen = HashMap::new();
                 types.iter().enumerate().map(|(i, t)| *seen.entry(*t).or_insert(i)).collect::<Vec<_>>()
             };
-            assert_eq!(pairs(a.shared_types()), pairs(ours.shared_types()));
-            for (i, &sub) in a.shared_types().iter().enumerate() {
-                let j = (i * 7919) % a.shared_types().len();
-                let sup = a.shared_types()[j];
+            assert_eq!(pairs(a.engine_types()), pairs(ours.engine_types()));
+            for (i, &sub) in a.engine_types().iter().enumerate() {
+                let j = (i * 7919) % a.engine_types().len();
+                let sup = a.engine_types()[j];
                 assert_eq!(
                     registry.is_subtype(sub, sup),
-                    crate_registry.is_subtype(ours.shared_types()[i], ours.shared_types()[j])
+                    crate_registry.is_subtype(ours.engine_types()[i], ours.engine_types()[j])
                 );
             }
             drop((a, b));
@@ -648,7 +648,7 @@ mod tests {
     fn failed_registration_leaves_the_registry_unchanged() {
         let registry = GlobalLockRegistry::new();
         let base = registry.register_type(SubType::struct_(true, None, [])).unwrap();
-        let bad = SubType::struct_(true, Some(TypeRef::Shared(base.index())), []);
+        let bad = SubType::struct_(true, Some(TypeRef::Engine(base.index())), []);
         assert!(matches!(registry.register_type(bad), Err(RegistryError::SupertypeIsFinal { .. })));
         assert_eq!(registry.len(), 1);
         drop(base);

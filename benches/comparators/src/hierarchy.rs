@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use wasm_type_registry::{ModuleTypes, SharedTypeIndex, TypeRef};
+use wasm_type_registry::{EngineTypeIndex, ModuleTypes, TypeRef};
 use wasm_type_shapes as shapes;
 
 use crate::harness::MAX_THREADS;
@@ -88,18 +88,18 @@ pub(crate) fn sample<T: Copy>(samples: &[T], thread: usize, i: usize) -> T {
     samples[(thread * (len / MAX_THREADS) + i) & (len - 1)]
 }
 
-/// Pairs of shared indices.
-pub(crate) type SharedPairs = Vec<(SharedTypeIndex, SharedTypeIndex)>;
+/// Pairs of engine indices.
+pub(crate) type SharedPairs = Vec<(EngineTypeIndex, EngineTypeIndex)>;
 
 /// The hierarchy registered in `registry`, with `set`'s pairs and the
-/// sample indices as shared indices.
+/// sample indices as engine indices.
 pub(crate) fn registered_samples<R: Registry>(
     registry: &R,
     set: PairSet,
-) -> (R::Collection, SharedPairs, Vec<SharedTypeIndex>) {
+) -> (R::Collection, SharedPairs, Vec<EngineTypeIndex>) {
     let h = hierarchy();
     let collection = registry.register_module(&h.module);
-    let shared = R::shared_types(&collection);
+    let shared = R::engine_types(&collection);
     let pairs = set.pairs().iter().map(|&(a, b)| (shared[a], shared[b])).collect();
     let indices = h.indices.iter().map(|&i| shared[i]).collect();
     (collection, pairs, indices)

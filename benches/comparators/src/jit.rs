@@ -5,7 +5,7 @@
 
 use std::sync::atomic::Ordering;
 
-use wasm_type_registry::{DisplayView, SharedTypeIndex};
+use wasm_type_registry::{DisplayView, EngineTypeIndex};
 
 /// Whether `sub` is a subtype of `sup`, whose depth `depth` (below
 /// `view.display_len`) the compiled code knows: [`DisplayView`]'s sequence
@@ -15,7 +15,7 @@ use wasm_type_registry::{DisplayView, SharedTypeIndex};
 /// If `sub`'s segment does not exist (so `sub` was never registered) or
 /// `depth` is not below `view.display_len`.
 #[inline]
-pub fn jit_is_subtype(view: &DisplayView, sub: SharedTypeIndex, sup: SharedTypeIndex, depth: usize) -> bool {
+pub fn jit_is_subtype(view: &DisplayView, sub: EngineTypeIndex, sup: EngineTypeIndex, depth: usize) -> bool {
     if sub == sup {
         return true;
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use wasm_type_registry::{ModuleTypes, RegisteredType, SharedTypeIndex, SubType, TypeCollection, TypeRegistry};
+use wasm_type_registry::{EngineTypeIndex, ModuleTypes, RegisteredType, SubType, TypeCollection, TypeRegistry};
 
 use crate::global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
 
@@ -19,16 +19,16 @@ pub trait Registry: Clone + Send + Sync + 'static {
     fn create() -> Self;
     /// Registers a module's rec groups.
     fn register_module(&self, module: &ModuleTypes) -> Self::Collection;
-    /// The shared index of each of a registered module's types.
-    fn shared_types(collection: &Self::Collection) -> &[SharedTypeIndex];
+    /// The engine index of each of a registered module's types.
+    fn engine_types(collection: &Self::Collection) -> &[EngineTypeIndex];
     /// Registers one type as a singleton rec group.
     fn register_type(&self, ty: SubType) -> Self::Handle;
     /// A new handle on a registered type.
-    fn root(&self, index: SharedTypeIndex) -> Option<Self::Handle>;
+    fn root(&self, index: EngineTypeIndex) -> Option<Self::Handle>;
     /// The registered type at `index`.
-    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>>;
+    fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>>;
     /// `sub <: sup`.
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool;
+    fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool;
     /// Registered types, trampolines included.
     fn len(&self) -> usize;
     /// Whether nothing is registered.
@@ -59,25 +59,25 @@ impl Registry for TypeRegistry {
         TypeRegistry::register_module(self, module).expect("benchmark modules are valid")
     }
 
-    fn shared_types(collection: &TypeCollection) -> &[SharedTypeIndex] {
-        collection.shared_types()
+    fn engine_types(collection: &TypeCollection) -> &[EngineTypeIndex] {
+        collection.engine_types()
     }
 
     fn register_type(&self, ty: SubType) -> RegisteredType {
         RegisteredType::new(self, ty).expect("benchmark types are valid")
     }
 
-    fn root(&self, index: SharedTypeIndex) -> Option<RegisteredType> {
+    fn root(&self, index: EngineTypeIndex) -> Option<RegisteredType> {
         RegisteredType::root(self, index)
     }
 
     #[inline]
-    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+    fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
         TypeRegistry::borrow(self, index)
     }
 
     #[inline]
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         TypeRegistry::is_subtype(self, sub, sup)
     }
 
@@ -110,25 +110,25 @@ impl Registry for GlobalLockRegistry {
         GlobalLockRegistry::register_module(self, module).expect("benchmark modules are valid")
     }
 
-    fn shared_types(collection: &GlobalLockCollection) -> &[SharedTypeIndex] {
-        collection.shared_types()
+    fn engine_types(collection: &GlobalLockCollection) -> &[EngineTypeIndex] {
+        collection.engine_types()
     }
 
     fn register_type(&self, ty: SubType) -> GlobalLockRegisteredType {
         GlobalLockRegistry::register_type(self, ty).expect("benchmark types are valid")
     }
 
-    fn root(&self, index: SharedTypeIndex) -> Option<GlobalLockRegisteredType> {
+    fn root(&self, index: EngineTypeIndex) -> Option<GlobalLockRegisteredType> {
         GlobalLockRegistry::root(self, index)
     }
 
     #[inline]
-    fn borrow(&self, index: SharedTypeIndex) -> Option<Arc<SubType>> {
+    fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
         GlobalLockRegistry::borrow(self, index)
     }
 
     #[inline]
-    fn is_subtype(&self, sub: SharedTypeIndex, sup: SharedTypeIndex) -> bool {
+    fn is_subtype(&self, sub: EngineTypeIndex, sup: EngineTypeIndex) -> bool {
         GlobalLockRegistry::is_subtype(self, sub, sup)
     }
 

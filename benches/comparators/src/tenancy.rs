@@ -73,7 +73,7 @@ pub fn borrow_across_registries<R: Registry>(count: usize, calls: usize) -> f64 
     let start = Instant::now();
     for i in 0..calls {
         let (registry, collection) = &registries[i % count];
-        std::hint::black_box(registry.borrow(R::shared_types(collection)[0]));
+        std::hint::black_box(registry.borrow(R::engine_types(collection)[0]));
     }
     start.elapsed().as_nanos() as f64 / calls as f64
 }
@@ -84,7 +84,7 @@ pub fn borrow_across_registries<R: Registry>(count: usize, calls: usize) -> f64 
 pub fn reader_beside_churn<R: Registry>(group_types: usize, duration: Duration) -> (usize, f64) {
     let registry = R::create();
     let kept = registry.register_module(&shapes::singleton_groups(7, 1));
-    let index = R::shared_types(&kept)[0];
+    let index = R::engine_types(&kept)[0];
     let modules: Vec<ModuleTypes> = (0..4)
         .map(|k| {
             let mut builder = ModuleTypes::builder();

@@ -304,7 +304,7 @@ fn is_subtype<R: Registry>(set: PairSet) -> Prepared {
 fn is_subtype_limit(set: PairSet) -> Prepared {
     let registry = TypeRegistry::new();
     let (collection, pairs, _) = registered_samples(&registry, set);
-    let table = SupertypeTable::copy_from(&registry, collection.shared_types());
+    let table = SupertypeTable::copy_from(&registry, collection.engine_types());
     timed_loop(move |thread, i| {
         let (sub, sup) = sample(&pairs, thread, i);
         black_box(table.is_subtype(sub, sup));
@@ -579,7 +579,7 @@ mod tests {
         let h = hierarchy();
         let registry = TypeRegistry::new();
         let collection = registry.register_module(&h.module).unwrap();
-        let shared = collection.shared_types();
+        let shared = collection.engine_types();
         let table = SupertypeTable::copy_from(&registry, shared);
         for &(a, b) in &h.pairs {
             assert_eq!(table.is_subtype(shared[a], shared[b]), registry.is_subtype(shared[a], shared[b]));

@@ -84,7 +84,7 @@ impl Churn {
                 let module = fresh_module(n);
                 let collection = registry.register_module(&module).expect("a fresh module is valid");
                 types += MODULE_TYPES;
-                let index = collection.shared_types()[0];
+                let index = collection.engine_types()[0];
                 (Unit::Module(collection), index)
             } else {
                 let ty = RegisteredType::new(registry, numbered_func_type(n)).expect("a fresh type is valid");
