@@ -138,8 +138,10 @@ pub use validate::{MAX_PARAMS, MAX_RESULTS, MAX_STRUCT_FIELDS, MAX_SUBTYPING_DEP
 /// checks types with exactly the code this crate uses and differs from it
 /// only in its concurrency design.
 ///
-/// **Not public API**: hidden from the docs, outside semver, and may change
-/// or disappear in any release. Do not use it.
+/// **Not public API**: compiled only with the cargo feature `__bench`,
+/// which only that crate turns on; hidden from the docs, outside semver,
+/// and may change or disappear in any release.
+#[cfg(feature = "__bench")]
 #[doc(hidden)]
 pub mod __bench {
     pub use crate::canon::{for_runtime, is_own_trampoline, module_group_key, singleton_key, trampoline_type};
