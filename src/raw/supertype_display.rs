@@ -217,6 +217,15 @@ impl Display {
         }
     }
 
+    /// The heap bytes the display of a segment of `len` slots allocates:
+    /// per slot, its state word, [`DISPLAY_LEN`] column entries and its
+    /// deep-chain cell (the chains themselves belong to their groups).
+    pub(crate) fn heap_bytes(len: usize) -> usize {
+        len * (size_of::<AtomicU64>()
+            + DISPLAY_LEN * size_of::<AtomicU32>()
+            + size_of::<PublishedCell<SupertypeChain>>())
+    }
+
     /// Points the header at the columns, once the display has reached the
     /// place it keeps for its whole life (the boxes' contents never move,
     /// so the pointers stay valid as long as the display). Before that,

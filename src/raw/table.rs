@@ -221,6 +221,24 @@ impl<S> SlotTable<S> {
         self.next_unused.load(Ordering::Relaxed).min(u64::from(MAX_INDICES)) as usize
     }
 
+    /// The heap bytes the table has allocated: every segment up to the one
+    /// that holds the highest index ever handed out, with its slots and its
+    /// display. Segments are never freed while the table lives, so this
+    /// only grows (see [`capacity_used`](Self::capacity_used)).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let used = self.capacity_used();
+        if used == 0 {
+            return 0;
+        }
+        let (last, _) = locate((used - 1) as u32);
+        (0..=last)
+            .map(|k| {
+                let len = segment_len(k);
+                size_of::<Segment<S>>() + len * size_of::<Slot<S>>() + Display::heap_bytes(len)
+            })
+            .sum()
+    }
+
     /// How many indices are on the free lists.
     pub(crate) fn free_len(&self) -> usize {
         let sum = self.free.wrapping_len();

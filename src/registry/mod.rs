@@ -192,6 +192,13 @@ pub struct RegistryStats {
     /// until no reader can hold it and a call frees it (see
     /// [`TypeRegistry::flush`]).
     pub pending_frees: usize,
+    /// Heap bytes of the index table: [`slots_ever_used`](Self::slots_ever_used)
+    /// rounded up to the table's segments (each twice the last), times the
+    /// bytes of a slot and its supertype display. The table keeps what it
+    /// once grew to until the registry is dropped, so this measures the
+    /// registry's floor after a burst; the rec groups' own memory (types,
+    /// chains, per-type data) is not in it.
+    pub index_table_bytes: usize,
 }
 
 pub(crate) struct RegistryInner {
@@ -379,6 +386,7 @@ impl TypeRegistry {
             slots_ever_used: self.inner.slots.capacity_used(),
             free_slots: self.inner.slots.free_len(),
             pending_frees: self.inner.reclaimer.pending(),
+            index_table_bytes: self.inner.slots.heap_bytes(),
         }
     }
 

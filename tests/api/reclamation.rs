@@ -431,3 +431,28 @@ fn the_last_handles_dropped_on_two_threads_after_the_registry() {
         });
     }
 }
+
+/// `index_table_bytes` counts the table's segments: none before the first
+/// registration, at least a display entry and a slot for every index ever
+/// handed out, at most the doubling segments' slack over that; and it keeps
+/// its size once the types are gone, which is the floor a burst leaves.
+#[test]
+fn the_index_table_reports_its_bytes_and_keeps_them_after_a_burst() {
+    let registry = TypeRegistry::new();
+    assert_eq!(registry.stats().index_table_bytes, 0, "{:?}", registry.stats());
+    // A display entry is 10 four-byte ancestors and an eight-byte state.
+    const DISPLAY_BYTES: usize = 48;
+    let mut builder = ModuleTypes::builder();
+    for i in 0..5_000 {
+        builder.sub_type(struct_with(1 + i));
+    }
+    let types = registry.register_module(&builder.build().unwrap()).unwrap();
+    let stats = registry.stats();
+    let slots = stats.slots_ever_used;
+    assert!(slots >= 5_000, "{stats:?}");
+    assert!(stats.index_table_bytes >= slots * DISPLAY_BYTES, "{stats:?}");
+    assert!(stats.index_table_bytes <= 2 * slots * 4 * DISPLAY_BYTES, "{stats:?}");
+    drop(types);
+    let after = flush_until_empty(&registry);
+    assert_eq!((after.registered_types, after.index_table_bytes), (0, stats.index_table_bytes), "{after:?}");
+}
