@@ -38,14 +38,14 @@ fn main() -> Result<(), RegistryError> {
     }
     let named = types.engine_types()[1];
     let key = types.key(ModuleTypeIndex::from_u32(1)).expect("type 1");
-    let handle = RegisteredType::root_key(&registry, key).expect("registered");
+    let handle = registry.root(key).expect("registered");
     println!("through a handle: {:?}", handle.data::<GcLayout>());
 
     drop((handle, types));
     println!(
         "after dropping the module: by index {:?}, by key {:?}",
         registry.type_data(named, GcLayout::clone),
-        registry.key_data(key, GcLayout::clone)
+        registry.type_data(key, GcLayout::clone)
     );
     Ok(())
 }

@@ -244,7 +244,7 @@ impl TryFrom<&wp::SubType> for SubType {
     /// A type as wasmparser's parser returns it. Its references keep their
     /// index space: module indices become [`TypeRef::Module`], rec-group
     /// relative ones [`TypeRef::RecGroup`] (what
-    /// [`RegisteredType::new`](crate::RegisteredType::new) takes for
+    /// [`TypeRegistry::register_type`](crate::TypeRegistry::register_type) takes for
     /// self-reference).
     ///
     /// # Examples
@@ -273,7 +273,7 @@ impl TryFrom<&wp::SubType> for SubType {
     ///
     /// // A registry takes it as a singleton rec group.
     /// let registry = TypeRegistry::new();
-    /// let registered = RegisteredType::new(&registry, ours)?;
+    /// let registered = registry.register_type(ours)?;
     /// assert!(!registered.is_final);
     /// # Ok::<(), RegistryError>(())
     /// ```

@@ -8,7 +8,7 @@
 //! module's groups were new and registered before a later group was
 //! refused, their indices are back on the free list, and the index table
 //! keeps them as a `Vec` keeps its capacity. A failed
-//! [`RegisteredType::new`](crate::RegisteredType::new) leaves no trace at all.
+//! [`TypeRegistry::register_type`](crate::TypeRegistry::register_type) leaves no trace at all.
 
 use std::fmt;
 
@@ -42,7 +42,7 @@ pub enum RegistryError {
     },
     /// A type reference is in an index space this input may not use, for
     /// example a module-level index given to
-    /// [`RegisteredType::new`](crate::RegisteredType::new).
+    /// [`TypeRegistry::register_type`](crate::TypeRegistry::register_type).
     WrongIndexSpace {
         /// The index of the referring type within its input.
         type_index: u32,
@@ -214,7 +214,7 @@ pub enum RegistryError {
     /// refused a type; the group was not registered.
     TypeData {
         /// The module-level index of the refused type (0 for
-        /// [`RegisteredType::new`](crate::RegisteredType::new)).
+        /// [`TypeRegistry::register_type`](crate::TypeRegistry::register_type)).
         type_index: u32,
         /// The embedder's error.
         source: EmbedderError,

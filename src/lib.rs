@@ -20,7 +20,7 @@
 //!   never-freed memory (only deeper chains are published through
 //!   `arc-swap`), so [`TypeRegistry::is_subtype`],
 //!   [`TypeRegistry::borrow`], [`TypeRegistry::trampoline_type`] and
-//!   [`RegisteredType::root`] take no lock at all.
+//!   [`TypeRegistry::root`] take no lock at all.
 //!
 //! # Example
 //! ```
@@ -55,7 +55,7 @@
 //! assert!(registry.is_subtype(leaf, node));
 //!
 //! // A handle on one type keeps its rec group (and what it references) alive.
-//! let leaf_handle = RegisteredType::root(&registry, leaf).unwrap();
+//! let leaf_handle = registry.root(leaf).unwrap();
 //! drop((a, b));
 //! assert!(registry.borrow(leaf).is_some());
 //! drop(leaf_handle);
@@ -124,7 +124,7 @@ pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
 pub use module::{ModuleTypes, ModuleTypesBuilder};
 pub use raw::supertype_display::SegmentDisplay;
 pub use registry::{
-    DisplayView, RegisteredType, RegistryStats, TypeCollection, TypeDataContext, TypeKey, TypeRegistry,
+    DisplayView, Lookup, RegisteredType, RegistryStats, TypeCollection, TypeDataContext, TypeKey, TypeRegistry,
 };
 pub use subtyping::Matching;
 pub use types::{

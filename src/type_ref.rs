@@ -70,7 +70,7 @@ pub enum TypeRef {
     Module(ModuleTypeIndex),
     /// An index relative to the start of the rec group that contains the
     /// referring type. Only valid inside that group: in hash-consing keys,
-    /// and to let [`RegisteredType::new`](crate::RegisteredType::new) express a
+    /// and to let [`TypeRegistry::register_type`](crate::TypeRegistry::register_type) express a
     /// self-recursive singleton type (`RecGroup(0)`).
     RecGroup(u32),
     /// An index into a registry.

@@ -392,8 +392,8 @@ impl SubType {
     /// use wasm_type_registry::*;
     ///
     /// let registry = TypeRegistry::new();
-    /// let unshared = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
-    /// let shared = RegisteredType::new(&registry, SubType::func([ValType::I32], []).into_shared())?;
+    /// let unshared = registry.register_type(SubType::func([ValType::I32], []))?;
+    /// let shared = registry.register_type(SubType::func([ValType::I32], []).into_shared())?;
     /// assert_ne!(unshared.index(), shared.index());
     /// # Ok::<(), RegistryError>(())
     /// ```

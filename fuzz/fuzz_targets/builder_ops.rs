@@ -1,5 +1,5 @@
 //! Structured operations on one registry: modules built from rec groups,
-//! single types (`RegisteredType::new`), roots and drops, with references
+//! single types (`TypeRegistry::register_type`), roots and drops, with references
 //! of every kind, including the wrong ones: module indices where shared ones
 //! belong and the reverse, rec-group indices out of range, engine indices
 //! that are dead, that another registry handed out, or made up. Types may
@@ -263,7 +263,7 @@ impl World {
             }
             Op::New(ty) => {
                 let sub_type = self.sub_type(ty);
-                match RegisteredType::new(&self.registry, sub_type.clone()) {
+                match self.registry.register_type(sub_type.clone()) {
                     Ok(ty) => {
                         self.keep(Handle::Type(ty), &[sub_type]);
                         None
@@ -274,7 +274,7 @@ impl World {
             Op::Root(r) => {
                 let TypeRef::Engine(s) = self.shared(*r) else { return };
                 let live = self.registry.borrow(s).is_some();
-                match RegisteredType::root(&self.registry, s) {
+                match self.registry.root(s) {
                     Some(ty) => {
                         assert!(live, "root({s:?}) of an unregistered index succeeded");
                         self.seen.insert(ty.index());

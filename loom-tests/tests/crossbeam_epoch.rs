@@ -19,7 +19,7 @@ use wasm_type_registry::{RegisteredType, TypeRegistry};
 fn model_4_root_races_last_drop_with_the_real_collector() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let handle = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let handle = registry.register_type(plain_struct(1)).unwrap();
         let index = handle.index();
         let dropping = registry.clone();
         let dropper = thread::spawn(move || {
@@ -29,7 +29,7 @@ fn model_4_root_races_last_drop_with_the_real_collector() {
             }
         });
 
-        let rooted = RegisteredType::root(&registry, index);
+        let rooted = registry.root(index);
         if let Some(rooted) = &rooted {
             assert_eq!(**rooted, plain_struct(1));
         }

@@ -9,8 +9,8 @@
 use loom::thread;
 use loom_tests::*;
 use wasm_type_registry::{
-    AbstractHeapType, EngineTypeIndex, HeapType, RegisteredType, RegistryError, SubType, TypeDataContext, TypeKey,
-    TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, EngineTypeIndex, HeapType, RegistryError, SubType, TypeDataContext, TypeKey, TypeRef,
+    TypeRegistry, ValType,
 };
 
 /// 1. Two threads register the same rec group: one entry, identical
@@ -19,8 +19,8 @@ use wasm_type_registry::{
 fn model_1_concurrent_registration_of_one_group() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let other = spawn_with(&registry, |registry| RegisteredType::new(&registry, plain_struct(1)).unwrap());
-        let a = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let other = spawn_with(&registry, |registry| registry.register_type(plain_struct(1)).unwrap());
+        let a = registry.register_type(plain_struct(1)).unwrap();
         let b = other.join().unwrap();
 
         assert_eq!(a.index(), b.index(), "an equal group got two entries");
@@ -41,10 +41,10 @@ fn model_1_concurrent_registration_of_one_group() {
 fn model_2_last_drop_races_reregistration() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let first = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let first = registry.register_type(plain_struct(1)).unwrap();
         let dropper = thread::spawn(move || drop(first));
 
-        let again = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let again = registry.register_type(plain_struct(1)).unwrap();
         assert_resolves(&registry, &again);
         dropper.join().unwrap();
         // The first unregistration is over and did not take ours with it.
@@ -63,35 +63,35 @@ fn model_2_last_drop_races_reregistration() {
 fn model_3_reregistered_and_dropped_during_unregistration_ghsa_7qmx_3fpx_r45m() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let first = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let first = registry.register_type(plain_struct(1)).unwrap();
         let dropper = thread::spawn(move || drop(first));
 
-        let second = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let second = registry.register_type(plain_struct(1)).unwrap();
         drop(second);
-        let third = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let third = registry.register_type(plain_struct(1)).unwrap();
         assert_resolves(&registry, &third);
         dropper.join().unwrap();
 
         assert_resolves(&registry, &third);
         assert_eq!(registry.stats().rec_groups, 1, "the live entry left the map");
-        let fourth = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let fourth = registry.register_type(plain_struct(1)).unwrap();
         assert_eq!(fourth.index(), third.index(), "an equal live group got a second entry");
         drop((third, fourth));
         assert_empty(&registry);
     });
 }
 
-/// 4. `RegisteredType::root(index)` races the last drop: `root` returns
+/// 4. `TypeRegistry::root(index)` races the last drop: `root` returns
 ///    `None` or a handle that keeps the type alive.
 #[test]
 fn model_4_root_races_last_drop() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let handle = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let handle = registry.register_type(plain_struct(1)).unwrap();
         let index = handle.index();
         let dropper = thread::spawn(move || drop(handle));
 
-        let rooted = RegisteredType::root(&registry, index);
+        let rooted = registry.root(index);
         if let Some(rooted) = &rooted {
             assert_eq!(rooted.index(), index);
             assert_eq!(**rooted, plain_struct(1));
@@ -114,14 +114,14 @@ fn model_4_root_races_last_drop() {
 fn model_5_referenced_group_outlives_every_referrer() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let target = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let target = registry.register_type(plain_struct(1)).unwrap();
         let target_index = target.index();
-        let referrer = RegisteredType::new(&registry, struct_referencing(target_index, false)).unwrap();
+        let referrer = registry.register_type(struct_referencing(target_index, false)).unwrap();
         // From here only `referrer` keeps the target registered.
         drop(target);
         let dropper = thread::spawn(move || drop(referrer));
 
-        match RegisteredType::new(&registry, struct_referencing(target_index, true)) {
+        match registry.register_type(struct_referencing(target_index, true)) {
             Ok(other) => {
                 assert_resolves(&registry, &other);
                 dropper.join().unwrap();
@@ -147,9 +147,9 @@ fn model_5_referenced_group_outlives_every_referrer() {
 fn model_6_readers_race_unregistration_and_reuse() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+        let base = registry.register_type(SubType::struct_(false, None, [])).unwrap();
         let sub_type = SubType::struct_(true, Some(TypeRef::Engine(base.index())), [field(ValType::I32)]);
-        let sub = RegisteredType::new(&registry, sub_type.clone()).unwrap();
+        let sub = registry.register_type(sub_type.clone()).unwrap();
         let (base_index, sub_index) = (base.index(), sub.index());
         let dropper = thread::spawn(move || drop(sub));
         let reader = spawn_with(&registry, move |registry| {
@@ -162,7 +162,7 @@ fn model_6_readers_race_unregistration_and_reuse() {
             registry.is_subtype(sub_index, base_index)
         });
 
-        let reuser = RegisteredType::new(&registry, plain_struct(2)).unwrap();
+        let reuser = registry.register_type(plain_struct(2)).unwrap();
         assert_resolves(&registry, &reuser);
         reader.join().unwrap();
         dropper.join().unwrap();
@@ -179,11 +179,11 @@ fn model_6_readers_race_unregistration_and_reuse() {
 fn model_7_trampoline_registration_races_drop_of_its_other_user() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let first = RegisteredType::new(&registry, func_taking(AbstractHeapType::Func)).unwrap();
+        let first = registry.register_type(func_taking(AbstractHeapType::Func)).unwrap();
         assert_ne!(registry.trampoline_type(first.index()), first.index());
         let dropper = thread::spawn(move || drop(first));
 
-        let second = RegisteredType::new(&registry, func_taking(AbstractHeapType::NoFunc)).unwrap();
+        let second = registry.register_type(func_taking(AbstractHeapType::NoFunc)).unwrap();
         let trampoline = registry.trampoline_type(second.index());
         assert_ne!(trampoline, second.index());
         assert_eq!(registry.borrow(trampoline).as_deref(), Some(&func_trampoline()));
@@ -206,16 +206,16 @@ fn model_7_trampoline_registration_races_drop_of_its_other_user() {
 fn model_8_index_reuse_under_concurrent_register_and_drop() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let one = RegisteredType::new(&registry, plain_struct(1)).unwrap();
-        let two = RegisteredType::new(&registry, plain_struct(2)).unwrap();
+        let one = registry.register_type(plain_struct(1)).unwrap();
+        let two = registry.register_type(plain_struct(2)).unwrap();
         let other = spawn_with(&registry, move |registry| {
             drop(one);
-            let three = RegisteredType::new(&registry, plain_struct(3)).unwrap();
+            let three = registry.register_type(plain_struct(3)).unwrap();
             assert_resolves(&registry, &three);
             three
         });
         drop(two);
-        let four = RegisteredType::new(&registry, plain_struct(4)).unwrap();
+        let four = registry.register_type(plain_struct(4)).unwrap();
         assert_resolves(&registry, &four);
         let three = other.join().unwrap();
 
@@ -239,13 +239,13 @@ fn model_8_index_reuse_under_concurrent_register_and_drop() {
 fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+        let base = registry.register_type(SubType::struct_(false, None, [])).unwrap();
         let sub_type = SubType::struct_(true, Some(TypeRef::Engine(base.index())), []);
         let other = spawn_with(&registry, {
             let sub_type = sub_type.clone();
-            move |registry| RegisteredType::new(&registry, sub_type).unwrap()
+            move |registry| registry.register_type(sub_type).unwrap()
         });
-        let mine = RegisteredType::new(&registry, sub_type).unwrap();
+        let mine = registry.register_type(sub_type).unwrap();
         // The two candidates are the two indices after the base's; the one
         // that is not ours was prepared by the loser (or is still being
         // prepared by the other thread).
@@ -269,24 +269,24 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
 }
 
 /// 10. A stored key races the unregistration of its type and the reuse of
-///     its index by another type: `borrow_key`, `contains_key` and
-///     `root_key` answer for the key's own type or not at all, never for
-///     the new occupant.
+///     its index by another type: `borrow`, `contains` and `root` of the
+///     key answer for the key's own type or not at all, never for the new
+///     occupant.
 #[test]
 fn model_10_a_stale_key_racing_index_reuse_never_names_the_new_occupant() {
     run_model(|| {
         let registry = TypeRegistry::new();
-        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let old = registry.register_type(plain_struct(1)).unwrap();
         let key: TypeKey = old.key();
         let reuser = spawn_with(&registry, move |registry| {
             drop(old);
-            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+            registry.register_type(plain_struct(2)).unwrap()
         });
 
-        if let Some(seen) = registry.borrow_key(key) {
+        if let Some(seen) = registry.borrow(key) {
             assert_eq!(*seen, plain_struct(1), "a stale key borrowed the new occupant");
         }
-        let rooted = RegisteredType::root_key(&registry, key);
+        let rooted = registry.root(key);
         if let Some(rooted) = &rooted {
             assert_eq!(**rooted, plain_struct(1), "a stale key rooted the new occupant");
             assert_eq!(rooted.key(), key);
@@ -295,10 +295,10 @@ fn model_10_a_stale_key_racing_index_reuse_never_names_the_new_occupant() {
         let new = reuser.join().unwrap();
         assert_resolves(&registry, &new);
         assert_ne!(new.key(), key);
-        assert_eq!(registry.contains_key(key), rooted.is_some(), "a key outlived its type, or the reverse");
+        assert_eq!(registry.contains(key), rooted.is_some(), "a key outlived its type, or the reverse");
         drop(rooted);
-        assert!(registry.borrow_key(key).is_none(), "a stale key still names a type");
-        assert!(RegisteredType::root_key(&registry, key).is_none());
+        assert!(registry.borrow(key).is_none(), "a stale key still names a type");
+        assert!(registry.root(key).is_none());
         drop(new);
         assert_empty(&registry);
     });
@@ -314,11 +314,11 @@ fn model_11_type_data_read_while_its_index_is_reused() {
     run_model(|| {
         let registry =
             TypeRegistry::with_type_data(|cx: TypeDataContext<'_, SubType>| Ok::<_, RegistryError>(cx.ty.clone()));
-        let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+        let old = registry.register_type(plain_struct(1)).unwrap();
         let (index, key) = (old.index(), old.key());
         let reuser = spawn_with(&registry, move |registry| {
             drop(old);
-            RegisteredType::new(&registry, plain_struct(2)).unwrap()
+            registry.register_type(plain_struct(2)).unwrap()
         });
 
         // The closures assert on what they are handed, not only on what
@@ -327,14 +327,14 @@ fn model_11_type_data_read_while_its_index_is_reused() {
         let _ = registry.type_data(index, |data: &SubType| {
             assert!(*data == plain_struct(1) || *data == plain_struct(2), "torn or freed data: {data:?}");
         });
-        let _ = registry.key_data(key, |data: &SubType| {
+        let _ = registry.type_data(key, |data: &SubType| {
             assert_eq!(*data, plain_struct(1), "a closure for a stale key was handed the new occupant's data");
         });
 
         let new = reuser.join().unwrap();
         assert_eq!(new.data::<SubType>(), Some(&plain_struct(2)));
         assert_eq!(registry.type_data(new.index(), |data: &SubType| data.clone()), Some(plain_struct(2)));
-        assert!(registry.key_data(key, |_: &SubType| ()).is_none());
+        assert!(registry.type_data(key, |_: &SubType| ()).is_none());
         drop(new);
         assert_empty(&registry);
     });
@@ -363,16 +363,16 @@ fn model_12b_the_same_under_a_nested_pin() {
 /// Model 12's body; `nested`: the reader reads inside an outer pin.
 fn key_taken_while_the_index_changes_hands(nested: bool) {
     let registry = TypeRegistry::new();
-    let old = RegisteredType::new(&registry, plain_struct(1)).unwrap();
+    let old = registry.register_type(plain_struct(1)).unwrap();
     let (index, old_key) = (old.index(), old.key());
     let reuser = spawn_with(&registry, move |registry| {
         drop(old);
-        RegisteredType::new(&registry, plain_struct(2)).unwrap()
+        registry.register_type(plain_struct(2)).unwrap()
     });
 
     let read = || {
         if let Some(key) = registry.key(index) {
-            if let Some(seen) = registry.borrow_key(key) {
+            if let Some(seen) = registry.borrow(key) {
                 let expected = if key == old_key { plain_struct(1) } else { plain_struct(2) };
                 assert_eq!(*seen, expected, "a key of one occupant read another occupant's type");
             }

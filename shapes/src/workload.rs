@@ -110,14 +110,14 @@ fn worker(
             }
             1 => {
                 fresh += 1;
-                let ty = RegisteredType::new(registry, numbered_func_type(fresh)).expect("valid type");
+                let ty = registry.register_type(numbered_func_type(fresh)).expect("valid type");
                 assert_eq!(*ty, numbered_func_type(fresh), "registered type changed");
                 held.push(Held::Type(ty));
                 true
             }
             2 => match pick_index(&mut rng, &held) {
                 Some(index) => {
-                    let rooted = RegisteredType::root(registry, index).expect("held index must root");
+                    let rooted = registry.root(index).expect("held index must root");
                     assert_eq!(rooted.index(), index);
                     held.push(Held::Type(rooted));
                     true

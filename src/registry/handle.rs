@@ -114,11 +114,11 @@ impl std::fmt::Debug for TypeCollection {
 /// use wasm_type_registry::*;
 ///
 /// let registry = TypeRegistry::new();
-/// let point = RegisteredType::new(
+/// let point = TypeRegistry::register_type(
 ///     &registry,
 ///     SubType::struct_(true, None, [FieldType { mutable: true, storage: StorageType::Val(ValType::F64) }]),
 /// )?;
-/// let again = RegisteredType::root(&registry, point.index()).unwrap();
+/// let again = registry.root(point.index()).unwrap();
 /// assert_eq!(point, again);
 /// assert!(matches!(point.composite, CompositeType::Struct(_)));
 /// # Ok::<(), RegistryError>(())
@@ -132,31 +132,27 @@ pub struct RegisteredType {
     pub(super) index: EngineTypeIndex,
 }
 
-impl RegisteredType {
-    /// Registers `ty` as a rec group of its own. Its concrete references
-    /// must be engine indices registered in `registry` (or `RecGroup(0)`, to
-    /// refer to itself).
+impl TypeRegistry {
+    /// Registers `ty` as a rec group of its own, or finds it registered
+    /// already, and returns a handle that keeps it registered. Its concrete
+    /// references must be engine indices registered in this registry (or
+    /// `RecGroup(0)`, to refer to itself). A module's types register with
+    /// [`register_module`](Self::register_module).
     ///
     /// # Errors
     /// A module-level or out-of-group reference, an unregistered engine
     /// index, a supertype that is final, of another kind, structurally
     /// unrelated or too deep, a size limit. The registry is left unchanged.
-    pub fn new(registry: &TypeRegistry, ty: SubType) -> Result<RegisteredType, RegistryError> {
+    pub fn register_type(&self, ty: SubType) -> Result<RegisteredType, RegistryError> {
         validate::check_size_limits(0, &ty)?;
-        let key = canon::singleton_key(ty, &registry.inner.hasher)?;
-        let entry = registry.register_group(key, 0)?;
+        let key = canon::singleton_key(ty, &self.inner.hasher)?;
+        let entry = self.register_group(key, 0)?;
         let index = entry.indices()[0];
         Ok(RegisteredType { entry, position: 0, index })
     }
+}
 
-    /// A new handle on the registered type `index`, or `None` if it is not
-    /// registered (or is being unregistered right now: a dying group is never
-    /// revived). Lock-free.
-    pub fn root(registry: &TypeRegistry, index: EngineTypeIndex) -> Option<RegisteredType> {
-        let (entry, position) = registry.inner.root(index)?;
-        Some(RegisteredType { entry, position, index })
-    }
-
+impl RegisteredType {
     /// The type's engine index.
     pub fn index(&self) -> EngineTypeIndex {
         self.index

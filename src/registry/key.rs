@@ -31,8 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{RegisteredType, RegistryInner, TypeCollection, TypeRegistry};
 use crate::raw::supertype_display::DisplayState;
-use crate::raw::sync::Arc;
-use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
+use crate::types::{EngineTypeIndex, ModuleTypeIndex};
 
 /// The next registry identity; 0 is never handed out.
 static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
@@ -49,8 +48,8 @@ pub(super) fn new_registry_id() -> u64 {
 ///
 /// Unlike a bare [`EngineTypeIndex`], a key never names another type: once
 /// its type is unregistered (and the index possibly reused), or when it is
-/// handed to another registry, [`TypeRegistry::borrow_key`],
-/// [`TypeRegistry::contains_key`] and [`RegisteredType::root_key`] answer
+/// handed to another registry, [`TypeRegistry::borrow`],
+/// [`TypeRegistry::contains`] and [`TypeRegistry::root`] answer
 /// `None`/`false`. Embedders store keys in their own tables instead of
 /// indices when those tables may outlive the types.
 ///
@@ -61,23 +60,23 @@ pub(super) fn new_registry_id() -> u64 {
 /// use wasm_type_registry::*;
 ///
 /// let registry = TypeRegistry::new();
-/// let a = RegisteredType::new(&registry, SubType::struct_(false, None, []))?;
+/// let a = registry.register_type(SubType::struct_(false, None, []))?;
 /// let key = a.key();
 /// assert_eq!(key.index(), a.index());
-/// assert!(registry.contains_key(key));
+/// assert!(registry.contains(key));
 ///
 /// // Unregister it, and register another type, which reuses the index.
 /// drop(a);
-/// let b = RegisteredType::new(&registry, SubType::func([], []))?;
+/// let b = registry.register_type(SubType::func([], []))?;
 /// assert_eq!(b.index(), key.index());
-/// assert!(registry.borrow_key(key).is_none(), "a stale key names nothing");
+/// assert!(registry.borrow(key).is_none(), "a stale key names nothing");
 /// assert!(registry.borrow(key.index()).is_some(), "while the bare index names b");
 ///
 /// // A key is refused by every other registry.
 /// let other = TypeRegistry::new();
-/// let c = RegisteredType::new(&other, SubType::func([], []))?;
+/// let c = other.register_type(SubType::func([], []))?;
 /// assert_eq!(c.index(), b.index());
-/// assert!(other.borrow_key(b.key()).is_none());
+/// assert!(other.borrow(b.key()).is_none());
 /// # Ok::<(), RegistryError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -95,65 +94,15 @@ impl TypeKey {
 }
 
 impl TypeRegistry {
-    /// Whether `index` names a registered type of this registry now.
-    /// Lock-free: one load.
-    ///
-    /// An index is only a number: `true` does not say it is the type the
-    /// caller once got under that index (use a [`TypeKey`] for that), only
-    /// that some type of this registry is registered under it.
-    ///
-    /// # Examples
-    /// ```
-    /// use wasm_type_registry::*;
-    ///
-    /// let registry = TypeRegistry::new();
-    /// let ty = RegisteredType::new(&registry, SubType::func([], []))?;
-    /// let index = ty.index();
-    /// assert!(registry.contains(index));
-    /// drop(ty);
-    /// assert!(!registry.contains(index));
-    /// # Ok::<(), RegistryError>(())
-    /// ```
-    pub fn contains(&self, index: EngineTypeIndex) -> bool {
-        // A visible slot is one whose group is registered (see the display's
-        // slot states).
-        self.inner.slots.get(index).is_some_and(|slot| slot.display().visible_state().is_some())
-    }
-
     /// The checked key of the registered type `index`, or `None` if `index`
     /// is not registered now.
     pub fn key(&self, index: EngineTypeIndex) -> Option<TypeKey> {
         let state = self.inner.slots.get(index)?.display().visible_state()?;
         Some(self.inner.key_for(index, state))
     }
-
-    /// Whether `key`'s type is still registered: `false` for a key of
-    /// another registry, and for one whose type was unregistered since.
-    pub fn contains_key(&self, key: TypeKey) -> bool {
-        self.inner.read_key(key, |_| ()).is_some()
-    }
-
-    /// The type `key` names, in runtime form, if it is still registered in
-    /// this registry; `None` for a stale or foreign key. Lock-free.
-    pub fn borrow_key(&self, key: TypeKey) -> Option<Arc<SubType>> {
-        self.inner.read_key(key, |found| found.sub_type().clone())
-    }
 }
 
 impl RegisteredType {
-    /// A new handle on the type `key` names, if it is still registered in
-    /// `registry`; `None` for a stale or foreign key, or a type being
-    /// unregistered right now. Lock-free.
-    pub fn root_key(registry: &TypeRegistry, key: TypeKey) -> Option<RegisteredType> {
-        let (entry, position) = registry.inner.read_key(key, |found| (found.to_entry(), found.position()))?;
-        // The entry was this occupant's (checked by `read_key`); if its
-        // group is still live, the key's type is registered and stays so.
-        // A dead count stays dead, so a group that died since is refused.
-        // (Built only on success: a handle dropped on failure would give
-        // back a registration it never took.)
-        entry.incref_if_live().then(|| RegisteredType { entry, position, index: key.index })
-    }
-
     /// This type's checked key.
     pub fn key(&self) -> TypeKey {
         self.registry().inner.key_of_registered(self.index)

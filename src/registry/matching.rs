@@ -53,7 +53,7 @@ impl TypeRegistry {
     /// use wasm_type_registry::*;
     ///
     /// let registry = TypeRegistry::new();
-    /// let point = RegisteredType::new(&registry, SubType::struct_(false, None, []))?;
+    /// let point = registry.register_type(SubType::struct_(false, None, []))?;
     /// let point_ref = ValType::Ref(RefType::concrete(false, TypeRef::Engine(point.index())));
     /// let anyref = ValType::Ref(RefType::nullable(AbstractHeapType::Any));
     /// assert!(registry.matches(&point_ref, &anyref)?);

@@ -76,6 +76,7 @@ mod handle;
 mod in_flight;
 mod key;
 mod linking;
+mod lookup;
 mod matching;
 mod register;
 mod supertypes;
@@ -85,6 +86,7 @@ mod view;
 
 pub use handle::{RegisteredType, TypeCollection};
 pub use key::TypeKey;
+pub use lookup::Lookup;
 pub use supertypes::DisplayView;
 pub use type_data::TypeDataContext;
 
@@ -252,12 +254,6 @@ impl TypeRegistry {
         }
     }
 
-    /// The registered type at `index`, in runtime form (every reference a
-    /// engine index). `None` if `index` is not registered. Lock-free.
-    pub fn borrow(&self, index: EngineTypeIndex) -> Option<Arc<SubType>> {
-        self.inner.registered_type(index)
-    }
-
     /// Whether `sub` is `sup` or declares it, directly or transitively, as a
     /// supertype. O(1), lock-free and free of atomic read-modify-writes: one
     /// look at `sup`'s depth `d` and at `sub`'s supertype array, whose entry
@@ -317,7 +313,7 @@ impl TypeRegistry {
     /// - **the registry's drop**.
     ///
     /// Nothing else frees a group: not `is_subtype`, `borrow`, `root`,
-    /// `trampoline_type`, `type_data`, `key_data` or a registration that
+    /// `trampoline_type`, `type_data` or a registration that
     /// finds its group registered, and never another thread's ordinary
     /// call. The embedder's data is dropped (its `Drop` runs) in exactly
     /// those places, outside every lock and pin of the registry. A panic in
@@ -341,10 +337,10 @@ impl TypeRegistry {
     /// use wasm_type_registry::*;
     ///
     /// let registry = TypeRegistry::new();
-    /// let ty = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// let ty = registry.register_type(SubType::func([ValType::I32], []))?;
     /// std::thread::scope(|s| {
     ///     // Another thread unregisters a type and then only reads.
-    ///     s.spawn(|| drop(RegisteredType::new(&registry, SubType::func([ValType::I64], []))));
+    ///     s.spawn(|| drop(registry.register_type(SubType::func([ValType::I64], []))));
     /// });
     /// drop(ty);
     /// registry.flush(); // this thread's garbage and the other thread's
@@ -366,7 +362,7 @@ impl TypeRegistry {
     /// use wasm_type_registry::*;
     ///
     /// let registry = TypeRegistry::new();
-    /// drop(RegisteredType::new(&registry, SubType::func([], []))?);
+    /// drop(registry.register_type(SubType::func([], []))?);
     /// let mut freed = 0;
     /// while registry.stats().pending_frees > 0 {
     ///     freed += registry.reclaim(1_000);

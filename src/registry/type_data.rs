@@ -6,7 +6,7 @@
 //! it is reachable exactly like the type itself: by index through the
 //! slot's reference to the entry (under the same visible-then-unchanged read as
 //! [`TypeRegistry::borrow`], so never another type's data after reuse), by
-//! key ([`TypeKey`]), and through handles, which keep the entry alive. A
+//! key ([`TypeKey`](crate::TypeKey)), and through handles, which keep the entry alive. A
 //! registry made with [`TypeRegistry::new`] has no data function: its
 //! entries hold `None` and no path reads or computes anything.
 //!
@@ -21,7 +21,7 @@ use std::sync::Arc as StdArc;
 
 use super::entry::{GroupData, RecGroupEntry};
 use super::in_flight::DataFunctionScope;
-use super::{Found, RegisteredType, TypeCollection, TypeKey, TypeRegistry};
+use super::{Found, Lookup, RegisteredType, TypeCollection, TypeRegistry};
 use crate::error::{EmbedderError, RegistryError};
 use crate::raw::sync::Arc;
 use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
@@ -93,7 +93,7 @@ impl TypeRegistry {
     ///     _ => Ok(0),
     /// });
     /// let field = FieldType { mutable: true, storage: StorageType::Val(ValType::I64) };
-    /// let pair = RegisteredType::new(&registry, SubType::struct_(true, None, [field, field]))?;
+    /// let pair = registry.register_type(SubType::struct_(true, None, [field, field]))?;
     /// assert_eq!(pair.data::<u32>(), Some(&32));
     /// assert_eq!(registry.type_data(pair.index(), |size: &u32| *size), Some(32));
     /// # Ok::<(), RegistryError>(())
@@ -120,12 +120,13 @@ impl TypeRegistry {
         TypeRegistry::with_data_fn(Some(erased))
     }
 
-    /// `f` of the data of the registered type `index`, if it is registered
-    /// and this registry computes data of type `D`. Lock-free; never
-    /// another type's data, even if `index` is reused concurrently.
+    /// `f` of the data of the registered type `ty` (an index or a
+    /// [`TypeKey`](crate::TypeKey), see [`Lookup`]), if it is registered and
+    /// this registry computes data of type `D`. Lock-free; never another
+    /// type's data, even if an index is reused concurrently.
     ///
     /// `f` runs after the lookup is over, on data the lookup verified to be
-    /// `index`'s, while a strong reference to the type's rec group (not a
+    /// `ty`'s, while a strong reference to the type's rec group (not a
     /// registration) keeps it allocated: `f` may take as long as it likes
     /// and call into any registry, and while it runs, no other group's
     /// memory waits for it. The lookup costs two atomic updates of the
@@ -140,23 +141,15 @@ impl TypeRegistry {
     /// let registry = TypeRegistry::with_type_data(|cx: TypeDataContext<'_, String>| {
     ///     Ok::<_, std::fmt::Error>(cx.ty.to_string())
     /// });
-    /// let ty = RegisteredType::new(&registry, SubType::func([ValType::I32], []))?;
+    /// let ty = registry.register_type(SubType::func([ValType::I32], []))?;
     /// let text = registry.type_data(ty.index(), |text: &String| text.clone());
     /// assert_eq!(text.as_deref(), Some("(func (param i32))"));
     /// // Another `D` than the registry's answers nothing.
     /// assert_eq!(registry.type_data(ty.index(), |n: &u32| *n), None);
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn type_data<D: 'static, R>(&self, index: EngineTypeIndex, f: impl FnOnce(&D) -> R) -> Option<R> {
-        let (entry, position) = self.inner.read_registered(index, |found| data_entry::<D>(found))??;
-        entry.data_at(position).map(f)
-    }
-
-    /// `f` of the data of the type `key` names, if it is still registered
-    /// in this registry (see [`TypeKey`]); `f` runs as for
-    /// [`type_data`](Self::type_data).
-    pub fn key_data<D: 'static, R>(&self, key: TypeKey, f: impl FnOnce(&D) -> R) -> Option<R> {
-        let (entry, position) = self.inner.read_key(key, |found| data_entry::<D>(found))??;
+    pub fn type_data<D: 'static, R>(&self, ty: impl Into<Lookup>, f: impl FnOnce(&D) -> R) -> Option<R> {
+        let (entry, position) = self.read(ty.into(), |found| data_entry::<D>(found))??;
         entry.data_at(position).map(f)
     }
 }

@@ -150,12 +150,10 @@ mod tests {
     fn a_drop_does_bounded_reclamation_even_when_it_empties_the_registry() {
         const TYPES: usize = 5_000;
         let registry = TypeRegistry::new();
-        let kept = RegisteredType::new(&registry, SubType::func([ValType::I32], [])).unwrap();
-        let other = RegisteredType::new(&registry, SubType::func([ValType::F64], [])).unwrap();
+        let kept = registry.register_type(SubType::func([ValType::I32], [])).unwrap();
+        let other = registry.register_type(SubType::func([ValType::F64], [])).unwrap();
         let types: Vec<RegisteredType> = (0..TYPES)
-            .map(|i| {
-                RegisteredType::new(&registry, SubType::func(vec![ValType::I64; i % 50], vec![ValType::F32; i / 50]))
-            })
+            .map(|i| registry.register_type(SubType::func(vec![ValType::I64; i % 50], vec![ValType::F32; i / 50])))
             .collect::<Result<_, _>>()
             .unwrap();
         let reader = registry.inner.reclaimer.pin();

@@ -24,7 +24,7 @@ fn module(n: usize, seed: usize) -> ModuleTypes {
 fn contains_follows_registration() {
     let registry = TypeRegistry::new();
     assert!(!registry.contains(EngineTypeIndex::from_u32(0)), "a never-used index");
-    let ty = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
+    let ty = registry.register_type(SubType::func([], [])).unwrap();
     let index = ty.index();
     assert!(registry.contains(index));
     assert!(!registry.contains(EngineTypeIndex::from_u32(index.as_u32() + 1)));
@@ -40,10 +40,10 @@ fn every_handle_hands_out_the_same_key() {
         let key = types.key(ModuleTypeIndex::from_u32(i as u32)).unwrap();
         assert_eq!(key.index(), index);
         assert_eq!(registry.key(index), Some(key));
-        assert_eq!(RegisteredType::root(&registry, index).unwrap().key(), key);
-        assert_eq!(registry.borrow_key(key), registry.borrow(index));
-        assert!(registry.contains_key(key));
-        let rooted = RegisteredType::root_key(&registry, key).unwrap();
+        assert_eq!(registry.root(index).unwrap().key(), key);
+        assert_eq!(registry.borrow(key), registry.borrow(index));
+        assert!(registry.contains(key));
+        let rooted = registry.root(key).unwrap();
         assert_eq!(rooted.index(), index);
     }
     assert!(types.key(ModuleTypeIndex::from_u32(5)).is_none());
@@ -66,9 +66,9 @@ fn stale_keys_after_index_reuse_name_nothing() {
 
     let mut reused = 0;
     for (key, _) in &old {
-        assert!(registry.borrow_key(*key).is_none(), "stale {key:?} borrowed a type");
-        assert!(!registry.contains_key(*key));
-        assert!(RegisteredType::root_key(&registry, *key).is_none());
+        assert!(registry.borrow(*key).is_none(), "stale {key:?} borrowed a type");
+        assert!(!registry.contains(*key));
+        assert!(registry.root(*key).is_none());
         if registry.contains(key.index()) {
             reused += 1;
             // The bare index resolves to a new type of the same slot.
@@ -83,7 +83,7 @@ fn stale_keys_after_index_reuse_name_nothing() {
     for (i, (key, ty)) in old.iter().enumerate() {
         let new_key = again.key(ModuleTypeIndex::from_u32(i as u32)).unwrap();
         assert_ne!(new_key, *key);
-        assert_eq!(registry.borrow_key(new_key).as_deref(), Some(&**ty));
+        assert_eq!(registry.borrow(new_key).as_deref(), Some(&**ty));
     }
 }
 
@@ -91,20 +91,20 @@ fn stale_keys_after_index_reuse_name_nothing() {
 fn keys_of_another_registry_are_refused_even_at_a_live_index() {
     let a = TypeRegistry::new();
     let b = TypeRegistry::new();
-    let in_a = RegisteredType::new(&a, SubType::func([ValType::I32], [])).unwrap();
-    let in_b = RegisteredType::new(&b, SubType::func([ValType::I32], [])).unwrap();
+    let in_a = a.register_type(SubType::func([ValType::I32], [])).unwrap();
+    let in_b = b.register_type(SubType::func([ValType::I32], [])).unwrap();
     // Same index, same generation, same type: only the identity differs.
     assert_eq!(in_a.index(), in_b.index());
     assert_ne!(in_a.key(), in_b.key());
-    assert!(b.borrow_key(in_a.key()).is_none());
-    assert!(!b.contains_key(in_a.key()));
-    assert!(RegisteredType::root_key(&b, in_a.key()).is_none());
-    assert!(a.contains_key(in_a.key()));
+    assert!(b.borrow(in_a.key()).is_none());
+    assert!(!b.contains(in_a.key()));
+    assert!(b.root(in_a.key()).is_none());
+    assert!(a.contains(in_a.key()));
 
     // A registry created after another was dropped gets a new identity too.
     let key = in_a.key();
     drop((in_a, a));
     let c = TypeRegistry::new();
-    let _in_c = RegisteredType::new(&c, SubType::func([ValType::I32], [])).unwrap();
-    assert!(c.borrow_key(key).is_none());
+    let _in_c = c.register_type(SubType::func([ValType::I32], [])).unwrap();
+    assert!(c.borrow(key).is_none());
 }

@@ -3,8 +3,8 @@
 //! types that were printed, for every kind of type the model has.
 
 use wasm_type_registry::{
-    AbstractHeapType as A, FieldType, HeapType, ModuleTypeIndex, ModuleTypes, RefType, RegisteredType, RegistryError,
-    StorageType, SubType, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType as A, FieldType, HeapType, ModuleTypeIndex, ModuleTypes, RefType, RegistryError, StorageType,
+    SubType, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -128,15 +128,13 @@ fn every_value_type_prints_as_the_text_format_spells_it() {
 #[test]
 fn engine_and_module_indices_print_differently() {
     let registry = TypeRegistry::new();
-    let node = RegisteredType::new(
-        &registry,
-        SubType::struct_(
+    let node = registry
+        .register_type(SubType::struct_(
             false,
             None,
             [field(false, StorageType::Val(ValType::Ref(RefType::concrete(true, TypeRef::RecGroup(0)))))],
-        ),
-    )
-    .unwrap();
+        ))
+        .unwrap();
     let index = node.index();
     // Registered types come back in engine form, and say so.
     assert_eq!(node.to_string(), format!("(sub (struct (field (ref null engine:{index}))))"));

@@ -8,8 +8,7 @@
 
 use wasm_type_registry::{
     AbstractHeapType, CompositeType, ContType, EngineTypeIndex, ExternType, HeapType, ImportRule, ModuleInfo,
-    ModuleTypes, RefType, RegisteredType, RegistryError, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
-    ValType,
+    ModuleTypes, RefType, RegistryError, StructType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -191,7 +190,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
     // A singleton can hold neither half of a pair, nor a continuation of
     // itself; the registry stays as it was.
     let registry = TypeRegistry::new();
-    let keep = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
+    let keep = registry.register_type(SubType::func([], [])).unwrap();
     let before = registry.stats();
     let self_described = SubType {
         shared: false,
@@ -203,7 +202,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
             describes: None,
         }),
     };
-    let err = RegisteredType::new(&registry, self_described).unwrap_err();
+    let err = registry.register_type(self_described).unwrap_err();
     assert!(matches!(err, RegistryError::InvalidTypeClause { clause: "descriptor", .. }), "{err}");
     let self_cont = SubType {
         shared: false,
@@ -211,7 +210,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         supertype: None,
         composite: CompositeType::Cont(ContType { func: TypeRef::RecGroup(0) }),
     };
-    let err = RegisteredType::new(&registry, self_cont).unwrap_err();
+    let err = registry.register_type(self_cont).unwrap_err();
     assert!(matches!(err, RegistryError::InvalidTypeClause { clause: "cont", .. }), "{err}");
     assert_eq!(registry.stats(), before);
 }
@@ -278,9 +277,9 @@ fn exact_and_continuation_references_keep_their_targets_alive() {
     };
     let holders: [&dyn Fn(EngineTypeIndex) -> SubType; 2] = [&exact_field, &cont];
     for holder in holders {
-        let target = RegisteredType::new(&registry, SubType::func([ValType::I32], [])).unwrap();
+        let target = registry.register_type(SubType::func([ValType::I32], [])).unwrap();
         let index = target.index();
-        let holder = RegisteredType::new(&registry, holder(index)).unwrap();
+        let holder = registry.register_type(holder(index)).unwrap();
         drop(target);
         assert!(registry.borrow(index).is_some(), "{} lets its target go", *holder);
         drop(holder);

@@ -26,17 +26,17 @@ fn struct_with(fields: usize) -> SubType {
 #[test]
 fn garbage_of_registry_a_is_not_collected_by_calls_into_registry_b() {
     let (a, b) = (TypeRegistry::new(), TypeRegistry::new());
-    let _kept = RegisteredType::new(&a, struct_with(1)).unwrap();
-    let dropped = RegisteredType::new(&a, struct_with(2)).unwrap();
+    let _kept = a.register_type(struct_with(1)).unwrap();
+    let dropped = a.register_type(struct_with(2)).unwrap();
     drop(dropped);
     let pending = a.stats().pending_frees;
     assert!(pending > 0, "nothing waits for reclamation: {:?}", a.stats());
 
-    let _b_kept = RegisteredType::new(&b, struct_with(1)).unwrap();
+    let _b_kept = b.register_type(struct_with(1)).unwrap();
     for i in 0..2_000 {
-        let ty = RegisteredType::new(&b, struct_with(2 + i % 7)).unwrap();
+        let ty = b.register_type(struct_with(2 + i % 7)).unwrap();
         assert!(b.borrow(ty.index()).is_some());
-        assert!(RegisteredType::root(&b, ty.index()).is_some());
+        assert!(b.root(ty.index()).is_some());
         if i % 100 == 0 {
             b.flush();
         }
@@ -91,8 +91,8 @@ fn garbage_of_a_finished_thread_is_freed_by_flush() {
 #[test]
 fn dropping_the_registry_frees_every_type_without_a_flush() {
     let registry = TypeRegistry::new();
-    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
-    let dropped = RegisteredType::new(&registry, struct_with(2)).unwrap();
+    let kept = registry.register_type(struct_with(1)).unwrap();
+    let dropped = registry.register_type(struct_with(2)).unwrap();
     let types =
         [kept.index(), dropped.index()].map(|index| std::sync::Arc::downgrade(&registry.borrow(index).unwrap()));
     drop(dropped);
@@ -131,7 +131,7 @@ fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
 #[test]
 fn a_group_is_freed_by_the_thread_that_unregistered_it() {
     let registry = TypeRegistry::new();
-    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let kept = registry.register_type(struct_with(1)).unwrap();
     let mut builder = ModuleTypes::builder();
     builder.rec_group((0..100).map(|i| struct_with(2 + i % 4)));
     builder.rec_group((0..100).map(|i| struct_with(20 + i % 4)));
@@ -147,7 +147,7 @@ fn a_group_is_freed_by_the_thread_that_unregistered_it() {
             drop(types);
             to_main.send((weak_none(), weak_none())).unwrap();
             assert_eq!(from_main.recv().unwrap(), "register");
-            let new = RegisteredType::new(registry, struct_with(99)).unwrap();
+            let new = registry.register_type(struct_with(99)).unwrap();
             to_main.send((weak_none(), weak_none())).unwrap();
             assert_eq!(from_main.recv().unwrap(), "unregister");
             drop(new);
@@ -157,11 +157,11 @@ fn a_group_is_freed_by_the_thread_that_unregistered_it() {
         from_owner.recv().unwrap();
         let alive = || [&first, &second].iter().filter(|group| group.upgrade().is_some()).count();
         for i in 0..2_000 {
-            let rooted = RegisteredType::root(registry, kept.index()).unwrap();
+            let rooted = registry.root(kept.index()).unwrap();
             assert!(registry.borrow(kept.index()).is_some());
             assert!(registry.is_subtype(kept.index(), rooted.index()));
             drop(rooted);
-            drop(RegisteredType::new(registry, struct_with(200 + i % 50)).unwrap());
+            drop(registry.register_type(struct_with(200 + i % 50)).unwrap());
         }
         // Counted first, asserted once the owner is done: a failure must
         // not leave it waiting for a command forever.
@@ -202,7 +202,7 @@ fn flush_frees_the_garbage_of_parked_workers() {
             let (registry, parked, release) = (&registry, &parked, &release);
             s.spawn(move || {
                 for i in 0..40 {
-                    drop(RegisteredType::new(registry, struct_with(1 + worker * 100 + i)).unwrap());
+                    drop(registry.register_type(struct_with(1 + worker * 100 + i)).unwrap());
                 }
                 parked.wait();
                 release.wait();
@@ -253,7 +253,7 @@ fn no_data_drop_runs_inside_a_reader() {
         let drops = drops.clone();
         move |_: TypeDataContext<'_, Recorded>| Ok::<_, RegistryError>(Recorded { drops: drops.clone() })
     });
-    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let kept = registry.register_type(struct_with(1)).unwrap();
     let done = AtomicBool::new(false);
     let reader_thread = std::thread::scope(|s| {
         let reader = s.spawn(|| {
@@ -262,8 +262,8 @@ fn no_data_drop_runs_inside_a_reader() {
                     assert!(registry.type_data(kept.index(), |_: &Recorded| ()).is_some());
                     assert!(registry.borrow(kept.index()).is_some());
                     assert!(registry.is_subtype(kept.index(), kept.index()));
-                    let hit = RegisteredType::new(&registry, struct_with(1)).unwrap();
-                    drop(RegisteredType::root(&registry, hit.index()));
+                    let hit = registry.register_type(struct_with(1)).unwrap();
+                    drop(registry.root(hit.index()));
                     // Not the last registration: `kept` holds one.
                     drop(hit);
                 });
@@ -271,7 +271,7 @@ fn no_data_drop_runs_inside_a_reader() {
             std::thread::current().id()
         });
         for i in 0..3_000 {
-            drop(RegisteredType::new(&registry, struct_with(2 + i % 300)).unwrap());
+            drop(registry.register_type(struct_with(2 + i % 300)).unwrap());
         }
         done.store(true, Ordering::Relaxed);
         reader.join().unwrap()
@@ -324,7 +324,7 @@ fn panicking_data_drops_leave_the_registry_consistent() {
         // garbage first: a panic there leaves nothing registered.
         let mut ty = None;
         while ty.is_none() {
-            caught(&mut || ty = Some(RegisteredType::new(&registry, struct_with(1 + i)).unwrap()));
+            caught(&mut || ty = Some(registry.register_type(struct_with(1 + i)).unwrap()));
         }
         caught(&mut || drop(ty.take()));
     }
@@ -332,7 +332,7 @@ fn panicking_data_drops_leave_the_registry_consistent() {
     assert_eq!((registry.len(), stats.rec_groups, stats.pending_frees), (0, 0, 0), "{stats:?}");
     assert_eq!(drops.load(Ordering::Relaxed), TYPES, "a panic leaked the rest of its batch");
     assert!(panics > 0, "no panic reached a caller");
-    let again = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let again = registry.register_type(struct_with(1)).unwrap();
     assert!(registry.type_data(again.index(), |data: &Fragile| data.n).is_some());
     // The registry's drop frees `again`, whose data may panic in turn.
     drop(again);
@@ -385,7 +385,7 @@ fn racing_registrations_of_one_module_run_the_data_function_once_per_type() {
 #[test]
 fn a_long_closure_holds_no_other_garbage_back() {
     let registry = TypeRegistry::with_type_data(|_: TypeDataContext<'_, u8>| Ok::<_, RegistryError>(0u8));
-    let kept = RegisteredType::new(&registry, struct_with(1)).unwrap();
+    let kept = registry.register_type(struct_with(1)).unwrap();
     let (inside, wait_inside) = mpsc::channel();
     let (leave, wait_leave) = mpsc::channel::<()>();
     std::thread::scope(|s| {
@@ -398,7 +398,7 @@ fn a_long_closure_holds_no_other_garbage_back() {
         });
         wait_inside.recv().unwrap();
         for i in 0..500 {
-            drop(RegisteredType::new(registry, struct_with(2 + i)).unwrap());
+            drop(registry.register_type(struct_with(2 + i)).unwrap());
         }
         let pending = flush_until_empty(registry).pending_frees;
         leave.send(()).unwrap();
@@ -416,7 +416,7 @@ fn a_long_closure_holds_no_other_garbage_back() {
 fn the_last_handles_dropped_on_two_threads_after_the_registry() {
     for _ in 0..20 {
         let registry = TypeRegistry::new();
-        let first = RegisteredType::new(&registry, struct_with(3)).unwrap();
+        let first = registry.register_type(struct_with(3)).unwrap();
         let second = first.clone();
         drop(registry);
         let start = Barrier::new(2);

@@ -149,7 +149,7 @@ fn is_subtype_follows_declared_chains_only() {
     assert!(!registry.is_subtype(s(c), never));
     assert!(!registry.is_subtype(never, s(a)));
     assert!(registry.borrow(never).is_none());
-    assert!(RegisteredType::root(&registry, never).is_none());
+    assert!(registry.root(never).is_none());
     assert_eq!(registry.trampoline_type(never), never);
 }
 
@@ -170,7 +170,7 @@ fn references_across_groups_keep_the_referenced_group_alive() {
     let user = b.sub_type(SubType::struct_(true, None, [field(false, module_ref(false, target.as_u32()))]));
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
     let (target, user) = (coll.engine_type(target).unwrap(), coll.engine_type(user).unwrap());
-    let handle = RegisteredType::root(&registry, user).unwrap();
+    let handle = registry.root(user).unwrap();
     drop(coll);
     assert!(registry.borrow(target).is_some(), "the user's group holds the target");
     assert_eq!(registry.len(), 2);
@@ -191,7 +191,7 @@ fn long_reference_chains_unregister_without_recursion() {
         b.sub_type(SubType::struct_(true, None, [field(false, module_ref(true, i - 1))]));
     }
     let coll = registry.register_module(&b.build().unwrap()).unwrap();
-    let last = RegisteredType::root(&registry, coll.engine_type(m(LEN - 1)).unwrap()).unwrap();
+    let last = registry.root(coll.engine_type(m(LEN - 1)).unwrap()).unwrap();
     drop(coll);
     assert_eq!(registry.len(), LEN as usize);
     std::thread::Builder::new().stack_size(64 * 1024).spawn(move || drop(last)).unwrap().join().unwrap();
@@ -204,7 +204,7 @@ fn pr_10435_reused_indices_need_not_be_contiguous() {
     let registry = TypeRegistry::new();
     // Occupy indices 0..6, then free 1, 3 and 5 so the free list is 5, 3, 1.
     let singles: Vec<RegisteredType> =
-        (0..6).map(|i| RegisteredType::new(&registry, SubType::func(vec![ValType::F64; i], [])).unwrap()).collect();
+        (0..6).map(|i| registry.register_type(SubType::func(vec![ValType::F64; i], [])).unwrap()).collect();
     let mut kept = Vec::new();
     for (i, t) in singles.into_iter().enumerate() {
         if i % 2 == 0 {
@@ -241,7 +241,7 @@ fn pr_10435_reused_indices_need_not_be_contiguous() {
 fn freed_indices_are_reused() {
     let registry = TypeRegistry::new();
     for round in 0..100 {
-        let t = RegisteredType::new(&registry, SubType::func(vec![ValType::I32; round % 7], [])).unwrap();
+        let t = registry.register_type(SubType::func(vec![ValType::I32; round % 7], [])).unwrap();
         drop(t);
     }
     let stats = registry.stats();
@@ -256,29 +256,25 @@ fn anyref() -> ValType {
 #[test]
 fn pr_9446_a_function_type_in_trampoline_form_is_its_own_trampoline_only_if_final_without_supertype() {
     let registry = TypeRegistry::new();
-    let own = RegisteredType::new(&registry, SubType::func([ValType::I32, anyref()], [ValType::F64])).unwrap();
+    let own = registry.register_type(SubType::func([ValType::I32, anyref()], [ValType::F64])).unwrap();
     assert_eq!(registry.trampoline_type(own.index()), own.index());
     assert_eq!(registry.len(), 1);
 
     // Same signature, but open for subtyping: a separate, final trampoline.
-    let open = RegisteredType::new(
-        &registry,
-        SubType { is_final: false, ..SubType::func([ValType::I32, anyref()], [ValType::F64]) },
-    )
-    .unwrap();
+    let open = registry
+        .register_type(SubType { is_final: false, ..SubType::func([ValType::I32, anyref()], [ValType::F64]) })
+        .unwrap();
     let t = registry.trampoline_type(open.index());
     assert_ne!(t, open.index());
     assert_eq!(t, own.index(), "the trampoline type is the final signature, already registered");
 
     // A subtype of `open`: also not its own trampoline, same trampoline type.
-    let sub = RegisteredType::new(
-        &registry,
-        SubType {
+    let sub = registry
+        .register_type(SubType {
             supertype: Some(TypeRef::Engine(open.index())),
             ..SubType::func([ValType::I32, anyref()], [ValType::F64])
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     assert!(registry.is_subtype(sub.index(), open.index()));
     assert_eq!(registry.trampoline_type(sub.index()), own.index());
 }
@@ -286,15 +282,13 @@ fn pr_9446_a_function_type_in_trampoline_form_is_its_own_trampoline_only_if_fina
 #[test]
 fn trampoline_types_widen_references_and_live_as_long_as_their_users() {
     let registry = TypeRegistry::new();
-    let s = RegisteredType::new(&registry, SubType::struct_(true, None, [])).unwrap();
-    let f = RegisteredType::new(
-        &registry,
-        SubType::func(
+    let s = registry.register_type(SubType::struct_(true, None, [])).unwrap();
+    let f = registry
+        .register_type(SubType::func(
             [shared_ref(false, s.index())],
             [ValType::Ref(RefType { nullable: false, heap_type: HeapType::Abstract(AbstractHeapType::NoFunc) })],
-        ),
-    )
-    .unwrap();
+        ))
+        .unwrap();
     let t = registry.trampoline_type(f.index());
     assert_ne!(t, f.index());
     assert_eq!(
@@ -304,11 +298,9 @@ fn trampoline_types_widen_references_and_live_as_long_as_their_users() {
     );
     assert_eq!(registry.len(), 3);
     // A second function type with the same trampoline type shares it.
-    let g = RegisteredType::new(
-        &registry,
-        SubType::func([anyref()], [ValType::Ref(RefType::nullable(AbstractHeapType::NoFunc))]),
-    )
-    .unwrap();
+    let g = registry
+        .register_type(SubType::func([anyref()], [ValType::Ref(RefType::nullable(AbstractHeapType::NoFunc))]))
+        .unwrap();
     assert_eq!(registry.trampoline_type(g.index()), t);
     drop(f);
     assert!(registry.borrow(t).is_some(), "g still keeps the trampoline type");
@@ -364,14 +356,14 @@ fn ghsa_7qmx_3fpx_r45m_reregistration_during_unregistration_unregisters_once() {
 #[test]
 fn root_never_revives_a_dead_type() {
     let registry = TypeRegistry::new();
-    let t = RegisteredType::new(&registry, SubType::array(false, None, field(false, ValType::I32))).unwrap();
+    let t = registry.register_type(SubType::array(false, None, field(false, ValType::I32))).unwrap();
     let index = t.index();
-    let again = RegisteredType::root(&registry, index).unwrap();
+    let again = registry.root(index).unwrap();
     assert_eq!(t, again);
     drop(t);
     assert!(registry.borrow(index).is_some(), "a root handle keeps the type registered");
     drop(again);
-    assert!(RegisteredType::root(&registry, index).is_none());
+    assert!(registry.root(index).is_none());
     assert!(registry.is_empty());
 }
 
@@ -379,11 +371,11 @@ fn root_never_revives_a_dead_type() {
 fn registered_type_equality_is_by_registry_and_index() {
     let (r1, r2) = (TypeRegistry::new(), TypeRegistry::new());
     let ty = SubType::func([ValType::I32], []);
-    let a = RegisteredType::new(&r1, ty.clone()).unwrap();
-    let b = RegisteredType::new(&r2, ty.clone()).unwrap();
+    let a = r1.register_type(ty.clone()).unwrap();
+    let b = r2.register_type(ty.clone()).unwrap();
     assert_eq!(a.index(), b.index());
     assert_ne!(a, b, "same index in different registries");
-    let a2 = RegisteredType::new(&r1, ty).unwrap();
+    let a2 = r1.register_type(ty).unwrap();
     assert_eq!(a, a2);
     // Hash and Eq use only the registry's address and the index, never the
     // handle's interior-mutable registration count.
@@ -396,11 +388,10 @@ fn registered_type_equality_is_by_registry_and_index() {
 #[test]
 fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     let registry = TypeRegistry::new();
-    let keep = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+    let keep = registry.register_type(SubType::struct_(false, None, [])).unwrap();
     let before = registry.stats();
 
-    let err =
-        RegisteredType::new(&registry, SubType::struct_(true, None, [field(false, module_ref(true, 0))])).unwrap_err();
+    let err = registry.register_type(SubType::struct_(true, None, [field(false, module_ref(true, 0))])).unwrap_err();
     assert!(matches!(err, RegistryError::WrongIndexSpace { site: Some(RefSite::Field(0)), .. }), "{err}");
     assert!(err.to_string().contains("index space"), "{err}");
     // The error names where in the type the bad reference sits.
@@ -408,26 +399,26 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
 
     let dead = EngineTypeIndex::from_u32(77);
     let fields = [field(false, ValType::I32), field(false, shared_ref(true, dead))];
-    let err = RegisteredType::new(&registry, SubType::struct_(true, None, fields)).unwrap_err();
+    let err = registry.register_type(SubType::struct_(true, None, fields)).unwrap_err();
     assert_eq!(err, RegistryError::UnregisteredEngineIndex { index: dead, referrer: Some((0, RefSite::Field(1))) });
     assert!(err.to_string().contains("77"), "{err}");
     assert!(err.to_string().starts_with("type 0, field 1: "), "{err}");
 
     // Structure that does not match the declared supertype.
-    let err = RegisteredType::new(
-        &registry,
-        SubType::array(true, Some(TypeRef::Engine(keep.index())), field(false, ValType::I32)),
-    )
-    .unwrap_err();
+    let err = registry
+        .register_type(SubType::array(true, Some(TypeRef::Engine(keep.index())), field(false, ValType::I32)))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::SupertypeKindMismatch { .. }), "{err}");
 
     assert_eq!(registry.stats(), before, "failed registrations leave the registry unchanged");
     // A self-recursive singleton through RecGroup(0) is fine.
-    let list = RegisteredType::new(
-        &registry,
-        SubType::struct_(true, None, [field(false, ValType::Ref(RefType::concrete(true, TypeRef::RecGroup(0))))]),
-    )
-    .unwrap();
+    let list = registry
+        .register_type(SubType::struct_(
+            true,
+            None,
+            [field(false, ValType::Ref(RefType::concrete(true, TypeRef::RecGroup(0))))],
+        ))
+        .unwrap();
     assert_eq!(
         *registry.borrow(list.index()).unwrap(),
         SubType::struct_(true, None, [field(false, shared_ref(true, list.index()))])
@@ -525,14 +516,12 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
         }
     }
     // One more level is refused.
-    let err = RegisteredType::new(
-        &registry,
-        SubType::struct_(
+    let err = registry
+        .register_type(SubType::struct_(
             false,
             Some(TypeRef::Engine(s(chain[MAX_SUBTYPING_DEPTH]))),
             vec![field(false, ValType::I32); 64],
-        ),
-    )
-    .unwrap_err();
+        ))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::SubtypingDepthExceeded { .. }), "{err}");
 }

@@ -8,8 +8,7 @@
 
 use wasm_type_registry::{
     AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, ModuleTypeIndex, ModuleTypes,
-    RefSite, RefType, RegisteredType, RegistryError, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry,
-    ValType,
+    RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -92,7 +91,7 @@ fn sharedness_is_part_of_a_type_s_identity() {
         assert!(registry.borrow(shared(&a, twin)).unwrap().shared);
         assert!(!registry.borrow(shared(&a, twin + 1)).unwrap().shared);
     }
-    let alone = RegisteredType::new(&registry, SubType::func([ValType::I32], []).into_shared()).unwrap();
+    let alone = registry.register_type(SubType::func([ValType::I32], []).into_shared()).unwrap();
     assert_eq!(alone.index(), shared(&a, 2));
     assert_eq!(registry.len(), 6);
     drop((a, b, alone));
@@ -221,8 +220,8 @@ fn the_builder_refuses_shared_types_that_mention_unshared_ones() {
 #[test]
 fn the_registry_refuses_what_the_builder_refuses() {
     let registry = TypeRegistry::new();
-    let unshared = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
-    let open_shared = RegisteredType::new(&registry, SubType::struct_(false, None, []).into_shared()).unwrap();
+    let unshared = registry.register_type(SubType::struct_(false, None, [])).unwrap();
+    let open_shared = registry.register_type(SubType::struct_(false, None, []).into_shared()).unwrap();
     let before = registry.stats();
     let cases = [
         SubType::struct_(true, None, [field(false, val(concrete(unshared.index())))]).into_shared(),
@@ -231,14 +230,14 @@ fn the_registry_refuses_what_the_builder_refuses() {
         SubType::func([], [val(HeapType::Abstract(AbstractHeapType::Func))]).into_shared(),
     ];
     for ty in cases {
-        let err = RegisteredType::new(&registry, ty.clone()).unwrap_err();
+        let err = registry.register_type(ty.clone()).unwrap_err();
         assert!(matches!(err, RegistryError::SharednessMismatch { .. }), "{ty}: {err}");
         assert_eq!(registry.stats(), before, "{ty}");
     }
     // The rule's other side: these register.
     let fine = SubType::struct_(true, None, [field(false, val(concrete(open_shared.index())))]);
-    RegisteredType::new(&registry, fine.clone().into_shared()).unwrap();
-    RegisteredType::new(&registry, fine).unwrap();
+    registry.register_type(fine.clone().into_shared()).unwrap();
+    registry.register_type(fine).unwrap();
 }
 
 /// A continuation type registered directly must be over a function type,
@@ -246,8 +245,8 @@ fn the_registry_refuses_what_the_builder_refuses() {
 #[test]
 fn the_registry_refuses_a_continuation_of_a_struct_type() {
     let registry = TypeRegistry::new();
-    let not_a_func = RegisteredType::new(&registry, SubType::struct_(true, None, [])).unwrap();
-    let func = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
+    let not_a_func = registry.register_type(SubType::struct_(true, None, [])).unwrap();
+    let func = registry.register_type(SubType::func([], [])).unwrap();
     let before = registry.stats();
     let cont = |target: EngineTypeIndex| SubType {
         shared: false,
@@ -255,13 +254,13 @@ fn the_registry_refuses_a_continuation_of_a_struct_type() {
         supertype: None,
         composite: CompositeType::Cont(ContType { func: TypeRef::Engine(target) }),
     };
-    let err = RegisteredType::new(&registry, cont(not_a_func.index())).unwrap_err();
+    let err = registry.register_type(cont(not_a_func.index())).unwrap_err();
     assert!(
         matches!(err, RegistryError::InvalidTypeClause { clause: "cont", problem: "not a function type", .. }),
         "{err}"
     );
     assert_eq!(registry.stats(), before);
-    RegisteredType::new(&registry, cont(func.index())).unwrap();
+    registry.register_type(cont(func.index())).unwrap();
 }
 
 /// wasmparser validates before anything converts: a shared type with an

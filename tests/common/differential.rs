@@ -37,10 +37,10 @@ pub const THREADS: usize = 3;
 pub enum Op {
     /// Register pool module `n % len`.
     RegisterModule(usize),
-    /// Register, with `RegisteredType::new`, a variant of a type that is
+    /// Register, with `TypeRegistry::register_type`, a variant of a type that is
     /// alone in its rec group in a module this thread holds.
     NewType { handle: usize, ty: usize, variant: u8 },
-    /// `RegisteredType::root` on a type this thread holds.
+    /// `TypeRegistry::root` on a type this thread holds.
     Root { handle: usize, ty: usize },
     /// Clone a `RegisteredType` this thread holds.
     Clone(usize),
@@ -57,7 +57,7 @@ pub enum Op {
 impl Op {
     /// The operations' names, in [`Op::kind`] order.
     pub const KINDS: [&'static str; 8] =
-        ["register_module", "RegisteredType::new", "root", "clone", "borrow", "is_subtype", "drop", "check"];
+        ["register_module", "TypeRegistry::register_type", "root", "clone", "borrow", "is_subtype", "drop", "check"];
 
     /// Which of [`Op::KINDS`] this is.
     pub fn kind(&self) -> usize {
@@ -209,12 +209,13 @@ impl World {
                                 other => other,
                             });
                             let expected = self.variants[&(m, j, variant)];
-                            let new = RegisteredType::new(registry, sub.clone())
+                            let new = registry
+                                .register_type(sub.clone())
                                 .map_err(|e| format!("valid type {sub:?} refused: {e}"))?;
                             seen.insert(new.index());
                             if variant == 0 && Some(new.index()) != types.engine_type(j) {
                                 return Err(format!(
-                                    "RegisteredType::new of module {m}'s type {j:?} gave {:?}, the module has {:?}",
+                                    "TypeRegistry::register_type of module {m}'s type {j:?} gave {:?}, the module has {:?}",
                                     new.index(),
                                     types.engine_type(j)
                                 ));
@@ -227,8 +228,8 @@ impl World {
                 Op::Root { handle, ty } => match held_types(&held, (handle, ty)) {
                     None => false,
                     Some((s, m)) => {
-                        let rooted = RegisteredType::root(registry, s)
-                            .ok_or_else(|| format!("root({s:?}) = None while this thread holds it"))?;
+                        let rooted =
+                            registry.root(s).ok_or_else(|| format!("root({s:?}) = None while this thread holds it"))?;
                         if rooted.index() != s || Some(rooted.sub_type()) != registry.borrow(s).as_ref() {
                             return Err(format!("root({s:?}) gave {rooted:?}"));
                         }
@@ -390,7 +391,7 @@ pub fn run_case(choices: &[u32], rounds: &[Vec<Vec<Op>>]) -> Result<(), String> 
         return Err(format!("after every handle was dropped: {stats:?}"));
     }
     for &s in &seen {
-        if registry.borrow(s).is_some() || RegisteredType::root(registry, s).is_some() {
+        if registry.borrow(s).is_some() || registry.root(s).is_some() {
             return Err(format!("{s:?} is still registered after every handle was dropped"));
         }
         if registry.trampoline_type(s) != s {

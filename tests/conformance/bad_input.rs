@@ -102,7 +102,7 @@ impl Fixture {
             groups.push(vec![SubType::struct_(false, Some(module_ref(i - 1)), [])]);
         }
         let collection = registry.register_module(&module(groups).unwrap()).unwrap();
-        let single = RegisteredType::new(&registry, SubType::array(false, None, field(true, ValType::F64))).unwrap();
+        let single = registry.register_type(SubType::array(false, None, field(true, ValType::F64))).unwrap();
         Fixture {
             registry,
             collection,
@@ -134,7 +134,7 @@ impl Fixture {
         let types = indices
             .iter()
             .map(|&i| {
-                let rooted = RegisteredType::root(registry, i).is_some_and(|r| r.index() == i);
+                let rooted = registry.root(i).is_some_and(|r| r.index() == i);
                 (i, registry.borrow(i).map(|t| (*t).clone()), registry.trampoline_type(i), rooted)
             })
             .collect();
@@ -199,12 +199,7 @@ fn index_out_of_range() {
     // An engine index no registry ever handed out.
     let never = EngineTypeIndex::from_u32(1_000_000);
     fx.refused(
-        || {
-            RegisteredType::new(
-                &fx.registry,
-                SubType::struct_(false, None, [field(false, ref_to(true, shared_ref(never)))]),
-            )
-        },
+        || fx.registry.register_type(SubType::struct_(false, None, [field(false, ref_to(true, shared_ref(never)))])),
         |e| {
             matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(0))) }
                 if *index == never)
@@ -213,12 +208,7 @@ fn index_out_of_range() {
     );
     // A singleton group has only `RecGroup(0)`.
     fx.refused(
-        || {
-            RegisteredType::new(
-                &fx.registry,
-                SubType::struct_(false, None, [field(false, ref_to(true, TypeRef::RecGroup(1)))]),
-            )
-        },
+        || fx.registry.register_type(SubType::struct_(false, None, [field(false, ref_to(true, TypeRef::RecGroup(1)))])),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::RecGroup(1), .. }),
         &["rec:1 (a rec-group-relative index)", "wrong index space"],
     );
@@ -263,7 +253,7 @@ fn supertype_is_final() {
     let final_ = fx.shared(fx.derived_final);
     let fields = [field(true, ValType::I32), field(false, ref_to(true, shared_ref(fx.shared(fx.base))))];
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(true, Some(shared_ref(final_)), fields)),
+        || fx.registry.register_type(SubType::struct_(true, Some(shared_ref(final_)), fields)),
         |e| matches!(e, RegistryError::SupertypeIsFinal { supertype, .. } if *supertype == shared_ref(final_)),
         &["final", "cannot be subtyped"],
     );
@@ -287,7 +277,7 @@ fn supertype_defined_later() {
     );
     // Itself, as a singleton registered directly.
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(TypeRef::RecGroup(0)), [])),
+        || fx.registry.register_type(SubType::struct_(false, Some(TypeRef::RecGroup(0)), [])),
         |e| matches!(e, RegistryError::SupertypeNotEarlier { .. }),
         &["not defined before"],
     );
@@ -318,7 +308,7 @@ fn supertype_of_another_kind() {
     );
     let base = shared_ref(fx.shared(fx.base));
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::array(false, Some(base), field(true, ValType::I32))),
+        || fx.registry.register_type(SubType::array(false, Some(base), field(true, ValType::I32))),
         |e| matches!(e, RegistryError::SupertypeKindMismatch { kind: CompositeKind::Array, .. }),
         &["an array type cannot subtype a struct type"],
     );
@@ -365,7 +355,7 @@ fn structural_mismatch_rolls_back_the_groups_registered_before_it() {
     // Fewer fields than the supertype, registered directly.
     let base = shared_ref(fx.shared(fx.base));
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(base), [])),
+        || fx.registry.register_type(SubType::struct_(false, Some(base), [])),
         |e| matches!(e, RegistryError::SupertypeMismatch { .. }),
         &["0 fields, fewer than the supertype's 1"],
     );
@@ -387,7 +377,7 @@ fn subtyping_depth_64() {
     // One below the fixture's deepest type (depth 63), registered directly.
     let deepest = shared_ref(fx.shared(fx.deepest));
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(deepest), [])),
+        || fx.registry.register_type(SubType::struct_(false, Some(deepest), [])),
         |e| matches!(e, RegistryError::SubtypingDepthExceeded { limit: 63, .. }),
         &["subtyping depth", "63"],
     );
@@ -424,7 +414,7 @@ fn more_fields_params_or_results_than_the_limits() {
         let expected = |e: &RegistryError| matches!(e, RegistryError::LimitExceeded { what: w, limit: l, actual, .. } if *w == what && *l == limit && *actual == limit + 1);
         let words = [&format!("too many {what}") as &str, &(limit + 1).to_string(), &limit.to_string()];
         fx.refused(|| module(vec![vec![SubType::func([], []), ty.clone()]]), expected, &words);
-        fx.refused(|| RegisteredType::new(&fx.registry, ty.clone()), expected, &words);
+        fx.refused(|| fx.registry.register_type(ty.clone()), expected, &words);
     }
     fx.finish();
 }
@@ -433,17 +423,12 @@ fn more_fields_params_or_results_than_the_limits() {
 fn module_level_indices_given_to_registered_type_new() {
     let fx = Fixture::new();
     fx.refused(
-        || {
-            RegisteredType::new(
-                &fx.registry,
-                SubType::struct_(false, None, [field(false, ref_to(true, module_ref(0)))]),
-            )
-        },
+        || fx.registry.register_type(SubType::struct_(false, None, [field(false, ref_to(true, module_ref(0)))])),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
         &["0 (a module type index)", "wrong index space", "engine type indices"],
     );
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(module_ref(0)), [])),
+        || fx.registry.register_type(SubType::struct_(false, Some(module_ref(0)), [])),
         |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
         &["wrong index space"],
     );
@@ -463,11 +448,11 @@ fn engine_index_from_another_registry_or_unregistered() {
     // An index another registry handed out, beyond any this one did.
     let other = TypeRegistry::new();
     let others: Vec<RegisteredType> =
-        (0..200).map(|i| RegisteredType::new(&other, SubType::func(vec![ValType::I32; i], [])).unwrap()).collect();
+        (0..200).map(|i| other.register_type(SubType::func(vec![ValType::I32; i], [])).unwrap()).collect();
     let foreign = others.last().unwrap().index();
     assert!(foreign.as_usize() >= fx.registry.stats().slots_ever_used);
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::func([ref_to(true, shared_ref(foreign))], [])),
+        || fx.registry.register_type(SubType::func([ref_to(true, shared_ref(foreign))], [])),
         |e| {
             matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Param(0))) }
                 if *index == foreign)
@@ -475,11 +460,10 @@ fn engine_index_from_another_registry_or_unregistered() {
         &["type 0, param 0:", &foreign.to_string(), "not registered"],
     );
     // An index this registry handed out and has unregistered since.
-    let gone =
-        RegisteredType::new(&fx.registry, SubType::struct_(true, None, [field(false, ValType::V128)])).unwrap().index();
+    let gone = fx.registry.register_type(SubType::struct_(true, None, [field(false, ValType::V128)])).unwrap().index();
     assert!(fx.registry.borrow(gone).is_none());
     fx.refused(
-        || RegisteredType::new(&fx.registry, SubType::struct_(false, Some(shared_ref(gone)), [])),
+        || fx.registry.register_type(SubType::struct_(false, Some(shared_ref(gone)), [])),
         |e| {
             matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Supertype)) }
                 if *index == gone)
@@ -492,7 +476,7 @@ fn engine_index_from_another_registry_or_unregistered() {
     fx.refused(
         || {
             let fields = [field(false, ref_to(true, good)), field(false, ref_to(true, shared_ref(gone)))];
-            RegisteredType::new(&fx.registry, SubType::struct_(false, None, fields))
+            fx.registry.register_type(SubType::struct_(false, None, fields))
         },
         |e| {
             matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(1))) }
@@ -597,7 +581,7 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
         let mut starts: Vec<usize> = original.rec_groups().map(|(start, _)| start.as_usize()).collect();
         if as_singleton {
             // Mutate one type of a registered copy, in engine form, and give
-            // it to `RegisteredType::new`.
+            // it to `TypeRegistry::register_type`.
             let registered = fx.registry.register_module(&original).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let Some(ty) = types.first() else { return Ok(()) };
             let mut ty = remap(ty, &mut |r| match r {
@@ -614,7 +598,7 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
                 }
             }
             let before = fx.snapshot();
-            match RegisteredType::new(&fx.registry, ty) {
+            match fx.registry.register_type(ty) {
                 Ok(new) => {
                     if let Some(TypeRef::Engine(sup)) = new.supertype {
                         prop_assert!(fx.registry.is_subtype(new.index(), sup));

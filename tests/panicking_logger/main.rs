@@ -40,7 +40,7 @@ impl log::Log for HostileLogger {
     fn log(&self, _: &log::Record) {
         RECORDS.fetch_add(1, Ordering::Relaxed);
         if !IN_LOGGER.replace(true) {
-            let ty = RegisteredType::new(&REGISTRY, logged_type()).expect("re-entrant registration");
+            let ty = REGISTRY.register_type(logged_type()).expect("re-entrant registration");
             drop(ty);
             IN_LOGGER.set(false);
         }
@@ -86,9 +86,9 @@ fn a_reentrant_panicking_logger_leaves_the_registry_consistent() {
                     for _ in 0..200 {
                         let types = REGISTRY.register_module(&module).unwrap();
                         let derived = types.engine_types()[1];
-                        let rooted = RegisteredType::root(&REGISTRY, derived).unwrap();
+                        let rooted = REGISTRY.root(derived).unwrap();
                         let again = rooted.clone();
-                        let single = RegisteredType::new(&REGISTRY, logged_type()).unwrap();
+                        let single = REGISTRY.register_type(logged_type()).unwrap();
                         assert!(REGISTRY.is_subtype(derived, types.engine_types()[0]));
                         assert_eq!(single.index(), types.engine_types()[3]);
                         drop((types, rooted, again, single));

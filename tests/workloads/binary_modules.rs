@@ -360,7 +360,7 @@ fn builder_from_parsed_rec_groups_equals_from_wasm() {
 }
 
 /// A rec-group-relative reference, as wasmparser's validator writes them,
-/// converts to [`TypeRef::RecGroup`]: what `RegisteredType::new` takes for
+/// converts to [`TypeRef::RecGroup`]: what `TypeRegistry::register_type` takes for
 /// a self-recursive type.
 #[test]
 fn rec_group_relative_references_stay_relative() {
@@ -389,7 +389,7 @@ fn rec_group_relative_references_stay_relative() {
     };
     assert_eq!(ours, SubType::struct_(false, None, [self_ref]));
     let registry = TypeRegistry::new();
-    let registered = wasm_type_registry::RegisteredType::new(&registry, ours).unwrap();
+    let registered = registry.register_type(ours).unwrap();
     let runtime_field = FieldType {
         mutable: false,
         storage: StorageType::Val(ValType::Ref(RefType::concrete(true, TypeRef::Engine(registered.index())))),

@@ -50,7 +50,7 @@ fn indices_are_reused_and_epoch_garbage_is_reclaimed() {
 
     // One more, unregistered on this thread just now: its payload is in
     // this thread's list, and only flushing (or a later writing call) frees it.
-    let last = RegisteredType::new(&registry, wasm_type_shapes::numbered_func_type(u64::MAX)).unwrap();
+    let last = registry.register_type(wasm_type_shapes::numbered_func_type(u64::MAX)).unwrap();
     let mut samples = report.samples;
     samples.push(std::sync::Arc::downgrade(&registry.borrow(last.index()).unwrap()));
     drop(last);

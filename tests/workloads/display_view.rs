@@ -95,14 +95,13 @@ fn the_jit_sequence_agrees_with_is_subtype_on_a_dart2wasm_like_module() {
 #[test]
 fn a_reused_slot_has_no_stale_ancestor_past_its_depth() {
     let registry = TypeRegistry::new();
-    let base = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
-    let derived =
-        RegisteredType::new(&registry, SubType::struct_(false, Some(TypeRef::Engine(base.index())), [])).unwrap();
+    let base = registry.register_type(SubType::struct_(false, None, [])).unwrap();
+    let derived = registry.register_type(SubType::struct_(false, Some(TypeRef::Engine(base.index())), [])).unwrap();
     let view = registry.display_view();
     assert!(jit_is_subtype(&view, derived.index(), base.index(), 0));
     let old = derived.index();
     drop(derived);
-    let unrelated = RegisteredType::new(&registry, SubType::func([], [])).unwrap();
+    let unrelated = registry.register_type(SubType::func([], [])).unwrap();
     assert_eq!(unrelated.index(), old, "the test needs the index reused");
     assert!(!jit_is_subtype(&view, unrelated.index(), base.index(), 0));
     assert!(!registry.is_subtype(unrelated.index(), base.index()));

@@ -73,12 +73,12 @@ fn root_races_the_last_drop() {
     // failed one means the type was (being) unregistered.
     let registry = TypeRegistry::new();
     let ty = SubType::struct_(true, None, [FieldType { mutable: false, storage: StorageType::I16 }]);
-    let index = RegisteredType::new(&registry, ty.clone()).unwrap().index();
+    let index = registry.register_type(ty.clone()).unwrap().index();
     let rounds = if cfg!(debug_assertions) { 5_000 } else { 50_000 };
     std::thread::scope(|s| {
         let writer = s.spawn(|| {
             for _ in 0..rounds {
-                drop(RegisteredType::new(&registry, ty.clone()).unwrap());
+                drop(registry.register_type(ty.clone()).unwrap());
             }
         });
         let readers: Vec<_> = (1..THREADS)
@@ -86,7 +86,7 @@ fn root_races_the_last_drop() {
                 s.spawn(|| {
                     let mut rooted = 0u64;
                     for _ in 0..rounds {
-                        if let Some(handle) = RegisteredType::root(&registry, index) {
+                        if let Some(handle) = registry.root(index) {
                             assert_eq!(*handle, ty);
                             assert_eq!(*registry.borrow(index).unwrap(), ty, "a rooted type stays registered");
                             rooted += 1;
@@ -133,7 +133,7 @@ fn subtype_answers_hold_while_indices_churn() {
                 s.spawn(move || {
                     for n in 0..rounds {
                         let ty = wasm_type_shapes::numbered_func_type((w << 32) | (n % 64));
-                        drop(RegisteredType::new(registry, ty).unwrap());
+                        drop(registry.register_type(ty).unwrap());
                     }
                 })
             })

@@ -33,22 +33,22 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let i64_ = field(true, StorageType::Val(ValType::I64));
     let i32_ = field(true, StorageType::Val(ValType::I32));
     let anyref = field(true, StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any))));
-    let base = RegisteredType::new(&registry, SubType::struct_(false, None, [i8_, i64_])).unwrap();
+    let base = registry.register_type(SubType::struct_(false, None, [i8_, i64_])).unwrap();
     assert_eq!(base.data::<GcLayout>().unwrap(), &struct_layout(24, &[8, 16], &[false, false]));
     let derived = SubType::struct_(false, Some(TypeRef::Engine(base.index())), [i8_, i64_, i32_, anyref]);
-    let derived = RegisteredType::new(&registry, derived).unwrap();
+    let derived = registry.register_type(derived).unwrap();
     assert_eq!(derived.data::<GcLayout>().unwrap(), &struct_layout(32, &[8, 16, 24, 28], &[false, false, false, true]));
     // Arrays: header, 32-bit length, elements at their alignment.
-    let bytes = RegisteredType::new(&registry, SubType::array(true, None, i8_)).unwrap();
-    let longs = RegisteredType::new(&registry, SubType::array(true, None, i64_)).unwrap();
-    let refs = RegisteredType::new(&registry, SubType::array(true, None, anyref)).unwrap();
+    let bytes = registry.register_type(SubType::array(true, None, i8_)).unwrap();
+    let longs = registry.register_type(SubType::array(true, None, i64_)).unwrap();
+    let refs = registry.register_type(SubType::array(true, None, anyref)).unwrap();
     let array = |base, element_size, element_is_ref| GcLayout::Array { base, element_size, element_is_ref };
     assert_eq!(bytes.data::<GcLayout>(), Some(&array(12, 1, false)));
     assert_eq!(longs.data::<GcLayout>(), Some(&array(16, 8, false)));
     assert_eq!(refs.data::<GcLayout>(), Some(&array(12, 4, true)));
     // Another header size moves everything.
     let wide_header = gc_layout_registry(16);
-    let base16 = RegisteredType::new(&wide_header, SubType::struct_(false, None, [i8_, i64_])).unwrap();
+    let base16 = wide_header.register_type(SubType::struct_(false, None, [i8_, i64_])).unwrap();
     assert_eq!(base16.data::<GcLayout>().unwrap(), &struct_layout(32, &[16, 24], &[false, false]));
     // Inside one group: the subtype finds its supertype's data among the
     // group's earlier types.
@@ -64,10 +64,10 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)), None);
     assert_eq!(registry.type_data(sub, GcLayout::clone), Some(expected.clone()));
     let key = types.key(ModuleTypeIndex::from_u32(1)).unwrap();
-    assert_eq!(registry.key_data(key, GcLayout::clone), Some(expected));
+    assert_eq!(registry.type_data(key, GcLayout::clone), Some(expected));
     // Another `D` is not this registry's data; a plain registry has none.
     assert_eq!(base.data::<u32>(), None);
-    let plain = RegisteredType::new(&TypeRegistry::new(), SubType::func([], [])).unwrap();
+    let plain = TypeRegistry::new().register_type(SubType::func([], [])).unwrap();
     assert_eq!(plain.data::<GcLayout>(), None);
 }
 
@@ -101,7 +101,7 @@ fn after_reuse_every_index_reports_its_own_types_data() {
     }
     assert!(reused > second.len() / 2, "the scenario needs reuse ({reused})");
     for key in stale {
-        assert!(registry.key_data(key, |_: &Arc<SubType>| ()).is_none());
+        assert!(registry.type_data(key, |_: &Arc<SubType>| ()).is_none());
     }
 }
 
@@ -121,7 +121,7 @@ fn shapes_like(seed: u64) -> ModuleTypes {
 #[test]
 fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
     let registry = gc_layout_registry(8);
-    let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+    let kept = registry.register_type(SubType::struct_(false, None, [])).unwrap();
     let before = registry.stats();
     let wide = vec![field(true, StorageType::Val(ValType::I64)); (MAX_OBJECT_SIZE / 8) as usize];
     let mut builder = ModuleTypes::builder();
@@ -137,7 +137,7 @@ fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
     assert!(err.to_string().starts_with("type 1: the embedder's type data function refused it: "), "{err}");
     // A refused subtype of a registered type.
     let sub = SubType::struct_(true, Some(TypeRef::Engine(kept.index())), wide);
-    assert!(matches!(RegisteredType::new(&registry, sub), Err(RegistryError::TypeData { type_index: 0, .. })));
+    assert!(matches!(registry.register_type(sub), Err(RegistryError::TypeData { type_index: 0, .. })));
     let after = registry.stats();
     assert_eq!((after.registered_types, after.rec_groups), (before.registered_types, before.rec_groups));
     assert_eq!(after.slots_ever_used - after.free_slots, 1, "only the kept type holds an index");
@@ -154,13 +154,13 @@ fn a_panicking_data_function_leaks_nothing_and_the_registry_stays_usable() {
         }
         Ok::<_, TooBig>(7)
     });
-    let kept = RegisteredType::new(&registry, SubType::struct_(false, None, [])).unwrap();
+    let kept = registry.register_type(SubType::struct_(false, None, [])).unwrap();
     let sub = SubType::struct_(true, Some(TypeRef::Engine(kept.index())), vec![field(true, StorageType::I8); 3]);
-    let panicked = catch_unwind(AssertUnwindSafe(|| RegisteredType::new(&registry, sub.clone())));
+    let panicked = catch_unwind(AssertUnwindSafe(|| registry.register_type(sub.clone())));
     assert!(panicked.is_err());
     assert_eq!(registry.len(), 1);
     assert_eq!(registry.stats().rec_groups, 1);
-    let ok = RegisteredType::new(&registry, SubType::struct_(true, Some(TypeRef::Engine(kept.index())), [])).unwrap();
+    let ok = registry.register_type(SubType::struct_(true, Some(TypeRef::Engine(kept.index())), [])).unwrap();
     assert_eq!(ok.data::<u32>(), Some(&7));
     drop((ok, kept));
     let stats = registry.stats();
@@ -176,14 +176,14 @@ fn a_data_function_may_fail_with_a_string_or_a_boxed_error() {
     let ty = || SubType::func([ValType::I32], []);
     let with_string =
         TypeRegistry::with_type_data(|_: TypeDataContext<'_, u8>| Err::<u8, _>(String::from("no layout")));
-    let error = RegisteredType::new(&with_string, ty()).unwrap_err();
+    let error = with_string.register_type(ty()).unwrap_err();
     assert!(matches!(error, RegistryError::TypeData { type_index: 0, .. }), "{error:?}");
     assert!(error.to_string().contains("no layout"), "{error}");
     assert_eq!(with_string.len(), 0);
 
     type Boxed = Box<dyn std::error::Error + Send + Sync>;
     let with_box = TypeRegistry::with_type_data(|_: TypeDataContext<'_, u8>| Err::<u8, Boxed>("boxed refusal".into()));
-    let error = RegisteredType::new(&with_box, ty()).unwrap_err();
+    let error = with_box.register_type(ty()).unwrap_err();
     assert!(error.to_string().contains("boxed refusal"), "{error}");
     assert_eq!(with_box.len(), 0);
 }

@@ -10,14 +10,14 @@
 //!   types, and the explicit drop stack;
 //! - *every* registration, hit or miss, takes the write lock for its whole
 //!   duration, canonicalization included (Wasmtime's `TypeCollection::new_for_module`
-//!   and `RegisteredType::new` lock first, then canonicalize);
+//!   and `TypeRegistry::register_type` lock first, then canonicalize);
 //! - reference counts are atomics touched outside the lock on clone and
 //!   drop; the drop that reaches zero takes the write lock and unregisters,
 //!   after re-checking that nobody resurrected the entry in between and that
 //!   it was not unregistered already (the `unregistered` flag);
 //! - a cross-group reference takes one registration per *occurrence* (the
 //!   key's traced engine indices), and gives them back the same way;
-//! - `RegisteredType::root` increments under the read lock; `borrow`,
+//! - `TypeRegistry::root` increments under the read lock; `borrow`,
 //!   `trampoline_type` and `is_subtype` each take the read lock;
 //! - after registering a module, its trampoline map is built outside the
 //!   write lock with one `trampoline_type` call (one read lock) per function.

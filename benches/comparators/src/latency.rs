@@ -42,7 +42,7 @@ pub const CROSS_REGISTRY_WORKLOAD: &str = "7_cross_registry";
 pub enum LatencyOp {
     /// `is_subtype` of a pair of the hierarchy.
     IsSubtype,
-    /// `RegisteredType::root` of a hierarchy type, then its drop.
+    /// `TypeRegistry::root` of a hierarchy type, then its drop.
     RootDrop,
     /// `borrow` of a hierarchy type (and dropping the `Arc`).
     Borrow,

@@ -64,11 +64,11 @@ impl Registry for TypeRegistry {
     }
 
     fn register_type(&self, ty: SubType) -> RegisteredType {
-        RegisteredType::new(self, ty).expect("benchmark types are valid")
+        self.register_type(ty).expect("benchmark types are valid")
     }
 
     fn root(&self, index: EngineTypeIndex) -> Option<RegisteredType> {
-        RegisteredType::root(self, index)
+        self.root(index)
     }
 
     #[inline]

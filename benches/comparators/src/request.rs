@@ -3,10 +3,10 @@
 //! requests spent its time in the type registry.
 //!
 //! One request (one element):
-//! 1. roots [`ROOTS`] types of the hierarchy (`RegisteredType::root`), as
+//! 1. roots [`ROOTS`] types of the hierarchy (`TypeRegistry::root`), as
 //!    instantiating a module's type handles does;
 //! 2. registers [`HOST_FUNC_TYPES`] host function types
-//!    (`RegisteredType::new`), each kept registered elsewhere, so every one
+//!    (`TypeRegistry::register_type`), each kept registered elsewhere, so every one
 //!    is a hash-consing hit, as creating a store's host functions does;
 //! 3. performs [`CHECKS`] `is_subtype` checks over the hierarchy's pairs,
 //!    as the guest's casts do (each request walks the next 1,000 of the

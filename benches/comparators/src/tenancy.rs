@@ -123,8 +123,7 @@ pub fn reader_beside_churn<R: Registry>(group_types: usize, duration: Duration) 
 /// the binary does not count allocations.
 pub fn heap_beside_long_closure(hold: Duration) -> Option<isize> {
     let registry = TypeRegistry::with_type_data(|_: TypeDataContext<'_, u64>| Ok::<_, RegistryError>(0u64));
-    let kept =
-        wasm_type_registry::RegisteredType::new(&registry, shapes::numbered_func_type(u64::MAX)).expect("a valid type");
+    let kept = registry.register_type(shapes::numbered_func_type(u64::MAX)).expect("a valid type");
     let module = shapes::singleton_groups(3, 100);
     CountingAllocator::measure(|live| {
         let inside = Barrier::new(2);

@@ -3,7 +3,7 @@
 //! | workload | one element is |
 //! |---|---|
 //! | 1 `is_subtype` | one check of a random pair on a 4,000-type struct hierarchy, depth up to 10 (half the pairs related) |
-//! | 2 `root_drop`, `borrow` | `RegisteredType::root` + drop, or `borrow`, of a random type of that hierarchy |
+//! | 2 `root_drop`, `borrow` | `TypeRegistry::root` + drop, or `borrow`, of a random type of that hierarchy |
 //! | 3 `register_hot` | registering and dropping a function type that is kept registered elsewhere (hash-consing hit) |
 //! | 4 `register_disjoint_*` | registering and dropping a type of the thread's own (miss, insert, unregister) |
 //! | 5 `dart2wasm_*`, `singletons_*` | one type of a module registered: a dart2wasm-like rec group of 8,497 types, or 3,500 singleton groups; `first` into a registry without it (each thread its own module), `hit` while it is registered (all threads the same module) |
@@ -68,7 +68,7 @@ impl Comparator {
 pub enum Workload {
     /// 1: `is_subtype` on random pairs of a realistic hierarchy.
     IsSubtype,
-    /// 2: `RegisteredType::root` + drop.
+    /// 2: `TypeRegistry::root` + drop.
     RootDrop,
     /// 2: `borrow`.
     Borrow,

@@ -87,7 +87,7 @@ impl Churn {
                 let index = collection.engine_types()[0];
                 (Unit::Module(collection), index)
             } else {
-                let ty = RegisteredType::new(registry, numbered_func_type(n)).expect("a fresh type is valid");
+                let ty = registry.register_type(numbered_func_type(n)).expect("a fresh type is valid");
                 types += 1;
                 let index = ty.index();
                 (Unit::Type(ty), index)
