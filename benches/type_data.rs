@@ -50,7 +50,7 @@ fn reads(c: &mut Criterion) {
     group.bench_function("type_data_gc_layout", |b| {
         b.iter(|| {
             let sizes = layout_types.engine_types().iter().filter_map(|&i| {
-                layouts.type_data(black_box(i), |l: &GcLayout| match l {
+                layouts.type_data::<GcLayout>().unwrap().get(black_box(i), |l| match l {
                     GcLayout::Struct { size, .. } => *size,
                     _ => 0,
                 })

@@ -32,8 +32,9 @@ fn main() -> Result<(), RegistryError> {
     builder.sub_type(SubType::array(false, None, field(StorageType::I8)));
     let types = registry.register_module(&builder.build()?)?;
 
+    let layouts = registry.type_data::<GcLayout>()?;
     for (i, &index) in types.engine_types().iter().enumerate() {
-        let layout = registry.type_data(index, GcLayout::clone).expect("registered");
+        let layout = layouts.get(index, GcLayout::clone).expect("registered");
         println!("type {i} ({index:?}): {layout:?}");
     }
     let named = types.engine_types()[1];
@@ -44,8 +45,8 @@ fn main() -> Result<(), RegistryError> {
     drop((handle, types));
     println!(
         "after dropping the module: by index {:?}, by key {:?}",
-        registry.type_data(named, GcLayout::clone),
-        registry.type_data(key, GcLayout::clone)
+        layouts.get(named, GcLayout::clone),
+        layouts.get(key, GcLayout::clone)
     );
     Ok(())
 }

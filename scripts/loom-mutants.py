@@ -86,9 +86,9 @@ MUTATIONS = {
         std::mem::forget(registry.clone());''',
            RECLAMATION, 'a dismantled entry keeps its registry (retired garbage keeps the registry alive)'),
     'G2': ('src/registry/type_data.rs',
-           '''        let (entry, position) = self.read(ty.into(), |found| data_entry::<D>(found))??;
+           '''        let (entry, position) = self.registry.read(ty.into(), |found| data_entry::<D>(found))??;
         entry.data_at(position).map(f)''',
-           '''        self.read(ty.into(), |found| found.entry().data_at(found.position()).map(f)).flatten()''',
+           '''        self.registry.read(ty.into(), |found| found.entry().data_at(found.position()).map(f)).flatten()''',
            MODELS + ['model_11'], "type_data calls its closure inside the lookup, before the re-check"),
     'M7': ('src/registry/unregister.rs',
            '|k| Arc::ptr_eq(&k.0, entry)',

@@ -209,6 +209,15 @@ pub enum RegistryError {
         /// That type's rec group (0-based, in module order), when known.
         rec_group: Option<u32>,
     },
+    /// Per-type data of type `requested` was asked of a registry that
+    /// computes data of another type, or none
+    /// ([`TypeRegistry::type_data`](crate::TypeRegistry::type_data)).
+    DataType {
+        /// The type asked for ([`std::any::type_name`]).
+        requested: &'static str,
+        /// The type the registry's data function computes, if it has one.
+        computed: Option<&'static str>,
+    },
     /// The embedder's per-type data function (see
     /// [`TypeRegistry::with_type_data`](crate::TypeRegistry::with_type_data))
     /// refused a type; the group was not registered.
@@ -332,6 +341,12 @@ impl fmt::Display for RegistryError {
                     f.write_str(": ")?;
                 }
                 write!(f, "{what} cannot be expressed in this type model")
+            }
+            DataType { requested, computed: Some(computed) } => {
+                write!(f, "type data of type {requested} asked of a registry whose data is of type {computed}")
+            }
+            DataType { requested, computed: None } => {
+                write!(f, "type data of type {requested} asked of a registry without a data function")
             }
             TypeData { type_index, source } => {
                 write!(f, "type {type_index}: the embedder's type data function refused it: {source}")

@@ -124,7 +124,8 @@ pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
 pub use module::{ModuleTypes, ModuleTypesBuilder};
 pub use raw::supertype_display::SegmentDisplay;
 pub use registry::{
-    DisplayView, Lookup, RegisteredType, RegistryStats, TypeCollection, TypeDataContext, TypeKey, TypeRegistry,
+    DisplayView, Lookup, RegisteredType, RegistryStats, TypeCollection, TypeDataContext, TypeDataReader, TypeKey,
+    TypeRegistry,
 };
 pub use subtyping::Matching;
 pub use types::{

@@ -324,17 +324,20 @@ fn model_11_type_data_read_while_its_index_is_reused() {
         // The closures assert on what they are handed, not only on what
         // the call returns: a closure called with another type's data and
         // its result then discarded would still have read that data.
-        let _ = registry.type_data(index, |data: &SubType| {
+        let _ = registry.type_data::<SubType>().unwrap().get(index, |data| {
             assert!(*data == plain_struct(1) || *data == plain_struct(2), "torn or freed data: {data:?}");
         });
-        let _ = registry.type_data(key, |data: &SubType| {
+        let _ = registry.type_data::<SubType>().unwrap().get(key, |data| {
             assert_eq!(*data, plain_struct(1), "a closure for a stale key was handed the new occupant's data");
         });
 
         let new = reuser.join().unwrap();
-        assert_eq!(new.data::<SubType>(), Some(&plain_struct(2)));
-        assert_eq!(registry.type_data(new.index(), |data: &SubType| data.clone()), Some(plain_struct(2)));
-        assert!(registry.type_data(key, |_: &SubType| ()).is_none());
+        assert_eq!(new.data::<SubType>(), Ok(&plain_struct(2)));
+        assert_eq!(
+            registry.type_data::<SubType>().unwrap().get(new.index(), |data| data.clone()),
+            Some(plain_struct(2))
+        );
+        assert!(registry.type_data::<SubType>().unwrap().get(key, |_| ()).is_none());
         drop(new);
         assert_empty(&registry);
     });

@@ -88,7 +88,7 @@ pub use handle::{RegisteredType, TypeCollection};
 pub use key::TypeKey;
 pub use lookup::Lookup;
 pub use supertypes::DisplayView;
-pub use type_data::TypeDataContext;
+pub use type_data::{TypeDataContext, TypeDataReader};
 
 use std::collections::HashMap;
 
@@ -216,7 +216,7 @@ pub(crate) struct RegistryInner {
     /// may still hold them, and for a call that may pay for freeing them.
     reclaimer: Reclaimer<Retired<RecGroupEntry>>,
     /// The embedder's per-type data function, if any.
-    type_data: Option<type_data::TypeDataFn>,
+    type_data: Option<type_data::DataFunction>,
     /// With a data function: the new groups being prepared, so that racing
     /// registrations of one group run the function once.
     in_flight: Option<in_flight::InFlight>,
@@ -240,7 +240,7 @@ impl TypeRegistry {
         Self::with_data_fn(None)
     }
 
-    fn with_data_fn(type_data: Option<type_data::TypeDataFn>) -> Self {
+    fn with_data_fn(type_data: Option<type_data::DataFunction>) -> Self {
         TypeRegistry {
             inner: Arc::new(RegistryInner {
                 id: key::new_registry_id(),

@@ -17,6 +17,7 @@
 //! registrations taken on referenced groups. Either way the registry is as
 //! it was.
 
+use std::any::TypeId;
 use std::sync::Arc as StdArc;
 
 use super::entry::{GroupData, RecGroupEntry};
@@ -31,6 +32,13 @@ use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
 pub(crate) type TypeDataFn = Box<
     dyn Fn(&TypeRegistry, &[Arc<SubType>], &[EngineTypeIndex], u32) -> Result<GroupData, RegistryError> + Send + Sync,
 >;
+
+/// A registry's data function, erased, with the type of data it computes.
+pub(crate) struct DataFunction {
+    compute: TypeDataFn,
+    data_type: TypeId,
+    type_name: &'static str,
+}
 
 /// What the data function sees of one type.
 #[derive(Debug)]
@@ -51,6 +59,43 @@ impl<D> TypeDataContext<'_, D> {
     /// The data of an earlier type of the same group, by index.
     pub fn earlier_data(&self, index: EngineTypeIndex) -> Option<&D> {
         self.earlier.iter().find(|(i, _)| *i == index).map(|(_, data)| data)
+    }
+}
+
+/// Reads a registry's per-type data of type `D`; from
+/// [`TypeRegistry::type_data`], which checked that `D` is the registry's
+/// data type.
+#[derive(Debug)]
+pub struct TypeDataReader<'r, D> {
+    registry: &'r TypeRegistry,
+    data: std::marker::PhantomData<fn() -> D>,
+}
+
+impl<D> Clone for TypeDataReader<'_, D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<D> Copy for TypeDataReader<'_, D> {}
+
+impl<D: 'static> TypeDataReader<'_, D> {
+    /// `f` of the data of the registered type `ty` (an index or a
+    /// [`TypeKey`](crate::TypeKey), see [`Lookup`]), or `None` if it is not
+    /// registered (a stale or foreign key). Lock-free; never another
+    /// type's data, even if an index is reused concurrently.
+    ///
+    /// `f` runs after the lookup is over, on data the lookup verified to be
+    /// `ty`'s, while a strong reference to the type's rec group (not a
+    /// registration) keeps it allocated: `f` may take as long as it likes
+    /// and call into any registry, and while it runs, no other group's
+    /// memory waits for it. The lookup costs two atomic updates of the
+    /// group's reference count (a handle's [`RegisteredType::data`] costs
+    /// none), and `f`'s return never frees the group: the thread that
+    /// unregistered it does (see [`TypeRegistry::flush`]).
+    pub fn get<R>(&self, ty: impl Into<Lookup>, f: impl FnOnce(&D) -> R) -> Option<R> {
+        let (entry, position) = self.registry.read(ty.into(), |found| data_entry::<D>(found))??;
+        entry.data_at(position).map(f)
     }
 }
 
@@ -94,8 +139,8 @@ impl TypeRegistry {
     /// });
     /// let field = FieldType { mutable: true, storage: StorageType::Val(ValType::I64) };
     /// let pair = registry.register_type(SubType::struct_(true, None, [field, field]))?;
-    /// assert_eq!(pair.data::<u32>(), Some(&32));
-    /// assert_eq!(registry.type_data(pair.index(), |size: &u32| *size), Some(32));
+    /// assert_eq!(pair.data::<u32>(), Ok(&32));
+    /// assert_eq!(registry.type_data::<u32>()?.get(pair.index(), |size| *size), Some(32));
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn with_type_data<D, E, F>(data: F) -> TypeRegistry
@@ -117,22 +162,20 @@ impl TypeRegistry {
             let by_position: Box<[D]> = computed.into_iter().map(|(_, data)| data).collect();
             Ok(Box::new(by_position) as GroupData)
         });
-        TypeRegistry::with_data_fn(Some(erased))
+        TypeRegistry::with_data_fn(Some(DataFunction {
+            compute: erased,
+            data_type: TypeId::of::<D>(),
+            type_name: std::any::type_name::<D>(),
+        }))
     }
 
-    /// `f` of the data of the registered type `ty` (an index or a
-    /// [`TypeKey`](crate::TypeKey), see [`Lookup`]), if it is registered and
-    /// this registry computes data of type `D`. Lock-free; never another
-    /// type's data, even if an index is reused concurrently.
+    /// A reader of this registry's per-type data, which is of type `D`.
     ///
-    /// `f` runs after the lookup is over, on data the lookup verified to be
-    /// `ty`'s, while a strong reference to the type's rec group (not a
-    /// registration) keeps it allocated: `f` may take as long as it likes
-    /// and call into any registry, and while it runs, no other group's
-    /// memory waits for it. The lookup costs two atomic updates of the
-    /// group's reference count (a handle's [`RegisteredType::data`] costs
-    /// none), and `f`'s return never frees the group: the thread that
-    /// unregistered it does (see [`flush`](Self::flush)).
+    /// # Errors
+    /// [`RegistryError::DataType`] if the registry computes no data or data
+    /// of another type than `D`: a reader of the wrong type is refused
+    /// here, once, so that its lookups answer `None` only for a type that
+    /// is not registered.
     ///
     /// # Examples
     /// ```
@@ -142,15 +185,25 @@ impl TypeRegistry {
     ///     Ok::<_, std::fmt::Error>(cx.ty.to_string())
     /// });
     /// let ty = registry.register_type(SubType::func([ValType::I32], []))?;
-    /// let text = registry.type_data(ty.index(), |text: &String| text.clone());
-    /// assert_eq!(text.as_deref(), Some("(func (param i32))"));
-    /// // Another `D` than the registry's answers nothing.
-    /// assert_eq!(registry.type_data(ty.index(), |n: &u32| *n), None);
+    /// let texts = registry.type_data::<String>()?;
+    /// assert_eq!(texts.get(ty.index(), String::clone).as_deref(), Some("(func (param i32))"));
+    /// assert_eq!(texts.get(ty.key(), String::len), Some(18));
+    /// // Data of another type than the registry's is refused, with both names.
+    /// let err = registry.type_data::<u32>().unwrap_err();
+    /// assert!(matches!(err, RegistryError::DataType { requested: "u32", .. }));
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn type_data<D: 'static, R>(&self, ty: impl Into<Lookup>, f: impl FnOnce(&D) -> R) -> Option<R> {
-        let (entry, position) = self.read(ty.into(), |found| data_entry::<D>(found))??;
-        entry.data_at(position).map(f)
+    pub fn type_data<D: 'static>(&self) -> Result<TypeDataReader<'_, D>, RegistryError> {
+        let function = self.inner.type_data.as_ref();
+        match function {
+            Some(function) if function.data_type == TypeId::of::<D>() => {
+                Ok(TypeDataReader { registry: self, data: std::marker::PhantomData })
+            }
+            _ => Err(RegistryError::DataType {
+                requested: std::any::type_name::<D>(),
+                computed: function.map(|function| function.type_name),
+            }),
+        }
     }
 }
 
@@ -165,24 +218,49 @@ fn data_entry<D: 'static>(found: Found<'_>) -> Option<(Arc<RecGroupEntry>, u32)>
 }
 
 impl RegisteredType {
-    /// The type's data, if its registry computes data of type `D`.
-    pub fn data<D: 'static>(&self) -> Option<&D> {
-        self.entry.data_at(self.position)
+    /// The type's data.
+    ///
+    /// # Errors
+    /// [`RegistryError::DataType`] if its registry computes no data or data
+    /// of another type than `D`.
+    pub fn data<D: 'static>(&self) -> Result<&D, RegistryError> {
+        self.entry.data_at(self.position).ok_or_else(|| self.registry().data_type_error::<D>())
     }
 }
 
 impl TypeCollection {
-    /// The data of the module's type `index`, if the module has such a type
-    /// and its registry computes data of type `D`. O(log groups).
-    pub fn data<D: 'static>(&self, index: ModuleTypeIndex) -> Option<&D> {
-        let index = u32::try_from(index.as_usize()).ok().filter(|&i| (i as usize) < self.types.len())?;
+    /// The data of the module's type `index`. O(log groups).
+    ///
+    /// # Errors
+    /// [`RegistryError::ModuleIndexOutOfRange`] if the module has no type
+    /// `index`; [`RegistryError::DataType`] if its registry computes no data
+    /// or data of another type than `D`.
+    pub fn data<D: 'static>(&self, index: ModuleTypeIndex) -> Result<&D, RegistryError> {
+        let num_types = u32::try_from(self.types.len()).unwrap_or(u32::MAX);
+        let out_of_range = || RegistryError::ModuleIndexOutOfRange { index: index.as_u32(), num_types };
+        let index = index.as_u32();
+        if index >= num_types {
+            return Err(out_of_range());
+        }
         // The last group starting at or before `index`.
-        let group = self.group_starts.partition_point(|&start| start <= index).checked_sub(1)?;
-        self.rec_groups[group].data_at(index - self.group_starts[group])
+        let group =
+            self.group_starts.partition_point(|&start| start <= index).checked_sub(1).ok_or_else(out_of_range)?;
+        self.rec_groups[group]
+            .data_at(index - self.group_starts[group])
+            .ok_or_else(|| self.registry.data_type_error::<D>())
     }
 }
 
 impl TypeRegistry {
+    /// The error for a request of data of type `D` from this registry,
+    /// which computes none or data of another type.
+    fn data_type_error<D: 'static>(&self) -> RegistryError {
+        RegistryError::DataType {
+            requested: std::any::type_name::<D>(),
+            computed: self.inner.type_data.as_ref().map(|function| function.type_name),
+        }
+    }
+
     /// The data of a group about to be registered (`None` without a data
     /// function).
     pub(super) fn compute_type_data(
@@ -191,7 +269,7 @@ impl TypeRegistry {
         indices: &[EngineTypeIndex],
         first_type_index: u32,
     ) -> Result<Option<GroupData>, RegistryError> {
-        let Some(data) = self.inner.type_data.as_ref() else { return Ok(None) };
+        let Some(data) = self.inner.type_data.as_ref().map(|data| &data.compute) else { return Ok(None) };
         let _scope = DataFunctionScope::enter();
         data(self, types, indices, first_type_index).map(Some)
     }

@@ -259,7 +259,7 @@ fn no_data_drop_runs_inside_a_reader() {
         let reader = s.spawn(|| {
             while !done.load(Ordering::Relaxed) {
                 reading(|| {
-                    assert!(registry.type_data(kept.index(), |_: &Recorded| ()).is_some());
+                    assert!(registry.type_data::<Recorded>().unwrap().get(kept.index(), |_| ()).is_some());
                     assert!(registry.borrow(kept.index()).is_some());
                     assert!(registry.is_subtype(kept.index(), kept.index()));
                     let hit = registry.register_type(struct_with(1)).unwrap();
@@ -333,7 +333,7 @@ fn panicking_data_drops_leave_the_registry_consistent() {
     assert_eq!(drops.load(Ordering::Relaxed), TYPES, "a panic leaked the rest of its batch");
     assert!(panics > 0, "no panic reached a caller");
     let again = registry.register_type(struct_with(1)).unwrap();
-    assert!(registry.type_data(again.index(), |data: &Fragile| data.n).is_some());
+    assert!(registry.type_data::<Fragile>().unwrap().get(again.index(), |data| data.n).is_some());
     // The registry's drop frees `again`, whose data may panic in turn.
     drop(again);
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(registry)));
@@ -391,7 +391,7 @@ fn a_long_closure_holds_no_other_garbage_back() {
     std::thread::scope(|s| {
         let (registry, index) = (&registry, kept.index());
         s.spawn(move || {
-            registry.type_data(index, |_: &u8| {
+            registry.type_data::<u8>().unwrap().get(index, |_| {
                 inside.send(()).unwrap();
                 wait_leave.recv().unwrap();
             })

@@ -43,9 +43,9 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let longs = registry.register_type(SubType::array(true, None, i64_)).unwrap();
     let refs = registry.register_type(SubType::array(true, None, anyref)).unwrap();
     let array = |base, element_size, element_is_ref| GcLayout::Array { base, element_size, element_is_ref };
-    assert_eq!(bytes.data::<GcLayout>(), Some(&array(12, 1, false)));
-    assert_eq!(longs.data::<GcLayout>(), Some(&array(16, 8, false)));
-    assert_eq!(refs.data::<GcLayout>(), Some(&array(12, 4, true)));
+    assert_eq!(bytes.data::<GcLayout>(), Ok(&array(12, 1, false)));
+    assert_eq!(longs.data::<GcLayout>(), Ok(&array(16, 8, false)));
+    assert_eq!(refs.data::<GcLayout>(), Ok(&array(12, 4, true)));
     // Another header size moves everything.
     let wide_header = gc_layout_registry(16);
     let base16 = wide_header.register_type(SubType::struct_(false, None, [i8_, i64_])).unwrap();
@@ -59,16 +59,28 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let types = registry.register_module(&module).unwrap();
     let sub = types.engine_types()[1];
     let expected = struct_layout(24, &[8, 12, 16], &[false; 3]);
-    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(1)), Some(&expected));
-    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Some(&struct_layout(13, &[8, 12], &[false; 2])));
-    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)), None);
-    assert_eq!(registry.type_data(sub, GcLayout::clone), Some(expected.clone()));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(1)), Ok(&expected));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Ok(&struct_layout(13, &[8, 12], &[false; 2])));
+    assert_eq!(
+        types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)),
+        Err(RegistryError::ModuleIndexOutOfRange { index: 2, num_types: 2 })
+    );
+    let layouts = registry.type_data::<GcLayout>().unwrap();
+    assert_eq!(layouts.get(sub, GcLayout::clone), Some(expected.clone()));
     let key = types.key(ModuleTypeIndex::from_u32(1)).unwrap();
-    assert_eq!(registry.type_data(key, GcLayout::clone), Some(expected));
-    // Another `D` is not this registry's data; a plain registry has none.
-    assert_eq!(base.data::<u32>(), None);
-    let plain = TypeRegistry::new().register_type(SubType::func([], [])).unwrap();
-    assert_eq!(plain.data::<GcLayout>(), None);
+    assert_eq!(layouts.get(key, GcLayout::clone), Some(expected));
+    // Another `D` is not this registry's data, and a plain registry has
+    // none: both are refused with an error that names the types, never
+    // answered with `None`, which would read as "not registered".
+    let wrong = RegistryError::DataType { requested: "u32", computed: Some(std::any::type_name::<GcLayout>()) };
+    assert_eq!(base.data::<u32>(), Err(wrong.clone()));
+    assert_eq!(registry.type_data::<u32>().unwrap_err(), wrong);
+    assert_eq!(types.data::<u32>(ModuleTypeIndex::from_u32(0)), Err(wrong));
+    let plain = TypeRegistry::new();
+    let none = RegistryError::DataType { requested: std::any::type_name::<GcLayout>(), computed: None };
+    assert_eq!(plain.register_type(SubType::func([], [])).unwrap().data::<GcLayout>(), Err(none.clone()));
+    assert_eq!(plain.type_data::<GcLayout>().unwrap_err().to_string(), none.to_string());
+    assert!(none.to_string().contains("without a data function"), "{none}");
 }
 
 /// The side table that went wrong for 1,339 of 3,700 types: after dropping
@@ -95,13 +107,13 @@ fn after_reuse_every_index_reports_its_own_types_data() {
     let mut reused = 0;
     for &index in second.engine_types() {
         let ty = registry.borrow(index).unwrap();
-        let data = registry.type_data(index, |d: &Arc<SubType>| d.clone()).unwrap();
+        let data = registry.type_data::<Arc<SubType>>().unwrap().get(index, |d| d.clone()).unwrap();
         assert_eq!(*data, *ty, "{index:?} reports another type's data");
         reused += usize::from(stale.iter().any(|k| k.index() == index));
     }
     assert!(reused > second.len() / 2, "the scenario needs reuse ({reused})");
     for key in stale {
-        assert!(registry.type_data(key, |_: &Arc<SubType>| ()).is_none());
+        assert!(registry.type_data::<Arc<SubType>>().unwrap().get(key, |_| ()).is_none());
     }
 }
 
@@ -161,7 +173,7 @@ fn a_panicking_data_function_leaks_nothing_and_the_registry_stays_usable() {
     assert_eq!(registry.len(), 1);
     assert_eq!(registry.stats().rec_groups, 1);
     let ok = registry.register_type(SubType::struct_(true, Some(TypeRef::Engine(kept.index())), [])).unwrap();
-    assert_eq!(ok.data::<u32>(), Some(&7));
+    assert_eq!(ok.data::<u32>(), Ok(&7));
     drop((ok, kept));
     let stats = registry.stats();
     assert_eq!((stats.registered_types, stats.rec_groups), (0, 0), "a registration leaked: {stats:?}");

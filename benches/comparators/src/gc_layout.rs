@@ -73,7 +73,7 @@ pub fn gc_layout(header: u32, cx: TypeDataContext<'_, GcLayout>) -> Result<GcLay
         CompositeType::Struct(s) => {
             let parent = match cx.ty.supertype {
                 Some(TypeRef::Engine(sup)) => {
-                    cx.earlier_data(sup).cloned().or_else(|| cx.registry.type_data(sup, GcLayout::clone))
+                    cx.earlier_data(sup).cloned().or_else(|| cx.registry.type_data().ok()?.get(sup, GcLayout::clone))
                 }
                 _ => None,
             };

@@ -130,7 +130,7 @@ pub fn heap_beside_long_closure(hold: Duration) -> Option<isize> {
         let done = AtomicBool::new(false);
         std::thread::scope(|s| {
             s.spawn(|| {
-                registry.type_data(kept.index(), |_: &u64| {
+                registry.type_data::<u64>().expect("u64 data").get(kept.index(), |_| {
                     inside.wait();
                     std::thread::sleep(hold);
                 });
