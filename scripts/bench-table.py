@@ -80,7 +80,8 @@ def throughput(rows, cores):
         return cells.get((w, t, 'this_crate'))
 
     out.append(f'Throughput, this crate / the global-lock port (each cell the median of '
-               f'{"/".join(map(str, reps))} repetition(s); threads marked `*` exceed the cores):')
+               f'{"/".join(map(str, reps))} repetition{"" if reps == [1] else "s"}; threads marked `*` '
+               'exceed the cores):')
     out.append('')
     out.append(table(['workload'] + heads, [
         [w] + [ratio(ours(w, t), cells.get((w, t, 'global_lock'))) for t in threads]
