@@ -105,26 +105,76 @@ fn limits(min: u64, max: Option<u64>) -> Limits {
     Limits { min, max }
 }
 
-fn table_type(ty: wp::TableType) -> Result<TableType, RegistryError> {
-    Ok(TableType {
-        element: RefType::try_from(ty.element_type)?,
-        table64: ty.table64,
-        shared: ty.shared,
-        limits: limits(ty.initial, ty.maximum),
-    })
-}
+/// wasmparser's table type, for an engine that validates with wasmparser
+/// itself; its element type in module form.
+impl TryFrom<wp::TableType> for TableType {
+    type Error = RegistryError;
 
-fn memory_type(ty: wp::MemoryType) -> MemoryType {
-    MemoryType {
-        memory64: ty.memory64,
-        shared: ty.shared,
-        page_size_log2: ty.page_size_log2.unwrap_or(MemoryType::DEFAULT_PAGE_SIZE_LOG2),
-        limits: limits(ty.initial, ty.maximum),
+    fn try_from(ty: wp::TableType) -> Result<Self, RegistryError> {
+        Ok(TableType {
+            element: RefType::try_from(ty.element_type)?,
+            table64: ty.table64,
+            shared: ty.shared,
+            limits: limits(ty.initial, ty.maximum),
+        })
     }
 }
 
-fn global_type(ty: wp::GlobalType) -> Result<GlobalType, RegistryError> {
-    Ok(GlobalType { content: ValType::try_from(ty.content_type)?, mutable: ty.mutable, shared: ty.shared })
+/// wasmparser's memory type, for an engine that validates with wasmparser
+/// itself.
+impl From<wp::MemoryType> for MemoryType {
+    fn from(ty: wp::MemoryType) -> Self {
+        MemoryType {
+            memory64: ty.memory64,
+            shared: ty.shared,
+            page_size_log2: ty.page_size_log2.unwrap_or(MemoryType::DEFAULT_PAGE_SIZE_LOG2),
+            limits: limits(ty.initial, ty.maximum),
+        }
+    }
+}
+
+/// wasmparser's global type, for an engine that validates with wasmparser
+/// itself; its value type in module form.
+impl TryFrom<wp::GlobalType> for GlobalType {
+    type Error = RegistryError;
+
+    fn try_from(ty: wp::GlobalType) -> Result<Self, RegistryError> {
+        Ok(GlobalType { content: ValType::try_from(ty.content_type)?, mutable: ty.mutable, shared: ty.shared })
+    }
+}
+
+/// wasmparser's import type, in module form: what [`Import::ty`] holds for
+/// it. For an engine that runs wasmparser's `Validator` itself and so
+/// needs no second validating pass (see [`ModuleInfo::from_wasm`] for the
+/// one pass that reads everything).
+///
+/// # Examples
+/// ```
+/// use wasm_type_registry::*;
+///
+/// let import = wasmparser::TypeRef::Global(wasmparser::GlobalType {
+///     content_type: wasmparser::ValType::I32,
+///     mutable: true,
+///     shared: false,
+/// });
+/// let ty = ExternType::try_from(import)?;
+/// assert_eq!(ty, ExternType::Global(GlobalType { content: ValType::I32, mutable: true, shared: false }));
+/// assert_eq!(ty.to_string(), "(global (mut i32))");
+/// # Ok::<(), RegistryError>(())
+/// ```
+impl TryFrom<wp::TypeRef> for ExternType {
+    type Error = RegistryError;
+
+    fn try_from(ty: wp::TypeRef) -> Result<Self, RegistryError> {
+        Ok(match ty {
+            wp::TypeRef::Func(index) => ExternType::Func(module_ref(index)),
+            wp::TypeRef::FuncExact(index) => ExternType::FuncExact(module_ref(index)),
+            wp::TypeRef::Table(table) => ExternType::Table(table.try_into()?),
+            wp::TypeRef::Memory(memory) => ExternType::Memory(memory.into()),
+            wp::TypeRef::Global(global) => ExternType::Global(global.try_into()?),
+            wp::TypeRef::Tag(tag) => ExternType::Tag(module_ref(tag.func_type_idx)),
+        })
+    }
 }
 
 impl ModuleInfo {
@@ -196,17 +246,17 @@ impl ModuleInfo {
             }
             wp::Payload::TableSection(reader) => {
                 for table in reader.clone() {
-                    self.tables.push(table_type(table?.ty)?);
+                    self.tables.push(table?.ty.try_into()?);
                 }
             }
             wp::Payload::MemorySection(reader) => {
                 for memory in reader.clone() {
-                    self.memories.push(memory_type(memory?));
+                    self.memories.push(memory?.into());
                 }
             }
             wp::Payload::GlobalSection(reader) => {
                 for global in reader.clone() {
-                    self.globals.push(global_type(global?.ty)?);
+                    self.globals.push(global?.ty.try_into()?);
                 }
             }
             wp::Payload::TagSection(reader) => {
@@ -234,37 +284,22 @@ impl ModuleInfo {
 
     /// Adds an import to its index space; returns its type.
     fn declare(&mut self, ty: wp::TypeRef) -> Result<ExternType, RegistryError> {
-        Ok(match ty {
-            wp::TypeRef::Func(index) => {
+        let ty = ExternType::try_from(ty)?;
+        match ty {
+            ExternType::Func(TypeRef::Module(index)) => {
                 let function = u32::try_from(self.functions.len()).unwrap_or(u32::MAX);
                 self.inexact_functions.push(function);
-                self.functions.push(ModuleTypeIndex::from_u32(index));
-                ExternType::Func(module_ref(index))
+                self.functions.push(index);
             }
-            wp::TypeRef::FuncExact(index) => {
-                self.functions.push(ModuleTypeIndex::from_u32(index));
-                ExternType::FuncExact(module_ref(index))
-            }
-            wp::TypeRef::Table(table) => {
-                let table = table_type(table)?;
-                self.tables.push(table);
-                ExternType::Table(table)
-            }
-            wp::TypeRef::Memory(memory) => {
-                let memory = memory_type(memory);
-                self.memories.push(memory);
-                ExternType::Memory(memory)
-            }
-            wp::TypeRef::Global(global) => {
-                let global = global_type(global)?;
-                self.globals.push(global);
-                ExternType::Global(global)
-            }
-            wp::TypeRef::Tag(tag) => {
-                self.tags.push(ModuleTypeIndex::from_u32(tag.func_type_idx));
-                ExternType::Tag(module_ref(tag.func_type_idx))
-            }
-        })
+            ExternType::FuncExact(TypeRef::Module(index)) => self.functions.push(index),
+            ExternType::Table(table) => self.tables.push(table),
+            ExternType::Memory(memory) => self.memories.push(memory),
+            ExternType::Global(global) => self.globals.push(global),
+            ExternType::Tag(TypeRef::Module(index)) => self.tags.push(index),
+            // The conversion gives module indices only.
+            ExternType::Func(_) | ExternType::FuncExact(_) | ExternType::Tag(_) => {}
+        }
+        Ok(ty)
     }
 
     /// The type of item `index` of an index space, if there is one.

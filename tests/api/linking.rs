@@ -337,3 +337,46 @@ fn invalid_imports_and_exports_are_refused() {
         assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{text}: {err:?}");
     }
 }
+
+/// An engine that validates with wasmparser itself converts its imports,
+/// tables, memories and globals with the `TryFrom`/`From` conversions and
+/// gets exactly what `ModuleInfo::from_wasm` reads in its own pass.
+#[test]
+fn wasmparser_conversions_agree_with_module_info() {
+    let definitions = r#"(table 2 funcref) (memory i64 0 3) (global (mut i64) (i64.const 0))
+        (global (ref null $Object) (ref.null $Object))"#;
+    let bytes = program(&format!("{GOOD_IMPORTS} {definitions}"));
+    let info = ModuleInfo::from_wasm(&bytes).unwrap();
+    let (mut imports, mut tables, mut memories, mut globals) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        match payload.unwrap() {
+            wasmparser::Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    imports.push(ExternType::try_from(import.unwrap().ty).unwrap());
+                }
+            }
+            wasmparser::Payload::TableSection(reader) => {
+                for table in reader {
+                    tables.push(TableType::try_from(table.unwrap().ty).unwrap());
+                }
+            }
+            wasmparser::Payload::MemorySection(reader) => {
+                for memory in reader {
+                    memories.push(MemoryType::from(memory.unwrap()));
+                }
+            }
+            wasmparser::Payload::GlobalSection(reader) => {
+                for global in reader {
+                    globals.push(GlobalType::try_from(global.unwrap().ty).unwrap());
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((imports.len(), tables.len(), memories.len(), globals.len()), (7, 1, 1, 2));
+    assert_eq!(imports, info.imports.iter().map(|i| i.ty).collect::<Vec<_>>());
+    let imported = |f: fn(&ExternType) -> bool| imports.iter().filter(|ty| f(ty)).count();
+    assert_eq!(tables, info.tables[imported(|t| matches!(t, ExternType::Table(_)))..]);
+    assert_eq!(memories, info.memories[imported(|t| matches!(t, ExternType::Memory(_)))..]);
+    assert_eq!(globals, info.globals[imported(|t| matches!(t, ExternType::Global(_)))..]);
+}
