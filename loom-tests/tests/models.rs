@@ -258,7 +258,7 @@ fn model_9_a_group_that_lost_the_insertion_race_was_never_registered() {
             assert!(registry.borrow(candidate).is_none(), "{candidate:?} was never registered");
             assert_eq!(registry.trampoline_type(candidate), candidate);
             let heap = HeapType::Concrete(TypeRef::Engine(candidate));
-            assert_eq!(registry.heap_type_matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)), Ok(false));
+            assert_eq!(registry.matches(&heap, &HeapType::Abstract(AbstractHeapType::Struct)), Ok(false));
         }
         let theirs = other.join().unwrap();
         assert_eq!(theirs.index(), mine.index());

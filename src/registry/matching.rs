@@ -20,7 +20,6 @@
 use super::TypeRegistry;
 use crate::error::RegistryError;
 use crate::subtyping::{self, check_engine_form, Matching};
-use crate::types::{HeapType, ValType};
 
 impl TypeRegistry {
     /// `sub <: sup`, as the spec's subtyping rules define it, for two types
@@ -85,25 +84,5 @@ impl TypeRegistry {
         check_engine_form(a)?;
         check_engine_form(b)?;
         Ok(a == b)
-    }
-
-    /// `a <: b` for value types: [`matches`](Self::matches) for
-    /// [`ValType`].
-    ///
-    /// # Errors
-    /// [`RegistryError::NotEngineForm`] for a module-form or rec-group
-    /// reference.
-    pub fn val_type_matches(&self, a: &ValType, b: &ValType) -> Result<bool, RegistryError> {
-        self.matches(a, b)
-    }
-
-    /// `a <: b` for heap types: [`matches`](Self::matches) for
-    /// [`HeapType`].
-    ///
-    /// # Errors
-    /// [`RegistryError::NotEngineForm`] for a module-form or rec-group
-    /// reference.
-    pub fn heap_type_matches(&self, a: &HeapType, b: &HeapType) -> Result<bool, RegistryError> {
-        self.matches(a, b)
     }
 }

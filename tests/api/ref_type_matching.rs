@@ -1,4 +1,4 @@
-//! `val_type_matches` and `heap_type_matches` against an independent
+//! `TypeRegistry::matches` on value and heap types against an independent
 //! oracle: for every pair of reference types over all abstract heap types
 //! and a few concrete ones, nullable or not, wasmparser's validator accepts
 //! `(func (param A) (result B) (local.get 0))` exactly when the registry
@@ -56,11 +56,11 @@ fn reference_type_matching_agrees_with_wasmparser() {
             let bytes = wat(&format!("(module {TYPES} (func (param {a_text}) (result {b_text}) (local.get 0)))"));
             let oracle = validator.validate_all(&bytes).is_ok();
             validator.reset();
-            let ours = registry.val_type_matches(&ValType::Ref(*a), &ValType::Ref(*b)).unwrap();
+            let ours = registry.matches(&ValType::Ref(*a), &ValType::Ref(*b)).unwrap();
             if ours != oracle {
                 mismatches.push(format!("{a_text} <: {b_text}: wasmparser {oracle}, registry {ours}"));
             }
-            if a.nullable && b.nullable && registry.heap_type_matches(&a.heap_type, &b.heap_type).unwrap() != oracle {
+            if a.nullable && b.nullable && registry.matches(&a.heap_type, &b.heap_type).unwrap() != oracle {
                 mismatches.push(format!("heap types of {a_text} <: {b_text}: wasmparser {oracle}"));
             }
             matches += usize::from(oracle);
@@ -73,9 +73,9 @@ fn reference_type_matching_agrees_with_wasmparser() {
     // Numeric types match only themselves.
     for a in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128] {
         for b in [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128] {
-            assert_eq!(registry.val_type_matches(&a, &b).unwrap(), a == b);
+            assert_eq!(registry.matches(&a, &b).unwrap(), a == b);
         }
-        assert!(!registry.val_type_matches(&a, &ValType::Ref(RefType::nullable(A::Any))).unwrap());
+        assert!(!registry.matches(&a, &ValType::Ref(RefType::nullable(A::Any))).unwrap());
     }
 }
 
@@ -89,12 +89,12 @@ fn module_form_references_are_refused_not_answered() {
     let module_ref = ValType::Ref(RefType::concrete(false, TypeRef::Module(ModuleTypeIndex::from_u32(0))));
     let structref = ValType::Ref(RefType::nullable(A::Struct));
     for (a, b) in [(module_ref, module_ref), (module_ref, structref), (structref, module_ref)] {
-        let err = registry.val_type_matches(&a, &b).unwrap_err();
+        let err = registry.matches(&a, &b).unwrap_err();
         assert!(matches!(err, RegistryError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
         assert!(err.to_string().contains("(ref 0)") || err.to_string().contains("reference 0"), "{err}");
     }
     let rec = HeapType::Concrete(TypeRef::RecGroup(0));
-    assert!(matches!(registry.heap_type_matches(&rec, &rec), Err(RegistryError::NotEngineForm { .. })));
+    assert!(matches!(registry.matches(&rec, &rec), Err(RegistryError::NotEngineForm { .. })));
 }
 
 /// Structural matching of composite types in the open: width and depth

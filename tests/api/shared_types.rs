@@ -138,8 +138,8 @@ fn shared_types_match_only_shared_hierarchies() {
     assert!(!matches(shared_(None), concrete(u)));
     assert!(!matches(concrete(u), concrete(s)) && !matches(concrete(s), concrete(u)));
     // Value types follow.
-    assert!(registry.val_type_matches(&val(concrete(s)), &val(shared_(Any))).unwrap());
-    assert!(!registry.val_type_matches(&val(concrete(s)), &val(unshared(Any))).unwrap());
+    assert!(registry.matches(&val(concrete(s)), &val(shared_(Any))).unwrap());
+    assert!(!registry.matches(&val(concrete(s)), &val(unshared(Any))).unwrap());
 }
 
 /// A shared type may mention only shared types, and sub- and supertype
