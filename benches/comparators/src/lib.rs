@@ -26,7 +26,6 @@ mod counting_alloc;
 mod global_lock;
 mod harness;
 mod hierarchy;
-mod jit;
 mod latency;
 mod limit;
 mod memory;
@@ -45,7 +44,6 @@ pub use cached::{
 pub use counting_alloc::CountingAllocator;
 pub use global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
 pub use harness::{Prepared, ThreadRun, MAX_THREADS, THREAD_COUNTS};
-pub use jit::jit_is_subtype;
 pub use latency::{
     latency_figures, small_module, LatencyCase, LatencyFigure, LatencyOp, Percentiles, CALLS_AFTER_DROP,
     CROSS_REGISTRY_WORKLOAD, LATENCY_WORKLOAD,
