@@ -1,6 +1,6 @@
 //! What per-type embedder data costs: registering (and dropping) a
 //! dart2wasm-like module in a registry without data, with `D = ()`, and
-//! with the worked GC layout; and reading by index (`borrow` next to
+//! with GC layouts (`wasm_type_registry::gc_layout`); and reading by index (`borrow` next to
 //! `type_data`) in a registry without data and in one with layouts.
 //!
 //! ```text
@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use wasm_type_registry::gc_layout::{gc_layout_registry, GcLayout, LayoutConfig};
 use wasm_type_registry::{TypeDataContext, TypeRegistry};
-use wasm_type_registry_bench::{gc_layout_registry, GcLayout};
 use wasm_type_shapes as shapes;
 
 fn unit_registry() -> TypeRegistry {
@@ -24,9 +24,11 @@ fn registration(c: &mut Criterion) {
     let mut group = c.benchmark_group("type_data_register");
     group.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(3));
     group.throughput(Throughput::Elements(module.len() as u64));
-    for (name, registry) in
-        [("no_data", TypeRegistry::new()), ("unit_data", unit_registry()), ("gc_layout", gc_layout_registry(8))]
-    {
+    for (name, registry) in [
+        ("no_data", TypeRegistry::new()),
+        ("unit_data", unit_registry()),
+        ("gc_layout", gc_layout_registry(LayoutConfig::new(8))),
+    ] {
         group.bench_function(name, |b| b.iter(|| drop(black_box(registry.register_module(&module).unwrap()))));
     }
     group.finish();
@@ -35,7 +37,7 @@ fn registration(c: &mut Criterion) {
 fn reads(c: &mut Criterion) {
     let module = shapes::dart2wasm_like(1);
     let plain = TypeRegistry::new();
-    let layouts = gc_layout_registry(8);
+    let layouts = gc_layout_registry(LayoutConfig::new(8));
     let (plain_types, layout_types) =
         (plain.register_module(&module).unwrap(), layouts.register_module(&module).unwrap());
     let mut group = c.benchmark_group("type_data_read");

@@ -1,17 +1,18 @@
 //! A GC runtime's per-type data, worked: object layouts computed once per
-//! type by the registry's data function (`wasm_type_registry_bench::gc_layout`),
+//! type by the registry's data function (`wasm_type_registry::gc_layout`),
 //! read back by index, by handle and by checked key, and gone with the type.
 //!
 //! ```text
 //! cargo run --example gc_layout
 //! ```
 
+use wasm_type_registry::gc_layout::{gc_layout_registry, GcLayout, LayoutConfig};
 use wasm_type_registry::*;
-use wasm_type_registry_bench::{gc_layout_registry, GcLayout};
 
 fn main() -> Result<(), RegistryError> {
-    // Objects start with an 8-byte header (a type index and GC bits).
-    let registry = gc_layout_registry(8);
+    // Objects start with an 8-byte header (a type index and GC bits),
+    // aligned to 8.
+    let registry = gc_layout_registry(LayoutConfig::new(8));
     let field = |storage| FieldType { mutable: true, storage };
     let any = StorageType::Val(ValType::Ref(RefType::nullable(AbstractHeapType::Any)));
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packages the crate as `cargo publish` would, then builds and tests the
 # package on its own, outside the workspace: the shipped tests, doctests and
-# the shipped example must compile and pass with crates.io dependencies only
+# the shipped examples must compile and pass with crates.io dependencies only
 # (`cargo package` strips the path-only dev-dependencies).
 #
 #   scripts/package-test.sh            # from a clean checkout (CI)

@@ -91,6 +91,11 @@
 //! every type prints in the text format (`Display`). `docs/conformance.md`
 //! runs all of it against the spec test suite.
 //!
+//! # GC object layouts
+//! The [`gc_layout`] module computes each struct and array type's object
+//! layout (field offsets, size, alignment, reference fields) once per
+//! type, as the registry's per-type data: [`gc_layout::gc_layout_registry`].
+//!
 //! # Where to read on
 //! `docs/design.md` (rendered as [`design`]) has the data structures, the
 //! protocol, the invariants and the memory orderings.
@@ -102,6 +107,7 @@
 mod canon;
 mod error;
 mod extern_types;
+pub mod gc_layout;
 mod module;
 #[allow(unsafe_code)]
 mod raw;

@@ -171,12 +171,46 @@ pub struct SegmentDisplay {
     /// `len` state words, one per slot (see [`DisplayView`](crate::DisplayView)
     /// for their bits).
     pub states: *const AtomicU64,
-    /// `DISPLAY_LEN * len` ancestors, depth by depth: slot `i`'s ancestor
-    /// at depth `d` is `columns[d * len + i]`, and `u32::MAX` at every depth
-    /// the type does not have.
+    /// [`display_len`](crate::DisplayView::display_len) `* len` ancestors,
+    /// depth by depth: slot `i`'s ancestor at depth `d` is
+    /// `columns[d * len + i]`, and `u32::MAX` at every depth the type does
+    /// not have.
     pub columns: *const AtomicU32,
     /// How many slots the segment has.
     pub len: u64,
+}
+
+impl SegmentDisplay {
+    /// Loads 2 and 3 of the inline check that
+    /// [`DisplayView`](crate::DisplayView) documents: slot `offset`'s
+    /// column entry at `depth`, read through this header's `columns`
+    /// pointer as compiled code reads it. `None` if `depth` is not below
+    /// [`DISPLAY_LEN`] or `offset` not below `len`.
+    ///
+    /// The load is `Relaxed`: the entry is the ancestor that the slot's
+    /// occupant's registration wrote, ordered before the caller by that
+    /// registration, as long as the caller keeps the occupant registered.
+    /// Otherwise it is a value some occupant of the slot wrote (or
+    /// [`UNSET`]), with no more meaning but no less safety.
+    ///
+    /// # Safety
+    /// `self` is the header of a [`Display`] that still lives, and whose
+    /// header [`Display::point_header`] pointed where the display stays
+    /// (as every header a published segment holds).
+    #[inline]
+    pub(crate) unsafe fn column_entry(&self, depth: usize, offset: usize) -> Option<u32> {
+        let len = usize::try_from(self.len).ok()?;
+        if depth >= DISPLAY_LEN || offset >= len {
+            return None;
+        }
+        let position = depth.checked_mul(len)?.checked_add(offset)?;
+        // SAFETY: by the caller's contract, `columns` points at the
+        // display's `DISPLAY_LEN * len` column entries, which live as long
+        // as the display and never move; `position` is below
+        // `DISPLAY_LEN * len` since `depth < DISPLAY_LEN` and `offset < len`.
+        let entry = unsafe { &*self.columns.add(position) };
+        Some(entry.load(Ordering::Relaxed))
+    }
 }
 
 /// The display of one segment of slots, column by column.

@@ -208,11 +208,43 @@ impl<S> SlotTable<S> {
     /// The table's [`SEGMENT_COUNT`] segment pointers, read as pointers to
     /// their displays' headers (null for a segment not allocated yet): the
     /// table compiled code reads. Valid as long as the table.
+    #[inline]
     pub(crate) fn segment_displays(&self) -> *const AtomicPtr<SegmentDisplay> {
         // A pointer cast, no dereference: `AtomicPtr<T>` has the layout of
         // `*mut T` for every `T`, and a `Segment` starts with its display,
         // which starts with its header (both `repr(C)`).
         self.segments.as_ptr().cast()
+    }
+
+    /// The inline check's loads (see [`DisplayView`](crate::DisplayView)):
+    /// `index`'s display entry at `depth`, read through
+    /// [`segment_displays`](Self::segment_displays) and the segment's
+    /// [`SegmentDisplay`] header as compiled code reads them, not through
+    /// the table's own references. `None` if `index`'s segment was never
+    /// allocated (no index in it was ever handed out) or `depth` is not
+    /// below the display's length.
+    #[inline]
+    pub(crate) fn display_entry(&self, index: EngineTypeIndex, depth: usize) -> Option<u32> {
+        let (segment, offset) = locate(index.as_u32());
+        if segment >= SEGMENTS {
+            return None;
+        }
+        // Load 1. `Acquire`: pairs with the `AcqRel` publication in
+        // `ensure_segment`, so the header behind the pointer is initialized
+        // and pointed.
+        // SAFETY: `segment_displays` points at the `SEGMENTS` cells of
+        // `self.segments`, which `&self` keeps alive, read as cells of
+        // header pointers (see there); `segment` is below `SEGMENTS`.
+        let header = unsafe { &*self.segment_displays().add(segment) }.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is the header of a live segment's
+        // display (published once by `ensure_segment`, freed only in
+        // `Drop`, which `&self` excludes).
+        let header = unsafe { header.as_ref() }?;
+        // Loads 2 and 3.
+        // SAFETY: `ensure_segment` pointed the header (`point_header`)
+        // after the segment reached its box and before publishing it, and
+        // the display lives as long as `self`.
+        unsafe { header.column_entry(depth, offset) }
     }
 
     /// How many distinct indices were ever handed out (the high-water mark).
@@ -316,6 +348,33 @@ mod tests {
         assert_eq!(state & crate::DisplayView::DEPTH_MASK, 1, "the state's depth");
         assert_ne!(state & crate::DisplayView::VISIBLE, 0, "the state's visibility");
         assert_eq!(ancestor, parent.as_u32(), "the ancestor at depth 0");
+    }
+
+    /// `display_entry`, the inline check's loads, reads what the display
+    /// holds, pads past the type's depth, and answers `None` where there is
+    /// nothing to read.
+    #[test]
+    fn display_entries_read_through_the_headers_match_the_display() {
+        use crate::raw::supertype_display::DISPLAY_LEN;
+        let table = SlotTable::<()>::new();
+        let indices: Vec<EngineTypeIndex> = (0..40).map(|_| table.allocate().unwrap()).collect();
+        // A chain across segments 0 and 1: the last index's ancestors are
+        // the first three.
+        let (sub, chain) = (indices[39], indices[..3].to_vec());
+        let slot = table.get(sub).unwrap().display();
+        slot.set_supertypes(chain.clone().into());
+        slot.show();
+        for (depth, ancestor) in chain.iter().enumerate() {
+            assert_eq!(table.display_entry(sub, depth), Some(ancestor.as_u32()));
+        }
+        assert_eq!(table.display_entry(sub, 3), Some(crate::DisplayView::NO_ANCESTOR), "padded past the depth");
+        assert_eq!(table.display_entry(sub, DISPLAY_LEN - 1), Some(crate::DisplayView::NO_ANCESTOR));
+        assert_eq!(table.display_entry(sub, DISPLAY_LEN), None, "past the display");
+        assert_eq!(table.display_entry(indices[5], 0), Some(crate::DisplayView::NO_ANCESTOR), "never filled");
+        let (far, _) = locate(1 << 20);
+        assert!(table.segments[far].load(Ordering::Relaxed).is_null());
+        assert_eq!(table.display_entry(EngineTypeIndex::from_u32(1 << 20), 0), None, "segment never allocated");
+        assert_eq!(table.display_entry(EngineTypeIndex::from_u32(u32::MAX), 0), None);
     }
 
     #[test]

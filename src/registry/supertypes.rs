@@ -47,6 +47,9 @@ use crate::types::EngineTypeIndex;
 /// for the first on AArch64, or `ldr` after the registration that the
 /// running code synchronized with, which already ordered it). For
 /// `d >= display_len` the compiled code calls [`TypeRegistry::is_subtype`].
+/// [`DisplayView::is_subtype_at_depth`] runs this sequence in Rust, load by
+/// load: a reference to test compiled code against, or the check of an
+/// interpreter.
 ///
 /// # What stays valid while types come and go
 /// - `segments`, every non-null `segments[k]`, and its `states` and
@@ -86,10 +89,11 @@ use crate::types::EngineTypeIndex;
 /// let (segment, offset) = view.locate(derived);
 /// assert!(segment < view.segment_count as usize);
 /// assert!(offset < view.segment_len(segment));
+/// assert_eq!(view.is_subtype_at_depth(&registry, derived, base, 0), Some(true));
 /// # Ok::<(), RegistryError>(())
 /// ```
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DisplayView {
     /// `segment_count` pointers, each null or pointing at a segment's
     /// [`SegmentDisplay`].
@@ -120,12 +124,85 @@ impl DisplayView {
     pub fn segment_len(&self, segment: usize) -> usize {
         1 << (self.segment_shift as usize + segment)
     }
+
+    /// The inline check ("is `sub` a subtype of `sup`, whose depth is
+    /// `depth`") run as compiled code runs it over this view: `sub == sup`,
+    /// then the three loads of the [sequence](Self#the-inline-check)
+    /// through [`segments`](Self::segments) and the segment's
+    /// [`SegmentDisplay`], and a comparison with `sup`. `depth` is `sup`'s
+    /// depth ([`TypeRegistry::depth`]); with another depth the answer is
+    /// whether `sub`'s ancestor at `depth` is `sup`.
+    ///
+    /// `registry` is the registry this view came from: the view is a plain
+    /// value whose pointers are valid only while that registry lives, so
+    /// the method reads through them only while `registry` is borrowed and
+    /// only if `self` is exactly `registry.display_view()`.
+    ///
+    /// # Answers
+    /// - `None` where the inline check does not apply, and compiled code
+    ///   calls [`TypeRegistry::is_subtype`] instead: `self` is not
+    ///   `registry`'s view (another registry's, or fields changed),
+    ///   `depth` is not below [`display_len`](Self::display_len), or `sub`
+    ///   lies in a segment that was never allocated (so it was never
+    ///   registered).
+    /// - `Some(true)` if `sub == sup`.
+    /// - Otherwise `Some` of whether `sub`'s display entry at `depth` is
+    ///   `sup`. While the caller keeps `sub` registered (as compiled code
+    ///   keeps the type of a live object), that is
+    ///   `registry.is_subtype(sub, sup)`. An index the registry never
+    ///   handed out has [`NO_ANCESTOR`](Self::NO_ANCESTOR) at every depth,
+    ///   so `Some(false)`, as `is_subtype` answers. An index that held a
+    ///   type and holds none now (unregistered, or prepared for a group
+    ///   that another thread registered first) keeps that type's entries
+    ///   until the index is reused, so the answer may be that type's: for
+    ///   an index the caller does not keep registered, call
+    ///   [`TypeRegistry::is_subtype`], which checks that `sub` is
+    ///   registered.
+    ///
+    /// Never a panic, whatever the arguments.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let base = registry.register_type(SubType::struct_(false, None, []))?;
+    /// let derived = registry.register_type(SubType::struct_(false, Some(TypeRef::Engine(base.index())), []))?;
+    /// let view = registry.display_view();
+    /// let depth = registry.depth(base.index()).unwrap();
+    /// assert_eq!(view.is_subtype_at_depth(&registry, derived.index(), base.index(), depth), Some(true));
+    /// assert_eq!(view.is_subtype_at_depth(&registry, base.index(), derived.index(), 1), Some(false));
+    /// // Past the display, compiled code calls `is_subtype`.
+    /// assert_eq!(view.is_subtype_at_depth(&registry, derived.index(), base.index(), 10), None);
+    /// // Another registry's view does not read this registry's display.
+    /// let other = TypeRegistry::new();
+    /// assert_eq!(other.display_view().is_subtype_at_depth(&registry, derived.index(), base.index(), 0), None);
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    #[inline]
+    pub fn is_subtype_at_depth(
+        &self,
+        registry: &TypeRegistry,
+        sub: EngineTypeIndex,
+        sup: EngineTypeIndex,
+        depth: usize,
+    ) -> Option<bool> {
+        if *self != registry.display_view() || depth >= self.display_len as usize {
+            return None;
+        }
+        if sub == sup {
+            return Some(true);
+        }
+        let ancestor = registry.inner.slots.display_entry(sub, depth)?;
+        Some(ancestor == sup.as_u32())
+    }
 }
 
 impl TypeRegistry {
     /// The raw layout of this registry's supertype display, for compiled
     /// code (see [`DisplayView`]). The pointers stay valid while the
     /// registry lives.
+    #[inline]
     pub fn display_view(&self) -> DisplayView {
         DisplayView {
             segments: self.inner.slots.segment_displays(),

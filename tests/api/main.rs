@@ -1,8 +1,8 @@
 //! The public API, rule by rule: hash consing and the Wasmtime registry's
 //! semantics (with the regression tests named after its bugs), checked
-//! keys, printing, linking, reference-type matching, the proposals' type
-//! features and shared types, per-registry reclamation, and the insertion
-//! race.
+//! keys, the inline subtype check over `DisplayView`, GC object layouts,
+//! printing, linking, reference-type matching, the proposals' type features
+//! and shared types, per-registry reclamation, and the insertion race.
 //!
 //! Shipped in the published package: everything here needs nothing but
 //! crates.io dependencies (no `wasm-type-shapes`, no
@@ -12,6 +12,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod display_view;
+mod gc_layout;
 mod insertion_race;
 mod keys;
 mod linking;

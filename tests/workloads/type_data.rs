@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use wasm_type_registry::gc_layout::{gc_layout_registry, GcLayout, LayoutConfig};
 use wasm_type_registry::*;
-use wasm_type_registry_bench::{gc_layout_registry, GcLayout, MAX_OBJECT_SIZE};
 
 use crate::common::field;
 
@@ -22,13 +22,14 @@ impl std::fmt::Display for TooBig {
 
 impl std::error::Error for TooBig {}
 
+/// A struct layout aligned to 8 (the header's alignment).
 fn struct_layout(size: u32, offsets: &[u32], refs: &[bool]) -> GcLayout {
-    GcLayout::Struct { size, offsets: offsets.to_vec(), refs: refs.to_vec() }
+    GcLayout::Struct { size, align: 8, offsets: offsets.to_vec(), refs: refs.to_vec() }
 }
 
 #[test]
 fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets() {
-    let registry = gc_layout_registry(8);
+    let registry = gc_layout_registry(LayoutConfig::new(8));
     let i8_ = field(true, StorageType::I8);
     let i64_ = field(true, StorageType::Val(ValType::I64));
     let i32_ = field(true, StorageType::Val(ValType::I32));
@@ -42,12 +43,18 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let bytes = registry.register_type(SubType::array(true, None, i8_)).unwrap();
     let longs = registry.register_type(SubType::array(true, None, i64_)).unwrap();
     let refs = registry.register_type(SubType::array(true, None, anyref)).unwrap();
-    let array = |base, element_size, element_is_ref| GcLayout::Array { base, element_size, element_is_ref };
+    let array = |base, element_size, element_is_ref| GcLayout::Array {
+        length_offset: 8,
+        base,
+        align: 8,
+        element_size,
+        element_is_ref,
+    };
     assert_eq!(bytes.data::<GcLayout>(), Ok(&array(12, 1, false)));
     assert_eq!(longs.data::<GcLayout>(), Ok(&array(16, 8, false)));
     assert_eq!(refs.data::<GcLayout>(), Ok(&array(12, 4, true)));
     // Another header size moves everything.
-    let wide_header = gc_layout_registry(16);
+    let wide_header = gc_layout_registry(LayoutConfig::new(16));
     let base16 = wide_header.register_type(SubType::struct_(false, None, [i8_, i64_])).unwrap();
     assert_eq!(base16.data::<GcLayout>().unwrap(), &struct_layout(32, &[16, 24], &[false, false]));
     // Inside one group: the subtype finds its supertype's data among the
@@ -60,7 +67,7 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     let sub = types.engine_types()[1];
     let expected = struct_layout(24, &[8, 12, 16], &[false; 3]);
     assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(1)), Ok(&expected));
-    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Ok(&struct_layout(13, &[8, 12], &[false; 2])));
+    assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Ok(&struct_layout(16, &[8, 12], &[false; 2])));
     assert_eq!(
         types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)),
         Err(RegistryError::ModuleIndexOutOfRange { index: 2, num_types: 2 })
@@ -132,17 +139,22 @@ fn shapes_like(seed: u64) -> ModuleTypes {
 
 #[test]
 fn a_refusing_data_function_fails_the_registration_and_changes_nothing() {
-    let registry = gc_layout_registry(8);
+    let mut config = LayoutConfig::new(8);
+    config.max_size = 1 << 16;
+    let registry = gc_layout_registry(config);
     let kept = registry.register_type(SubType::struct_(false, None, [])).unwrap();
     let before = registry.stats();
-    let wide = vec![field(true, StorageType::Val(ValType::I64)); (MAX_OBJECT_SIZE / 8) as usize];
+    let wide = vec![field(true, StorageType::Val(ValType::I64)); (config.max_size / 8) as usize];
     let mut builder = ModuleTypes::builder();
     builder.sub_type(SubType::func([], []));
     builder.sub_type(SubType::struct_(true, None, wide.clone()));
     let err = registry.register_module(&builder.build().unwrap()).unwrap_err();
     match &err {
         RegistryError::TypeData { type_index: 1, source } => {
-            assert!(source.to_string().ends_with("struct larger than 65536 bytes"), "{source}")
+            assert!(
+                source.to_string() == "an object of 65544 bytes is larger than the limit of 65536 bytes",
+                "{source}"
+            )
         }
         other => panic!("unexpected {other:?}"),
     }

@@ -23,11 +23,9 @@
 
 mod cached;
 mod counting_alloc;
-mod gc_layout;
 mod global_lock;
 mod harness;
 mod hierarchy;
-mod jit;
 mod latency;
 mod limit;
 mod memory;
@@ -44,10 +42,8 @@ pub use cached::{
     SUBTYPE_CACHE_CAPACITY,
 };
 pub use counting_alloc::CountingAllocator;
-pub use gc_layout::{gc_layout, gc_layout_registry, storage_size, GcLayout, LayoutError, MAX_OBJECT_SIZE};
 pub use global_lock::{GlobalLockCollection, GlobalLockRegisteredType, GlobalLockRegistry};
 pub use harness::{Prepared, ThreadRun, MAX_THREADS, THREAD_COUNTS};
-pub use jit::jit_is_subtype;
 pub use latency::{
     latency_figures, small_module, LatencyCase, LatencyFigure, LatencyOp, Percentiles, CALLS_AFTER_DROP,
     CROSS_REGISTRY_WORKLOAD, LATENCY_WORKLOAD,
