@@ -113,6 +113,7 @@ mod module;
 mod raw;
 mod registry;
 mod subtyping;
+mod supertype_chains;
 mod text;
 mod trace;
 mod type_ref;

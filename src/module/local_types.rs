@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::error::RegistryError;
 use crate::subtyping::{self, TypeLookup};
+use crate::supertype_chains::SupertypeChains;
 use crate::types::{ModuleTypeIndex, SubType, TypeKind, TypeRef};
 use crate::validate::MAX_SUBTYPING_DEPTH;
 
@@ -57,8 +58,10 @@ pub(super) struct LocalTypes {
     representative: Vec<u32>,
     /// Module index → its kind.
     kinds: Vec<TypeKind>,
-    /// Representative → its supertypes, outermost first, as representatives.
-    chains: Vec<Vec<TypeRef>>,
+    /// Module index → its supertypes, outermost first, named by the
+    /// [`TypeRef::Module`] index of their representatives (the chains of
+    /// types that are not representatives are empty: nothing asks for them).
+    chains: SupertypeChains<TypeRef>,
     /// Key form of each distinct group → its first module index.
     groups: HashMap<Vec<SubType>, u32>,
 }
@@ -68,7 +71,7 @@ impl LocalTypes {
         LocalTypes {
             representative: Vec::with_capacity(len),
             kinds: Vec::with_capacity(len),
-            chains: Vec::with_capacity(len),
+            chains: SupertypeChains::with_capacity(len),
             groups: HashMap::new(),
         }
     }
@@ -87,13 +90,25 @@ impl LocalTypes {
             .iter()
             .map(|ty| ty.map_refs(|r| Ok::<_, RegistryError>(in_key_form(r))))
             .collect::<Result<_, _>>()?;
+        debug_assert_eq!(self.chains.len(), range.start, "groups are added in module order");
         if let Some(&first) = self.groups.get(&key) {
             self.representative.extend(first..first + key.len() as u32);
             self.kinds.extend(key.iter().map(SubType::kind));
-            self.chains.extend(std::iter::repeat_with(Vec::new).take(key.len()));
+            key.iter().for_each(|_| self.chains.push_root());
             return Ok(());
         }
-        let view = GroupChains::new(self, &key);
+        // The group's types are their own representatives: their chains
+        // name them by module index, like every earlier representative's.
+        for ty in &key {
+            match ty.supertype {
+                Some(TypeRef::RecGroup(p)) => self.chains.push_below((start + p) as usize, Self::name(start + p)),
+                Some(TypeRef::Module(r)) => self.chains.push_below(r.as_usize(), TypeRef::Module(r)),
+                None | Some(TypeRef::Engine(_)) => self.chains.push_root(),
+            }
+        }
+        self.representative.extend(start..end);
+        self.kinds.extend(key.iter().map(SubType::kind));
+        let view = GroupChains { local: self, group: &key, start };
         for (i, ty) in key.iter().enumerate() {
             let sup = match ty.supertype {
                 None => continue,
@@ -104,16 +119,13 @@ impl LocalTypes {
             subtyping::composite_matches(&view, &ty.composite, &sup.composite)
                 .map_err(|detail| RegistryError::SupertypeMismatch { type_index: start + i as u32, detail })?;
         }
-        let chains = view.chains;
-        let as_representative = |r: TypeRef| match r {
-            TypeRef::RecGroup(p) => TypeRef::Module(ModuleTypeIndex::from_u32(start + p)),
-            other => other,
-        };
-        self.representative.extend(start..end);
-        self.kinds.extend(key.iter().map(SubType::kind));
-        self.chains.extend(chains.into_iter().map(|chain| chain.into_iter().map(as_representative).collect()));
         self.groups.insert(key, start);
         Ok(())
+    }
+
+    /// How chains name the representative `index`.
+    fn name(index: u32) -> TypeRef {
+        TypeRef::Module(ModuleTypeIndex::from_u32(index))
     }
 
     fn representative_of(&self, index: u32) -> ModuleTypeIndex {
@@ -133,29 +145,24 @@ impl LocalTypes {
     }
 }
 
-/// A new group seen together with the module's earlier types: the supertype
-/// chains of the group's types, and answers for [`subtyping`].
+/// A new group, in key form, seen together with the module's earlier types
+/// (its own chains already added to [`LocalTypes`]): answers for
+/// [`subtyping`].
 struct GroupChains<'a> {
     local: &'a LocalTypes,
     group: &'a [SubType],
-    /// Each type's supertypes, outermost first: `RecGroup` inside the
-    /// group, representatives outside.
-    chains: Vec<Vec<TypeRef>>,
+    /// The module index of the group's first type.
+    start: u32,
 }
 
-impl<'a> GroupChains<'a> {
-    fn new(local: &'a LocalTypes, group: &'a [SubType]) -> Self {
-        let mut chains: Vec<Vec<TypeRef>> = Vec::with_capacity(group.len());
-        for ty in group {
-            let mut chain = match ty.supertype {
-                Some(TypeRef::RecGroup(p)) => chains.get(p as usize).cloned().unwrap_or_default(),
-                Some(TypeRef::Module(r)) => local.chains.get(r.as_usize()).cloned().unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            chain.extend(ty.supertype);
-            chains.push(chain);
+impl GroupChains<'_> {
+    /// The module index of a type of the group or a representative.
+    fn index(&self, ty: TypeRef) -> Option<u32> {
+        match ty {
+            TypeRef::RecGroup(p) => Some(self.start + p),
+            TypeRef::Module(r) => Some(r.as_u32()),
+            TypeRef::Engine(_) => None,
         }
-        GroupChains { local, group, chains }
     }
 }
 
@@ -168,13 +175,16 @@ impl TypeLookup for GroupChains<'_> {
         }
     }
 
+    /// One entry of `sub`'s chain: the one at `sup`'s depth.
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
-        let chain = match sub {
-            _ if sub == sup => return true,
-            TypeRef::RecGroup(p) => self.chains.get(p as usize),
-            TypeRef::Module(r) => self.local.chains.get(r.as_usize()),
-            TypeRef::Engine(_) => None,
-        };
-        chain.is_some_and(|chain| chain.contains(&sup))
+        if sub == sup {
+            return true;
+        }
+        let (Some(sub), Some(sup)) = (self.index(sub), self.index(sup)) else { return false };
+        let chains = &self.local.chains;
+        match (chains.chain(sub as usize), chains.depth(sup as usize)) {
+            (Some(chain), Some(depth)) => chain.get(depth) == Some(&LocalTypes::name(sup)),
+            _ => false,
+        }
     }
 }

@@ -121,11 +121,13 @@ impl DisplayState {
 /// ancestor at depth `d`, and its length is the type's own depth.
 ///
 /// A range of storage shared by the types of one rec group: a type's chain
-/// is its supertype's chain plus one entry, so the registry lays a group's
-/// chains out one after the other and lets a subtype extend its
-/// supertype's range in place where it can. A group of long subtype chains
-/// then costs a few bytes per type, not a full chain each. Only types deeper
-/// than [`DISPLAY_LEN`] keep theirs; the display holds the others whole.
+/// is its supertype's chain plus one entry, and every subtype of one type
+/// has the same chain, so the registry lays a group's chains out once per
+/// supertype (`SupertypeChains`) and a subtype shares, or extends in place,
+/// its supertype's range. A group of long subtype chains, or of thousands
+/// of siblings below one deep type, then costs a few bytes per type, not a
+/// full chain each. Only types deeper than [`DISPLAY_LEN`] keep theirs; the
+/// display holds the others whole.
 ///
 /// The storage is immutable once built and published with the state word
 /// (or the [`PublishedCell`]), so it is a plain `std` `Arc`, not one the

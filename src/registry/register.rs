@@ -116,7 +116,7 @@ impl TypeRegistry {
         for _ in key.types() {
             prep.reserved.push(inner.slots.allocate()?);
         }
-        let GroupView { storage, chains, .. } = view;
+        let chains = view.chains;
         // Runtime forms are kept apart only where one differs from its key
         // form (`canon::for_runtime` shares the key's `Arc` otherwise).
         let runtime: Option<Box<[Arc<SubType>]>> = key
@@ -143,12 +143,13 @@ impl TypeRegistry {
         // deeper than the display (see `SupertypeChain`); for the others
         // the display holds the whole chain, and the storage goes with
         // this call.
-        let storage: Vec<EngineTypeIndex> = storage.into_iter().map(|r| canon::engine_index(r, indices)).collect();
-        let shared = chains.iter().any(|range| range.len > DISPLAY_LEN).then(|| storage.as_slice().into());
-        for (i, range) in chains.into_iter().enumerate() {
-            let ancestors = &storage[range.start..range.start + range.len];
-            let deep = shared.as_ref().filter(|_| range.len > DISPLAY_LEN);
-            let chain = deep.map(|storage| SupertypeChain::new(std::sync::Arc::clone(storage), range.start, range.len));
+        let storage: Vec<EngineTypeIndex> = chains.storage().iter().map(|&r| canon::engine_index(r, indices)).collect();
+        let shared = chains.ranges().any(|range| range.len as usize > DISPLAY_LEN).then(|| storage.as_slice().into());
+        for (i, range) in chains.ranges().enumerate() {
+            let (start, len) = (range.start as usize, range.len as usize);
+            let ancestors = &storage[start..start + len];
+            let deep = shared.as_ref().filter(|_| len > DISPLAY_LEN);
+            let chain = deep.map(|storage| SupertypeChain::new(std::sync::Arc::clone(storage), start, len));
             inner.publish(indices[i], i as u32, ancestors, chain, &entry);
         }
         trace!("{entry:?}: prepared {} types", indices.len());

@@ -4,6 +4,7 @@ use super::RegistryInner;
 use crate::error::RegistryError;
 use crate::raw::sync::Arc;
 use crate::subtyping::{self, TypeLookup};
+use crate::supertype_chains::SupertypeChains;
 use crate::types::{RefSite, SubType, TypeKind, TypeRef};
 use crate::validate;
 
@@ -14,21 +15,11 @@ use crate::validate;
 pub(super) struct GroupView<'a> {
     registry: &'a RegistryInner,
     pub(super) types: &'a [Arc<SubType>],
-    /// Every type's supertype chain (outermost first), laid out one after
-    /// the other: engine indices for ancestors outside the group, relative
-    /// ones inside. A subtype whose supertype's chain ends the storage
-    /// extends it in place, so a run of subtypes shares one chain.
-    pub(super) storage: Vec<TypeRef>,
-    /// Each type's chain: a range of `storage`.
-    pub(super) chains: Vec<ChainRange>,
+    /// Every type's supertype chain (outermost first), by position: shared
+    /// indices for ancestors outside the group, relative ones inside, laid
+    /// out so that subtypes share their supertype's prefix.
+    pub(super) chains: SupertypeChains<TypeRef>,
     first_type_index: u32,
-}
-
-/// A type's supertype chain as a range of [`GroupView::storage`].
-#[derive(Clone, Copy, Debug)]
-pub(super) struct ChainRange {
-    pub(super) start: usize,
-    pub(super) len: usize,
 }
 
 impl<'a> GroupView<'a> {
@@ -39,39 +30,26 @@ impl<'a> GroupView<'a> {
         types: &'a [Arc<SubType>],
         first_type_index: u32,
     ) -> Result<Self, RegistryError> {
-        let mut view = GroupView {
-            registry,
-            types,
-            storage: Vec::new(),
-            chains: Vec::with_capacity(types.len()),
-            first_type_index,
-        };
+        let mut view =
+            GroupView { registry, types, chains: SupertypeChains::with_capacity(types.len()), first_type_index };
         for (i, ty) in types.iter().enumerate() {
-            let chain = match ty.supertype {
-                None => ChainRange { start: view.storage.len(), len: 0 },
-                Some(sup) => view.chain_below(i, sup)?,
-            };
-            view.chains.push(chain);
+            match ty.supertype {
+                None => view.chains.push_root(),
+                Some(sup) => view.push_below(i, sup)?,
+            }
         }
         Ok(view)
-    }
-
-    /// Type `position`'s chain.
-    fn chain(&self, position: usize) -> Option<&[TypeRef]> {
-        let range = self.chains.get(position)?;
-        self.storage.get(range.start..range.start + range.len)
     }
 
     pub(super) fn type_index(&self, i: usize) -> u32 {
         self.first_type_index.saturating_add(i as u32)
     }
 
-    /// The chain of type `i`, whose declared supertype is `sup`: the
-    /// supertype's chain plus `sup`, in place at the end of the storage when
-    /// the supertype's chain ends it.
-    fn chain_below(&mut self, i: usize, sup: TypeRef) -> Result<ChainRange, RegistryError> {
+    /// Adds the chain of type `i`, whose declared supertype is `sup`, once
+    /// `sup` passed the checks.
+    fn push_below(&mut self, i: usize, sup: TypeRef) -> Result<(), RegistryError> {
         let type_index = self.type_index(i);
-        let start = match sup {
+        match sup {
             TypeRef::RecGroup(position) => {
                 let position = position as usize;
                 if position >= i {
@@ -81,31 +59,19 @@ impl<'a> GroupView<'a> {
                     });
                 }
                 validate::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
-                let above = self.chains[position];
-                validate::check_depth(type_index, above.len + 1)?;
-                if above.start + above.len == self.storage.len() {
-                    above.start
-                } else {
-                    let start = self.storage.len();
-                    self.storage.extend_from_within(above.start..above.start + above.len);
-                    start
-                }
+                validate::check_depth(type_index, self.chains.depth(position).unwrap_or(0) + 1)?;
+                self.chains.push_below(position, sup);
             }
             TypeRef::Engine(index) => {
-                let sup_ty = self.registry.registered_type(index).ok_or(RegistryError::UnregisteredEngineIndex {
+                let unregistered = || RegistryError::UnregisteredEngineIndex {
                     index,
                     referrer: Some((type_index, RefSite::Supertype)),
-                })?;
+                };
+                let sup_ty = self.registry.registered_type(index).ok_or_else(unregistered)?;
                 validate::check_supertype_shape(type_index, &self.types[i], sup, &sup_ty)?;
-                let slot = self.registry.slots.get(index).ok_or(RegistryError::UnregisteredEngineIndex {
-                    index,
-                    referrer: Some((type_index, RefSite::Supertype)),
-                })?;
-                let above = slot.display().supertype_chain();
-                validate::check_depth(type_index, above.len() + 1)?;
-                let start = self.storage.len();
-                self.storage.extend(above.into_iter().map(TypeRef::Engine));
-                start
+                let display = self.registry.slots.get(index).ok_or_else(unregistered)?.display();
+                validate::check_depth(type_index, display.depth() + 1)?;
+                self.chains.push_below_outside(sup, || display.supertype_chain().into_iter().map(TypeRef::Engine));
             }
             TypeRef::Module(_) => {
                 return Err(RegistryError::WrongIndexSpace {
@@ -115,9 +81,8 @@ impl<'a> GroupView<'a> {
                     expected: "engine or rec-group-relative type indices",
                 })
             }
-        };
-        self.storage.push(sup);
-        Ok(ChainRange { start, len: self.storage.len() - start })
+        }
+        Ok(())
     }
 
     /// Every declared supertype's structure matches (needs all chains, since
@@ -140,7 +105,7 @@ impl<'a> GroupView<'a> {
                         })
                     }
                 },
-                // Refused by `chain_below` already.
+                // Refused by `push_below` already.
                 Some(TypeRef::Module(_)) => continue,
             };
             subtyping::composite_matches(self, &ty.composite, &sup_ty.composite)
@@ -152,7 +117,7 @@ impl<'a> GroupView<'a> {
     /// The depth of a type (how many supertypes it has).
     fn depth(&self, ty: TypeRef) -> Option<usize> {
         match ty {
-            TypeRef::RecGroup(position) => self.chains.get(position as usize).map(|range| range.len),
+            TypeRef::RecGroup(position) => self.chains.depth(position as usize),
             TypeRef::Engine(index) => self.registry.slots.get(index).map(|slot| slot.display().depth()),
             TypeRef::Module(_) => None,
         }
@@ -170,7 +135,7 @@ impl TypeLookup for GroupView<'_> {
     fn is_subtype(&self, sub: TypeRef, sup: TypeRef) -> bool {
         match sub {
             _ if sub == sup => true,
-            TypeRef::RecGroup(position) => match (self.depth(sup), self.chain(position as usize)) {
+            TypeRef::RecGroup(position) => match (self.depth(sup), self.chains.chain(position as usize)) {
                 (Some(depth), Some(chain)) => chain.get(depth) == Some(&sup),
                 _ => false,
             },

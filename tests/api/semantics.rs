@@ -525,3 +525,82 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
         .unwrap_err();
     assert!(matches!(err, RegistryError::SubtypingDepthExceeded { .. }), "{err}");
 }
+
+/// Supertype chains that branch anywhere, inside one rec group and from a
+/// later group into it: every type's supertypes are the walk up its
+/// declared supertypes, and `is_subtype` answers exactly along it, however
+/// the chains share their storage. Each type has one mutable field whose
+/// type alternates, by depth, between two equivalent types, so the module
+/// builder checks the groups with the module's types hash-consed.
+#[test]
+fn branching_chains_answer_along_the_walk_up() {
+    let mut b = ModuleTypes::builder();
+    let a = b.sub_type(SubType::struct_(true, None, []));
+    let a_twin = b.sub_type(SubType::struct_(true, None, []));
+    let mutable_ref = |depth: usize| {
+        let target = if depth.is_multiple_of(2) { a } else { a_twin };
+        field(true, ValType::Ref(RefType::concrete(true, TypeRef::Module(target))))
+    };
+    // Type k's supertype (an index into `parents`, which covers both
+    // groups) and depth; the first group is a random tree of depth up to
+    // 63, the second group's types subtype the first's, several the same.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |bound: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % bound
+    };
+    let mut parents: Vec<Option<usize>> = Vec::new();
+    let mut depths: Vec<usize> = Vec::new();
+    for k in 0..700 {
+        let parent = match k {
+            0 => None,
+            // A run to the deepest depth first, then anywhere above it.
+            1..=63 => Some(k - 1),
+            _ => {
+                let mut p = next(k.min(600));
+                while depths[p] >= MAX_SUBTYPING_DEPTH {
+                    p /= 2;
+                }
+                Some(p)
+            }
+        };
+        depths.push(parent.map_or(0, |p| depths[p] + 1));
+        parents.push(parent);
+    }
+    let first = b.next_index().as_u32();
+    let group = |range: std::ops::Range<usize>| -> Vec<SubType> {
+        range
+            .map(|k| {
+                let supertype = parents[k].map(|p| TypeRef::Module(ModuleTypeIndex::from_u32(first + p as u32)));
+                SubType::struct_(false, supertype, [mutable_ref(depths[k])])
+            })
+            .collect()
+    };
+    b.rec_group(group(0..600));
+    b.rec_group(group(600..700));
+    let coll = registry_of_module(&mut b);
+    let (registry, coll) = (&coll.0, &coll.1);
+    let s = |k: usize| coll.engine_type(ModuleTypeIndex::from_u32(first + k as u32)).unwrap();
+    for k in 0..parents.len() {
+        let mut walk = Vec::new();
+        let mut current = parents[k];
+        while let Some(p) = current {
+            walk.push(s(p));
+            current = parents[p];
+        }
+        walk.reverse();
+        assert_eq!(registry.supertypes(s(k)).unwrap(), walk, "type {k}");
+        assert!(walk.iter().all(|&ancestor| registry.is_subtype(s(k), ancestor)), "type {k}");
+        for other in [next(parents.len()), next(parents.len())] {
+            assert_eq!(registry.is_subtype(s(k), s(other)), other == k || walk.contains(&s(other)), "{k} <: {other}");
+        }
+    }
+}
+
+/// Builds the module and registers it in a new registry.
+fn registry_of_module(builder: &mut ModuleTypesBuilder) -> (TypeRegistry, TypeCollection) {
+    let module = std::mem::take(builder).build().expect("a valid module");
+    let registry = TypeRegistry::new();
+    let coll = registry.register_module(&module).expect("registers");
+    (registry, coll)
+}

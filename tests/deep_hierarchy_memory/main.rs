@@ -1,7 +1,27 @@
 //! Memory amplification of deep hierarchies: a type's supertype chain is its
-//! supertype's chain plus one entry, so a rec group of long subtype chains
-//! must not store (or, while registering, build) a full chain per type.
+//! supertype's chain plus one entry, so neither the module builder nor the
+//! registry may store (or, while working, build) a full chain per type.
 //! Measured in heap bytes through a counting allocator, not in time.
+//!
+//! Each shape is one rec group of [`TYPES`] empty structs, read from a
+//! binary module (written by hand below, 4 to 6 bytes a type):
+//!
+//! - **flat**: no supertypes;
+//! - **chains**: chains of 63 subtypes one below the other (each type's
+//!   supertype is the one before it, restarting every 64 types), the deepest
+//!   the limits allow;
+//! - **siblings**: one chain of 63 types, then types that all subtype its
+//!   last one (depth 62), each at the deepest depth allowed;
+//! - **siblings, equivalence-only fields**: the same, plus a short chain of
+//!   five types with one mutable field each whose type alternates between
+//!   two equivalent (but distinct) types, so that each of the last four
+//!   matches its supertype only up to type equivalence: the module builder
+//!   must then check the group with the module's types hash-consed.
+//!
+//! For each shape: reading the module (`ModuleTypes::from_wasm`,
+//! `ModuleInfo::from_wasm`) peaks within a constant plus 64 times the input
+//! size, and registering it keeps, and peaks at, no more than twice what
+//! the flat group of the same size does.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,62 +54,261 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Types in the group.
+/// Types in the measured group.
 const TYPES: u32 = 4_000;
+
+/// The deepest chain the limits allow: 63 supertypes below the root.
+const CHAIN: u32 = 64;
 
 /// The tests of this binary measure one process-wide counter: one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// One rec group of `TYPES` empty structs; with `deep`, chains of 63
-/// subtypes one below the other (each type's supertype is the one before
-/// it, restarting every 64 types), the deepest the limits allow.
-fn group(deep: bool) -> ModuleTypes {
-    let mut builder = ModuleTypes::builder();
-    let first = builder.next_index().as_u32();
-    let types = (0..TYPES).map(|i| {
-        let supertype = (deep && i % 64 != 0).then(|| TypeRef::Module(ModuleTypeIndex::from_u32(first + i - 1)));
-        SubType::struct_(false, supertype, [])
-    });
-    builder.rec_group(types.collect::<Vec<_>>());
-    builder.build().expect("a valid group")
+/// The group shapes measured (see the module docs).
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Flat,
+    Chains,
+    Siblings,
+    SiblingsWithEquivalenceOnlyFields,
+}
+
+/// A binary type section, written by hand.
+struct Section {
+    groups: u32,
+    body: Vec<u8>,
+}
+
+fn leb(out: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+impl Section {
+    /// A non-final struct with an optional supertype and optional one
+    /// mutable field of type `(ref null field)`.
+    fn sub_struct(&mut self, supertype: Option<u32>, field: Option<u32>) {
+        self.body.push(0x50);
+        match supertype {
+            Some(sup) => {
+                self.body.push(1);
+                leb(&mut self.body, sup);
+            }
+            None => self.body.push(0),
+        }
+        self.body.push(0x5f);
+        match field {
+            // One field: (mut (ref null field)); the index is an s33, one
+            // byte below 64.
+            Some(index) => {
+                assert!(index < 64);
+                self.body.extend([1, 0x63, index as u8, 1]);
+            }
+            None => self.body.push(0),
+        }
+    }
+
+    /// The module with this type section.
+    fn module(self) -> Vec<u8> {
+        let mut section = Vec::new();
+        leb(&mut section, self.groups);
+        section.extend(self.body);
+        let mut wasm = b"\0asm\x01\0\0\0\x01".to_vec();
+        leb(&mut wasm, section.len() as u32);
+        wasm.extend(section);
+        wasm
+    }
+}
+
+impl Shape {
+    const ALL: [Shape; 4] = [Shape::Flat, Shape::Chains, Shape::Siblings, Shape::SiblingsWithEquivalenceOnlyFields];
+
+    /// The binary module of this shape, with `TYPES` types in its one
+    /// large rec group.
+    fn wasm(self) -> Vec<u8> {
+        let mut section = Section { groups: 1, body: Vec::new() };
+        let mut first = 0;
+        let mut fields = 0;
+        if let Shape::SiblingsWithEquivalenceOnlyFields = self {
+            // (type $a (struct)) (type $b (struct)): equivalent, distinct.
+            section.groups += 2;
+            section.body.extend([0x5f, 0x00, 0x5f, 0x00]);
+            first = 2;
+            fields = 5;
+        }
+        section.body.push(0x4e);
+        leb(&mut section.body, TYPES);
+        // Five types, each a subtype of the one before, each with a mutable
+        // field of type $a, $b, $a, ...: the last four match their
+        // supertype's field only because $a and $b are equivalent.
+        for k in 0..fields {
+            section.sub_struct((k > 0).then(|| first + k - 1), Some(k % 2));
+        }
+        let start = first + fields;
+        for i in 0..TYPES - fields {
+            let supertype = match self {
+                Shape::Flat => None,
+                Shape::Chains => (i % CHAIN != 0).then(|| start + i - 1),
+                Shape::Siblings | Shape::SiblingsWithEquivalenceOnlyFields => {
+                    (i > 0).then(|| start + i.min(CHAIN - 1) - 1)
+                }
+            };
+            section.sub_struct(supertype, None);
+        }
+        section.module()
+    }
 }
 
 /// Heap bytes the registration of `module` keeps, and the peak above the
 /// starting point while registering.
-fn measure(module: &ModuleTypes) -> (usize, usize) {
+fn measure_registration(module: &ModuleTypes) -> (usize, usize) {
     let registry = TypeRegistry::new();
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let types = registry.register_module(module).expect("registers");
     let kept = LIVE.load(Ordering::Relaxed) - before;
     let peak = PEAK.load(Ordering::Relaxed) - before;
-    assert_eq!(types.len(), TYPES as usize);
+    assert_eq!(types.len(), module.len());
     drop(types);
     registry.flush();
     (kept, peak)
 }
 
-/// Deep chains cost a small constant per type over the same group without
-/// supertypes, kept and at the peak of registration (one full chain per type
-/// kept about 6.5 times the shallow group's memory, and built a temporary
-/// 504-byte chain per type while registering).
-#[test]
-fn a_deep_group_costs_a_small_constant_over_a_shallow_one() {
+/// The peak above the starting point while `read` runs (its result
+/// included).
+fn measure_peak<T>(read: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let value = read();
+    (value, PEAK.load(Ordering::Relaxed) - before)
+}
+
+/// The crate's own work in reading a module (converting and checking its
+/// types) peaks within this many bytes plus [`READ_BYTES_PER_INPUT_BYTE`]
+/// times the input's size.
+const READ_CONSTANT: usize = 64 << 10;
+/// See [`READ_CONSTANT`].
+const READ_BYTES_PER_INPUT_BYTE: usize = 64;
+
+/// Reads and registers `shape`, prints the figures, and checks them.
+///
+/// Reading: [`ModuleTypesBuilder::build`] of the module's types (the
+/// crate's checks, where supertype chains are built) peaks within
+/// [`READ_CONSTANT`] plus [`READ_BYTES_PER_INPUT_BYTE`] times the input;
+/// the whole of `ModuleTypes::from_wasm` and `ModuleInfo::from_wasm` within
+/// that, or within what wasmparser's validator needs for the same bytes
+/// alone if that is more. (For one rec group of thousands of small types
+/// the validator alone takes 70 to 110 bytes per input byte, depending on
+/// how its vectors and tables happen to have grown; its state is dropped
+/// before the types are converted, so the two peaks do not add up.)
+///
+/// Registering: kept bytes and the peak within twice those of the flat
+/// group of the same size.
+fn check(shape: Shape) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let flat = ModuleTypes::from_wasm(&Shape::Flat.wasm()).expect("a valid module");
     // Warm up: thread-local handles, the first segments.
-    measure(&group(false));
-    let (shallow_kept, shallow_peak) = measure(&group(false));
-    let (deep_kept, deep_peak) = measure(&group(true));
+    measure_registration(&flat);
+    let (flat_kept, flat_peak) = measure_registration(&flat);
+
+    let wasm = shape.wasm();
+    let ((), validator_peak) = measure_peak(|| {
+        let mut validator = wasmparser::Validator::new_with_features(ModuleTypes::WASM_FEATURES);
+        validator.validate_all(&wasm).expect("wasmparser validates it");
+    });
+    let (module, types_peak) = measure_peak(|| ModuleTypes::from_wasm(&wasm).expect("a valid module"));
+    let (info, info_peak) = measure_peak(|| ModuleInfo::from_wasm(&wasm).expect("a valid module"));
+    drop(info);
+    let mut builder = ModuleTypes::builder();
+    for (_, types) in module.rec_groups() {
+        builder.rec_group(types.to_vec());
+    }
+    let (built, build_peak) = measure_peak(|| builder.build().expect("a valid module"));
+    assert_eq!(built, module);
+    drop(built);
+    let (kept, peak) = measure_registration(&module);
+
     let per_type = |bytes: usize| bytes as f64 / f64::from(TYPES);
+    let per_input = |bytes: usize| bytes as f64 / wasm.len() as f64;
     println!(
-        "kept per type: shallow {:.0} B, deep {:.0} B; peak per type: shallow {:.0} B, deep {:.0} B",
-        per_type(shallow_kept),
-        per_type(deep_kept),
-        per_type(shallow_peak),
-        per_type(deep_peak)
+        "{shape:?}: {} input bytes ({:.1} a type); peak: build {build_peak} B ({:.1}x input), \
+         ModuleTypes::from_wasm {types_peak} B ({:.1}x), ModuleInfo::from_wasm {info_peak} B ({:.1}x), \
+         wasmparser's validator alone {validator_peak} B ({:.1}x); registration: kept {:.0} B/type, \
+         peak {:.0} B/type (flat group: {:.0} / {:.0})",
+        wasm.len(),
+        per_type(wasm.len()),
+        per_input(build_peak),
+        per_input(types_peak),
+        per_input(info_peak),
+        per_input(validator_peak),
+        per_type(kept),
+        per_type(peak),
+        per_type(flat_kept),
+        per_type(flat_peak),
     );
-    assert!(deep_kept <= 2 * shallow_kept, "deep chains kept {deep_kept} B against {shallow_kept} B shallow");
-    assert!(deep_peak <= 2 * shallow_peak, "registering deep chains peaked at {deep_peak} B against {shallow_peak} B");
+    let own_bound = READ_CONSTANT + READ_BYTES_PER_INPUT_BYTE * wasm.len();
+    assert!(build_peak <= own_bound, "{shape:?}: building the module's types peaked at {build_peak} B > {own_bound} B");
+    let read_bound = own_bound.max(validator_peak);
+    assert!(types_peak <= read_bound, "{shape:?}: ModuleTypes::from_wasm peaked at {types_peak} B > {read_bound} B");
+    assert!(info_peak <= read_bound, "{shape:?}: ModuleInfo::from_wasm peaked at {info_peak} B > {read_bound} B");
+    assert!(kept <= 2 * flat_kept, "{shape:?}: registration kept {kept} B against {flat_kept} B flat");
+    assert!(peak <= 2 * flat_peak, "{shape:?}: registration peaked at {peak} B against {flat_peak} B flat");
+}
+
+/// The baseline's own figures: reading a flat group is within the reading
+/// bounds too.
+#[test]
+fn a_flat_group_reads_within_the_bounds() {
+    check(Shape::Flat);
+}
+
+/// Chains of 63 subtypes: each type extends its supertype's chain.
+#[test]
+fn deep_chains_cost_a_small_constant_over_a_flat_group() {
+    check(Shape::Chains);
+}
+
+/// Thousands of types below one type of depth 62 share its chain rather
+/// than each copying 63 entries.
+#[test]
+fn deep_siblings_cost_a_small_constant_over_a_flat_group() {
+    check(Shape::Siblings);
+}
+
+/// The same, when the builder must check the group with the module's types
+/// hash-consed among themselves.
+#[test]
+fn deep_siblings_checked_up_to_equivalence_cost_a_small_constant_over_a_flat_group() {
+    check(Shape::SiblingsWithEquivalenceOnlyFields);
+}
+
+/// Every shape's module is what it says: valid, with the depths intended.
+#[test]
+fn the_shapes_have_the_intended_depths() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for shape in Shape::ALL {
+        let module = ModuleTypes::from_wasm(&shape.wasm()).expect("a valid module");
+        let registry = TypeRegistry::new();
+        let types = registry.register_module(&module).expect("registers");
+        let depths: Vec<usize> = types.engine_types().iter().map(|&index| registry.depth(index).unwrap()).collect();
+        let last = *depths.last().unwrap();
+        let at_max = depths.iter().filter(|&&d| d == 63).count();
+        match shape {
+            Shape::Flat => assert_eq!((last, at_max), (0, 0)),
+            Shape::Chains => assert_eq!(at_max, TYPES as usize / 64),
+            Shape::Siblings => assert_eq!((last, at_max), (63, TYPES as usize - 63)),
+            Shape::SiblingsWithEquivalenceOnlyFields => {
+                assert_eq!((last, at_max), (63, TYPES as usize - 68));
+                assert_eq!(depths[..7], [0, 0, 0, 1, 2, 3, 4]);
+            }
+        }
+    }
 }
 
 /// Registering and dropping one large struct group over and over, in one
