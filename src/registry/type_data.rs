@@ -194,15 +194,11 @@ impl TypeRegistry {
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn type_data<D: 'static>(&self) -> Result<TypeDataReader<'_, D>, RegistryError> {
-        let function = self.inner.type_data.as_ref();
-        match function {
+        match self.inner.type_data.as_ref() {
             Some(function) if function.data_type == TypeId::of::<D>() => {
                 Ok(TypeDataReader { registry: self, data: std::marker::PhantomData })
             }
-            _ => Err(RegistryError::DataType {
-                requested: std::any::type_name::<D>(),
-                computed: function.map(|function| function.type_name),
-            }),
+            _ => Err(self.data_type_error::<D>()),
         }
     }
 }
