@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::extern_types::ExternType;
 use crate::types::{CompositeKind, EngineTypeIndex, HeapType, RefSite, TypeRef};
 
 /// Why a type, rec group, module or registration was refused.
@@ -187,6 +188,14 @@ pub enum RegistryError {
         /// How many types the module defines.
         num_types: u32,
     },
+    /// A module-form type given to a [`TypeCollection`](crate::TypeCollection)
+    /// conversion belongs to another module than the one the collection was
+    /// registered from: its module indices would name other types (see
+    /// [`ModuleExternType`](crate::ModuleExternType)).
+    OtherModule {
+        /// The type, in its own module's form.
+        ty: ExternType,
+    },
     /// An export's type does not match the type an import expects; see
     /// [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
     IncompatibleImport {
@@ -329,6 +338,11 @@ impl fmt::Display for RegistryError {
             ModuleIndexOutOfRange { index, num_types } => {
                 write!(f, "type index {index} is out of range (the module defines {num_types} types)")
             }
+            OtherModule { ty } => write!(
+                f,
+                "{ty} is another module's type: convert it with the TypeCollection registered from the module \
+                 that declares it"
+            ),
             IncompatibleImport { rule, export, import } => {
                 write!(f, "incompatible import type: {rule}: export {export}, import {import}")
             }

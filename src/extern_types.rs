@@ -3,7 +3,10 @@
 //! engine form (see [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type)).
 //! Import matching over them is [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
 
+use std::ops::Deref;
+
 use crate::error::{ImportRule, RegistryError};
+use crate::module::ModuleId;
 use crate::subtyping::check_engine_form;
 use crate::types::{HeapType, RefType, TypeRef, ValType};
 
@@ -171,5 +174,49 @@ impl ExternType {
             ExternType::Global(g) => check_engine_form(&g.content),
             ExternType::Memory(_) => Ok(()),
         }
+    }
+}
+
+/// An [`ExternType`] in module form, tied to the module whose types its
+/// [`TypeRef::Module`] indices name: [`ModuleInfo`](crate::ModuleInfo)'s
+/// imports and exports, or what [`ModuleTypes::extern_type`](crate::ModuleTypes::extern_type)
+/// makes of a type built by hand.
+///
+/// Module indices mean nothing outside their module: type 0 of one module
+/// is any type at all in another. So the one conversion to engine form,
+/// [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type),
+/// takes this type and refuses it with [`RegistryError::OtherModule`]
+/// unless the collection was registered from the same module. It reads as
+/// the [`ExternType`] it wraps (`Deref`), compares equal to it and prints
+/// as it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleExternType {
+    pub(crate) module: ModuleId,
+    pub(crate) ty: ExternType,
+}
+
+impl Deref for ModuleExternType {
+    type Target = ExternType;
+
+    fn deref(&self) -> &ExternType {
+        &self.ty
+    }
+}
+
+impl PartialEq<ExternType> for ModuleExternType {
+    fn eq(&self, other: &ExternType) -> bool {
+        self.ty == *other
+    }
+}
+
+impl PartialEq<ModuleExternType> for ExternType {
+    fn eq(&self, other: &ModuleExternType) -> bool {
+        *self == other.ty
+    }
+}
+
+impl std::fmt::Display for ModuleExternType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.ty.fmt(f)
     }
 }

@@ -108,6 +108,7 @@ mod canon;
 mod error;
 mod extern_types;
 pub mod gc_layout;
+mod identity;
 mod module;
 #[allow(unsafe_code)]
 mod raw;
@@ -127,7 +128,7 @@ mod binary;
 #[cfg(feature = "wasmparser")]
 pub use binary::{Export, Import, ModuleInfo};
 pub use error::{EmbedderError, ImportRule, RegistryError};
-pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
+pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, ModuleExternType, TableType};
 pub use module::{ModuleTypes, ModuleTypesBuilder};
 pub use raw::supertype_display::SegmentDisplay;
 pub use registry::{

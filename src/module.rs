@@ -17,6 +17,7 @@
 mod local_types;
 
 use crate::error::RegistryError;
+use crate::extern_types::{ExternType, ModuleExternType};
 use crate::subtyping;
 use crate::types::{ModuleTypeIndex, SubType, TypeRef};
 use crate::validate::{
@@ -54,11 +55,35 @@ use local_types::{ByIndex, LocalTypes};
 /// assert_eq!(module.rec_group_count(), 1);
 /// # Ok::<(), RegistryError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct ModuleTypes {
     types: Vec<SubType>,
     /// The first module index of each rec group, ascending.
     group_starts: Vec<u32>,
+    /// Which module this is: what its module-form [`ExternType`]s carry
+    /// ([`ModuleExternType`]), so that only a [`TypeCollection`](crate::TypeCollection)
+    /// registered from it (or from a clone) converts them.
+    id: ModuleId,
+}
+
+/// Equal types in equal rec groups, whichever modules they came from.
+impl PartialEq for ModuleTypes {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.types, &self.group_starts) == (&other.types, &other.group_starts)
+    }
+}
+
+impl Eq for ModuleTypes {}
+
+/// The identity of one built [`ModuleTypes`] (kept by its clones): every
+/// value made by [`Default`] is new.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ModuleId(u64);
+
+impl Default for ModuleId {
+    fn default() -> Self {
+        ModuleId(crate::identity::new_identity())
+    }
 }
 
 /// Collects rec groups for a [`ModuleTypes`]; [`build`](Self::build)
@@ -102,7 +127,7 @@ impl ModuleTypesBuilder {
     /// # Errors
     /// The first problem found, in module order; see [`RegistryError`].
     pub fn build(self) -> Result<ModuleTypes, RegistryError> {
-        let module = ModuleTypes { types: self.types, group_starts: self.group_starts };
+        let module = ModuleTypes { types: self.types, group_starts: self.group_starts, id: ModuleId::default() };
         module.validate()?;
         Ok(module)
     }
@@ -127,6 +152,51 @@ impl ModuleTypes {
     /// How many rec groups the module has (empty ones included).
     pub fn rec_group_count(&self) -> usize {
         self.group_starts.len()
+    }
+
+    /// `ty`, a type of an import or definition of this module (every
+    /// [`TypeRef::Module`] in it an index into these types), tied to this
+    /// module: only a [`TypeCollection`](crate::TypeCollection) registered
+    /// from this value (or a clone of it) converts it to engine form.
+    /// [`ModuleInfo`](crate::ModuleInfo) ties the types it reads from a
+    /// binary itself.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let mut builder = ModuleTypes::builder();
+    /// let f = builder.sub_type(SubType::func([ValType::I32], []));
+    /// let module = builder.build()?;
+    /// let func = module.extern_type(ExternType::Func(TypeRef::Module(f)));
+    ///
+    /// let types = registry.register_module(&module)?;
+    /// let engine = types.engine_extern_type(&func)?;
+    /// assert_eq!(engine, ExternType::Func(TypeRef::Engine(types.engine_type(f).unwrap())));
+    ///
+    /// // Another module's collection refuses it, though its type 0 exists.
+    /// let mut other = ModuleTypes::builder();
+    /// other.sub_type(SubType::func([], [ValType::I64]));
+    /// let other = registry.register_module(&other.build()?)?;
+    /// let err = other.engine_extern_type(&func).unwrap_err();
+    /// assert!(matches!(err, RegistryError::OtherModule { .. }), "{err}");
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    pub fn extern_type(&self, ty: ExternType) -> ModuleExternType {
+        ModuleExternType { module: self.id, ty }
+    }
+
+    /// Which module this is (see [`extern_type`](Self::extern_type)).
+    pub(crate) fn id(&self) -> ModuleId {
+        self.id
+    }
+
+    /// These types under the identity `id`, for a reader that tied types
+    /// to `id` before the module's types were complete.
+    #[cfg(feature = "wasmparser")]
+    pub(crate) fn with_id(self, id: ModuleId) -> ModuleTypes {
+        ModuleTypes { id, ..self }
     }
 
     /// The type at `index`.
@@ -240,7 +310,8 @@ mod tests {
             SubType::struct_(true, Some(TypeRef::Module(ModuleTypeIndex::from_u32(1))), [field(ValType::I64)]),
         ];
         let group_starts = vec![0, 1, 2];
-        let unchecked = ModuleTypes { types: types.clone(), group_starts: group_starts.clone() };
+        let unchecked =
+            ModuleTypes { types: types.clone(), group_starts: group_starts.clone(), id: ModuleId::default() };
         let built = ModuleTypesBuilder { types, group_starts }.build().unwrap_err();
 
         let registry = TypeRegistry::new();

@@ -14,7 +14,7 @@
 use ::wasmparser as wp;
 
 use crate::error::RegistryError;
-use crate::extern_types::{ExternType, GlobalType, Limits, MemoryType, TableType};
+use crate::extern_types::{ExternType, GlobalType, Limits, MemoryType, ModuleExternType, TableType};
 use crate::module::ModuleTypes;
 use crate::types::{ModuleTypeIndex, RefType, TypeRef, ValType};
 
@@ -82,7 +82,7 @@ pub struct Import {
     /// The item's name within that module.
     pub name: String,
     /// What the module expects, in module form.
-    pub ty: ExternType,
+    pub ty: ModuleExternType,
 }
 
 /// One export of a module.
@@ -94,7 +94,7 @@ pub struct Export {
     /// kind says).
     pub index: u32,
     /// The exported item's type, in module form.
-    pub ty: ExternType,
+    pub ty: ModuleExternType,
 }
 
 fn module_ref(index: u32) -> TypeRef {
@@ -191,8 +191,11 @@ impl ModuleInfo {
     /// ...).
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleInfo, RegistryError> {
         let mut info = ModuleInfo::default();
-        // Each payload reaches `read_section` after it validated.
-        info.types = crate::binary::read_module(bytes, |payload| info.read_section(payload))?;
+        // Each payload reaches `read_section` after it validated. Imports
+        // and exports are tied to `info.types`' identity as they are read,
+        // and the module's types take that identity over.
+        let types = crate::binary::read_module(bytes, |payload| info.read_section(payload))?;
+        info.types = types.with_id(info.types.id());
         Ok(info)
     }
 
@@ -214,14 +217,19 @@ impl ModuleInfo {
     ///               \x07\x09\x02\x01g\x00\x00\x01h\x00\x01\x0a\x04\x01\x02\x00\x0b";
     /// let info = ModuleInfo::from_wasm(bytes)?;
     /// let t = TypeRef::Module(ModuleTypeIndex::from_u32(0));
-    /// assert_eq!(info.function_type(0), Some(ExternType::Func(t)));
-    /// assert_eq!(info.function_type(1), Some(ExternType::FuncExact(t)));
+    /// assert_eq!(info.function_type(0).unwrap(), ExternType::Func(t));
+    /// assert_eq!(info.function_type(1).unwrap(), ExternType::FuncExact(t));
     /// assert_eq!(info.exports[0].ty, ExternType::Func(t)); // a re-export
     /// assert_eq!(info.exports[1].ty, ExternType::FuncExact(t));
     /// assert_eq!(info.function_type(2), None);
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn function_type(&self, index: u32) -> Option<ExternType> {
+    pub fn function_type(&self, index: u32) -> Option<ModuleExternType> {
+        Some(self.types.extern_type(self.function_extern_type(index)?))
+    }
+
+    /// [`function_type`](Self::function_type), not yet tied to the module.
+    fn function_extern_type(&self, index: u32) -> Option<ExternType> {
         let ty = TypeRef::Module(*self.functions.get(usize::try_from(index).ok()?)?);
         Some(match self.inexact_functions.binary_search(&index) {
             Ok(_) => ExternType::Func(ty),
@@ -236,6 +244,7 @@ impl ModuleInfo {
                 for import in reader.clone().into_imports() {
                     let import = import?;
                     let ty = self.declare(import.ty)?;
+                    let ty = self.types.extern_type(ty);
                     self.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), ty });
                 }
             }
@@ -274,6 +283,7 @@ impl ModuleInfo {
                         offset,
                         message: format!("export {:?} refers to a missing item", export.name),
                     })?;
+                    let ty = self.types.extern_type(ty);
                     self.exports.push(Export { name: export.name.to_string(), index: export.index, ty });
                 }
             }
@@ -306,7 +316,9 @@ impl ModuleInfo {
     fn item_type(&self, kind: wp::ExternalKind, index: u32) -> Option<ExternType> {
         let index = index as usize;
         Some(match kind {
-            wp::ExternalKind::Func | wp::ExternalKind::FuncExact => self.function_type(u32::try_from(index).ok()?)?,
+            wp::ExternalKind::Func | wp::ExternalKind::FuncExact => {
+                self.function_extern_type(u32::try_from(index).ok()?)?
+            }
             wp::ExternalKind::Table => ExternType::Table(*self.tables.get(index)?),
             wp::ExternalKind::Memory => ExternType::Memory(*self.memories.get(index)?),
             wp::ExternalKind::Global => ExternType::Global(*self.globals.get(index)?),

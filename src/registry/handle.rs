@@ -14,6 +14,7 @@ use super::entry::RecGroupEntry;
 use super::TypeRegistry;
 use crate::canon::{self, FixedState};
 use crate::error::RegistryError;
+use crate::module::ModuleId;
 use crate::raw::sync::Arc;
 use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
 use crate::validate;
@@ -47,6 +48,8 @@ pub struct TypeCollection {
     pub(super) types: Vec<EngineTypeIndex>,
     /// Engine trampoline type → the first module type that has it.
     pub(super) trampolines: HashMap<EngineTypeIndex, ModuleTypeIndex, FixedState>,
+    /// The module registered: only its module-form types convert here.
+    pub(super) module: ModuleId,
 }
 
 impl TypeCollection {
@@ -93,7 +96,7 @@ impl Drop for TypeCollection {
 
 impl std::fmt::Debug for TypeCollection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let TypeCollection { registry: _, rec_groups, group_starts: _, types, trampolines } = self;
+        let TypeCollection { registry: _, rec_groups, group_starts: _, types, trampolines, module: _ } = self;
         f.debug_struct("TypeCollection")
             .field("rec_groups", &rec_groups.len())
             .field("types", types)

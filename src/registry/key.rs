@@ -24,23 +24,9 @@
 //! generation. The re-check after reading the slot then proves that the entry
 //! and position belong to that occupant, which was registered all along.
 
-// The identity counter is not part of the concurrency protocol (it only
-// hands out distinct numbers, it publishes nothing), so it is a plain `std`
-// atomic that models need not see; loom's atomics cannot be `static`.
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use super::{RegisteredType, RegistryInner, TypeCollection, TypeRegistry};
 use crate::raw::supertype_display::DisplayState;
 use crate::types::{EngineTypeIndex, ModuleTypeIndex};
-
-/// The next registry identity; 0 is never handed out.
-static NEXT_REGISTRY_ID: AtomicU64 = AtomicU64::new(1);
-
-/// A number that names one registry among all created by this process.
-pub(super) fn new_registry_id() -> u64 {
-    // `Relaxed`: only distinctness matters. 64 bits do not wrap.
-    NEXT_REGISTRY_ID.fetch_add(1, Ordering::Relaxed)
-}
 
 /// A checked reference to one registered type: its engine index, the
 /// generation of the index's slot while the type occupies it, and the

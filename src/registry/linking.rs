@@ -26,15 +26,17 @@
 //! let mut builder = ModuleTypes::builder();
 //! let f = builder.sub_type(base.clone());
 //! let g = builder.sub_type(SubType { supertype: Some(TypeRef::Module(f)), ..SubType::func([], [eqref]) });
-//! let exporter = registry.register_module(&builder.build()?)?;
-//! let export = exporter.engine_extern_type(&ExternType::Func(TypeRef::Module(g)))?;
+//! let exporter_types = builder.build()?;
+//! let exporter = registry.register_module(&exporter_types)?;
+//! let export = exporter.engine_extern_type(&exporter_types.extern_type(ExternType::Func(TypeRef::Module(g))))?;
 //!
 //! // The importer: (type $f (sub (func (result anyref))))
 //! //               (import "m" "g" (func (type $f)))
 //! let mut builder = ModuleTypes::builder();
 //! let f = builder.sub_type(base);
-//! let importer = registry.register_module(&builder.build()?)?;
-//! let import = importer.engine_extern_type(&ExternType::Func(TypeRef::Module(f)))?;
+//! let importer_types = builder.build()?;
+//! let importer = registry.register_module(&importer_types)?;
+//! let import = importer.engine_extern_type(&importer_types.extern_type(ExternType::Func(TypeRef::Module(f))))?;
 //! // Both modules' $f are one type in the registry, and $g declares it.
 //! registry.check_import(&export, &import)?;
 //!
@@ -49,7 +51,7 @@ use std::fmt::Write;
 
 use super::{TypeCollection, TypeRegistry};
 use crate::error::{ImportRule, RegistryError};
-use crate::extern_types::{ExternType, GlobalType, TableType};
+use crate::extern_types::{ExternType, GlobalType, ModuleExternType, TableType};
 use crate::types::{CompositeType, HeapType, RefType, TypeRef, ValType};
 
 impl TypeRegistry {
@@ -253,9 +255,14 @@ impl TypeCollection {
     /// collection's module, ready for [`TypeRegistry::check_import`].
     ///
     /// # Errors
-    /// As [`engine_heap_type`](Self::engine_heap_type).
-    pub fn engine_extern_type(&self, ty: &ExternType) -> Result<ExternType, RegistryError> {
-        Ok(match *ty {
+    /// [`RegistryError::OtherModule`] if `ty` is another module's (the
+    /// collection was not registered from the [`ModuleTypes`](crate::ModuleTypes)
+    /// that tied it); otherwise as [`engine_heap_type`](Self::engine_heap_type).
+    pub fn engine_extern_type(&self, ty: &ModuleExternType) -> Result<ExternType, RegistryError> {
+        if ty.module != self.module {
+            return Err(RegistryError::OtherModule { ty: ty.ty });
+        }
+        Ok(match ty.ty {
             ExternType::Func(r) => ExternType::Func(self.engine_type_ref(r)?),
             ExternType::FuncExact(r) => ExternType::FuncExact(self.engine_type_ref(r)?),
             ExternType::Tag(r) => ExternType::Tag(self.engine_type_ref(r)?),

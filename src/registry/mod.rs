@@ -243,7 +243,7 @@ impl TypeRegistry {
     fn with_data_fn(type_data: Option<type_data::DataFunction>) -> Self {
         TypeRegistry {
             inner: Arc::new(RegistryInner {
-                id: key::new_registry_id(),
+                id: crate::identity::new_identity(),
                 hasher: GroupHasher::new(),
                 groups: ShardedSet::new(),
                 slots: SlotTable::new(),
@@ -400,6 +400,7 @@ impl TypeRegistry {
             group_starts: Vec::with_capacity(module.rec_group_count()),
             types: Vec::with_capacity(module.len()),
             trampolines: HashMap::default(),
+            module: module.id(),
         };
         for (start, group) in module.rec_groups() {
             if group.is_empty() {

@@ -296,9 +296,9 @@ fn shared_tables_and_globals_link_only_with_their_like() {
 fn module_form_types_are_refused() {
     let linked = Linked::new();
     let identity = linked.runtime.exports.iter().find(|e| e.name == "identity").unwrap();
-    assert!(matches!(identity.ty, ExternType::FuncExact(TypeRef::Module(_))));
+    assert!(matches!(*identity.ty, ExternType::FuncExact(TypeRef::Module(_))));
     let shared = linked.runtime_types.engine_extern_type(&identity.ty).unwrap();
-    for (export, import) in [(&identity.ty, &shared), (&shared, &identity.ty)] {
+    for (export, import) in [(&*identity.ty, &shared), (&shared, &*identity.ty)] {
         let err = linked.registry.check_import(export, import).unwrap_err();
         assert!(matches!(err, RegistryError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
         assert!(err.to_string().contains("(a module type index) is not an engine type index"), "{err}");
@@ -312,8 +312,46 @@ fn module_form_types_are_refused() {
     let err = linked.registry.check_import(&ExternType::Table(table), &ExternType::Table(table)).unwrap_err();
     assert!(matches!(err, RegistryError::NotEngineForm { .. }), "{err}");
     // A module index the module does not have.
-    let err = linked.runtime_types.engine_extern_type(&ExternType::Tag(TypeRef::Module(ModuleTypeIndex::from_u32(99))));
+    let tag = linked.runtime.types.extern_type(ExternType::Tag(TypeRef::Module(ModuleTypeIndex::from_u32(99))));
+    let err = linked.runtime_types.engine_extern_type(&tag);
     assert!(matches!(err, Err(RegistryError::ModuleIndexOutOfRange { index: 99, .. })), "{err:?}");
+}
+
+/// A module-form type names types by its own module's indices: converted
+/// through another module's collection it would silently be another type
+/// (here a global of the other module's type 0), so the conversion refuses
+/// it. The module's own collection, one registered from a clone of its
+/// types, and a second parse's (whose types are equal but are another
+/// module) decide by identity, not by content.
+#[test]
+fn module_form_types_convert_only_through_their_own_module() {
+    let global = |module: &str| ModuleInfo::from_wasm(&wat(&format!("(module (type (struct)) {module})"))).unwrap();
+    let exporter = global("(global (export \"g\") (ref null 0) (ref.null 0))");
+    let importer =
+        ModuleInfo::from_wasm(&wat("(module (type (func)) (import \"m\" \"g\" (global (ref null 0))))")).unwrap();
+    let registry = TypeRegistry::new();
+    let exporter_types = registry.register_module(&exporter.types).unwrap();
+    let importer_types = registry.register_module(&importer.types).unwrap();
+    let export = &exporter.exports[0].ty;
+
+    let err = importer_types.engine_extern_type(export).unwrap_err();
+    assert_eq!(err, RegistryError::OtherModule { ty: **export });
+    assert_eq!(
+        err.to_string(),
+        "(global (ref null 0)) is another module's type: convert it with the TypeCollection registered from \
+         the module that declares it"
+    );
+    // Its own module's collection, and one registered from a clone.
+    let own = exporter_types.engine_extern_type(export).unwrap();
+    let clone = registry.register_module(&exporter.types.clone()).unwrap();
+    assert_eq!(clone.engine_extern_type(export).unwrap(), own);
+    // A second parse of the same bytes has equal types, and is another module.
+    let again = global("(global (export \"g\") (ref null 0) (ref.null 0))");
+    assert_eq!(again.types, exporter.types);
+    let err = exporter_types.engine_extern_type(&again.exports[0].ty).unwrap_err();
+    assert!(matches!(err, RegistryError::OtherModule { .. }), "{err}");
+    // The refusal left the importer's collection as it was.
+    assert!(importer_types.engine_extern_type(&importer.imports[0].ty).is_ok());
 }
 
 /// What is invalid outside the type section is refused by both readers:
@@ -374,7 +412,7 @@ fn wasmparser_conversions_agree_with_module_info() {
         }
     }
     assert_eq!((imports.len(), tables.len(), memories.len(), globals.len()), (7, 1, 1, 2));
-    assert_eq!(imports, info.imports.iter().map(|i| i.ty).collect::<Vec<_>>());
+    assert_eq!(imports, info.imports.iter().map(|i| *i.ty).collect::<Vec<_>>());
     let imported = |f: fn(&ExternType) -> bool| imports.iter().filter(|ty| f(ty)).count();
     assert_eq!(tables, info.tables[imported(|t| matches!(t, ExternType::Table(_)))..]);
     assert_eq!(memories, info.memories[imported(|t| matches!(t, ExternType::Memory(_)))..]);

