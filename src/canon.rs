@@ -17,7 +17,7 @@
 use std::hash::{Hash, Hasher};
 
 use crate::error::RegistryError;
-use crate::raw::sync::Arc;
+use crate::raw::sync::{Arc, ARC_HEADER_BYTES};
 use crate::subtyping::TypeLookup;
 use crate::types::{
     CompositeType, ContType, EngineTypeIndex, FuncType, HeapType, ModuleTypeIndex, RefType, StructType, SubType,
@@ -138,6 +138,20 @@ impl CanonGroup {
     pub fn types(&self) -> &[Arc<SubType>] {
         &self.types
     }
+
+    /// The heap bytes the key asks the allocator for: its slice of [`Arc`]s
+    /// and each type's allocation ([`shared_type_bytes`]). The key's inline
+    /// part is its holder's.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        size_of_val(&*self.types) + self.types.iter().map(|ty| shared_type_bytes(ty)).sum::<usize>()
+    }
+}
+
+/// The heap bytes of one type behind an [`Arc`]: the allocation (the
+/// `Arc`'s counts and the type) and the type's boxed slices
+/// ([`SubType::heap_bytes`]).
+pub(crate) fn shared_type_bytes(ty: &SubType) -> usize {
+    ARC_HEADER_BYTES + size_of::<SubType>() + ty.heap_bytes()
 }
 
 /// Structural equality, with shortcuts for shared memory: an unregistration

@@ -380,6 +380,18 @@ impl SubType {
         SubType { shared: false, is_final, supertype, composite: CompositeType::Array(ArrayType { element }) }
     }
 
+    /// The bytes this type's boxed slices ask the allocator for: a
+    /// function's parameters and results, a struct's fields. The rest of a
+    /// type (an array's element, a continuation's function, the supertype
+    /// and descriptor clauses) is inline.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match &self.composite {
+            CompositeType::Func(func) => size_of_val(&*func.params) + size_of_val(&*func.results),
+            CompositeType::Struct(s) => size_of_val(&*s.fields),
+            CompositeType::Array(_) | CompositeType::Cont(_) => 0,
+        }
+    }
+
     /// This type's kind and sharedness.
     pub fn kind(&self) -> TypeKind {
         TypeKind { composite: self.composite.kind(), shared: self.shared }

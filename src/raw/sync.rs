@@ -45,6 +45,10 @@ pub(crate) use loom::sync::{
 #[cfg(loom)]
 pub(crate) use loom::{thread::current as current_thread, thread_local};
 
+/// The bytes an [`Arc`] allocation holds besides its value: the strong and
+/// weak counts (std's layout, for values aligned to at most a `usize`).
+pub(crate) const ARC_HEADER_BYTES: usize = 2 * size_of::<usize>();
+
 #[cfg(loom)]
 mod model;
 
@@ -238,6 +242,13 @@ mod real {
         /// The number of elements (sums the shards; racy under concurrency).
         pub(crate) fn len(&self) -> usize {
             self.map.len()
+        }
+
+        /// Calls `f` on every element, each shard under its *read* lock in
+        /// turn: an element inserted or removed meanwhile may or may not be
+        /// seen. `f` must not touch the set or drop anything that could.
+        pub(crate) fn for_each(&self, mut f: impl FnMut(&K)) {
+            self.map.iter().for_each(|element| f(element.key()));
         }
     }
 }

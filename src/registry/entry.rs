@@ -38,10 +38,10 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
-use crate::canon::CanonGroup;
+use crate::canon::{self, CanonGroup};
 #[cfg(debug_assertions)]
 use crate::raw::sync::AtomicBool;
-use crate::raw::sync::{fence, Arc, AtomicUsize, GiveUpCell, Ordering};
+use crate::raw::sync::{fence, Arc, AtomicUsize, GiveUpCell, Ordering, ARC_HEADER_BYTES};
 use crate::registry::TypeRegistry;
 use crate::trace::trace;
 use crate::types::{EngineTypeIndex, SubType};
@@ -174,6 +174,31 @@ impl RecGroupEntry {
 
     pub(crate) fn references(&self) -> &[EngineTypeIndex] {
         &self.references
+    }
+
+    /// The heap bytes the entry asks the allocator for (requested bytes,
+    /// not counting allocator overhead): its [`Arc`] allocation, its key's
+    /// types ([`CanonGroup::heap_bytes`]), the runtime forms it does not
+    /// share with the key, its index slices, and its data at `data_size`
+    /// bytes a type (`size_of::<D>()`) behind the erased box. Heap memory
+    /// the data values own is not counted: the data is type-erased.
+    pub(crate) fn heap_bytes(&self, data_size: usize) -> usize {
+        let runtime = self.runtime.as_deref().map_or(0, |runtime| {
+            // `canon::for_runtime` shares the key's `Arc` for a type
+            // without references into the group: counted with the key.
+            let own = runtime.iter().zip(self.key.types()).filter(|(ty, key)| !Arc::ptr_eq(ty, key));
+            size_of_val(runtime) + own.map(|(ty, _)| canon::shared_type_bytes(ty)).sum::<usize>()
+        });
+        // The erased box holds a `Box<[D]>`: a pointer and a length.
+        let data = self.data.as_ref().map_or(0, |_| size_of::<Box<[u8]>>() + data_size * self.len());
+        ARC_HEADER_BYTES
+            + size_of::<Self>()
+            + self.key.heap_bytes()
+            + runtime
+            + size_of_val(&*self.indices)
+            + self.trampolines.as_deref().map_or(0, size_of_val)
+            + size_of_val(&*self.references)
+            + data
     }
 
     /// 0 → 1, by the inserting thread under the shard's write lock. Does

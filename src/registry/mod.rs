@@ -199,8 +199,20 @@ pub struct RegistryStats {
     /// bytes of a slot and its supertype display. The table keeps what it
     /// once grew to until the registry is dropped, so this measures the
     /// registry's floor after a burst; the rec groups' own memory (types,
-    /// chains, per-type data) is not in it.
+    /// chains, per-type data) is not in it (see
+    /// [`rec_group_bytes`](Self::rec_group_bytes)).
     pub index_table_bytes: usize,
+    /// Heap bytes of the rec groups in the hash-consing map (those of
+    /// [`rec_groups`](Self::rec_groups)): each group's entry, its types in
+    /// hash-consing and runtime form with their parameter, result and field
+    /// slices, its indices, trampoline types and references, and the
+    /// embedder's per-type data (see [`TypeRegistry::with_type_data`]) at
+    /// `size_of::<D>()` a type. Requested bytes, not counting allocator
+    /// overhead. Not counted: heap memory that a data value owns itself,
+    /// the supertype chains of types deeper than the index table's display
+    /// (the table holds them), and groups unregistered but not yet freed
+    /// (see [`pending_frees`](Self::pending_frees)).
+    pub rec_group_bytes: usize,
 }
 
 pub(crate) struct RegistryInner {
@@ -375,7 +387,16 @@ impl TypeRegistry {
     }
 
     /// Memory counters (see [`RegistryStats`]).
+    ///
+    /// [`RegistryStats::rec_group_bytes`] walks every rec group in the
+    /// hash-consing map, one shard at a time under its read lock: the call
+    /// takes time in proportion to the registered types, and registrations
+    /// of new groups and unregistrations wait for the shard they change
+    /// while it is walked.
     pub fn stats(&self) -> RegistryStats {
+        let data_size = self.inner.type_data.as_ref().map_or(0, type_data::DataFunction::data_size);
+        let mut rec_group_bytes = 0;
+        self.inner.groups.for_each(|group| rec_group_bytes += group.0.heap_bytes(data_size));
         RegistryStats {
             registered_types: self.len(),
             rec_groups: self.inner.groups.len(),
@@ -383,6 +404,7 @@ impl TypeRegistry {
             free_slots: self.inner.slots.free_len(),
             pending_frees: self.inner.reclaimer.pending(),
             index_table_bytes: self.inner.slots.heap_bytes(),
+            rec_group_bytes,
         }
     }
 

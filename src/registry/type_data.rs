@@ -38,6 +38,16 @@ pub(crate) struct DataFunction {
     compute: TypeDataFn,
     data_type: TypeId,
     type_name: &'static str,
+    /// `size_of::<D>()`: what a type's data takes in its group's slice.
+    /// Heap memory a value owns beyond that is out of the registry's sight.
+    data_size: usize,
+}
+
+impl DataFunction {
+    /// `size_of::<D>()` of the data it computes.
+    pub(crate) fn data_size(&self) -> usize {
+        self.data_size
+    }
 }
 
 /// What the data function sees of one type.
@@ -166,6 +176,7 @@ impl TypeRegistry {
             compute: erased,
             data_type: TypeId::of::<D>(),
             type_name: std::any::type_name::<D>(),
+            data_size: size_of::<D>(),
         }))
     }
 

@@ -14,7 +14,7 @@ use std::thread::ThreadId;
 
 use wasm_type_registry::*;
 
-use crate::common::{flush_until_empty, flush_until_empty_with};
+use crate::common::{field, flush_until_empty, flush_until_empty_with};
 
 fn struct_with(fields: usize) -> SubType {
     SubType::struct_(true, None, vec![FieldType { mutable: false, storage: StorageType::Val(ValType::I32) }; fields])
@@ -455,4 +455,70 @@ fn the_index_table_reports_its_bytes_and_keeps_them_after_a_burst() {
     drop(types);
     let after = flush_until_empty(&registry);
     assert_eq!((after.registered_types, after.index_table_bytes), (0, stats.index_table_bytes), "{after:?}");
+}
+
+/// The fields of each struct of [`distinct_structs`].
+const FIELDS: usize = 10;
+
+/// `count` (at most 2^[`FIELDS`]) distinct struct types of [`FIELDS`] `i32`
+/// fields each, one rec group a type: which fields are mutable spells out
+/// the type's number in binary.
+fn distinct_structs(count: usize) -> ModuleTypes {
+    let mut builder = ModuleTypes::builder();
+    for i in 0..count {
+        let fields: Vec<_> = (0..FIELDS).map(|bit| field(i >> bit & 1 == 1, ValType::I32)).collect();
+        builder.sub_type(SubType::struct_(true, None, fields));
+    }
+    builder.build().unwrap()
+}
+
+/// `rec_group_bytes` counts the groups in the hash-consing map: 1,000
+/// distinct structs raise it by at least the bytes of their fields and by
+/// less than four times that plus 512 bytes a group; registering the same
+/// module again (a hash-consing hit) leaves it as it is; once every handle
+/// is dropped it is back where it started, before and after a flush (a
+/// group waiting to be freed is not counted).
+#[test]
+fn rec_group_bytes_count_the_groups_in_the_map_and_only_them() {
+    const TYPES: usize = 1_000;
+    let registry = TypeRegistry::new();
+    let start = registry.stats().rec_group_bytes;
+    let module = distinct_structs(TYPES);
+    let types = registry.register_module(&module).unwrap();
+    let stats = registry.stats();
+    assert_eq!(stats.rec_groups, TYPES, "{stats:?}");
+    let grown = stats.rec_group_bytes - start;
+    let fields = TYPES * FIELDS * size_of::<FieldType>();
+    println!("rec_group_bytes: {grown} B for {TYPES} structs of {FIELDS} fields ({fields} B of fields)");
+    assert!(grown >= fields, "{grown} B do not cover the fields' {fields} B: {stats:?}");
+    assert!(grown < 4 * fields + TYPES * 512, "{grown} B for {fields} B of fields: {stats:?}");
+
+    let again = registry.register_module(&module).unwrap();
+    assert_eq!(registry.stats().rec_group_bytes, stats.rec_group_bytes, "a hash-consing hit changed it");
+
+    drop((types, again));
+    assert_eq!(registry.stats().rec_group_bytes, start, "{:?}", registry.stats());
+    let after = flush_until_empty(&registry);
+    assert_eq!((after.pending_frees, after.rec_group_bytes), (0, start), "{after:?}");
+}
+
+/// A registry with per-type data counts `size_of::<D>()` a type more than
+/// one without, for the same module (and the erased box that holds each
+/// group's slice, a pointer and a length); what a data value owns on the
+/// heap is not counted.
+#[test]
+fn rec_group_bytes_count_the_data_size_of_every_type() {
+    const TYPES: usize = 500;
+    type Data = [u64; 16];
+    let module = distinct_structs(TYPES);
+    let plain = TypeRegistry::new();
+    let with_data = TypeRegistry::with_type_data(|_: TypeDataContext<'_, Data>| Ok::<_, RegistryError>([7; 16]));
+    let _plain_types = plain.register_module(&module).unwrap();
+    let _data_types = with_data.register_module(&module).unwrap();
+    let (plain, with_data) = (plain.stats(), with_data.stats());
+    let extra = with_data.rec_group_bytes - plain.rec_group_bytes;
+    let data = TYPES * size_of::<Data>();
+    println!("rec_group_bytes: {extra} B more with {data} B of data");
+    assert!(extra >= data, "{extra} B more with data, for {data} B of data: {plain:?} {with_data:?}");
+    assert!(extra <= data + TYPES * 2 * size_of::<usize>(), "{extra} B more with data, for {data} B of data");
 }

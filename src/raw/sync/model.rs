@@ -398,6 +398,14 @@ impl<K: Hash + Eq> ShardedSet<K> {
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|shard| shard.read().unwrap().len()).sum()
     }
+
+    /// `f` of every element, each shard under its read lock in turn (as
+    /// dashmap's iterator).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&K)) {
+        for shard in &self.shards {
+            shard.read().unwrap().keys().for_each(&mut f);
+        }
+    }
 }
 
 /// Self-checks of the stand-ins and of the reclaimer over them: they must
