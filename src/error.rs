@@ -18,7 +18,25 @@ use crate::types::{CompositeKind, EngineTypeIndex, HeapType, RefSite, TypeRef};
 /// Why a type, rec group, module or registration was refused.
 ///
 /// The `Display` text names the problem and where it is (type index, rec
-/// group, limit); match on the variant to react programmatically.
+/// group, limit); match on the variant to react programmatically. The
+/// variants fall into domains, each with its own callers:
+///
+/// - reading a binary ([`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)):
+///   [`InvalidWasm`](Self::InvalidWasm), [`InvalidTypeSection`](Self::InvalidTypeSection),
+///   [`Unsupported`](Self::Unsupported);
+/// - validating types (a module's [`build`](crate::ModuleTypesBuilder::build),
+///   [`TypeRegistry::register_type`](crate::TypeRegistry::register_type)):
+///   every variant from [`IndexOutOfRange`](Self::IndexOutOfRange) to
+///   [`UnregisteredEngineIndex`](Self::UnregisteredEngineIndex);
+/// - the registry's capacity: [`IndexSpaceExhausted`](Self::IndexSpaceExhausted);
+/// - the embedder's per-type data: [`DataType`](Self::DataType) (a reader of
+///   the wrong type) and [`TypeData`](Self::TypeData) (the data function
+///   refused a type);
+/// - linking: the calls of the linking API fail only with a [`LinkError`],
+///   which they return as is; [`Link`](Self::Link) carries one into a
+///   caller's chain of `?` and into the one call outside that API that
+///   meets one ([`TypeCollection::data`](crate::TypeCollection::data) for a
+///   module index out of range).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegistryError {
@@ -171,41 +189,8 @@ pub enum RegistryError {
         /// What is wrong, in the decoder's or validator's words.
         message: String,
     },
-    /// A type given to a matching or linking check refers to a type by a
-    /// module or rec-group index: checks compare registered types, so every
-    /// concrete reference must be an [`EngineTypeIndex`]. Convert a module's
-    /// types with [`TypeCollection`](crate::TypeCollection)'s `engine_*`
-    /// methods first.
-    NotEngineForm {
-        /// The offending reference.
-        reference: TypeRef,
-    },
-    /// A module type index given to a [`TypeCollection`](crate::TypeCollection)
-    /// conversion is past the end of the module's types.
-    ModuleIndexOutOfRange {
-        /// The index.
-        index: u32,
-        /// How many types the module defines.
-        num_types: u32,
-    },
-    /// A module-form type given to a [`TypeCollection`](crate::TypeCollection)
-    /// conversion belongs to another module than the one the collection was
-    /// registered from: its module indices would name other types (see
-    /// [`ModuleExternType`](crate::ModuleExternType)).
-    OtherModule {
-        /// The type, in its own module's form.
-        ty: ExternType,
-    },
-    /// An export's type does not match the type an import expects; see
-    /// [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
-    IncompatibleImport {
-        /// The matching rule that failed.
-        rule: ImportRule,
-        /// The export's type, in the text format.
-        export: String,
-        /// The import's type, in the text format.
-        import: String,
-    },
+    /// A linking or matching call refused its input; see [`LinkError`].
+    Link(LinkError),
     /// The input uses a type feature this crate's type model cannot express
     /// (see the crate's README for what each proposal gets), so it is
     /// refused rather than modelled wrongly.
@@ -329,23 +314,7 @@ impl fmt::Display for RegistryError {
                 f,
                 "invalid type section at byte offset {offset:#x}: type {type_index} (rec group {rec_group}): {message}"
             ),
-            NotEngineForm { reference } => write!(
-                f,
-                "type reference {reference} ({}) is not an engine type index: register the module and convert \
-                 its types to engine form first",
-                reference.index_space()
-            ),
-            ModuleIndexOutOfRange { index, num_types } => {
-                write!(f, "type index {index} is out of range (the module defines {num_types} types)")
-            }
-            OtherModule { ty } => write!(
-                f,
-                "{ty} is another module's type: convert it with the TypeCollection registered from the module \
-                 that declares it"
-            ),
-            IncompatibleImport { rule, export, import } => {
-                write!(f, "incompatible import type: {rule}: export {export}, import {import}")
-            }
+            Link(error) => error.fmt(f),
             Unsupported { what, type_index, rec_group } => {
                 if let Some(type_index) = type_index {
                     write!(f, "type {type_index}")?;
@@ -369,7 +338,91 @@ impl fmt::Display for RegistryError {
     }
 }
 
+/// The message includes any underlying error's (a [`LinkError`], the
+/// embedder's), so `source` reports none: a chain printed by a reporter
+/// shows each message once.
 impl std::error::Error for RegistryError {}
+
+/// Why a call of the linking API refused its input: converting a module's
+/// types to engine form ([`TypeCollection`](crate::TypeCollection)'s
+/// `engine_*` methods), structural matching
+/// ([`TypeRegistry::matches`](crate::TypeRegistry::matches),
+/// [`equivalent`](crate::TypeRegistry::equivalent)) and import matching
+/// ([`TypeRegistry::check_import`](crate::TypeRegistry::check_import)).
+/// These calls fail only in the ways listed here; where a call of another
+/// kind meets one of them, it returns it as [`RegistryError::Link`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// A type given to a matching or linking check refers to a type by a
+    /// module or rec-group index: checks compare registered types, so every
+    /// concrete reference must be an [`EngineTypeIndex`]. Convert a module's
+    /// types with [`TypeCollection`](crate::TypeCollection)'s `engine_*`
+    /// methods first.
+    NotEngineForm {
+        /// The offending reference.
+        reference: TypeRef,
+    },
+    /// A module type index given to a [`TypeCollection`](crate::TypeCollection)
+    /// conversion is past the end of the module's types.
+    ModuleIndexOutOfRange {
+        /// The index.
+        index: u32,
+        /// How many types the module defines.
+        num_types: u32,
+    },
+    /// A module-form type given to a [`TypeCollection`](crate::TypeCollection)
+    /// conversion belongs to another module than the one the collection was
+    /// registered from: its module indices would name other types (see
+    /// [`ModuleExternType`](crate::ModuleExternType)).
+    OtherModule {
+        /// The type, in its own module's form.
+        ty: ExternType,
+    },
+    /// An export's type does not match the type an import expects; see
+    /// [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
+    IncompatibleImport {
+        /// The matching rule that failed.
+        rule: ImportRule,
+        /// The export's type, in the text format.
+        export: String,
+        /// The import's type, in the text format.
+        import: String,
+    },
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use LinkError::*;
+        match self {
+            NotEngineForm { reference } => write!(
+                f,
+                "type reference {reference} ({}) is not an engine type index: register the module and convert \
+                 its types to engine form first",
+                reference.index_space()
+            ),
+            ModuleIndexOutOfRange { index, num_types } => {
+                write!(f, "type index {index} is out of range (the module defines {num_types} types)")
+            }
+            OtherModule { ty } => write!(
+                f,
+                "{ty} is another module's type: convert it with the TypeCollection registered from the module \
+                 that declares it"
+            ),
+            IncompatibleImport { rule, export, import } => {
+                write!(f, "incompatible import type: {rule}: export {export}, import {import}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+impl From<LinkError> for RegistryError {
+    fn from(error: LinkError) -> Self {
+        RegistryError::Link(error)
+    }
+}
 
 /// A message from another crate on one line: some of wasmparser's embed
 /// pretty-printed byte arrays ("bad magic number - expected=[\n    0x0,\n

@@ -5,7 +5,7 @@
 
 use std::ops::Deref;
 
-use crate::error::{ImportRule, RegistryError};
+use crate::error::{ImportRule, LinkError};
 use crate::module::ModuleId;
 use crate::subtyping::check_engine_form;
 use crate::types::{HeapType, RefType, TypeRef, ValType};
@@ -110,7 +110,7 @@ impl MemoryType {
 /// assert_eq!(global(true).to_string(), "(global (shared mut i32))");
 /// registry.check_import(&global(true), &global(true))?;
 /// let err = registry.check_import(&global(false), &global(true)).unwrap_err();
-/// assert!(matches!(err, RegistryError::IncompatibleImport { rule: ImportRule::GlobalShared, .. }));
+/// assert!(matches!(err, LinkError::IncompatibleImport { rule: ImportRule::GlobalShared, .. }));
 /// assert_eq!(
 ///     err.to_string(),
 ///     "incompatible import type: a global must be shared exactly when the imported one is: \
@@ -165,7 +165,7 @@ impl ExternType {
     }
 
     /// `Ok` if every type reference is an engine index.
-    pub(crate) fn check_engine_form(&self) -> Result<(), RegistryError> {
+    pub(crate) fn check_engine_form(&self) -> Result<(), LinkError> {
         match self {
             ExternType::Func(r) | ExternType::FuncExact(r) | ExternType::Tag(r) => {
                 check_engine_form(&HeapType::Concrete(*r))
@@ -185,7 +185,7 @@ impl ExternType {
 /// Module indices mean nothing outside their module: type 0 of one module
 /// is any type at all in another. So the one conversion to engine form,
 /// [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type),
-/// takes this type and refuses it with [`RegistryError::OtherModule`]
+/// takes this type and refuses it with [`LinkError::OtherModule`]
 /// unless the collection was registered from the same module. It reads as
 /// the [`ExternType`] it wraps (`Deref`), compares equal to it and prints
 /// as it does.

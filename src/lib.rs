@@ -127,7 +127,7 @@ mod binary;
 
 #[cfg(feature = "wasmparser")]
 pub use binary::{Export, Import, ModuleInfo};
-pub use error::{EmbedderError, ImportRule, RegistryError};
+pub use error::{EmbedderError, ImportRule, LinkError, RegistryError};
 pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, ModuleExternType, TableType};
 pub use module::{ModuleTypes, ModuleTypesBuilder};
 pub use raw::supertype_display::SegmentDisplay;

@@ -180,7 +180,7 @@ impl ModuleTypes {
     /// other.sub_type(SubType::func([], [ValType::I64]));
     /// let other = registry.register_module(&other.build()?)?;
     /// let err = other.engine_extern_type(&func).unwrap_err();
-    /// assert!(matches!(err, RegistryError::OtherModule { .. }), "{err}");
+    /// assert!(matches!(err, LinkError::OtherModule { .. }), "{err}");
     /// # Ok::<(), RegistryError>(())
     /// ```
     pub fn extern_type(&self, ty: ExternType) -> ModuleExternType {

@@ -11,7 +11,7 @@
 //! [`TypeRegistry::matches`](crate::TypeRegistry::matches) and import
 //! linking.
 
-use crate::error::RegistryError;
+use crate::error::LinkError;
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, RefType, StorageType,
     StructType, TypeKind, TypeRef, ValType,
@@ -190,13 +190,13 @@ pub(crate) fn cont_matches(lookup: &impl TypeLookup, a: &ContType, b: &ContType)
 
 mod sealed {
     use super::TypeLookup;
-    use crate::error::RegistryError;
+    use crate::error::LinkError;
     use crate::types::TypeRef;
 
     /// What [`Matching`](super::Matching) needs, out of the public API.
     pub trait Sealed: PartialEq {
         /// Calls `f` on every concrete type reference, in order.
-        fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError>;
+        fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError>;
         /// `self <: sup`, with both in a form `lookup` understands.
         fn matches_in(&self, lookup: &impl TypeLookup, sup: &Self) -> bool;
     }
@@ -210,7 +210,7 @@ pub trait Matching: sealed::Sealed {}
 
 impl<T: sealed::Sealed> Matching for T {}
 
-fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
     match ty {
         ValType::Ref(RefType { heap_type, .. }) => heap_type.type_ref().map_or(Ok(()), f),
         _ => Ok(()),
@@ -218,7 +218,7 @@ fn each_val_ref(ty: &ValType, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryE
 }
 
 impl sealed::Sealed for HeapType {
-    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
         self.type_ref().map_or(Ok(()), f)
     }
 
@@ -228,7 +228,7 @@ impl sealed::Sealed for HeapType {
 }
 
 impl sealed::Sealed for RefType {
-    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
         self.heap_type.each_ref(f)
     }
 
@@ -238,7 +238,7 @@ impl sealed::Sealed for RefType {
 }
 
 impl sealed::Sealed for ValType {
-    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
         each_val_ref(self, f)
     }
 
@@ -248,7 +248,7 @@ impl sealed::Sealed for ValType {
 }
 
 impl sealed::Sealed for StorageType {
-    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
         match self {
             StorageType::Val(v) => each_val_ref(v, f),
             StorageType::I8 | StorageType::I16 => Ok(()),
@@ -261,7 +261,7 @@ impl sealed::Sealed for StorageType {
 }
 
 impl sealed::Sealed for FieldType {
-    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
         self.storage.each_ref(f)
     }
 
@@ -275,7 +275,7 @@ impl sealed::Sealed for FieldType {
 macro_rules! composite_sealed {
     ($ty:ident, $rule:path, |$this:ident, $f:ident| $refs:expr) => {
         impl sealed::Sealed for $ty {
-            fn each_ref(&self, $f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+            fn each_ref(&self, $f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
                 let $this = self;
                 $refs
             }
@@ -300,7 +300,7 @@ composite_sealed!(ContType, cont_matches, |this, f| f(this.func));
 composite_sealed!(ArrayType, array_matches, |this, f| this.element.each_ref(f));
 
 impl sealed::Sealed for CompositeType {
-    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), RegistryError>) -> Result<(), RegistryError> {
+    fn each_ref(&self, f: &mut dyn FnMut(TypeRef) -> Result<(), LinkError>) -> Result<(), LinkError> {
         match self {
             CompositeType::Func(ty) => ty.each_ref(f),
             CompositeType::Struct(ty) => ty.each_ref(f),
@@ -315,10 +315,10 @@ impl sealed::Sealed for CompositeType {
 }
 
 /// `Ok` if every concrete reference in `ty` is an engine index.
-pub(crate) fn check_engine_form(ty: &impl Matching) -> Result<(), RegistryError> {
+pub(crate) fn check_engine_form(ty: &impl Matching) -> Result<(), LinkError> {
     ty.each_ref(&mut |reference| match reference {
         TypeRef::Engine(_) => Ok(()),
-        _ => Err(RegistryError::NotEngineForm { reference }),
+        _ => Err(LinkError::NotEngineForm { reference }),
     })
 }
 

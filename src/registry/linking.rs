@@ -42,7 +42,7 @@
 //!
 //! // Not the other way round; the error names the rule and both types.
 //! let err = registry.check_import(&import, &export).unwrap_err();
-//! assert!(matches!(err, RegistryError::IncompatibleImport { rule: ImportRule::FuncSubtype, .. }));
+//! assert!(matches!(err, LinkError::IncompatibleImport { rule: ImportRule::FuncSubtype, .. }));
 //! assert!(err.to_string().contains("(result anyref)"), "{err}");
 //! # Ok::<(), RegistryError>(())
 //! ```
@@ -50,7 +50,7 @@
 use std::fmt::Write;
 
 use super::{TypeCollection, TypeRegistry};
-use crate::error::{ImportRule, RegistryError};
+use crate::error::{ImportRule, LinkError};
 use crate::extern_types::{ExternType, GlobalType, ModuleExternType, TableType};
 use crate::types::{CompositeType, HeapType, RefType, TypeRef, ValType};
 
@@ -84,10 +84,10 @@ impl TypeRegistry {
     ///   a mutable one's is equivalent.
     ///
     /// # Errors
-    /// - [`RegistryError::IncompatibleImport`] naming the [`ImportRule`]
+    /// - [`LinkError::IncompatibleImport`] naming the [`ImportRule`]
     ///   that failed and printing both types in the text format (a function
     ///   or tag type with its signature);
-    /// - [`RegistryError::NotEngineForm`] if either type refers to a type by
+    /// - [`LinkError::NotEngineForm`] if either type refers to a type by
     ///   a module or rec-group index.
     ///
     /// # Examples
@@ -110,10 +110,10 @@ impl TypeRegistry {
     /// );
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn check_import(&self, export: &ExternType, import: &ExternType) -> Result<(), RegistryError> {
+    pub fn check_import(&self, export: &ExternType, import: &ExternType) -> Result<(), LinkError> {
         export.check_engine_form()?;
         import.check_engine_form()?;
-        self.import_rule(export, import).map_err(|rule| RegistryError::IncompatibleImport {
+        self.import_rule(export, import).map_err(|rule| LinkError::IncompatibleImport {
             rule,
             export: self.describe(export),
             import: self.describe(import),
@@ -190,16 +190,16 @@ impl TypeRegistry {
 impl TypeCollection {
     /// The engine form of a module type reference: a module index becomes
     /// its engine index; an engine index stays as it is.
-    fn engine_type_ref(&self, reference: TypeRef) -> Result<TypeRef, RegistryError> {
+    fn engine_type_ref(&self, reference: TypeRef) -> Result<TypeRef, LinkError> {
         match reference {
             TypeRef::Module(index) => {
-                self.engine_type(index).map(TypeRef::Engine).ok_or_else(|| RegistryError::ModuleIndexOutOfRange {
+                self.engine_type(index).map(TypeRef::Engine).ok_or_else(|| LinkError::ModuleIndexOutOfRange {
                     index: index.as_u32(),
                     num_types: u32::try_from(self.len()).unwrap_or(u32::MAX),
                 })
             }
             TypeRef::Engine(_) => Ok(reference),
-            TypeRef::RecGroup(_) => Err(RegistryError::NotEngineForm { reference }),
+            TypeRef::RecGroup(_) => Err(LinkError::NotEngineForm { reference }),
         }
     }
 
@@ -208,10 +208,10 @@ impl TypeCollection {
     /// index.
     ///
     /// # Errors
-    /// [`RegistryError::ModuleIndexOutOfRange`] for an index the module does
-    /// not define; [`RegistryError::NotEngineForm`] for a rec-group-relative
+    /// [`LinkError::ModuleIndexOutOfRange`] for an index the module does
+    /// not define; [`LinkError::NotEngineForm`] for a rec-group-relative
     /// reference, which has no meaning outside its rec group.
-    pub fn engine_heap_type(&self, ty: HeapType) -> Result<HeapType, RegistryError> {
+    pub fn engine_heap_type(&self, ty: HeapType) -> Result<HeapType, LinkError> {
         ty.map_ref(|reference| self.engine_type_ref(reference))
     }
 
@@ -219,7 +219,7 @@ impl TypeCollection {
     ///
     /// # Errors
     /// As [`engine_heap_type`](Self::engine_heap_type).
-    pub fn engine_ref_type(&self, ty: RefType) -> Result<RefType, RegistryError> {
+    pub fn engine_ref_type(&self, ty: RefType) -> Result<RefType, LinkError> {
         Ok(RefType { nullable: ty.nullable, heap_type: self.engine_heap_type(ty.heap_type)? })
     }
 
@@ -244,7 +244,7 @@ impl TypeCollection {
     /// assert_eq!(shared.to_string(), format!("(ref null engine:{index})"));
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn engine_val_type(&self, ty: ValType) -> Result<ValType, RegistryError> {
+    pub fn engine_val_type(&self, ty: ValType) -> Result<ValType, LinkError> {
         Ok(match ty {
             ValType::Ref(r) => ValType::Ref(self.engine_ref_type(r)?),
             numeric => numeric,
@@ -255,12 +255,12 @@ impl TypeCollection {
     /// collection's module, ready for [`TypeRegistry::check_import`].
     ///
     /// # Errors
-    /// [`RegistryError::OtherModule`] if `ty` is another module's (the
+    /// [`LinkError::OtherModule`] if `ty` is another module's (the
     /// collection was not registered from the [`ModuleTypes`](crate::ModuleTypes)
     /// that tied it); otherwise as [`engine_heap_type`](Self::engine_heap_type).
-    pub fn engine_extern_type(&self, ty: &ModuleExternType) -> Result<ExternType, RegistryError> {
+    pub fn engine_extern_type(&self, ty: &ModuleExternType) -> Result<ExternType, LinkError> {
         if ty.module != self.module {
-            return Err(RegistryError::OtherModule { ty: ty.ty });
+            return Err(LinkError::OtherModule { ty: ty.ty });
         }
         Ok(match ty.ty {
             ExternType::Func(r) => ExternType::Func(self.engine_type_ref(r)?),

@@ -5,7 +5,7 @@
 //! Matching compares *registered* types: a concrete reference must be a
 //! [`TypeRef::Engine`](crate::TypeRef::Engine) index, because what a module index or a
 //! rec-group-relative index means depends on a module the registry has not
-//! seen. Such references are refused with [`RegistryError::NotEngineForm`]
+//! seen. Such references are refused with [`LinkError::NotEngineForm`]
 //! rather than answered by accident (`(ref 0) <: (ref 0)` would be true and
 //! `(ref 0) <: structref` false whatever type 0 is). A module's types get
 //! engine form from its [`TypeCollection`](crate::TypeCollection) once the
@@ -18,7 +18,7 @@
 //! checks the form and compares.
 
 use super::TypeRegistry;
-use crate::error::RegistryError;
+use crate::error::LinkError;
 use crate::subtyping::{self, check_engine_form, Matching};
 
 impl TypeRegistry {
@@ -44,7 +44,7 @@ impl TypeRegistry {
     /// itself.
     ///
     /// # Errors
-    /// [`RegistryError::NotEngineForm`] if either type has a concrete
+    /// [`LinkError::NotEngineForm`] if either type has a concrete
     /// reference that is not an engine index.
     ///
     /// # Examples
@@ -66,10 +66,10 @@ impl TypeRegistry {
     ///
     /// // A module index means nothing to the registry.
     /// let module_ref = ValType::Ref(RefType::concrete(false, TypeRef::Module(ModuleTypeIndex::from_u32(0))));
-    /// assert!(matches!(registry.matches(&module_ref, &module_ref), Err(RegistryError::NotEngineForm { .. })));
+    /// assert!(matches!(registry.matches(&module_ref, &module_ref), Err(LinkError::NotEngineForm { .. })));
     /// # Ok::<(), RegistryError>(())
     /// ```
-    pub fn matches<T: Matching>(&self, sub: &T, sup: &T) -> Result<bool, RegistryError> {
+    pub fn matches<T: Matching>(&self, sub: &T, sup: &T) -> Result<bool, LinkError> {
         check_engine_form(sub)?;
         check_engine_form(sup)?;
         Ok(subtyping::matches_in(&*self.inner, sub, sup))
@@ -79,8 +79,8 @@ impl TypeRegistry {
     /// other). In engine form that is equality; the call checks the form.
     ///
     /// # Errors
-    /// [`RegistryError::NotEngineForm`], as for [`matches`](Self::matches).
-    pub fn equivalent<T: Matching>(&self, a: &T, b: &T) -> Result<bool, RegistryError> {
+    /// [`LinkError::NotEngineForm`], as for [`matches`](Self::matches).
+    pub fn equivalent<T: Matching>(&self, a: &T, b: &T) -> Result<bool, LinkError> {
         check_engine_form(a)?;
         check_engine_form(b)?;
         Ok(a == b)

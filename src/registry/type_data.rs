@@ -23,7 +23,7 @@ use std::sync::Arc as StdArc;
 use super::entry::{GroupData, RecGroupEntry};
 use super::in_flight::DataFunctionScope;
 use super::{Found, Lookup, RegisteredType, TypeCollection, TypeRegistry};
-use crate::error::{EmbedderError, RegistryError};
+use crate::error::{EmbedderError, LinkError, RegistryError};
 use crate::raw::sync::Arc;
 use crate::types::{EngineTypeIndex, ModuleTypeIndex, SubType};
 
@@ -239,12 +239,13 @@ impl TypeCollection {
     /// The data of the module's type `index`. O(log groups).
     ///
     /// # Errors
-    /// [`RegistryError::ModuleIndexOutOfRange`] if the module has no type
+    /// [`LinkError::ModuleIndexOutOfRange`] (as [`RegistryError::Link`]) if the module has no type
     /// `index`; [`RegistryError::DataType`] if its registry computes no data
     /// or data of another type than `D`.
     pub fn data<D: 'static>(&self, index: ModuleTypeIndex) -> Result<&D, RegistryError> {
         let num_types = u32::try_from(self.types.len()).unwrap_or(u32::MAX);
-        let out_of_range = || RegistryError::ModuleIndexOutOfRange { index: index.as_u32(), num_types };
+        let out_of_range =
+            || RegistryError::Link(LinkError::ModuleIndexOutOfRange { index: index.as_u32(), num_types });
         let index = index.as_u32();
         if index >= num_types {
             return Err(out_of_range());

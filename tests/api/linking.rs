@@ -6,8 +6,8 @@
 //! broken once, each error checked for the rule and both types.
 
 use wasm_type_registry::{
-    ExternType, GlobalType, ImportRule, Limits, MemoryType, ModuleInfo, ModuleTypeIndex, RegistryError, TableType,
-    TypeCollection, TypeRef, TypeRegistry, ValType,
+    ExternType, GlobalType, ImportRule, Limits, LinkError, MemoryType, ModuleInfo, ModuleTypeIndex, RegistryError,
+    TableType, TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::wat;
@@ -195,7 +195,7 @@ fn every_broken_rule_is_named_with_both_types() {
     for (import, rule, words) in cases {
         let err = linked.refuse(import);
         assert!(
-            matches!(&err, RegistryError::IncompatibleImport { rule: r, .. } if *r == rule),
+            matches!(&err, RegistryError::Link(LinkError::IncompatibleImport { rule: r, .. }) if *r == rule),
             "{import}: expected {rule:?}, got {err}"
         );
         let message = err.to_string();
@@ -210,7 +210,10 @@ fn every_broken_rule_is_named_with_both_types() {
     // either (it could be written with the supertype's values).
     let err =
         linked.link(&wat(&format!(r#"(module {CLASSES} (import "rt" "counter" (global (mut (ref null $Object)))))"#)));
-    assert!(matches!(err, Err(RegistryError::IncompatibleImport { rule: ImportRule::MutableGlobalEquivalent, .. })));
+    assert!(matches!(
+        err,
+        Err(RegistryError::Link(LinkError::IncompatibleImport { rule: ImportRule::MutableGlobalEquivalent, .. }))
+    ));
 }
 
 #[test]
@@ -226,7 +229,7 @@ fn page_sizes_must_agree() {
     };
     registry.check_import(&memory(16), &memory(16)).unwrap();
     let err = registry.check_import(&memory(0), &memory(16)).unwrap_err();
-    assert!(matches!(err, RegistryError::IncompatibleImport { rule: ImportRule::MemoryPageSize, .. }), "{err}");
+    assert!(matches!(err, LinkError::IncompatibleImport { rule: ImportRule::MemoryPageSize, .. }), "{err}");
     assert!(err.to_string().contains("export (memory 1 (pagesize 1)), import (memory 1)"), "{err}");
 }
 
@@ -270,7 +273,7 @@ fn shared_tables_and_globals_link_only_with_their_like() {
                 _ => ImportRule::Kind,
             };
             match result {
-                Err(RegistryError::IncompatibleImport { rule: found, .. }) => {
+                Err(LinkError::IncompatibleImport { rule: found, .. }) => {
                     assert_eq!(found, rule, "{} for {}", export.name, import.name)
                 }
                 other => panic!("{} for {}: {other:?}", export.name, import.name),
@@ -300,7 +303,7 @@ fn module_form_types_are_refused() {
     let shared = linked.runtime_types.engine_extern_type(&identity.ty).unwrap();
     for (export, import) in [(&*identity.ty, &shared), (&shared, &*identity.ty)] {
         let err = linked.registry.check_import(export, import).unwrap_err();
-        assert!(matches!(err, RegistryError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
+        assert!(matches!(err, LinkError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
         assert!(err.to_string().contains("(a module type index) is not an engine type index"), "{err}");
     }
     let table = TableType {
@@ -310,11 +313,11 @@ fn module_form_types_are_refused() {
         limits: Limits { min: 0, max: None },
     };
     let err = linked.registry.check_import(&ExternType::Table(table), &ExternType::Table(table)).unwrap_err();
-    assert!(matches!(err, RegistryError::NotEngineForm { .. }), "{err}");
+    assert!(matches!(err, LinkError::NotEngineForm { .. }), "{err}");
     // A module index the module does not have.
     let tag = linked.runtime.types.extern_type(ExternType::Tag(TypeRef::Module(ModuleTypeIndex::from_u32(99))));
     let err = linked.runtime_types.engine_extern_type(&tag);
-    assert!(matches!(err, Err(RegistryError::ModuleIndexOutOfRange { index: 99, .. })), "{err:?}");
+    assert!(matches!(err, Err(LinkError::ModuleIndexOutOfRange { index: 99, .. })), "{err:?}");
 }
 
 /// A module-form type names types by its own module's indices: converted
@@ -335,7 +338,7 @@ fn module_form_types_convert_only_through_their_own_module() {
     let export = &exporter.exports[0].ty;
 
     let err = importer_types.engine_extern_type(export).unwrap_err();
-    assert_eq!(err, RegistryError::OtherModule { ty: **export });
+    assert_eq!(err, LinkError::OtherModule { ty: **export });
     assert_eq!(
         err.to_string(),
         "(global (ref null 0)) is another module's type: convert it with the TypeCollection registered from \
@@ -349,7 +352,7 @@ fn module_form_types_convert_only_through_their_own_module() {
     let again = global("(global (export \"g\") (ref null 0) (ref.null 0))");
     assert_eq!(again.types, exporter.types);
     let err = exporter_types.engine_extern_type(&again.exports[0].ty).unwrap_err();
-    assert!(matches!(err, RegistryError::OtherModule { .. }), "{err}");
+    assert!(matches!(err, LinkError::OtherModule { .. }), "{err}");
     // The refusal left the importer's collection as it was.
     assert!(importer_types.engine_extern_type(&importer.imports[0].ty).is_ok());
 }

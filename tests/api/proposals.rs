@@ -7,8 +7,9 @@
 //! freed when the last handle goes.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, ExternType, HeapType, ImportRule, ModuleInfo,
-    ModuleTypes, RefType, RegistryError, StructType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, ExternType, HeapType, ImportRule, LinkError,
+    ModuleInfo, ModuleTypes, RefType, RegistryError, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
+    ValType,
 };
 
 use crate::common::{field, wat};
@@ -321,7 +322,7 @@ fn exact_function_imports_need_exactly_the_type() {
     registry.check_import(&export, &ExternType::FuncExact(TypeRef::Engine(sub))).unwrap();
     let err = registry.check_import(&export, &ExternType::FuncExact(TypeRef::Engine(sup))).unwrap_err();
     match &err {
-        RegistryError::IncompatibleImport { rule, import, .. } => {
+        LinkError::IncompatibleImport { rule, import, .. } => {
             assert_eq!(*rule, ImportRule::FuncExact);
             assert!(import.starts_with(&format!("(func (exact (type engine:{sup})")), "{err}");
         }
@@ -361,7 +362,7 @@ fn exact_imports_refuse_re_exports_of_inexact_imports() {
         let verdict = registry.check_import(&shared_export(name), &exact_import);
         assert_eq!(verdict.is_ok(), exact_ok, "{name}: {verdict:?}");
         assert_eq!(wasmparser_links_exactly(provider, name), exact_ok, "wasmparser disagrees on {name}");
-        if let Err(RegistryError::IncompatibleImport { rule, .. }) = verdict {
+        if let Err(LinkError::IncompatibleImport { rule, .. }) = verdict {
             assert_eq!(rule, ImportRule::FuncExactExport);
         }
     }

@@ -5,7 +5,7 @@
 //! says `A` matches `B`.
 
 use wasm_type_registry::{
-    AbstractHeapType as A, HeapType, ModuleTypeIndex, ModuleTypes, RefType, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType as A, HeapType, LinkError, ModuleTypeIndex, ModuleTypes, RefType, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -84,17 +84,16 @@ fn reference_type_matching_agrees_with_wasmparser() {
 /// 0 is, are now refusals that say what to do.
 #[test]
 fn module_form_references_are_refused_not_answered() {
-    use wasm_type_registry::RegistryError;
     let registry = TypeRegistry::new();
     let module_ref = ValType::Ref(RefType::concrete(false, TypeRef::Module(ModuleTypeIndex::from_u32(0))));
     let structref = ValType::Ref(RefType::nullable(A::Struct));
     for (a, b) in [(module_ref, module_ref), (module_ref, structref), (structref, module_ref)] {
         let err = registry.matches(&a, &b).unwrap_err();
-        assert!(matches!(err, RegistryError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
+        assert!(matches!(err, LinkError::NotEngineForm { reference: TypeRef::Module(_) }), "{err}");
         assert!(err.to_string().contains("(ref 0)") || err.to_string().contains("reference 0"), "{err}");
     }
     let rec = HeapType::Concrete(TypeRef::RecGroup(0));
-    assert!(matches!(registry.matches(&rec, &rec), Err(RegistryError::NotEngineForm { .. })));
+    assert!(matches!(registry.matches(&rec, &rec), Err(LinkError::NotEngineForm { .. })));
 }
 
 /// Structural matching of composite types in the open: width and depth

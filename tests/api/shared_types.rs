@@ -7,8 +7,8 @@
 //! types, printed, and freed.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, ModuleTypeIndex, ModuleTypes,
-    RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, LinkError, ModuleTypeIndex,
+    ModuleTypes, RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -312,5 +312,5 @@ fn imports_of_shared_function_types_link_only_to_shared_exports() {
     let import = func(&importer, 0);
     registry.check_import(&func(&exporter, 2), &import).unwrap();
     let err = registry.check_import(&func(&exporter, 3), &import).unwrap_err();
-    assert!(matches!(err, RegistryError::IncompatibleImport { .. }), "{err}");
+    assert!(matches!(err, LinkError::IncompatibleImport { .. }), "{err}");
 }

