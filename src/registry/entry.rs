@@ -65,13 +65,17 @@ pub(crate) struct RecGroupEntry {
     /// `None` when every type is its own runtime form (then the key's `Arc`s
     /// are the registered types).
     runtime: Option<Box<[Arc<SubType>]>>,
-    indices: Box<[EngineTypeIndex]>,
-    /// Each type's trampoline type, when any function type of the group is
-    /// not its own trampoline type; `None` when every type is its own.
-    trampolines: Option<Box<[EngineTypeIndex]>>,
-    /// One index per other group this one holds a registration on: the
-    /// groups its types reference, and the groups of its trampoline types.
-    references: Box<[EngineTypeIndex]>,
+    /// Three runs of engine indices in one allocation: each type's own
+    /// index (`len` of them, in group order); then, when any function type
+    /// of the group is not its own trampoline type, each type's trampoline
+    /// type (`len` more); then one index per other group this one holds a
+    /// registration on (the groups its types reference, and the groups of
+    /// its trampoline types).
+    engine_indices: Box<[EngineTypeIndex]>,
+    /// How many types the group has.
+    len: u32,
+    /// Whether `engine_indices` has the run of trampoline types.
+    has_trampolines: bool,
     registrations: AtomicUsize,
     /// The embedder's data of each type, by position (a type-erased
     /// `Box<[D]>`); `None` in a registry without a data function.
@@ -84,25 +88,29 @@ pub(crate) struct RecGroupEntry {
 
 impl RecGroupEntry {
     /// A prepared entry: registration count zero, not yet in the map.
+    ///
+    /// `engine_indices` holds the runs [`RecGroupEntry::engine_indices`]
+    /// describes: the group's indices, its trampoline types if
+    /// `has_trampolines`, then its references.
     pub(crate) fn new(
         registry: TypeRegistry,
         key: CanonGroup,
         runtime: Option<Box<[Arc<SubType>]>>,
-        indices: Box<[EngineTypeIndex]>,
-        trampolines: Option<Box<[EngineTypeIndex]>>,
-        references: Box<[EngineTypeIndex]>,
+        engine_indices: Box<[EngineTypeIndex]>,
+        has_trampolines: bool,
         data: Option<GroupData>,
     ) -> Self {
-        debug_assert_eq!(key.types().len(), indices.len());
-        debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == indices.len()));
-        debug_assert!(trampolines.as_ref().is_none_or(|t| t.len() == indices.len()));
+        let len = key.types().len();
+        debug_assert!(engine_indices.len() >= len * (1 + usize::from(has_trampolines)));
+        debug_assert!(runtime.as_ref().is_none_or(|r| r.len() == len));
         RecGroupEntry {
             registry: GiveUpCell::new(registry),
             key,
             runtime,
-            indices,
-            trampolines,
-            references,
+            engine_indices,
+            // A group has at most `MAX_TYPES` types, which fits.
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            has_trampolines,
             registrations: AtomicUsize::new(0),
             data,
             #[cfg(debug_assertions)]
@@ -158,28 +166,32 @@ impl RecGroupEntry {
     /// The trampoline type of the group's `position`-th type: itself, or a
     /// registered trampoline type the entry holds a registration on.
     pub(crate) fn trampoline(&self, position: usize) -> EngineTypeIndex {
-        self.trampolines.as_deref().unwrap_or(&self.indices)[position]
+        let offset = if self.has_trampolines { self.len() } else { 0 };
+        self.engine_indices[offset + position]
     }
 
     /// How many types the group has.
     pub(crate) fn len(&self) -> usize {
-        self.indices.len()
+        self.len as usize
     }
 
     /// The engine index of each type, in group order. Not necessarily
     /// contiguous (indices are reused; see Wasmtime PR #10435).
     pub(crate) fn indices(&self) -> &[EngineTypeIndex] {
-        &self.indices
+        &self.engine_indices[..self.len()]
     }
 
+    /// The other groups this one holds a registration on, one index of
+    /// each.
     pub(crate) fn references(&self) -> &[EngineTypeIndex] {
-        &self.references
+        let runs = 1 + usize::from(self.has_trampolines);
+        &self.engine_indices[runs * self.len()..]
     }
 
     /// The heap bytes the entry asks the allocator for (requested bytes,
     /// not counting allocator overhead): its [`Arc`] allocation, its key's
     /// types ([`CanonGroup::heap_bytes`]), the runtime forms it does not
-    /// share with the key, its index slices, and its data at `data_size`
+    /// share with the key, its engine indices, and its data at `data_size`
     /// bytes a type (`size_of::<D>()`) behind the erased box. Heap memory
     /// the data values own is not counted: the data is type-erased.
     pub(crate) fn heap_bytes(&self, data_size: usize) -> usize {
@@ -195,9 +207,7 @@ impl RecGroupEntry {
             + size_of::<Self>()
             + self.key.heap_bytes()
             + runtime
-            + size_of_val(&*self.indices)
-            + self.trampolines.as_deref().map_or(0, size_of_val)
-            + size_of_val(&*self.references)
+            + size_of_val(&*self.engine_indices)
             + data
     }
 
@@ -283,7 +293,7 @@ impl RecGroupEntry {
 
 impl std::fmt::Debug for RecGroupEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RecGroupEntry({:p}, {:?})", self, self.indices.first())
+        write!(f, "RecGroupEntry({:p}, {:?})", self, self.indices().first())
     }
 }
 

@@ -100,11 +100,7 @@ impl TypeRegistry {
     /// given back.
     fn prepare(&self, key: CanonGroup, first_type_index: u32) -> Result<Arc<RecGroupEntry>, RegistryError> {
         let inner = &*self.inner;
-        let mut prep = Preparation {
-            registry: inner,
-            held: HeldRegistrations::default(),
-            reserved: Vec::with_capacity(key.types().len()),
-        };
+        let mut prep = Preparation { registry: inner, held: HeldRegistrations::default(), reserved: Vec::new() };
         let mut references = Vec::new();
         if key.refers_to_registered() {
             prep.hold_referenced_groups(&key, first_type_index, &mut references)?;
@@ -113,6 +109,11 @@ impl TypeRegistry {
         view.check_declared_supertypes()?;
         crate::validate::check_referenced_kinds(key.types(), first_type_index, &view)?;
         let trampolines = register_trampolines(self, &view, &mut prep.held, &mut references)?;
+        // `reserved` becomes the entry's `engine_indices`: room for all of
+        // its runs now, so that it is never reallocated.
+        let has_trampolines = !trampolines.is_empty();
+        let len = key.types().len();
+        prep.reserved.reserve_exact(len * (1 + usize::from(has_trampolines)) + references.len());
         for _ in key.types() {
             prep.reserved.push(inner.slots.allocate()?);
         }
@@ -126,16 +127,21 @@ impl TypeRegistry {
         // embedder's data function rolls everything back.
         let types = runtime.as_deref().unwrap_or(key.types());
         let data = self.compute_type_data(types, &prep.reserved, first_type_index)?;
-        let indices: Box<[EngineTypeIndex]> = std::mem::take(&mut prep.reserved).into();
-        // Only a group with a type that is not its own trampoline type keeps
-        // a trampoline per type (`register_trampolines` allocates nothing
-        // otherwise).
-        let trampolines = (!trampolines.is_empty()).then(|| {
+        // The entry's one allocation of indices: the group's own, a
+        // trampoline per type only for a group with a type that is not its
+        // own trampoline type (`register_trampolines` allocates nothing
+        // otherwise), then the references.
+        let mut engine_indices = std::mem::take(&mut prep.reserved);
+        if has_trampolines {
             let of = |i: usize| trampolines.get(i).copied().flatten();
-            indices.iter().enumerate().map(|(i, &own)| of(i).unwrap_or(own)).collect()
-        });
+            for i in 0..len {
+                let own = engine_indices[i];
+                engine_indices.push(of(i).unwrap_or(own));
+            }
+        }
+        engine_indices.extend_from_slice(&references);
         let entry =
-            Arc::new(RecGroupEntry::new(self.clone(), key, runtime, indices, trampolines, references.into(), data));
+            Arc::new(RecGroupEntry::new(self.clone(), key, runtime, engine_indices.into(), has_trampolines, data));
         // The entry now owns the registrations and indices `prep` held.
         prep.held.hand_over();
         let indices = entry.indices();
