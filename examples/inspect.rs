@@ -25,7 +25,9 @@ use std::ops::Range;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use wasm_type_registry::{EngineTypeIndex, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry};
+use wasm_type_registry::{
+    EngineTypeIndex, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef, TypeRegistry,
+};
 
 /// What inspecting one core module found.
 #[derive(Debug)]
@@ -90,7 +92,7 @@ fn inspect(
     bytes: &[u8],
 ) -> Result<Report, RegistryError> {
     let start = Instant::now();
-    let module = ModuleTypes::from_wasm(bytes)?;
+    let module = ModuleInfo::from_wasm(bytes)?.types;
     let parse = start.elapsed();
     let before = registry.len();
     let start = Instant::now();

@@ -3,19 +3,25 @@
 //! types into this crate's type model.
 //!
 //! Two ways in:
-//! - [`ModuleTypes::from_wasm`](crate::ModuleTypes::from_wasm) takes the bytes of a core module, validates
+//! - [`ModuleInfo::from_wasm`] takes the bytes of a core module, validates
 //!   every section but the function bodies as a Wasm 3.0 runtime would
 //!   (wasmparser's validator with [`WasmFeatures::WASM3`]: GC, function
 //!   references, exceptions, tail calls, ...) plus the custom descriptors,
-//!   stack switching and shared-everything threads proposals, and only then
-//!   converts the type section into the module's [`ModuleTypes`]. Its
+//!   stack switching and shared-everything threads proposals; it reads the
+//!   imports, exports and index spaces as their sections validate, and
+//!   converts the type section into the module's [`ModuleTypes`] once the
+//!   whole module has validated. Its
 //!   rustdoc lists exactly what is checked and what hostile input can cost;
-//!   the reading lives in the `read` submodule.
-//! - A runtime that already parses modules converts what its parser hands
-//!   it: [`ModuleTypesBuilder::wasmparser_rec_group`] for each rec group of
-//!   the type section, or the `TryFrom` conversions of single types
-//!   ([`SubType`], [`CompositeType`], [`FieldType`], [`StorageType`],
-//!   [`ValType`], [`RefType`], [`HeapType`], [`AbstractHeapType`]).
+//!   the validating walk lives in the `read` submodule.
+//! - A runtime that already parses (and validates) modules converts what
+//!   its parser hands it: [`ModuleTypesBuilder::wasmparser_rec_group`] for
+//!   each rec group of the type section, the `TryFrom` conversions of
+//!   single types ([`SubType`], [`CompositeType`], [`FieldType`],
+//!   [`StorageType`], [`ValType`], [`RefType`], [`HeapType`],
+//!   [`AbstractHeapType`]), and those of imports, tables, memories and
+//!   globals ([`ExternType`](crate::ExternType),
+//!   [`TableType`](crate::TableType), [`MemoryType`](crate::MemoryType),
+//!   [`GlobalType`](crate::GlobalType)).
 //!
 //! Types this model cannot express are refused with
 //! [`RegistryError::Unsupported`] rather than modelled wrongly:
@@ -45,14 +51,14 @@ use crate::types::{
 };
 
 impl ModuleTypes {
-    /// The proposals [`ModuleTypes::from_wasm`] (and
-    /// [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)) validate
-    /// with: Wasm 3.0, plus the type features of custom descriptors (exact
-    /// references, descriptor clauses), stack switching (continuation types)
-    /// and shared-everything threads (shared composite types, shared
-    /// abstract heap types, shared tables and globals). A runtime that validates function bodies with its own
-    /// `wasmparser` validator uses the same set, so that both agree on what
-    /// a module is.
+    /// The proposals [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)
+    /// validates a module with: Wasm 3.0, plus the type features of custom
+    /// descriptors (exact references, descriptor clauses), stack switching
+    /// (continuation types) and shared-everything threads (shared composite
+    /// types, shared abstract heap types, shared tables and globals). A
+    /// runtime that validates function bodies, or whole modules, with its
+    /// own `wasmparser` validator uses the same set, so that both agree on
+    /// what a module is.
     ///
     /// # Examples
     /// ```

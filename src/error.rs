@@ -166,8 +166,9 @@ pub enum RegistryError {
     /// The registry has handed out all of its indices.
     IndexSpaceExhausted,
     /// A binary module could not be read outside its type section: a bad
-    /// header, broken section framing, truncated bytes, or a component
-    /// where a core module was expected.
+    /// header, broken section framing, truncated bytes, a section that
+    /// declares more items than it has bytes, a section the validator
+    /// refused, or a component where a core module was expected.
     InvalidWasm {
         /// Byte offset of the problem in the input.
         offset: usize,

@@ -74,17 +74,18 @@
 //!
 //! # Reading binary modules
 //! With the `wasmparser` cargo feature (on by default),
-//! [`ModuleTypes::from_wasm`] validates a binary module as a Wasm 3.0
+//! [`ModuleInfo::from_wasm`] validates a binary module as a Wasm 3.0
 //! runtime would (every section but the function bodies) and reads its
-//! type section, at a cost linear in the input's size whatever the input
-//! declares; a runtime that parses modules
-//! itself converts wasmparser's rec groups with
-//! [`ModuleTypesBuilder::wasmparser_rec_group`] or single types with
-//! `TryFrom`; the crate re-exports the [`wasmparser`] it is built with.
+//! types ([`ModuleInfo::types`]), imports, exports and index spaces, at a
+//! cost linear in the input's size whatever the input declares; a runtime
+//! that parses modules itself converts wasmparser's rec groups with
+//! [`ModuleTypesBuilder::wasmparser_rec_group`] and single types, imports,
+//! tables, memories and globals with `TryFrom` and `From`; the crate
+//! re-exports the [`wasmparser`] it is built with.
 //!
 //! # Linking
-//! [`ModuleInfo::from_wasm`] reads a module's imports, exports and index
-//! spaces with its types; [`TypeCollection::engine_extern_type`] puts an
+//! The imports and exports [`ModuleInfo::from_wasm`] reads are in module
+//! form; [`TypeCollection::engine_extern_type`] puts an
 //! [`ExternType`] in engine form, and [`TypeRegistry::check_import`] applies
 //! the spec's import matching, naming the [`ImportRule`] a mismatch breaks.
 //! [`TypeRegistry::matches`] is subtyping for every type of the model, and

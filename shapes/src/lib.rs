@@ -17,7 +17,7 @@
 //! [`workload`] drives a registry with a realistic mix of operations on
 //! these shapes from several threads. [`encode`] turns any of them into a
 //! binary module (just a type section), the input a runtime would read with
-//! `ModuleTypes::from_wasm`.
+//! [`ModuleInfo::from_wasm`](wasm_type_registry::ModuleInfo::from_wasm).
 //!
 //! [`proposal_gen`] makes random valid modules that use the type features
 //! of the custom descriptors, stack switching and shared-everything threads
@@ -376,7 +376,8 @@ pub fn encode_with_functions(module: &ModuleTypes, functions: usize, body_len: u
     binary.finish()
 }
 
-/// wasmparser's verdict on a binary module as `ModuleInfo::from_wasm`
+/// wasmparser's verdict on a binary module as
+/// [`ModuleInfo::from_wasm`](wasm_type_registry::ModuleInfo::from_wasm)
 /// reads it: every section validated with [`ModuleTypes::WASM_FEATURES`],
 /// function bodies not, which is the runtime compiler's job. Written here
 /// with wasmparser alone, independently of the crate's walk, as the oracle

@@ -2,12 +2,13 @@
 //! exports, and the types of the function, table, memory, global and tag
 //! index spaces, in module form (cargo feature `wasmparser`).
 //!
-//! [`ModuleInfo::from_wasm`] reads everything in the one validating walk of
-//! [`ModuleTypes::from_wasm`], which checks every section but the function
-//! bodies (those are the runtime compiler's job) under the same allocation
-//! bounds, and collects imports and exports as each section validates.
-//! Once the module's types
-//! are registered, [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type)
+//! [`ModuleInfo::from_wasm`] reads everything in one validating walk
+//! ([`read_module`](crate::binary::read_module)), which checks every
+//! section but the function bodies (those are the runtime compiler's job),
+//! bounds what the input can make it allocate, and collects imports and
+//! exports as each section validates. Once the module's types are
+//! registered,
+//! [`TypeCollection::engine_extern_type`](crate::TypeCollection::engine_extern_type)
 //! turns any of these types into engine form for
 //! [`TypeRegistry::check_import`](crate::TypeRegistry::check_import).
 
@@ -53,7 +54,8 @@ use crate::types::{ModuleTypeIndex, RefType, TypeRef, ValType};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ModuleInfo {
-    /// The module's types, as [`ModuleTypes::from_wasm`] reads them.
+    /// The module's types: its type section, converted once the whole
+    /// module has validated.
     pub types: ModuleTypes,
     /// The imports, in order.
     pub imports: Vec<Import>,
@@ -179,16 +181,90 @@ impl TryFrom<wp::TypeRef> for ExternType {
 
 impl ModuleInfo {
     /// Reads a binary core module's types, imports, exports and index
-    /// spaces, in one validating pass over the module: what is checked,
-    /// and what hostile input can cost, is exactly what
-    /// [`ModuleTypes::from_wasm`] documents.
+    /// spaces, validating the module first, in one pass over the module.
+    ///
+    /// What is checked, in this order, stopping at the first problem:
+    /// - the header and the framing of every section (sizes, order, no
+    ///   bytes past a section's end, no truncation);
+    /// - that no section declares more items than it has bytes (so that no
+    ///   allocation is sized by a count the input made up);
+    /// - every section *except the function bodies*, as wasmparser's
+    ///   validator checks it with [`ModuleTypes::WASM_FEATURES`] (Wasm 3.0,
+    ///   [`WasmFeatures::WASM3`]: GC, function references, exceptions, tail
+    ///   calls, memory64, ...; plus custom descriptors, stack switching and
+    ///   shared-everything threads): the type section (including declared
+    ///   supertypes and subtyping depth), imports, function declarations,
+    ///   tables, memories and their limits, tags, globals and their constant
+    ///   initializers, exports, the start function, element and data
+    ///   segments, the data count, that the code section has one body per
+    ///   declared function, and wasmparser's size limits (1,000,000 types,
+    ///   1,000,000 functions, ...);
+    /// - the crate's own module checks
+    ///   ([`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build)).
+    ///
+    /// Not checked: the instructions inside function bodies (each body is
+    /// only framed). That is the compiler's job; a runtime runs
+    /// wasmparser's function validator on each body as it compiles it.
+    ///
+    /// Imports and exports are read as their sections validate; the type
+    /// section is converted into [`types`](Self::types) only once the whole
+    /// module has validated.
+    ///
+    /// # Cost
+    /// Time and memory grow linearly with the input's size, on both the
+    /// success and the error path, and a refused module costs no more than
+    /// its valid twin: validation stops at the first error, and no type is
+    /// converted before the whole module has validated.
+    ///
+    /// No count the input declares sizes an allocation beyond the bytes
+    /// present: a section that declares more items than it has bytes, or a
+    /// rec group more types than its section has bytes left, is refused
+    /// before wasmparser (which reserves by declared counts, up to its
+    /// limits) sees the count. Inside one type, wasmparser's limits bound
+    /// what a count can reserve to 8 KB (1,000 results). The rest of the
+    /// memory is wasmparser's validator state and what is read (types,
+    /// imports, exports, index spaces), in proportion to what the input
+    /// really holds. `docs/reliability.md` ("Untrusted modules") has the
+    /// measured figures.
     ///
     /// # Errors
-    /// Every error of [`ModuleTypes::from_wasm`];
-    /// [`RegistryError::InvalidWasm`] for a module that is invalid outside
-    /// its type section (an import of a type that is not a function type,
-    /// an export out of range, a shared global of an unshared value type,
-    /// ...).
+    /// - [`RegistryError::InvalidTypeSection`] for a type section that does
+    ///   not decode or that the validator refuses, naming the type, its rec
+    ///   group and the byte offset;
+    /// - [`RegistryError::InvalidWasm`] for a bad header, broken or
+    ///   truncated sections, a count larger than its section, any other
+    ///   section the validator refuses (an import of a type that is not a
+    ///   function type, an export out of range, a shared global of an
+    ///   unshared value type, ...), or a component (walk a component's core
+    ///   modules with [`wasmparser::Parser`] and read each with this
+    ///   function);
+    /// - [`RegistryError::Unsupported`] for types this model cannot express
+    ///   (none of them validates with the features above);
+    /// - any error of [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build).
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// // (module (type (func (param i32) (result i64))))
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x06\x01\x60\x01\x7f\x01\x7e";
+    /// let module = ModuleInfo::from_wasm(wasm)?.types;
+    /// assert_eq!(module.types(), [SubType::func([ValType::I32], [ValType::I64])]);
+    ///
+    /// // (module (type (func)) (type (func (param (ref 2))))): no type 2.
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x09\x02\x60\0\0\x60\x01\x64\x02\0";
+    /// let err = ModuleInfo::from_wasm(wasm).unwrap_err();
+    /// assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 1, rec_group: 1, .. }));
+    /// assert!(err.to_string().contains("type 1 (rec group 1)"), "{err}");
+    ///
+    /// // A type section that declares 4,294,967,295 rec groups in 5 bytes.
+    /// let wasm = b"\0asm\x01\0\0\0\x01\x05\xff\xff\xff\xff\x0f";
+    /// let err = ModuleInfo::from_wasm(wasm).unwrap_err();
+    /// assert!(err.to_string().contains("declares 4294967295 rec groups"), "{err}");
+    /// # Ok::<(), RegistryError>(())
+    /// ```
+    ///
+    /// [`WasmFeatures::WASM3`]: ::wasmparser::WasmFeatures::WASM3
     pub fn from_wasm(bytes: &[u8]) -> Result<ModuleInfo, RegistryError> {
         let mut info = ModuleInfo::default();
         // Each payload reaches `read_section` after it validated. Imports

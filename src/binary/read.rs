@@ -29,93 +29,12 @@ use crate::error::{one_line, RegistryError};
 use crate::module::ModuleTypes;
 use crate::types::TypeRef;
 
-impl ModuleTypes {
-    /// Reads the types of a binary core module, validating the module first.
-    ///
-    /// What is checked, in this order, stopping at the first problem:
-    /// - the header and the framing of every section (sizes, order, no
-    ///   bytes past a section's end, no truncation);
-    /// - that no section declares more items than it has bytes (so that no
-    ///   allocation is sized by a count the input made up);
-    /// - every section *except the function bodies*, as wasmparser's
-    ///   validator checks it with the Wasm 3.0 feature set
-    ///   ([`WasmFeatures::WASM3`]: GC, function references, exceptions, tail
-    ///   calls, memory64, ...): the type section (including declared
-    ///   supertypes and subtyping depth), imports, function declarations,
-    ///   tables, memories and their limits, tags, globals and their constant
-    ///   initializers, exports, the start function, element and data
-    ///   segments, the data count, that the code section has one body per
-    ///   declared function, and wasmparser's size limits (1,000,000 types,
-    ///   1,000,000 functions, ...);
-    /// - the crate's own module checks
-    ///   ([`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build)).
-    ///
-    /// Not checked: the instructions inside function bodies (each body is
-    /// only framed). That is the compiler's job; a runtime runs
-    /// wasmparser's function validator on each body as it compiles it.
-    ///
-    /// # Cost
-    /// Time and memory grow linearly with the input's size, on both the
-    /// success and the error path, and a refused module costs no more than
-    /// its valid twin: validation stops at the first error, and nothing is
-    /// converted before the whole module has validated.
-    ///
-    /// No count the input declares sizes an allocation beyond the bytes
-    /// present: a section that declares more items than it has bytes, or a
-    /// rec group more types than its section has bytes left, is refused
-    /// before wasmparser (which reserves by declared counts, up to its
-    /// limits) sees the count. Inside one type, wasmparser's limits bound
-    /// what a count can reserve to 8 KB (1,000 results). The rest of the
-    /// memory is wasmparser's validator state and the converted types, in
-    /// proportion to what the input really holds. `docs/reliability.md`
-    /// ("Untrusted modules") has the measured figures.
-    ///
-    /// # Errors
-    /// - [`RegistryError::InvalidTypeSection`] for a type section that does
-    ///   not decode or that the validator refuses, naming the type, its rec
-    ///   group and the byte offset;
-    /// - [`RegistryError::InvalidWasm`] for a bad header, broken or
-    ///   truncated sections, a count larger than its section, any other
-    ///   section the validator refuses, or a component (walk a component's
-    ///   core modules with `wasmparser::Parser` and read each with this
-    ///   function);
-    /// - [`RegistryError::Unsupported`] for types this model cannot express
-    ///   (none of them validates with the features above);
-    /// - any error of [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build).
-    ///
-    /// # Examples
-    /// ```
-    /// use wasm_type_registry::*;
-    ///
-    /// // (module (type (func (param i32) (result i64))))
-    /// let wasm = b"\0asm\x01\0\0\0\x01\x06\x01\x60\x01\x7f\x01\x7e";
-    /// let module = ModuleTypes::from_wasm(wasm)?;
-    /// assert_eq!(module.types(), [SubType::func([ValType::I32], [ValType::I64])]);
-    ///
-    /// // (module (type (func)) (type (func (param (ref 2))))): no type 2.
-    /// let wasm = b"\0asm\x01\0\0\0\x01\x09\x02\x60\0\0\x60\x01\x64\x02\0";
-    /// let err = ModuleTypes::from_wasm(wasm).unwrap_err();
-    /// assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 1, rec_group: 1, .. }));
-    /// assert!(err.to_string().contains("type 1 (rec group 1)"), "{err}");
-    ///
-    /// // A type section that declares 4,294,967,295 rec groups in 5 bytes.
-    /// let wasm = b"\0asm\x01\0\0\0\x01\x05\xff\xff\xff\xff\x0f";
-    /// let err = ModuleTypes::from_wasm(wasm).unwrap_err();
-    /// assert!(err.to_string().contains("declares 4294967295 rec groups"), "{err}");
-    /// # Ok::<(), RegistryError>(())
-    /// ```
-    ///
-    /// [`WasmFeatures::WASM3`]: ::wasmparser::WasmFeatures::WASM3
-    pub fn from_wasm(bytes: &[u8]) -> Result<ModuleTypes, RegistryError> {
-        read_module(bytes, |_| Ok(()))
-    }
-}
-
-/// [`ModuleTypes::from_wasm`] with a look at every other section on the way:
-/// validates the module with [`validate_module`], handing each validated
-/// payload to `visit`, and converts the type section only once the whole
-/// module has validated. [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)
-/// reads imports and exports in this same walk instead of parsing again.
+/// Reads a binary module's types with a look at every other section on the
+/// way: validates the module with [`validate_module`], handing each
+/// validated payload to `visit`, and converts the type section only once
+/// the whole module has validated.
+/// [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm) reads imports
+/// and exports in this same walk instead of parsing again.
 pub(crate) fn read_module<'a>(
     bytes: &'a [u8],
     mut visit: impl FnMut(&wp::Payload<'a>) -> Result<(), RegistryError>,
@@ -136,9 +55,9 @@ pub(crate) fn read_module<'a>(
 }
 
 /// Walks a binary core module, validating each section as
-/// [`ModuleTypes::from_wasm`] documents (everything but function bodies),
-/// and hands each payload to `visit` once it has validated; returns
-/// wasmparser's view of the module's types.
+/// [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm) documents
+/// (everything but function bodies), and hands each payload to `visit`
+/// once it has validated; returns wasmparser's view of the module's types.
 ///
 /// This is the one place that decides what "a valid module" means for this
 /// crate: whatever else reads modules (imports, exports) visits the same

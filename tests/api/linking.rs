@@ -357,25 +357,29 @@ fn module_form_types_convert_only_through_their_own_module() {
     assert!(importer_types.engine_extern_type(&importer.imports[0].ty).is_ok());
 }
 
-/// What is invalid outside the type section is refused by both readers:
-/// `ModuleTypes::from_wasm` validates every section but function bodies, and
-/// `ModuleInfo::from_wasm` reads through it.
+/// What is invalid outside the type section is refused:
+/// `ModuleInfo::from_wasm` validates every section but function bodies
+/// before it hands back any import or export, and names the problem and
+/// where it is.
 #[test]
 fn invalid_imports_and_exports_are_refused() {
     let cases = [
         // An import of a type that is not a function type.
-        "(module (type (struct)) (import \"m\" \"f\" (func (type 0))))",
+        ("(module (type (struct)) (import \"m\" \"f\" (func (type 0))))", "not a function type"),
         // An export of a function that does not exist.
-        "(module (export \"f\" (func 3)))",
+        ("(module (export \"f\" (func 3)))", "unknown function 3"),
         // Two exports with one name.
-        "(module (func) (export \"f\" (func 0)) (export \"f\" (func 0)))",
+        ("(module (func) (export \"f\" (func 0)) (export \"f\" (func 0)))", "duplicate export name"),
     ];
-    for text in cases {
+    for (text, words) in cases {
         let bytes = wat(text);
-        let err = wasm_type_registry::ModuleTypes::from_wasm(&bytes).expect_err(text);
-        assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{text}: {err:?}");
-        let err = ModuleInfo::from_wasm(&bytes).expect_err(text);
-        assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{text}: {err:?}");
+        match ModuleInfo::from_wasm(&bytes) {
+            Err(RegistryError::InvalidWasm { offset, message }) => {
+                assert!(message.contains(words), "{text}: {message}");
+                assert!(offset > 8 && offset < bytes.len(), "{text}: offset {offset}");
+            }
+            other => panic!("{text}: expected InvalidWasm, got {other:?}"),
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! `Display` prints the text format: a module's types, printed and read
-//! back by an independent parser (the `wast` crate) and `from_wasm`, are the
+//! back by an independent parser (the `wast` crate) and `ModuleInfo::from_wasm`, are the
 //! types that were printed, for every kind of type the model has.
 
 use wasm_type_registry::{
-    AbstractHeapType as A, FieldType, HeapType, ModuleTypeIndex, ModuleTypes, RefType, RegistryError, StorageType,
-    SubType, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType as A, FieldType, HeapType, ModuleInfo, ModuleTypeIndex, ModuleTypes, RefType, RegistryError,
+    StorageType, SubType, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -69,7 +69,7 @@ fn kitchen_sink() -> Result<ModuleTypes, RegistryError> {
 fn printed_types_read_back_as_the_same_types() {
     let module = kitchen_sink().unwrap();
     let text = format!("(module\n{module})");
-    let read_back = ModuleTypes::from_wasm(&wat(&text)).unwrap();
+    let read_back = ModuleInfo::from_wasm(&wat(&text)).unwrap().types;
     // The empty rec group prints as `(rec)` and is kept, as the binary
     // format keeps it.
     assert_eq!(read_back.types(), module.types(), "printed as:\n{text}");
@@ -120,7 +120,7 @@ fn every_value_type_prints_as_the_text_format_spells_it() {
             continue; // a non-nullable global needs an initializer of its own
         }
         let bytes = wat(&format!("(module (type (func)) (import \"m\" \"g\" (global {text})))"));
-        let info = wasm_type_registry::ModuleInfo::from_wasm(&bytes).unwrap();
+        let info = ModuleInfo::from_wasm(&bytes).unwrap();
         assert_eq!(info.globals[0].content, ty, "{text}");
     }
 }
@@ -168,15 +168,11 @@ fn errors_print_types_not_debug_dumps() {
 #[test]
 fn garbage_input_gets_a_one_line_message() {
     for bytes in [&b"hello world, this is not wasm"[..], b"\xe2\x6b\xf5\x6e\x01\0\0\0", b"\0asm\x01\0\0\0\x01\xff"] {
-        for message in [
-            ModuleTypes::from_wasm(bytes).unwrap_err().to_string(),
-            wasm_type_registry::ModuleInfo::from_wasm(bytes).unwrap_err().to_string(),
-        ] {
-            assert!(!message.contains('\n') && message.len() < 160, "{message}");
-            assert!(message.starts_with("invalid wasm at byte offset"), "{message}");
-        }
+        let message = ModuleInfo::from_wasm(bytes).unwrap_err().to_string();
+        assert!(!message.contains('\n') && message.len() < 160, "{message}");
+        assert!(message.starts_with("invalid wasm at byte offset"), "{message}");
     }
-    let message = ModuleTypes::from_wasm(b"hell\x01\0\0\0").unwrap_err().to_string();
+    let message = ModuleInfo::from_wasm(b"hell\x01\0\0\0").unwrap_err().to_string();
     assert!(message.contains("expected=[0x0, 0x61, 0x73, 0x6d] actual=[0x68, 0x65, 0x6c, 0x6c]"), "{message}");
 }
 
@@ -184,7 +180,7 @@ fn garbage_input_gets_a_one_line_message() {
 /// back, through `wast` and `ModuleInfo::from_wasm`, as itself.
 #[test]
 fn external_types_read_back_as_themselves() {
-    use wasm_type_registry::{ExternType, GlobalType, Limits, MemoryType, ModuleInfo, TableType};
+    use wasm_type_registry::{ExternType, GlobalType, Limits, MemoryType, TableType};
     let f = TypeRef::Module(ModuleTypeIndex::from_u32(0));
     let limits = |min, max| Limits { min, max };
     let memory =

@@ -15,7 +15,7 @@ use wasm_type_registry::{
 use crate::common::{field, wat};
 
 fn module(types: &str) -> ModuleTypes {
-    ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+    ModuleInfo::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}")).types
 }
 
 /// `text`'s module registered twice, which must give the same indices, and
@@ -257,7 +257,7 @@ fn continuation_subtyping_follows_the_function_types() {
     assert!(matches(reference(true, abstract_(AbstractHeapType::NoCont)), contref));
 
     // A continuation whose function type does not match its supertype's.
-    let err = ModuleTypes::from_wasm(&wat("(module (type $f1 (sub (func (param i32)))) (type $g (func (param i64)))
+    let err = ModuleInfo::from_wasm(&wat("(module (type $f1 (sub (func (param i32)))) (type $g (func (param i64)))
                  (type $c1 (sub (cont $f1))) (type $c2 (sub $c1 (cont $g))))"))
     .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidTypeSection { type_index: 3, .. }), "{err}");

@@ -5,7 +5,7 @@
 //! says `A` matches `B`.
 
 use wasm_type_registry::{
-    AbstractHeapType as A, HeapType, LinkError, ModuleTypeIndex, ModuleTypes, RefType, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType as A, HeapType, LinkError, ModuleInfo, ModuleTypeIndex, RefType, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -31,7 +31,7 @@ const ABSTRACT: [(A, &str); 12] = [
 #[test]
 fn reference_type_matching_agrees_with_wasmparser() {
     let registry = TypeRegistry::new();
-    let module = ModuleTypes::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap();
+    let module = ModuleInfo::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap().types;
     let types = registry.register_module(&module).unwrap();
     // Each heap type with its text.
     let mut heap_types: Vec<(HeapType, String)> =
@@ -103,7 +103,7 @@ fn module_form_references_are_refused_not_answered() {
 fn composite_types_match_structurally() {
     use wasm_type_registry::{ArrayType, CompositeType, FieldType, StorageType, StructType, SubType};
     let registry = TypeRegistry::new();
-    let module = ModuleTypes::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap();
+    let module = ModuleInfo::from_wasm(&wat(&format!("(module {TYPES})"))).unwrap().types;
     let types = registry.register_module(&module).unwrap();
     let shared = |i| {
         ValType::Ref(RefType::concrete(true, TypeRef::Engine(types.engine_type(ModuleTypeIndex::from_u32(i)).unwrap())))

@@ -7,14 +7,15 @@
 //! types, printed, and freed.
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, LinkError, ModuleTypeIndex,
-    ModuleTypes, RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, LinkError, ModuleInfo,
+    ModuleTypeIndex, ModuleTypes, RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeRef,
+    TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
 
 fn module(types: &str) -> ModuleTypes {
-    ModuleTypes::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}"))
+    ModuleInfo::from_wasm(&wat(&format!("(module {types})"))).unwrap_or_else(|e| panic!("{types}: {e}")).types
 }
 
 fn shared(types: &TypeCollection, i: u32) -> EngineTypeIndex {
@@ -268,7 +269,7 @@ fn the_registry_refuses_a_continuation_of_a_struct_type() {
 #[test]
 fn from_wasm_refuses_what_the_validator_refuses() {
     let bytes = wat("(module (type (func)) (type (shared (struct (field anyref)))))");
-    match ModuleTypes::from_wasm(&bytes).unwrap_err() {
+    match ModuleInfo::from_wasm(&bytes).unwrap_err() {
         RegistryError::InvalidTypeSection { type_index: 1, message, .. } => {
             assert!(message.contains("shared"), "{message}");
         }

@@ -17,7 +17,7 @@
 //! seeded: see `common::proptest_config`) and asserts Ok, or Err with the
 //! registry unchanged; never a panic.
 //!
-//! Truncated or garbage bytes to `ModuleTypes::from_wasm` are tested in
+//! Truncated or garbage bytes to `ModuleInfo::from_wasm` are tested in
 //! `tests/workloads/binary_modules.rs`; `from_wasm` does not touch a registry.
 
 use std::cell::{Cell, RefCell};

@@ -630,7 +630,7 @@ fn run_directive(linker: &mut Linker, directive: WastDirective<'_>) -> Outcome {
         },
         WastDirective::AssertMalformed { mut module, .. } => match module.encode() {
             Err(_) => Outcome::Skip("assert_malformed: text-format malformation"),
-            Ok(bytes) if matches!(module, QuoteWat::QuoteModule(..)) => match ModuleTypes::from_wasm(&bytes) {
+            Ok(bytes) if matches!(module, QuoteWat::QuoteModule(..)) => match ModuleInfo::from_wasm(&bytes) {
                 Err(_) => Outcome::Pass,
                 Ok(_) => Outcome::Skip("assert_malformed: text-format malformation"),
             },

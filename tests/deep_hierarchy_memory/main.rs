@@ -18,9 +18,8 @@
 //!   matches its supertype only up to type equivalence: the module builder
 //!   must then check the group with the module's types hash-consed.
 //!
-//! For each shape: reading the module (`ModuleTypes::from_wasm`,
-//! `ModuleInfo::from_wasm`) peaks within a constant plus 64 times the input
-//! size, and registering it keeps, and peaks at, no more than twice what
+//! For each shape: reading the module (`ModuleInfo::from_wasm`) peaks
+//! within a constant plus 64 times the input size, and registering it keeps, and peaks at, no more than twice what
 //! the flat group of the same size does.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -201,18 +200,18 @@ const READ_BYTES_PER_INPUT_BYTE: usize = 64;
 /// Reading: [`ModuleTypesBuilder::build`] of the module's types (the
 /// crate's checks, where supertype chains are built) peaks within
 /// [`READ_CONSTANT`] plus [`READ_BYTES_PER_INPUT_BYTE`] times the input;
-/// the whole of `ModuleTypes::from_wasm` and `ModuleInfo::from_wasm` within
-/// that, or within what wasmparser's validator needs for the same bytes
-/// alone if that is more. (For one rec group of thousands of small types
-/// the validator alone takes 70 to 110 bytes per input byte, depending on
-/// how its vectors and tables happen to have grown; its state is dropped
-/// before the types are converted, so the two peaks do not add up.)
+/// the whole of [`ModuleInfo::from_wasm`] within that, or within what
+/// wasmparser's validator needs for the same bytes alone if that is more.
+/// (For one rec group of thousands of small types the validator alone
+/// takes 70 to 110 bytes per input byte, depending on how its vectors and
+/// tables happen to have grown; its state is dropped before the types are
+/// converted, so the two peaks do not add up.)
 ///
 /// Registering: kept bytes and the peak within twice those of the flat
 /// group of the same size.
 fn check(shape: Shape) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let flat = ModuleTypes::from_wasm(&Shape::Flat.wasm()).expect("a valid module");
+    let flat = ModuleInfo::from_wasm(&Shape::Flat.wasm()).expect("a valid module").types;
     // Warm up: thread-local handles, the first segments.
     measure_registration(&flat);
     let (flat_kept, flat_peak) = measure_registration(&flat);
@@ -222,9 +221,8 @@ fn check(shape: Shape) {
         let mut validator = wasmparser::Validator::new_with_features(ModuleTypes::WASM_FEATURES);
         validator.validate_all(&wasm).expect("wasmparser validates it");
     });
-    let (module, types_peak) = measure_peak(|| ModuleTypes::from_wasm(&wasm).expect("a valid module"));
-    let (info, info_peak) = measure_peak(|| ModuleInfo::from_wasm(&wasm).expect("a valid module"));
-    drop(info);
+    let (info, read_peak) = measure_peak(|| ModuleInfo::from_wasm(&wasm).expect("a valid module"));
+    let module = info.types;
     let mut builder = ModuleTypes::builder();
     for (_, types) in module.rec_groups() {
         builder.rec_group(types.to_vec());
@@ -238,14 +236,13 @@ fn check(shape: Shape) {
     let per_input = |bytes: usize| bytes as f64 / wasm.len() as f64;
     println!(
         "{shape:?}: {} input bytes ({:.1} a type); peak: build {build_peak} B ({:.1}x input), \
-         ModuleTypes::from_wasm {types_peak} B ({:.1}x), ModuleInfo::from_wasm {info_peak} B ({:.1}x), \
+         ModuleInfo::from_wasm {read_peak} B ({:.1}x), \
          wasmparser's validator alone {validator_peak} B ({:.1}x); registration: kept {:.0} B/type, \
          peak {:.0} B/type (flat group: {:.0} / {:.0})",
         wasm.len(),
         per_type(wasm.len()),
         per_input(build_peak),
-        per_input(types_peak),
-        per_input(info_peak),
+        per_input(read_peak),
         per_input(validator_peak),
         per_type(kept),
         per_type(peak),
@@ -255,8 +252,7 @@ fn check(shape: Shape) {
     let own_bound = READ_CONSTANT + READ_BYTES_PER_INPUT_BYTE * wasm.len();
     assert!(build_peak <= own_bound, "{shape:?}: building the module's types peaked at {build_peak} B > {own_bound} B");
     let read_bound = own_bound.max(validator_peak);
-    assert!(types_peak <= read_bound, "{shape:?}: ModuleTypes::from_wasm peaked at {types_peak} B > {read_bound} B");
-    assert!(info_peak <= read_bound, "{shape:?}: ModuleInfo::from_wasm peaked at {info_peak} B > {read_bound} B");
+    assert!(read_peak <= read_bound, "{shape:?}: ModuleInfo::from_wasm peaked at {read_peak} B > {read_bound} B");
     assert!(kept <= 2 * flat_kept, "{shape:?}: registration kept {kept} B against {flat_kept} B flat");
     assert!(peak <= 2 * flat_peak, "{shape:?}: registration peaked at {peak} B against {flat_peak} B flat");
 }
@@ -293,7 +289,7 @@ fn deep_siblings_checked_up_to_equivalence_cost_a_small_constant_over_a_flat_gro
 fn the_shapes_have_the_intended_depths() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for shape in Shape::ALL {
-        let module = ModuleTypes::from_wasm(&shape.wasm()).expect("a valid module");
+        let module = ModuleInfo::from_wasm(&shape.wasm()).expect("a valid module").types;
         let registry = TypeRegistry::new();
         let types = registry.register_module(&module).expect("registers");
         let depths: Vec<usize> = types.engine_types().iter().map(|&index| registry.depth(index).unwrap()).collect();

@@ -5,8 +5,8 @@
 use std::sync::Barrier;
 
 use wasm_type_registry::{
-    AbstractHeapType, CompositeType, FieldType, HeapType, ModuleTypes, RefType, RegistryError, StorageType, SubType,
-    TypeRef, TypeRegistry, ValType,
+    AbstractHeapType, CompositeType, FieldType, HeapType, ModuleInfo, ModuleTypes, RefType, RegistryError, StorageType,
+    SubType, TypeRef, TypeRegistry, ValType,
 };
 use wasm_type_shapes as shapes;
 
@@ -14,7 +14,7 @@ use crate::common::wat;
 
 fn round_trip(module: &ModuleTypes) {
     let bytes = shapes::encode(module);
-    let read = ModuleTypes::from_wasm(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let read = ModuleInfo::from_wasm(&bytes).unwrap_or_else(|e| panic!("{e}")).types;
     assert_eq!(&read, module);
 }
 
@@ -93,8 +93,8 @@ fn binary_modules_register_identically_from_several_threads() {
             .map(|t| {
                 let (registry, barrier, dart, singletons) = (&registry, &barrier, &dart, &singletons);
                 s.spawn(move || {
-                    let dart = ModuleTypes::from_wasm(dart).unwrap();
-                    let singletons = ModuleTypes::from_wasm(singletons).unwrap();
+                    let dart = ModuleInfo::from_wasm(dart).unwrap().types;
+                    let singletons = ModuleInfo::from_wasm(singletons).unwrap().types;
                     barrier.wait();
                     // Half the threads register in the other order, so that
                     // both modules are new to someone at the same time.
@@ -146,12 +146,12 @@ fn section_ends(bytes: &[u8]) -> Vec<usize> {
 #[test]
 fn every_truncation_is_an_error_not_a_panic() {
     let bytes = small_binary();
-    let full = ModuleTypes::from_wasm(&bytes).unwrap();
+    let full = ModuleInfo::from_wasm(&bytes).unwrap().types;
     assert_eq!((full.len(), full.rec_group_count()), (4, 3));
     let ends = section_ends(&bytes);
     let mut refused = 0;
     for len in 0..bytes.len() {
-        match ModuleTypes::from_wasm(&bytes[..len]) {
+        match ModuleInfo::from_wasm(&bytes[..len]) {
             Err(RegistryError::InvalidWasm { offset, .. } | RegistryError::InvalidTypeSection { offset, .. }) => {
                 assert!(offset <= len, "offset {offset} past the end of {len} bytes");
                 refused += 1;
@@ -159,9 +159,9 @@ fn every_truncation_is_an_error_not_a_panic() {
             Err(other) => panic!("truncated to {len} bytes: unexpected {other:?}"),
             // Cut right after a section: a shorter module, unless the
             // function and code sections no longer agree.
-            Ok(module) => {
+            Ok(info) => {
                 assert!(ends.contains(&len), "truncated to {len} bytes, inside a section, and accepted");
-                assert!(module.is_empty() || module == full);
+                assert!(info.types.is_empty() || info.types == full);
             }
         }
     }
@@ -177,7 +177,7 @@ fn a_type_that_does_not_decode_is_named_with_its_rec_group() {
     // Corrupt the last struct marker: the one of type 3, in rec group 2.
     let last_struct = section.clone().rev().find(|&i| bytes[i] == 0x5f).unwrap();
     bytes[last_struct] = 0x42;
-    let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
+    let err = ModuleInfo::from_wasm(&bytes).unwrap_err();
     match &err {
         RegistryError::InvalidTypeSection { type_index: 3, rec_group: 2, offset, .. } => {
             assert!(section.contains(offset), "{err}")
@@ -192,13 +192,13 @@ fn garbage_is_an_error_not_a_panic() {
     let mut garbage = |len: usize| (0..len).map(|_| rng.next_u64() as u8).collect::<Vec<u8>>();
     for len in [0, 1, 4, 8, 9, 100, 10_000] {
         let bytes = garbage(len);
-        assert!(ModuleTypes::from_wasm(&bytes).is_err());
+        assert!(ModuleInfo::from_wasm(&bytes).is_err());
         // With a valid header the garbage reaches the section parser.
         let mut with_header = b"\0asm\x01\0\0\0".to_vec();
         with_header.extend(&bytes);
-        match ModuleTypes::from_wasm(&with_header) {
+        match ModuleInfo::from_wasm(&with_header) {
             Err(RegistryError::InvalidWasm { .. } | RegistryError::InvalidTypeSection { .. }) => {}
-            other if len == 0 => assert!(other.unwrap().is_empty()),
+            other if len == 0 => assert!(other.unwrap().types.is_empty()),
             other => panic!("{len} bytes of garbage: {other:?}"),
         }
     }
@@ -210,7 +210,7 @@ fn garbage_is_an_error_not_a_panic() {
         for value in [0x00, 0x7f, 0x80, 0xff, bytes[i].wrapping_add(1)] {
             let mut corrupt = bytes.clone();
             corrupt[i] = value;
-            refused += usize::from(ModuleTypes::from_wasm(&corrupt).is_err());
+            refused += usize::from(ModuleInfo::from_wasm(&corrupt).is_err());
         }
     }
     assert!(refused > 0);
@@ -246,7 +246,7 @@ fn every_section_but_function_bodies_is_validated() {
         ),
     ];
     for (what, bytes, words) in cases {
-        match ModuleTypes::from_wasm(&bytes) {
+        match ModuleInfo::from_wasm(&bytes) {
             Err(RegistryError::InvalidWasm { message, offset }) => {
                 assert!(message.contains(words), "{what}: {message}");
                 assert!(offset >= 8 && offset <= bytes.len(), "{what}: offset {offset}");
@@ -257,7 +257,7 @@ fn every_section_but_function_bodies_is_validated() {
     // A body whose instructions are invalid is accepted: bodies are the
     // compiler's to validate, and wasmparser's full validator refuses it.
     let bytes = wat("(module (type (func (result i32))) (func (type 0)))");
-    assert_eq!(ModuleTypes::from_wasm(&bytes).unwrap().len(), 1);
+    assert_eq!(ModuleInfo::from_wasm(&bytes).unwrap().types.len(), 1);
     let full = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM3).validate_all(&bytes);
     assert!(full.is_err_and(|e| e.message().contains("type mismatch")));
 }
@@ -266,7 +266,7 @@ fn every_section_but_function_bodies_is_validated() {
 fn bad_magic_is_invalid_wasm() {
     let mut bytes = small_binary();
     bytes[0] = b'X';
-    let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
+    let err = ModuleInfo::from_wasm(&bytes).unwrap_err();
     assert!(matches!(err, RegistryError::InvalidWasm { offset: 0, .. }), "{err:?}");
 }
 
@@ -319,7 +319,7 @@ fn invalid_type_sections_name_type_and_rec_group() {
     ];
     for (types, want_type, want_group, want_message) in cases {
         let bytes = wat(&format!("(module {types})"));
-        let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
+        let err = ModuleInfo::from_wasm(&bytes).unwrap_err();
         match &err {
             RegistryError::InvalidTypeSection { type_index, rec_group, message, offset } => {
                 assert_eq!((*type_index, *rec_group), (want_type, want_group), "{types}: {err}");
@@ -336,7 +336,7 @@ fn invalid_type_sections_name_type_and_rec_group() {
 #[test]
 fn components_are_refused_by_from_wasm() {
     let bytes = wat("(component (core module (type (func))))");
-    let err = ModuleTypes::from_wasm(&bytes).unwrap_err();
+    let err = ModuleInfo::from_wasm(&bytes).unwrap_err();
     assert!(
         matches!(&err, RegistryError::InvalidWasm { offset: 0, message } if message.contains("component")),
         "{err}"
@@ -356,7 +356,7 @@ fn builder_from_parsed_rec_groups_equals_from_wasm() {
             }
         }
     }
-    assert_eq!(builder.build().unwrap(), ModuleTypes::from_wasm(&bytes).unwrap());
+    assert_eq!(builder.build().unwrap(), ModuleInfo::from_wasm(&bytes).unwrap().types);
 }
 
 /// A rec-group-relative reference, as wasmparser's validator writes them,
@@ -429,8 +429,8 @@ fn modules_with_code_read_the_same_types() {
     let bytes = shapes::encode_with_functions(&module, 300, 20);
     assert!(bytes.len() > shapes::encode(&module).len() + 300 * 20);
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM3).validate_all(&bytes).unwrap();
-    assert_eq!(ModuleTypes::from_wasm(&bytes).unwrap(), module);
+    assert_eq!(ModuleInfo::from_wasm(&bytes).unwrap().types, module);
     // A body cut short is a framing error, reported as such.
-    let err = ModuleTypes::from_wasm(&bytes[..bytes.len() - 3]).unwrap_err();
+    let err = ModuleInfo::from_wasm(&bytes[..bytes.len() - 3]).unwrap_err();
     assert!(matches!(err, RegistryError::InvalidWasm { .. }), "{err:?}");
 }

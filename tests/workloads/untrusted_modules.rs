@@ -1,10 +1,10 @@
 //! Hostile binary modules: what a count, a size or an error that the input
-//! chooses can make `ModuleTypes::from_wasm` allocate.
+//! chooses can make `ModuleInfo::from_wasm` allocate.
 //!
 //! A counting global allocator measures, on the calling thread only, the
 //! bytes allocated while one call runs: the peak of live bytes, the total,
 //! and the largest single allocation. The tests pin the bounds that
-//! `docs/reliability.md` and the rustdoc of `from_wasm` state:
+//! `docs/reliability.md` and the rustdoc of `ModuleInfo::from_wasm` state:
 //! - no allocation is sized by a count the input declares (the 15-byte
 //!   module that used to abort the process with a 64 GiB reservation);
 //! - the error path stops at the first error and costs no more than the
@@ -21,7 +21,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use wasm_type_registry::{ModuleTypes, RegistryError};
+use wasm_type_registry::{ModuleInfo, RegistryError};
 use wasm_type_shapes as shapes;
 
 /// The system allocator, counting what the current thread allocates while
@@ -101,8 +101,8 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, Allocated) {
     (result, Allocated { peak: peak.max(0) as u64, total, largest })
 }
 
-fn from_wasm_measured(bytes: &[u8]) -> (Result<ModuleTypes, RegistryError>, Allocated) {
-    measure(|| ModuleTypes::from_wasm(bytes))
+fn from_wasm_measured(bytes: &[u8]) -> (Result<ModuleInfo, RegistryError>, Allocated) {
+    measure(|| ModuleInfo::from_wasm(bytes))
 }
 
 /// A type section of `groups`, each already encoded.
@@ -234,7 +234,7 @@ fn the_first_error_stops_the_reading() {
 fn the_error_path_costs_no_more_than_the_valid_twin_and_names_the_type() {
     const N: usize = 20_000;
     let (valid, valid_allocated) = from_wasm_measured(&types_then_group(N, None));
-    assert_eq!(valid.unwrap().len(), N + 3);
+    assert_eq!(valid.unwrap().types.len(), N + 3);
     for bad_at in 0..3 {
         let bytes = types_then_group(N, Some(bad_at));
         let (result, allocated) = from_wasm_measured(&bytes);
@@ -342,7 +342,7 @@ fn a_bad_section_after_the_types_costs_no_conversion() {
     let mut bad_export = valid.clone();
     bad_export.extend([0x07, 0x05, 0x01, 0x01, b'f', 0x00, 0x00]);
     let (result, valid_allocated) = from_wasm_measured(&valid);
-    assert_eq!(result.unwrap().len(), N + 3);
+    assert_eq!(result.unwrap().types.len(), N + 3);
     let (result, allocated) = from_wasm_measured(&bad_export);
     match &result {
         Err(RegistryError::InvalidWasm { message, .. }) => assert!(message.contains("unknown function"), "{message}"),
