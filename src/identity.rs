@@ -1,7 +1,7 @@
-//! Process-wide identities: distinct numbers that name one registry, or
-//! one module's types, among all this process creates, so that a key or a
-//! module-form type handed to the wrong one is refused instead of read as
-//! one of its own.
+//! Process-wide identities: distinct numbers that name one registry, one
+//! module's types or one reclaimer among all this process creates, so that
+//! a key or a module-form type handed to the wrong one is refused instead
+//! of read as one of its own, and a thread's cache finds its own lists.
 //!
 //! The counter is not part of the concurrency protocol (it only hands out
 //! distinct numbers, it publishes nothing), so it is a plain `std` atomic

@@ -148,7 +148,12 @@ impl<R> ListState<R> {
             return None;
         }
         self.open_weight = 0;
-        Some(std::mem::take(&mut self.open))
+        // The next batch starts with room for as many values as this one
+        // held (at most a full batch): a thread that retires steadily then
+        // never reallocates its open batch (growing it from empty cost
+        // each retirement about 200 instructions, under callgrind).
+        let capacity = self.open.len().min(SEAL_COUNT);
+        Some(std::mem::replace(&mut self.open, Vec::with_capacity(capacity)))
     }
 
     /// Moves the lingering values and ready values from the front, up to
@@ -241,12 +246,6 @@ thread_local! {
     static FREEING: Cell<bool> = Cell::new(false);
 }
 
-/// The next reclaimer identity: distinct for the process's life.
-fn next_id() -> u64 {
-    // Not part of the protocol: it only hands out distinct numbers.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
 
 /// One registry's reclamation: its threads' lists, over the collector.
 pub(crate) struct Reclaimer<R> {
@@ -261,7 +260,7 @@ impl<R: Reclaimable> Reclaimer<R> {
     pub(crate) fn new() -> Self {
         Reclaimer {
             collector: Collector::new(),
-            id: next_id(),
+            id: crate::identity::new_identity(),
             lists: Mutex::new(Vec::new()),
             pending: AtomicUsize::new(0),
         }
