@@ -97,6 +97,29 @@ impl TypeRegistry {
     /// The registered type `ty`, in runtime form (every reference an engine
     /// index); `None` if it is not registered (a stale or foreign key).
     /// Lock-free.
+    ///
+    /// The type comes back owned: an `Arc` keeps its memory (not its
+    /// registration) for as long as the caller likes, without a pin held
+    /// in the caller's code, which would hold back the freeing of every
+    /// tenant's unregistered groups. It costs one atomic increment of the
+    /// type's count and one decrement when dropped. A caller that reads a
+    /// type often keeps a handle instead ([`root`](Self::root)) and reads
+    /// through it, which writes nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// use wasm_type_registry::*;
+    ///
+    /// let registry = TypeRegistry::new();
+    /// let ty = registry.register_type(SubType::func([ValType::I32], []))?;
+    /// let (index, key) = (ty.index(), ty.key());
+    /// let borrowed = registry.borrow(key).unwrap();
+    /// drop(ty);
+    /// // Unregistered: the index and the key answer `None`; the `Arc` still reads.
+    /// assert!(registry.borrow(index).is_none() && registry.borrow(key).is_none());
+    /// assert_eq!(borrowed.to_string(), "(func (param i32))");
+    /// # Ok::<(), RegistryError>(())
+    /// ```
     pub fn borrow(&self, ty: impl Into<Lookup>) -> Option<Arc<SubType>> {
         match ty.into().0 {
             By::Index(index) => self.inner.registered_type(index),

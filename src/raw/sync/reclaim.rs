@@ -246,7 +246,6 @@ thread_local! {
     static FREEING: Cell<bool> = Cell::new(false);
 }
 
-
 /// One registry's reclamation: its threads' lists, over the collector.
 pub(crate) struct Reclaimer<R> {
     collector: Collector,
