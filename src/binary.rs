@@ -27,7 +27,8 @@
 //! [`RegistryError::Unsupported`] rather than modelled wrongly:
 //! wasmparser's validator-internal type ids.
 //! Descriptor clauses on a type that is not a struct type, which no
-//! validator accepts, are refused with [`RegistryError::InvalidTypeClause`].
+//! validator accepts, are refused with [`TypeError::InvalidTypeClause`]
+//! (as [`RegistryError::Type`]).
 //!
 //! The wasmparser version is 0.263; a runtime converting its own parser's
 //! types must use the same version.
@@ -43,7 +44,7 @@ pub use module_info::{Export, Import, ModuleInfo};
 
 pub(crate) use read::read_module;
 
-use crate::error::{one_line, RegistryError};
+use crate::error::{one_line, RegistryError, TypeError};
 use crate::module::{ModuleTypes, ModuleTypesBuilder};
 use crate::types::{
     AbstractHeapType, ArrayType, CompositeType, ContType, FieldType, FuncType, HeapType, ModuleTypeIndex, RefType,
@@ -91,8 +92,8 @@ fn locate(error: RegistryError, type_index: u32, rec_group: u32) -> RegistryErro
         RegistryError::Unsupported { what, type_index: None, rec_group: None } => {
             RegistryError::Unsupported { what, type_index: Some(type_index), rec_group: Some(rec_group) }
         }
-        RegistryError::InvalidTypeClause { clause, referenced, problem, .. } => {
-            RegistryError::InvalidTypeClause { type_index, clause, referenced, problem }
+        RegistryError::Type(TypeError::InvalidTypeClause { clause, referenced, problem, .. }) => {
+            TypeError::InvalidTypeClause { type_index, clause, referenced, problem }.into()
         }
         other => other,
     }
@@ -207,25 +208,26 @@ impl TryFrom<&wp::CompositeType> for CompositeType {
     /// [`SubType::shared`].
     ///
     /// # Errors
-    /// [`RegistryError::InvalidTypeClause`] for descriptor clauses on a type
-    /// that is not a struct type (its `type_index` is 0 here;
+    /// [`TypeError::InvalidTypeClause`] (as [`RegistryError::Type`]) for
+    /// descriptor clauses on a type that is not a struct type (its
+    /// `type_index` is 0 here;
     /// [`ModuleTypesBuilder::wasmparser_rec_group`] says which type).
     fn try_from(ty: &wp::CompositeType) -> Result<Self, RegistryError> {
         let wp::CompositeType { inner, shared: _, descriptor_idx, describes_idx } = ty;
         let describes = describes_idx.map(|i| type_ref(i.unpack())).transpose()?;
         let descriptor = descriptor_idx.map(|i| type_ref(i.unpack())).transpose()?;
         if !matches!(inner, wp::CompositeInnerType::Struct(_)) {
-            let clause = |clause, referenced| RegistryError::InvalidTypeClause {
+            let clause = |clause, referenced| TypeError::InvalidTypeClause {
                 type_index: 0,
                 clause,
                 referenced,
                 problem: "only struct types may have descriptor clauses",
             };
             if let Some(d) = descriptor {
-                return Err(clause("descriptor", d));
+                return Err(clause("descriptor", d).into());
             }
             if let Some(t) = describes {
-                return Err(clause("describes", t));
+                return Err(clause("describes", t).into());
             }
         }
         let vals = |types: &[wp::ValType]| types.iter().map(|&v| ValType::try_from(v)).collect::<Result<Box<_>, _>>();
@@ -308,10 +310,11 @@ fn convert_group<'t>(
             SubType::try_from(ty)
                 .and_then(|ty| {
                     ty.map_refs(|r| match r {
-                        TypeRef::RecGroup(j) => start
-                            .checked_add(j)
-                            .map(|m| TypeRef::Module(ModuleTypeIndex::from_u32(m)))
-                            .ok_or(RegistryError::IndexOutOfRange { type_index, referenced: j, num_types: u32::MAX }),
+                        TypeRef::RecGroup(j) => {
+                            start.checked_add(j).map(|m| TypeRef::Module(ModuleTypeIndex::from_u32(m))).ok_or(
+                                TypeError::IndexOutOfRange { type_index, referenced: j, num_types: u32::MAX }.into(),
+                            )
+                        }
                         other => Ok(other),
                     })
                 })
@@ -327,9 +330,10 @@ impl ModuleTypesBuilder {
     /// module indices of this group's types.
     ///
     /// # Errors
-    /// [`RegistryError::Unsupported`] for types this model cannot express
-    /// (the builder is then unchanged). Index problems are found by
-    /// [`build`](Self::build).
+    /// [`RegistryError::Unsupported`] for types this model cannot express,
+    /// [`RegistryError::Type`] for descriptor clauses on a type that is not
+    /// a struct type ([`TypeError::InvalidTypeClause`]); the builder is
+    /// then unchanged. Index problems are found by [`build`](Self::build).
     ///
     /// # Examples
     /// A runtime that parses modules itself:

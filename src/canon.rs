@@ -16,7 +16,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use crate::error::RegistryError;
+use crate::error::TypeError;
 use crate::raw::sync::{Arc, ARC_HEADER_BYTES};
 use crate::subtyping::TypeLookup;
 use crate::types::{
@@ -184,7 +184,7 @@ pub fn module_group_key(
     start: ModuleTypeIndex,
     earlier: &[EngineTypeIndex],
     hasher: &GroupHasher,
-) -> Result<CanonGroup, RegistryError> {
+) -> Result<CanonGroup, TypeError> {
     let start = start.as_u32();
     let end = start as usize + group.len();
     let mut types = Vec::with_capacity(group.len());
@@ -194,13 +194,13 @@ pub fn module_group_key(
                 Ok(TypeRef::RecGroup(j.as_u32() - start))
             }
             TypeRef::Module(j) => {
-                earlier.get(j.as_usize()).map(|&s| TypeRef::Engine(s)).ok_or(RegistryError::ForwardReference {
+                earlier.get(j.as_usize()).map(|&s| TypeRef::Engine(s)).ok_or(TypeError::ForwardReference {
                     type_index: start + i as u32,
                     referenced: j.as_u32(),
                     rec_group: u32::MAX,
                 })
             }
-            other => Err(RegistryError::WrongIndexSpace {
+            other => Err(TypeError::WrongIndexSpace {
                 type_index: start + i as u32,
                 site: None,
                 reference: other,
@@ -219,10 +219,10 @@ pub fn module_group_key(
 /// A singleton cannot hold a descriptor pair (the two types share a group,
 /// and the described one comes first), and cannot be a continuation of
 /// itself, so those clauses are refused here.
-pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, RegistryError> {
+pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, TypeError> {
     ty.trace_sites(|site, r| match r {
         TypeRef::Engine(_) | TypeRef::RecGroup(0) => Ok(()),
-        other => Err(RegistryError::WrongIndexSpace {
+        other => Err(TypeError::WrongIndexSpace {
             type_index: 0,
             site: Some(site),
             reference: other,
@@ -230,7 +230,7 @@ pub fn singleton_key(ty: SubType, hasher: &GroupHasher) -> Result<CanonGroup, Re
         }),
     })?;
     let clause =
-        |clause, referenced, problem| RegistryError::InvalidTypeClause { type_index: 0, clause, referenced, problem };
+        |clause, referenced, problem| TypeError::InvalidTypeClause { type_index: 0, clause, referenced, problem };
     match &ty.composite {
         CompositeType::Struct(StructType { descriptor: Some(d), .. }) => {
             return Err(clause("descriptor", *d, "a descriptor type must be in the rec group of the type it describes"))

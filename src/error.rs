@@ -1,4 +1,6 @@
-//! The one error type of the crate.
+//! The crate's errors: [`RegistryError`], and the errors of the two
+//! domains it carries, [`TypeError`] (validation) and [`LinkError`]
+//! (linking).
 //!
 //! Every fallible operation validates *before* it changes anything, or rolls
 //! back what it changed before returning the error: a caller that gets an
@@ -24,10 +26,13 @@ use crate::types::{CompositeKind, EngineTypeIndex, HeapType, RefSite, TypeRef};
 /// - reading a binary ([`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)):
 ///   [`InvalidWasm`](Self::InvalidWasm), [`InvalidTypeSection`](Self::InvalidTypeSection),
 ///   [`Unsupported`](Self::Unsupported);
-/// - validating types (a module's [`build`](crate::ModuleTypesBuilder::build),
-///   [`TypeRegistry::register_type`](crate::TypeRegistry::register_type)):
-///   every variant from [`IndexOutOfRange`](Self::IndexOutOfRange) to
-///   [`UnregisteredEngineIndex`](Self::UnregisteredEngineIndex);
+/// - validating types: a [`TypeError`], which
+///   [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build)
+///   returns as is; [`Type`](Self::Type) carries one out of the calls that
+///   also fail in other ways
+///   ([`TypeRegistry::register_type`](crate::TypeRegistry::register_type),
+///   [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm)) and into a
+///   caller's chain of `?`;
 /// - the registry's capacity: [`IndexSpaceExhausted`](Self::IndexSpaceExhausted);
 /// - the embedder's per-type data: [`DataType`](Self::DataType) (a reader of
 ///   the wrong type) and [`TypeData`](Self::TypeData) (the data function
@@ -40,6 +45,148 @@ use crate::types::{CompositeKind, EngineTypeIndex, HeapType, RefSite, TypeRef};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegistryError {
+    /// A type broke a rule every type must follow to be registered; see
+    /// [`TypeError`].
+    Type(TypeError),
+    /// The registry has handed out all of its indices.
+    IndexSpaceExhausted,
+    /// A binary module could not be read outside its type section: a bad
+    /// header, broken section framing, truncated bytes, a section that
+    /// declares more items than it has bytes, a section the validator
+    /// refused, or a component where a core module was expected.
+    InvalidWasm {
+        /// Byte offset of the problem in the input.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A binary module's type section does not decode, or a validator
+    /// refused it.
+    InvalidTypeSection {
+        /// Byte offset of the problem in the input.
+        offset: usize,
+        /// The module-level index of the type refused. When the problem is
+        /// in a rec group that does not decode, or the validator refused a
+        /// rec group of several types and the crate's own checks cannot
+        /// tell which of them, the group's first type.
+        type_index: u32,
+        /// The rec group (0-based, in module order) refused.
+        rec_group: u32,
+        /// What is wrong, in the decoder's or validator's words.
+        message: String,
+    },
+    /// A linking or matching call refused its input; see [`LinkError`].
+    Link(LinkError),
+    /// The input uses a type feature this crate's type model cannot express
+    /// (see the crate's README for what each proposal gets), so it is
+    /// refused rather than modelled wrongly.
+    Unsupported {
+        /// What cannot be expressed, for example `"more than one declared
+        /// supertype"`.
+        what: &'static str,
+        /// The module-level index of the type that uses it, when known.
+        type_index: Option<u32>,
+        /// That type's rec group (0-based, in module order), when known.
+        rec_group: Option<u32>,
+    },
+    /// Per-type data of type `requested` was asked of a registry that
+    /// computes data of another type, or none
+    /// ([`TypeRegistry::type_data`](crate::TypeRegistry::type_data)).
+    DataType {
+        /// The type asked for ([`std::any::type_name`]).
+        requested: &'static str,
+        /// The type the registry's data function computes, if it has one.
+        computed: Option<&'static str>,
+    },
+    /// The embedder's per-type data function (see
+    /// [`TypeRegistry::with_type_data`](crate::TypeRegistry::with_type_data))
+    /// refused a type; the group was not registered.
+    TypeData {
+        /// The module-level index of the refused type (0 for
+        /// [`TypeRegistry::register_type`](crate::TypeRegistry::register_type)).
+        type_index: u32,
+        /// The embedder's error.
+        source: EmbedderError,
+    },
+}
+
+/// An error of the embedder's, carried by [`RegistryError::TypeData`]:
+/// shared, so that the error stays `Clone`; two are equal when they are the
+/// same error value.
+#[derive(Clone, Debug)]
+pub struct EmbedderError(pub std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl PartialEq for EmbedderError {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for EmbedderError {}
+
+impl fmt::Display for EmbedderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use RegistryError::*;
+        match self {
+            IndexSpaceExhausted => f.write_str("the registry's engine type index space is exhausted"),
+            InvalidWasm { offset, message } => write!(f, "invalid wasm at byte offset {offset:#x}: {message}"),
+            InvalidTypeSection { offset, type_index, rec_group, message } => write!(
+                f,
+                "invalid type section at byte offset {offset:#x}: type {type_index} (rec group {rec_group}): {message}"
+            ),
+            Type(error) => error.fmt(f),
+            Link(error) => error.fmt(f),
+            Unsupported { what, type_index, rec_group } => {
+                if let Some(type_index) = type_index {
+                    write!(f, "type {type_index}")?;
+                    if let Some(rec_group) = rec_group {
+                        write!(f, " (rec group {rec_group})")?;
+                    }
+                    f.write_str(": ")?;
+                }
+                write!(f, "{what} cannot be expressed in this type model")
+            }
+            DataType { requested, computed: Some(computed) } => {
+                write!(f, "type data of type {requested} asked of a registry whose data is of type {computed}")
+            }
+            DataType { requested, computed: None } => {
+                write!(f, "type data of type {requested} asked of a registry without a data function")
+            }
+            TypeData { type_index, source } => {
+                write!(f, "type {type_index}: the embedder's type data function refused it: {source}")
+            }
+        }
+    }
+}
+
+/// The message includes any underlying error's (a [`TypeError`], a
+/// [`LinkError`], the embedder's), so `source` reports none: a chain
+/// printed by a reporter shows each message once.
+impl std::error::Error for RegistryError {}
+
+/// Why validation refused a type: the rules every type must follow to be
+/// registered, decided from the type and what it references (index ranges
+/// and rec-group structure, declared supertypes, the clauses that must name
+/// a particular kind of type, sharedness, subtyping depth, the JS-API size
+/// limits).
+///
+/// [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build) fails
+/// only in these ways and returns a `TypeError` as is. The calls that can
+/// also fail in other ways
+/// ([`TypeRegistry::register_type`](crate::TypeRegistry::register_type),
+/// [`TypeRegistry::register_module`](crate::TypeRegistry::register_module),
+/// [`ModuleInfo::from_wasm`](crate::ModuleInfo::from_wasm),
+/// [`ModuleTypesBuilder::wasmparser_rec_group`](crate::ModuleTypesBuilder::wasmparser_rec_group))
+/// return it as [`RegistryError::Type`], with the same message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TypeError {
     /// A type reference points past the end of the module's types.
     IndexOutOfRange {
         /// The module-level index of the referring type.
@@ -163,91 +310,11 @@ pub enum RegistryError {
         /// where in that type the reference sits, where known.
         referrer: Option<(u32, RefSite)>,
     },
-    /// The registry has handed out all of its indices.
-    IndexSpaceExhausted,
-    /// A binary module could not be read outside its type section: a bad
-    /// header, broken section framing, truncated bytes, a section that
-    /// declares more items than it has bytes, a section the validator
-    /// refused, or a component where a core module was expected.
-    InvalidWasm {
-        /// Byte offset of the problem in the input.
-        offset: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A binary module's type section does not decode, or a validator
-    /// refused it.
-    InvalidTypeSection {
-        /// Byte offset of the problem in the input.
-        offset: usize,
-        /// The module-level index of the type refused. When the problem is
-        /// in a rec group that does not decode, or the validator refused a
-        /// rec group of several types and the crate's own checks cannot
-        /// tell which of them, the group's first type.
-        type_index: u32,
-        /// The rec group (0-based, in module order) refused.
-        rec_group: u32,
-        /// What is wrong, in the decoder's or validator's words.
-        message: String,
-    },
-    /// A linking or matching call refused its input; see [`LinkError`].
-    Link(LinkError),
-    /// The input uses a type feature this crate's type model cannot express
-    /// (see the crate's README for what each proposal gets), so it is
-    /// refused rather than modelled wrongly.
-    Unsupported {
-        /// What cannot be expressed, for example `"more than one declared
-        /// supertype"`.
-        what: &'static str,
-        /// The module-level index of the type that uses it, when known.
-        type_index: Option<u32>,
-        /// That type's rec group (0-based, in module order), when known.
-        rec_group: Option<u32>,
-    },
-    /// Per-type data of type `requested` was asked of a registry that
-    /// computes data of another type, or none
-    /// ([`TypeRegistry::type_data`](crate::TypeRegistry::type_data)).
-    DataType {
-        /// The type asked for ([`std::any::type_name`]).
-        requested: &'static str,
-        /// The type the registry's data function computes, if it has one.
-        computed: Option<&'static str>,
-    },
-    /// The embedder's per-type data function (see
-    /// [`TypeRegistry::with_type_data`](crate::TypeRegistry::with_type_data))
-    /// refused a type; the group was not registered.
-    TypeData {
-        /// The module-level index of the refused type (0 for
-        /// [`TypeRegistry::register_type`](crate::TypeRegistry::register_type)).
-        type_index: u32,
-        /// The embedder's error.
-        source: EmbedderError,
-    },
 }
 
-/// An error of the embedder's, carried by [`RegistryError::TypeData`]:
-/// shared, so that the error stays `Clone`; two are equal when they are the
-/// same error value.
-#[derive(Clone, Debug)]
-pub struct EmbedderError(pub std::sync::Arc<dyn std::error::Error + Send + Sync>);
-
-impl PartialEq for EmbedderError {
-    fn eq(&self, other: &Self) -> bool {
-        std::sync::Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for EmbedderError {}
-
-impl fmt::Display for EmbedderError {
+impl fmt::Display for TypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl fmt::Display for RegistryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use RegistryError::*;
+        use TypeError::*;
         match self {
             IndexOutOfRange { type_index, referenced, num_types } => write!(
                 f,
@@ -309,40 +376,17 @@ impl fmt::Display for RegistryError {
                 }
                 write!(f, "engine type index {index} is not registered in this registry")
             }
-            IndexSpaceExhausted => f.write_str("the registry's engine type index space is exhausted"),
-            InvalidWasm { offset, message } => write!(f, "invalid wasm at byte offset {offset:#x}: {message}"),
-            InvalidTypeSection { offset, type_index, rec_group, message } => write!(
-                f,
-                "invalid type section at byte offset {offset:#x}: type {type_index} (rec group {rec_group}): {message}"
-            ),
-            Link(error) => error.fmt(f),
-            Unsupported { what, type_index, rec_group } => {
-                if let Some(type_index) = type_index {
-                    write!(f, "type {type_index}")?;
-                    if let Some(rec_group) = rec_group {
-                        write!(f, " (rec group {rec_group})")?;
-                    }
-                    f.write_str(": ")?;
-                }
-                write!(f, "{what} cannot be expressed in this type model")
-            }
-            DataType { requested, computed: Some(computed) } => {
-                write!(f, "type data of type {requested} asked of a registry whose data is of type {computed}")
-            }
-            DataType { requested, computed: None } => {
-                write!(f, "type data of type {requested} asked of a registry without a data function")
-            }
-            TypeData { type_index, source } => {
-                write!(f, "type {type_index}: the embedder's type data function refused it: {source}")
-            }
         }
     }
 }
 
-/// The message includes any underlying error's (a [`LinkError`], the
-/// embedder's), so `source` reports none: a chain printed by a reporter
-/// shows each message once.
-impl std::error::Error for RegistryError {}
+impl std::error::Error for TypeError {}
+
+impl From<TypeError> for RegistryError {
+    fn from(error: TypeError) -> Self {
+        RegistryError::Type(error)
+    }
+}
 
 /// Why a call of the linking API refused its input: converting a module's
 /// types to engine form ([`TypeCollection`](crate::TypeCollection)'s

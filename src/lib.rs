@@ -128,7 +128,7 @@ mod binary;
 
 #[cfg(feature = "wasmparser")]
 pub use binary::{Export, Import, ModuleInfo};
-pub use error::{EmbedderError, ImportRule, LinkError, RegistryError};
+pub use error::{EmbedderError, ImportRule, LinkError, RegistryError, TypeError};
 pub use extern_types::{ExternType, GlobalType, Limits, MemoryType, ModuleExternType, TableType};
 pub use module::{ModuleTypes, ModuleTypesBuilder};
 pub use raw::supertype_display::SegmentDisplay;

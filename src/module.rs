@@ -16,7 +16,7 @@
 
 mod local_types;
 
-use crate::error::RegistryError;
+use crate::error::TypeError;
 use crate::extern_types::{ExternType, ModuleExternType};
 use crate::subtyping;
 use crate::types::{ModuleTypeIndex, SubType, TypeRef};
@@ -53,7 +53,7 @@ use local_types::{ByIndex, LocalTypes};
 /// let module = builder.build()?;
 /// assert_eq!(module.len(), 1);
 /// assert_eq!(module.rec_group_count(), 1);
-/// # Ok::<(), RegistryError>(())
+/// # Ok::<(), TypeError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ModuleTypes {
@@ -125,8 +125,8 @@ impl ModuleTypesBuilder {
     /// Validates the collected groups.
     ///
     /// # Errors
-    /// The first problem found, in module order; see [`RegistryError`].
-    pub fn build(self) -> Result<ModuleTypes, RegistryError> {
+    /// The first problem found, in module order; see [`TypeError`].
+    pub fn build(self) -> Result<ModuleTypes, TypeError> {
         let module = ModuleTypes { types: self.types, group_starts: self.group_starts, id: ModuleId::default() };
         module.validate()?;
         Ok(module)
@@ -223,9 +223,9 @@ impl ModuleTypes {
         start..end
     }
 
-    fn validate(&self) -> Result<(), RegistryError> {
+    fn validate(&self) -> Result<(), TypeError> {
         if self.types.len() > MAX_TYPES {
-            return Err(RegistryError::LimitExceeded {
+            return Err(TypeError::LimitExceeded {
                 what: "types",
                 type_index: u32::try_from(self.types.len()).unwrap_or(u32::MAX),
                 limit: MAX_TYPES,
@@ -247,7 +247,7 @@ impl ModuleTypes {
                 if let Some(TypeRef::Module(sup)) = ty.supertype {
                     let sup = sup.as_usize();
                     if sup >= i {
-                        return Err(RegistryError::SupertypeNotEarlier { type_index, supertype: sup as u32 });
+                        return Err(TypeError::SupertypeNotEarlier { type_index, supertype: sup as u32 });
                     }
                     check_supertype_shape(
                         type_index,
@@ -292,7 +292,7 @@ impl ModuleTypes {
 mod tests {
     use super::*;
     use crate::types::{FieldType, StorageType, ValType};
-    use crate::TypeRegistry;
+    use crate::{RegistryError, TypeRegistry};
 
     fn field(ty: ValType) -> FieldType {
         FieldType { mutable: false, storage: StorageType::Val(ty) }
@@ -320,8 +320,11 @@ mod tests {
         let keep = registry.register_module(&keep.build().unwrap()).unwrap();
         let before = registry.stats();
         let registered = registry.register_module(&unchecked).unwrap_err();
-        assert_eq!(registered, built);
-        assert!(matches!(registered, RegistryError::SupertypeMismatch { type_index: 2, .. }), "{registered}");
+        assert_eq!(registered, RegistryError::Type(built));
+        assert!(
+            matches!(registered, RegistryError::Type(TypeError::SupertypeMismatch { type_index: 2, .. })),
+            "{registered}"
+        );
         // The first group was new and registered before type 2 was refused;
         // it is unregistered again. (The index table may keep its index as
         // free capacity.)

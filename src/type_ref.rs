@@ -88,9 +88,10 @@ impl TypeRef {
 }
 
 /// Where a type reference sits inside a [`SubType`](crate::SubType), as
-/// [`SubType::trace_sites`](crate::SubType::trace_sites) reports it and errors about a reference name it
-/// ([`RegistryError::WrongIndexSpace`](crate::RegistryError::WrongIndexSpace),
-/// [`RegistryError::UnregisteredEngineIndex`](crate::RegistryError::UnregisteredEngineIndex)).
+/// [`SubType::trace_sites`](crate::SubType::trace_sites) reports it and
+/// errors about a reference name it
+/// ([`TypeError::WrongIndexSpace`](crate::TypeError::WrongIndexSpace),
+/// [`TypeError::UnregisteredEngineIndex`](crate::TypeError::UnregisteredEngineIndex)).
 /// Its `Display` is the place in words: `supertype`, `param 1`, `field 0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -8,7 +8,7 @@
 //! to a whole module, and the registry to a group it has not seen (a type
 //! registered directly is held to the same rules as one from a module).
 
-use crate::error::RegistryError;
+use crate::error::TypeError;
 use crate::subtyping::TypeLookup;
 use crate::types::{
     CompositeKind, CompositeType, ContType, HeapType, ModuleTypeIndex, RefSite, RefType, StorageType, SubType, TypeRef,
@@ -34,16 +34,16 @@ pub(crate) fn check_module_ref(
     rec_group: u32,
     group_end: u32,
     num_types: u32,
-) -> Result<(), RegistryError> {
+) -> Result<(), TypeError> {
     match r {
         TypeRef::Module(j) if j.as_u32() >= num_types => {
-            Err(RegistryError::IndexOutOfRange { type_index, referenced: j.as_u32(), num_types })
+            Err(TypeError::IndexOutOfRange { type_index, referenced: j.as_u32(), num_types })
         }
         TypeRef::Module(j) if j.as_u32() >= group_end => {
-            Err(RegistryError::ForwardReference { type_index, referenced: j.as_u32(), rec_group })
+            Err(TypeError::ForwardReference { type_index, referenced: j.as_u32(), rec_group })
         }
         TypeRef::Module(_) => Ok(()),
-        other => Err(RegistryError::WrongIndexSpace {
+        other => Err(TypeError::WrongIndexSpace {
             type_index,
             site: Some(site),
             reference: other,
@@ -58,8 +58,8 @@ pub(crate) fn check_module_ref(
 /// type (an earlier struct type of the group whose descriptor it is, and
 /// final exactly when it is: custom-descriptors PR #112). Runs after the
 /// index checks, so every module index is in range.
-pub(crate) fn check_clauses(types: &[SubType], i: usize, group: std::ops::Range<usize>) -> Result<(), RegistryError> {
-    let fail = |clause, referenced: usize, problem| RegistryError::InvalidTypeClause {
+pub(crate) fn check_clauses(types: &[SubType], i: usize, group: std::ops::Range<usize>) -> Result<(), TypeError> {
+    let fail = |clause, referenced: usize, problem| TypeError::InvalidTypeClause {
         type_index: i as u32,
         clause,
         referenced: TypeRef::Module(ModuleTypeIndex::from_u32(referenced as u32)),
@@ -127,13 +127,13 @@ pub fn check_referenced_kinds<T: std::borrow::Borrow<SubType>>(
     types: &[T],
     first_type_index: u32,
     lookup: &impl TypeLookup,
-) -> Result<(), RegistryError> {
+) -> Result<(), TypeError> {
     for (i, ty) in types.iter().enumerate() {
         let ty = ty.borrow();
         let type_index = first_type_index.saturating_add(i as u32);
         if let CompositeType::Cont(ContType { func }) = ty.composite {
             if lookup.kind(func).is_some_and(|kind| kind.composite != CompositeKind::Func) {
-                return Err(RegistryError::InvalidTypeClause {
+                return Err(TypeError::InvalidTypeClause {
                     type_index,
                     clause: "cont",
                     referenced: func,
@@ -153,7 +153,7 @@ fn check_shared_contents(
     type_index: u32,
     composite: &CompositeType,
     lookup: &impl TypeLookup,
-) -> Result<(), RegistryError> {
+) -> Result<(), TypeError> {
     let check = |site: RefSite, v: &ValType| {
         let ValType::Ref(RefType { heap_type, .. }) = *v else {
             // Numbers and vectors are shared.
@@ -167,7 +167,7 @@ fn check_shared_contents(
         if shared {
             Ok(())
         } else {
-            Err(RegistryError::SharednessMismatch { type_index, site, referenced: heap_type, shared: true })
+            Err(TypeError::SharednessMismatch { type_index, site, referenced: heap_type, shared: true })
         }
     };
     let storage = |site: RefSite, s: &StorageType| match s {
@@ -188,10 +188,10 @@ fn check_shared_contents(
 }
 
 /// The JS-API limits on fields, params and results.
-pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryError> {
+pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), TypeError> {
     let check = |what, limit, actual| {
         if actual > limit {
-            Err(RegistryError::LimitExceeded { what, type_index, limit, actual })
+            Err(TypeError::LimitExceeded { what, type_index, limit, actual })
         } else {
             Ok(())
         }
@@ -208,17 +208,12 @@ pub fn check_size_limits(type_index: u32, ty: &SubType) -> Result<(), RegistryEr
 
 /// The declared supertype must not be final, must be the same kind, and
 /// must be shared exactly when the subtype is.
-pub fn check_supertype_shape(
-    type_index: u32,
-    ty: &SubType,
-    sup_ref: TypeRef,
-    sup: &SubType,
-) -> Result<(), RegistryError> {
+pub fn check_supertype_shape(type_index: u32, ty: &SubType, sup_ref: TypeRef, sup: &SubType) -> Result<(), TypeError> {
     if sup.is_final {
-        return Err(RegistryError::SupertypeIsFinal { type_index, supertype: sup_ref });
+        return Err(TypeError::SupertypeIsFinal { type_index, supertype: sup_ref });
     }
     if sup.shared != ty.shared {
-        return Err(RegistryError::SharednessMismatch {
+        return Err(TypeError::SharednessMismatch {
             type_index,
             site: RefSite::Supertype,
             referenced: HeapType::Concrete(sup_ref),
@@ -226,7 +221,7 @@ pub fn check_supertype_shape(
         });
     }
     if sup.composite.kind() != ty.composite.kind() {
-        return Err(RegistryError::SupertypeKindMismatch {
+        return Err(TypeError::SupertypeKindMismatch {
             type_index,
             kind: ty.composite.kind(),
             supertype_kind: sup.composite.kind(),
@@ -236,9 +231,9 @@ pub fn check_supertype_shape(
 }
 
 /// A type with `depth` supertypes is allowed.
-pub fn check_depth(type_index: u32, depth: usize) -> Result<(), RegistryError> {
+pub fn check_depth(type_index: u32, depth: usize) -> Result<(), TypeError> {
     if depth > MAX_SUBTYPING_DEPTH {
-        return Err(RegistryError::SubtypingDepthExceeded { type_index, limit: MAX_SUBTYPING_DEPTH as u32 });
+        return Err(TypeError::SubtypingDepthExceeded { type_index, limit: MAX_SUBTYPING_DEPTH as u32 });
     }
     Ok(())
 }

@@ -242,7 +242,7 @@ impl World {
                     let types: Vec<SubType> = group.iter().map(|t| self.sub_type(t)).collect();
                     builder.rec_group(types);
                 }
-                match builder.build().and_then(|m| self.registry.register_module(&m)) {
+                match builder.build().map_err(RegistryError::from).and_then(|m| self.registry.register_module(&m)) {
                     Ok(types) => {
                         let sub_types = registered(&types);
                         self.keep(Handle::Module(types), &sub_types);

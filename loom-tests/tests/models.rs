@@ -9,7 +9,7 @@
 use loom::thread;
 use loom_tests::*;
 use wasm_type_registry::{
-    AbstractHeapType, EngineTypeIndex, HeapType, RegistryError, SubType, TypeDataContext, TypeKey, TypeRef,
+    AbstractHeapType, EngineTypeIndex, HeapType, RegistryError, SubType, TypeDataContext, TypeError, TypeKey, TypeRef,
     TypeRegistry, ValType,
 };
 
@@ -131,7 +131,7 @@ fn model_5_referenced_group_outlives_every_referrer() {
                 drop(other);
             }
             // The target died before we reached it: refused, nothing taken.
-            Err(RegistryError::UnregisteredEngineIndex { index, .. }) => {
+            Err(RegistryError::Type(TypeError::UnregisteredEngineIndex { index, .. })) => {
                 assert_eq!(index, target_index);
                 dropper.join().unwrap();
             }

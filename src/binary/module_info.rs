@@ -240,7 +240,8 @@ impl ModuleInfo {
     ///   function);
     /// - [`RegistryError::Unsupported`] for types this model cannot express
     ///   (none of them validates with the features above);
-    /// - any error of [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build).
+    /// - [`RegistryError::Type`] for any error of
+    ///   [`ModuleTypesBuilder::build`](crate::ModuleTypesBuilder::build).
     ///
     /// # Examples
     /// ```

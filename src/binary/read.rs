@@ -51,7 +51,7 @@ pub(crate) fn read_module<'a>(
     for group in type_section.into_iter().flatten() {
         builder.wasmparser_rec_group(&group?)?;
     }
-    builder.build()
+    Ok(builder.build()?)
 }
 
 /// Walks a binary core module, validating each section as

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::RegistryError;
+use crate::error::TypeError;
 use crate::subtyping::{self, TypeLookup};
 use crate::supertype_chains::SupertypeChains;
 use crate::types::{ModuleTypeIndex, SubType, TypeKind, TypeRef};
@@ -78,7 +78,7 @@ impl LocalTypes {
 
     /// Adds the group at `range` of `types`, checking its declared
     /// supertypes unless an equivalent group was checked already.
-    pub(super) fn add_group(&mut self, types: &[SubType], range: std::ops::Range<usize>) -> Result<(), RegistryError> {
+    pub(super) fn add_group(&mut self, types: &[SubType], range: std::ops::Range<usize>) -> Result<(), TypeError> {
         let start = range.start as u32;
         let end = range.end as u32;
         let in_key_form = |r: TypeRef| match r {
@@ -88,7 +88,7 @@ impl LocalTypes {
         };
         let key: Vec<SubType> = types[range.clone()]
             .iter()
-            .map(|ty| ty.map_refs(|r| Ok::<_, RegistryError>(in_key_form(r))))
+            .map(|ty| ty.map_refs(|r| Ok::<_, TypeError>(in_key_form(r))))
             .collect::<Result<_, _>>()?;
         debug_assert_eq!(self.chains.len(), range.start, "groups are added in module order");
         if let Some(&first) = self.groups.get(&key) {
@@ -117,7 +117,7 @@ impl LocalTypes {
                 Some(TypeRef::Engine(_)) => continue,
             };
             subtyping::composite_matches(&view, &ty.composite, &sup.composite)
-                .map_err(|detail| RegistryError::SupertypeMismatch { type_index: start + i as u32, detail })?;
+                .map_err(|detail| TypeError::SupertypeMismatch { type_index: start + i as u32, detail })?;
         }
         self.groups.insert(key, start);
         Ok(())
@@ -135,7 +135,7 @@ impl LocalTypes {
     /// A type of an earlier group with its references to representatives.
     fn canonical(&self, types: &[SubType], index: u32) -> SubType {
         let ty = &types[index as usize];
-        let mapped: Result<SubType, RegistryError> = ty.map_refs(|r| {
+        let mapped: Result<SubType, TypeError> = ty.map_refs(|r| {
             Ok(match r {
                 TypeRef::Module(j) => TypeRef::Module(self.representative_of(j.as_u32())),
                 other => other,

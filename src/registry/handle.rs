@@ -143,9 +143,10 @@ impl TypeRegistry {
     /// [`register_module`](Self::register_module).
     ///
     /// # Errors
-    /// A module-level or out-of-group reference, an unregistered engine
-    /// index, a supertype that is final, of another kind, structurally
-    /// unrelated or too deep, a size limit. The registry is left unchanged.
+    /// [`RegistryError::Type`] for a module-level or out-of-group
+    /// reference, an unregistered engine index, a supertype that is final,
+    /// of another kind, structurally unrelated or too deep, a size limit.
+    /// The registry is left unchanged.
     pub fn register_type(&self, ty: SubType) -> Result<RegisteredType, RegistryError> {
         validate::check_size_limits(0, &ty)?;
         let key = canon::singleton_key(ty, &self.inner.hasher)?;

@@ -412,9 +412,11 @@ impl TypeRegistry {
     /// that are already registered.
     ///
     /// # Errors
-    /// A type whose structure does not match its declared supertype, a
-    /// registry out of indices. On error nothing stays registered that was
-    /// not before: the groups registered so far are released again.
+    /// A type whose structure does not match its declared supertype
+    /// ([`RegistryError::Type`]), a registry out of indices
+    /// ([`RegistryError::IndexSpaceExhausted`]). On error nothing stays
+    /// registered that was not before: the groups registered so far are
+    /// released again.
     pub fn register_module(&self, module: &ModuleTypes) -> Result<TypeCollection, RegistryError> {
         let mut collection = TypeCollection {
             registry: self.clone(),

@@ -17,7 +17,7 @@ use super::unregister::SETTLE_BUDGET;
 use super::view::GroupView;
 use super::{RegistryInner, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
-use crate::error::RegistryError;
+use crate::error::{RegistryError, TypeError};
 use crate::raw::supertype_display::{SupertypeChain, DISPLAY_LEN};
 use crate::raw::sync::{Arc, InsertOutcome};
 use crate::trace::trace;
@@ -246,14 +246,13 @@ impl Preparation<'_> {
         key: &CanonGroup,
         first_type_index: u32,
         references: &mut Vec<EngineTypeIndex>,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<(), TypeError> {
         let mut seen: HashMap<*const RecGroupEntry, (), FixedState> = HashMap::default();
         for (i, ty) in key.types().iter().enumerate() {
             let type_index = first_type_index.saturating_add(i as u32);
             ty.trace_sites(|site, r| {
                 let TypeRef::Engine(index) = r else { return Ok(()) };
-                let unregistered =
-                    || RegistryError::UnregisteredEngineIndex { index, referrer: Some((type_index, site)) };
+                let unregistered = || TypeError::UnregisteredEngineIndex { index, referrer: Some((type_index, site)) };
                 let entry = self.registry.entry_of(index).ok_or_else(unregistered)?;
                 if seen.insert(Arc::as_ptr(&entry), ()).is_none() {
                     if !entry.incref_if_live() {
@@ -286,7 +285,7 @@ fn register_trampolines(
         let Some(func) = ty.as_func().filter(|_| !canon::is_own_trampoline(ty)) else {
             continue;
         };
-        let trampoline_ty = canon::trampoline_type(func, view).ok_or(RegistryError::WrongIndexSpace {
+        let trampoline_ty = canon::trampoline_type(func, view).ok_or(TypeError::WrongIndexSpace {
             type_index: view.type_index(i),
             site: None,
             reference: TypeRef::RecGroup(i as u32),

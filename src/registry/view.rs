@@ -1,7 +1,7 @@
 //! The view of a new rec group used to check it before it gets indices.
 
 use super::RegistryInner;
-use crate::error::RegistryError;
+use crate::error::TypeError;
 use crate::raw::sync::Arc;
 use crate::subtyping::{self, TypeLookup};
 use crate::supertype_chains::SupertypeChains;
@@ -29,7 +29,7 @@ impl<'a> GroupView<'a> {
         registry: &'a RegistryInner,
         types: &'a [Arc<SubType>],
         first_type_index: u32,
-    ) -> Result<Self, RegistryError> {
+    ) -> Result<Self, TypeError> {
         let mut view =
             GroupView { registry, types, chains: SupertypeChains::with_capacity(types.len()), first_type_index };
         for (i, ty) in types.iter().enumerate() {
@@ -47,26 +47,21 @@ impl<'a> GroupView<'a> {
 
     /// Adds the chain of type `i`, whose declared supertype is `sup`, once
     /// `sup` passed the checks.
-    fn push_below(&mut self, i: usize, sup: TypeRef) -> Result<(), RegistryError> {
+    fn push_below(&mut self, i: usize, sup: TypeRef) -> Result<(), TypeError> {
         let type_index = self.type_index(i);
         match sup {
             TypeRef::RecGroup(position) => {
                 let position = position as usize;
                 if position >= i {
-                    return Err(RegistryError::SupertypeNotEarlier {
-                        type_index,
-                        supertype: self.type_index(position),
-                    });
+                    return Err(TypeError::SupertypeNotEarlier { type_index, supertype: self.type_index(position) });
                 }
                 validate::check_supertype_shape(type_index, &self.types[i], sup, &self.types[position])?;
                 validate::check_depth(type_index, self.chains.depth(position).unwrap_or(0) + 1)?;
                 self.chains.push_below(position, sup);
             }
             TypeRef::Engine(index) => {
-                let unregistered = || RegistryError::UnregisteredEngineIndex {
-                    index,
-                    referrer: Some((type_index, RefSite::Supertype)),
-                };
+                let unregistered =
+                    || TypeError::UnregisteredEngineIndex { index, referrer: Some((type_index, RefSite::Supertype)) };
                 let sup_ty = self.registry.registered_type(index).ok_or_else(unregistered)?;
                 validate::check_supertype_shape(type_index, &self.types[i], sup, &sup_ty)?;
                 let display = self.registry.slots.get(index).ok_or_else(unregistered)?.display();
@@ -74,7 +69,7 @@ impl<'a> GroupView<'a> {
                 self.chains.push_below_outside(sup, || display.supertype_chain().into_iter().map(TypeRef::Engine));
             }
             TypeRef::Module(_) => {
-                return Err(RegistryError::WrongIndexSpace {
+                return Err(TypeError::WrongIndexSpace {
                     type_index,
                     site: Some(RefSite::Supertype),
                     reference: sup,
@@ -87,7 +82,7 @@ impl<'a> GroupView<'a> {
 
     /// Every declared supertype's structure matches (needs all chains, since
     /// fields may reference later types of the group).
-    pub(super) fn check_declared_supertypes(&self) -> Result<(), RegistryError> {
+    pub(super) fn check_declared_supertypes(&self) -> Result<(), TypeError> {
         for (i, ty) in self.types.iter().enumerate() {
             let registered;
             let sup_ty: &SubType = match ty.supertype {
@@ -99,7 +94,7 @@ impl<'a> GroupView<'a> {
                         &registered
                     }
                     None => {
-                        return Err(RegistryError::UnregisteredEngineIndex {
+                        return Err(TypeError::UnregisteredEngineIndex {
                             index,
                             referrer: Some((self.type_index(i), RefSite::Supertype)),
                         })
@@ -109,7 +104,7 @@ impl<'a> GroupView<'a> {
                 Some(TypeRef::Module(_)) => continue,
             };
             subtyping::composite_matches(self, &ty.composite, &sup_ty.composite)
-                .map_err(|detail| RegistryError::SupertypeMismatch { type_index: self.type_index(i), detail })?;
+                .map_err(|detail| TypeError::SupertypeMismatch { type_index: self.type_index(i), detail })?;
         }
         Ok(())
     }

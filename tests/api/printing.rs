@@ -4,7 +4,7 @@
 
 use wasm_type_registry::{
     AbstractHeapType as A, FieldType, HeapType, ModuleInfo, ModuleTypeIndex, ModuleTypes, RefType, RegistryError,
-    StorageType, SubType, TypeRef, TypeRegistry, ValType,
+    StorageType, SubType, TypeError, TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -30,7 +30,7 @@ fn every_val_type(concrete: ModuleTypeIndex) -> Vec<ValType> {
 /// A module with every shape of type: rec groups of one and several
 /// types, self- and mutual recursion, final and open types, supertypes,
 /// packed and mutable fields, empty and full signatures.
-fn kitchen_sink() -> Result<ModuleTypes, RegistryError> {
+fn kitchen_sink() -> Result<ModuleTypes, TypeError> {
     let mut b = ModuleTypes::builder();
     let empty_func = b.sub_type(SubType::func([], []));
     let vals = every_val_type(empty_func);
@@ -157,7 +157,11 @@ fn errors_print_types_not_debug_dumps() {
         [field(false, StorageType::Val(ValType::Ref(RefType::nullable(A::Any))))],
     ));
     let registry = TypeRegistry::new();
-    let err = b.build().and_then(|module| registry.register_module(&module).map(drop)).unwrap_err();
+    let err = b
+        .build()
+        .map_err(RegistryError::from)
+        .and_then(|module| registry.register_module(&module).map(drop))
+        .unwrap_err();
     let message = err.to_string();
     assert!(message.contains("field 0: anyref does not match eqref"), "{message}");
     assert!(!message.contains("Ref") && !message.contains("Abstract"), "{message}");

@@ -8,8 +8,8 @@
 
 use wasm_type_registry::{
     AbstractHeapType, CompositeType, ContType, EngineTypeIndex, ExternType, HeapType, ImportRule, LinkError,
-    ModuleInfo, ModuleTypes, RefType, RegistryError, StructType, SubType, TypeCollection, TypeRef, TypeRegistry,
-    ValType,
+    ModuleInfo, ModuleTypes, RefType, RegistryError, StructType, SubType, TypeCollection, TypeError, TypeRef,
+    TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -170,7 +170,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         }
         let err = builder.build().unwrap_err();
         match &err {
-            RegistryError::InvalidTypeClause { type_index, clause, problem, .. } => {
+            TypeError::InvalidTypeClause { type_index, clause, problem, .. } => {
                 assert_eq!((*type_index, *clause), (want_type, want_clause), "{err}");
                 assert!(problem.contains(want_problem), "{err}");
                 assert!(err.to_string().starts_with(&format!("type {want_type}: ({want_clause} ")), "{err}");
@@ -184,9 +184,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
     builder.rec_group([open(with(Some(1), None)), open(with(None, Some(0)))]);
     builder.sub_type(SubType::struct_(true, Some(m(0)), []));
     let err = builder.build().unwrap_err();
-    assert!(
-        matches!(&err, RegistryError::SupertypeMismatch { type_index: 2, detail } if detail.contains("descriptor"))
-    );
+    assert!(matches!(&err, TypeError::SupertypeMismatch { type_index: 2, detail } if detail.contains("descriptor")));
 
     // A singleton can hold neither half of a pair, nor a continuation of
     // itself; the registry stays as it was.
@@ -204,7 +202,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         }),
     };
     let err = registry.register_type(self_described).unwrap_err();
-    assert!(matches!(err, RegistryError::InvalidTypeClause { clause: "descriptor", .. }), "{err}");
+    assert!(matches!(err, RegistryError::Type(TypeError::InvalidTypeClause { clause: "descriptor", .. })), "{err}");
     let self_cont = SubType {
         shared: false,
         is_final: true,
@@ -212,7 +210,7 @@ fn the_builder_refuses_misplaced_clauses_naming_the_problem() {
         composite: CompositeType::Cont(ContType { func: TypeRef::RecGroup(0) }),
     };
     let err = registry.register_type(self_cont).unwrap_err();
-    assert!(matches!(err, RegistryError::InvalidTypeClause { clause: "cont", .. }), "{err}");
+    assert!(matches!(err, RegistryError::Type(TypeError::InvalidTypeClause { clause: "cont", .. })), "{err}");
     assert_eq!(registry.stats(), before);
 }
 

@@ -392,7 +392,10 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     let before = registry.stats();
 
     let err = registry.register_type(SubType::struct_(true, None, [field(false, module_ref(true, 0))])).unwrap_err();
-    assert!(matches!(err, RegistryError::WrongIndexSpace { site: Some(RefSite::Field(0)), .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::Type(TypeError::WrongIndexSpace { site: Some(RefSite::Field(0)), .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("index space"), "{err}");
     // The error names where in the type the bad reference sits.
     assert!(err.to_string().starts_with("type 0, field 0: reference"), "{err}");
@@ -400,7 +403,10 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     let dead = EngineTypeIndex::from_u32(77);
     let fields = [field(false, ValType::I32), field(false, shared_ref(true, dead))];
     let err = registry.register_type(SubType::struct_(true, None, fields)).unwrap_err();
-    assert_eq!(err, RegistryError::UnregisteredEngineIndex { index: dead, referrer: Some((0, RefSite::Field(1))) });
+    assert_eq!(
+        err,
+        RegistryError::Type(TypeError::UnregisteredEngineIndex { index: dead, referrer: Some((0, RefSite::Field(1))) })
+    );
     assert!(err.to_string().contains("77"), "{err}");
     assert!(err.to_string().starts_with("type 0, field 1: "), "{err}");
 
@@ -408,7 +414,7 @@ fn registered_type_new_refuses_module_indices_and_dead_shared_indices() {
     let err = registry
         .register_type(SubType::array(true, Some(TypeRef::Engine(keep.index())), field(false, ValType::I32)))
         .unwrap_err();
-    assert!(matches!(err, RegistryError::SupertypeKindMismatch { .. }), "{err}");
+    assert!(matches!(err, RegistryError::Type(TypeError::SupertypeKindMismatch { .. })), "{err}");
 
     assert_eq!(registry.stats(), before, "failed registrations leave the registry unchanged");
     // A self-recursive singleton through RecGroup(0) is fine.
@@ -436,8 +442,44 @@ fn a_subtype_whose_structure_does_not_match_does_not_build() {
     // src/module.rs, with a module that skipped the builder's checks.)
     b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [field(false, ValType::I64)]));
     let err = b.build().unwrap_err();
-    assert!(matches!(err, RegistryError::SupertypeMismatch { type_index: 2, .. }), "{err}");
+    assert!(matches!(err, TypeError::SupertypeMismatch { type_index: 2, .. }), "{err}");
     assert_eq!(err.to_string(), "type 2: does not match its declared supertype: field 0: i64 does not match i32");
+}
+
+#[test]
+fn validation_errors_are_type_errors_from_build_and_registry_errors_from_registration() {
+    let registry = TypeRegistry::new();
+    // Building a module and registering it: the builder's `TypeError`
+    // converts with `?`.
+    let build_and_register = |ty: SubType| -> Result<TypeCollection, RegistryError> {
+        let mut builder = ModuleTypes::builder();
+        builder.sub_type(ty);
+        let module = builder.build()?;
+        registry.register_module(&module)
+    };
+    let refused = |ty: SubType| -> TypeError {
+        // The builder fails only validation, and says so in its type.
+        let mut builder = ModuleTypes::builder();
+        builder.sub_type(ty.clone());
+        let built: TypeError = builder.build().unwrap_err();
+        let _: &dyn std::error::Error = &built;
+        // Registration can fail in other ways too: the same refusal comes
+        // as `RegistryError::Type`, with the same message.
+        let registered: RegistryError = registry.register_type(ty.clone()).unwrap_err();
+        assert_eq!(registered, RegistryError::Type(built.clone()));
+        assert_eq!(registered.to_string(), built.to_string());
+        assert_eq!(RegistryError::from(built.clone()), registered);
+        assert_eq!(build_and_register(ty).err(), Some(registered));
+        built
+    };
+    // Over a JS-API limit.
+    let err = refused(SubType::func(vec![ValType::I32; MAX_PARAMS + 1], []));
+    assert!(matches!(err, TypeError::LimitExceeded { what: "params", type_index: 0, .. }), "{err:?}");
+    // A shared type that mentions an unshared one.
+    let funcref = ValType::Ref(RefType::nullable(AbstractHeapType::Func));
+    let err = refused(SubType::func([funcref], []).into_shared());
+    assert!(matches!(err, TypeError::SharednessMismatch { type_index: 0, site: RefSite::Param(0), .. }), "{err:?}");
+    assert!(registry.is_empty());
 }
 
 #[test]
@@ -462,7 +504,7 @@ fn equivalent_types_of_one_module_are_one_type_to_the_builder() {
     let sup = b.sub_type(SubType::struct_(false, None, [mut_ref(a)]));
     b.sub_type(SubType::struct_(true, Some(TypeRef::Module(sup)), [mut_ref(sub_a)]));
     let err = b.build().unwrap_err();
-    assert!(matches!(err, RegistryError::SupertypeMismatch { type_index: 3, .. }), "{err}");
+    assert!(matches!(err, TypeError::SupertypeMismatch { type_index: 3, .. }), "{err}");
     assert!(err.to_string().contains("field 0: (mut (ref null 1)) does not match (mut (ref null 0))"), "{err}");
 }
 
@@ -523,7 +565,7 @@ fn is_subtype_is_exact_along_the_deepest_allowed_chain() {
             vec![field(false, ValType::I32); 64],
         ))
         .unwrap_err();
-    assert!(matches!(err, RegistryError::SubtypingDepthExceeded { .. }), "{err}");
+    assert!(matches!(err, RegistryError::Type(TypeError::SubtypingDepthExceeded { .. })), "{err}");
 }
 
 /// Supertype chains that branch anywhere, inside one rec group and from a

@@ -8,8 +8,8 @@
 
 use wasm_type_registry::{
     AbstractHeapType, CompositeType, ContType, EngineTypeIndex, FieldType, HeapType, LinkError, ModuleInfo,
-    ModuleTypeIndex, ModuleTypes, RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeRef,
-    TypeRegistry, ValType,
+    ModuleTypeIndex, ModuleTypes, RefSite, RefType, RegistryError, StorageType, SubType, TypeCollection, TypeError,
+    TypeRef, TypeRegistry, ValType,
 };
 
 use crate::common::{field, wat};
@@ -153,7 +153,7 @@ fn the_builder_refuses_shared_types_that_mention_unshared_ones() {
             builder.sub_type(ty);
         }
         match builder.build() {
-            Err(err @ RegistryError::SharednessMismatch { type_index, site: found, .. }) => {
+            Err(err @ TypeError::SharednessMismatch { type_index, site: found, .. }) => {
                 assert_eq!((type_index, found), (index, site), "{err}");
                 assert!(err.to_string().contains(want), "{err} lacks {want}");
             }
@@ -232,7 +232,7 @@ fn the_registry_refuses_what_the_builder_refuses() {
     ];
     for ty in cases {
         let err = registry.register_type(ty.clone()).unwrap_err();
-        assert!(matches!(err, RegistryError::SharednessMismatch { .. }), "{ty}: {err}");
+        assert!(matches!(err, RegistryError::Type(TypeError::SharednessMismatch { .. })), "{ty}: {err}");
         assert_eq!(registry.stats(), before, "{ty}");
     }
     // The rule's other side: these register.
@@ -257,7 +257,10 @@ fn the_registry_refuses_a_continuation_of_a_struct_type() {
     };
     let err = registry.register_type(cont(not_a_func.index())).unwrap_err();
     assert!(
-        matches!(err, RegistryError::InvalidTypeClause { clause: "cont", problem: "not a function type", .. }),
+        matches!(
+            err,
+            RegistryError::Type(TypeError::InvalidTypeClause { clause: "cont", problem: "not a function type", .. })
+        ),
         "{err}"
     );
     assert_eq!(registry.stats(), before);

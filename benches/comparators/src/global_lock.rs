@@ -42,7 +42,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use wasm_type_registry::__bench::{self as internals, CanonGroup, TypeLookup};
 use wasm_type_registry::{
-    EngineTypeIndex, ModuleTypeIndex, ModuleTypes, RefSite, RegistryError, SubType, TypeKind, TypeRef,
+    EngineTypeIndex, ModuleTypeIndex, ModuleTypes, RefSite, RegistryError, SubType, TypeError, TypeKind, TypeRef,
 };
 
 /// The registry: one lock around all of its state.
@@ -237,6 +237,7 @@ impl Inner {
                 continue;
             }
             let registered = internals::module_group_key(group, start, &map, &self.hasher)
+                .map_err(RegistryError::from)
                 .and_then(|key| self.register_rec_group(key, start.as_u32()));
             match registered {
                 Ok(entry) => {
@@ -266,14 +267,14 @@ impl Inner {
 
         // Inter-group edges: one registration per traced reference.
         let mut held: Vec<Entry> = Vec::new();
-        let traced = key.types().iter().enumerate().try_for_each(|(i, ty)| {
+        let traced: Result<(), TypeError> = key.types().iter().enumerate().try_for_each(|(i, ty)| {
             let type_index = first_type_index.saturating_add(i as u32);
             ty.trace_sites(|site, r| {
                 let TypeRef::Engine(index) = r else { return Ok(()) };
                 let other = self
                     .type_to_rec_group
                     .get(index)
-                    .ok_or(RegistryError::UnregisteredEngineIndex { index, referrer: Some((type_index, site)) })?;
+                    .ok_or(TypeError::UnregisteredEngineIndex { index, referrer: Some((type_index, site)) })?;
                 other.incref();
                 held.push(other.clone());
                 Ok(())
@@ -281,7 +282,7 @@ impl Inner {
         });
         if let Err(e) = traced {
             self.release(held);
-            return Err(e);
+            return Err(e.into());
         }
 
         // Reserve one index per type, then write the runtime forms through
@@ -301,7 +302,7 @@ impl Inner {
         }
         if let Err(e) = self.insert_supertypes(&indices, first_type_index) {
             self.rollback(&indices, held);
-            return Err(e);
+            return Err(e.into());
         }
 
         let entry = Entry(Arc::new(EntryInner {
@@ -339,7 +340,7 @@ impl Inner {
     /// supertype earlier, not final, same kind and sharedness, not too deep,
     /// matching; continuation targets are function types and shared types
     /// mention only shared types.
-    fn insert_supertypes(&mut self, indices: &[EngineTypeIndex], first_type_index: u32) -> Result<(), RegistryError> {
+    fn insert_supertypes(&mut self, indices: &[EngineTypeIndex], first_type_index: u32) -> Result<(), TypeError> {
         let positions: HashMap<EngineTypeIndex, usize, ahash::RandomState> =
             indices.iter().enumerate().map(|(i, &index)| (index, i)).collect();
         for (i, &index) in indices.iter().enumerate() {
@@ -347,7 +348,7 @@ impl Inner {
             let ty = self.sub_type(index).expect("just written").clone();
             let Some(sup) = ty.supertype else { continue };
             let TypeRef::Engine(sup_index) = sup else {
-                return Err(RegistryError::WrongIndexSpace {
+                return Err(TypeError::WrongIndexSpace {
                     type_index,
                     site: Some(RefSite::Supertype),
                     reference: sup,
@@ -355,12 +356,12 @@ impl Inner {
                 });
             };
             if let Some(&position) = positions.get(&sup_index).filter(|&&p| p >= i) {
-                return Err(RegistryError::SupertypeNotEarlier {
+                return Err(TypeError::SupertypeNotEarlier {
                     type_index,
                     supertype: first_type_index.saturating_add(position as u32),
                 });
             }
-            let sup_ty = self.sub_type(sup_index).ok_or(RegistryError::UnregisteredEngineIndex {
+            let sup_ty = self.sub_type(sup_index).ok_or(TypeError::UnregisteredEngineIndex {
                 index: sup_index,
                 referrer: Some((type_index, RefSite::Supertype)),
             })?;
@@ -375,7 +376,7 @@ impl Inner {
             let Some(TypeRef::Engine(sup)) = ty.supertype else { continue };
             let sup_ty = self.sub_type(sup).expect("checked above");
             internals::composite_matches(self, &ty.composite, &sup_ty.composite).map_err(|detail| {
-                RegistryError::SupertypeMismatch { type_index: first_type_index.saturating_add(i as u32), detail }
+                TypeError::SupertypeMismatch { type_index: first_type_index.saturating_add(i as u32), detail }
             })?;
         }
         let types: Vec<&SubType> =
@@ -649,7 +650,7 @@ mod tests {
         let registry = GlobalLockRegistry::new();
         let base = registry.register_type(SubType::struct_(true, None, [])).unwrap();
         let bad = SubType::struct_(true, Some(TypeRef::Engine(base.index())), []);
-        assert!(matches!(registry.register_type(bad), Err(RegistryError::SupertypeIsFinal { .. })));
+        assert!(matches!(registry.register_type(bad), Err(RegistryError::Type(TypeError::SupertypeIsFinal { .. }))));
         assert_eq!(registry.len(), 1);
         drop(base);
         assert_eq!(registry.len(), 0);
