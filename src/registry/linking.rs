@@ -207,6 +207,15 @@ impl TypeCollection {
     /// module index of a concrete or exact reference becomes its engine
     /// index.
     ///
+    /// Like [`engine_type`](Self::engine_type), and unlike
+    /// [`engine_extern_type`](Self::engine_extern_type), this takes the
+    /// caller's word that `ty` is in this module's form: a heap, reference
+    /// or value type carries no module identity, and another module's
+    /// index would be read as this module's. A compiler converting the
+    /// types of one module's code keeps that module's collection at hand;
+    /// a linker converts imports and exports, which are tied to their
+    /// module, with [`engine_extern_type`](Self::engine_extern_type).
+    ///
     /// # Errors
     /// [`LinkError::ModuleIndexOutOfRange`] for an index the module does
     /// not define; [`LinkError::NotEngineForm`] for a rec-group-relative
