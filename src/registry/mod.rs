@@ -192,7 +192,9 @@ pub struct RegistryStats {
     pub free_slots: usize,
     /// Rec groups unregistered whose memory is not freed yet: each waits
     /// until no reader can hold it and a call frees it (see
-    /// [`TypeRegistry::flush`]).
+    /// [`TypeRegistry::flush`]). Counted per unregistering thread, under
+    /// that thread's own lock: `stats` takes each such thread's lock in
+    /// turn, as that thread's writing calls do.
     pub pending_frees: usize,
     /// Heap bytes of the index table: [`slots_ever_used`](Self::slots_ever_used)
     /// rounded up to the table's segments (each twice the last), times the
@@ -316,10 +318,18 @@ impl TypeRegistry {
     /// reclamation), by one of:
     /// - **the thread that unregistered it**, in a later call of its own
     ///   that unregisters something (a handle's last drop, a
-    ///   [`TypeCollection`]'s drop) or registers a new group. Each such call
-    ///   frees this thread's ready garbage up to the types it unregistered
-    ///   itself plus 64 (at least one group), before a registration
-    ///   allocates and after an unregistration finishes;
+    ///   [`TypeCollection`]'s drop) or registers a new group. A call that
+    ///   unregisters frees, after it finishes, this thread's ready garbage
+    ///   up to as many types as it unregistered itself (at least one
+    ///   group): a thread frees in step with what it unregisters. A
+    ///   registration of a new group frees, before it allocates, up to as
+    ///   many types as it registers (at least one group), but only while
+    ///   this thread holds more than 256 retired types: that drains what
+    ///   piled up while readers held it back, and keeps enough that the
+    ///   unregistrations find a ready group to free at each step. Freeing
+    ///   in step with allocating is what the allocator's per-thread caches
+    ///   absorb; a call that freed a whole ready batch at once would
+    ///   overflow them and make the allocations after it slower;
     /// - **`flush`** and [`reclaim`](Self::reclaim), on the thread that
     ///   calls them, for every thread's garbage;
     /// - **the registry's drop**.
@@ -336,7 +346,9 @@ impl TypeRegistry {
     ///
     /// Garbage of a thread that unregisters and then only reads waits for
     /// its next writing call, `flush`, `reclaim` or the registry's drop; so
-    /// does the garbage of a thread that has ended.
+    /// does the garbage of a thread that has ended, and the up to 256 types
+    /// (and whatever is not ready yet) that a thread keeps between its
+    /// unregistrations.
     ///
     /// `flush` frees, in rounds, everything any thread retired whose
     /// readers are gone, until nothing is pending or eight rounds in a row

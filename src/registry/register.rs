@@ -13,7 +13,6 @@ use std::collections::HashMap;
 
 use super::entry::{GroupKey, RecGroupEntry};
 use super::in_flight::Claimed;
-use super::unregister::SETTLE_BUDGET;
 use super::view::GroupView;
 use super::{RegistryInner, TypeRegistry};
 use crate::canon::{self, CanonGroup, FixedState};
@@ -53,9 +52,10 @@ impl TypeRegistry {
             }
         };
         // A new group is writer work: before it allocates, the call frees
-        // what this thread retired earlier and readers no longer hold (a
-        // hit, above, never does).
-        inner.reclaimer.settle(SETTLE_BUDGET);
+        // what this thread retired earlier, readers no longer hold and its
+        // unregistrations left (a hit, above, never frees), as many types
+        // as it is about to allocate.
+        inner.reclaimer.settle_surplus(key.types().len());
         let prepared = self.prepare(key, first_type_index)?;
         let outcome = inner.groups.insert_or_reuse(
             GroupKey(prepared.clone()),

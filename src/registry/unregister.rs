@@ -19,11 +19,6 @@ use super::RegistryInner;
 use crate::raw::sync::{Arc, OwnerCell};
 use crate::trace::trace;
 
-/// Types a writing call may free beyond what it unregistered itself (see
-/// [`Reclaimer::settle`](crate::raw::sync::Reclaimer::settle)): enough
-/// that a thread's own garbage drains as fast as it is made.
-pub(super) const SETTLE_BUDGET: usize = 64;
-
 impl RegistryInner {
     /// Unregisters `entry`, whose last registration the caller has just
     /// dropped (its `decref` returned `true`), and what only it kept
@@ -34,7 +29,7 @@ impl RegistryInner {
         let mut types = entry.len();
         self.unregister(entry, &mut worklist);
         types += self.drain(worklist, "referenced by an unregistered group");
-        self.reclaimer.settle(types + SETTLE_BUDGET);
+        self.reclaimer.settle(types);
     }
 
     /// Drops one registration of each entry; unregisters those whose count
@@ -46,7 +41,7 @@ impl RegistryInner {
         // Only a call that unregistered something settles: a module's
         // second instantiation drops hits, and pays for no garbage.
         if types > 0 {
-            self.reclaimer.settle(types + SETTLE_BUDGET);
+            self.reclaimer.settle(types);
         }
     }
 
@@ -91,7 +86,7 @@ impl RegistryInner {
         let mut types = entry.len();
         self.dismantle(&entry, &mut references);
         types += self.drain(references, "abandoned group's reference");
-        self.reclaimer.settle(types + SETTLE_BUDGET);
+        self.reclaimer.settle(types);
     }
 
     /// Empties the display entry of each of a dead (or never inserted)

@@ -122,10 +122,12 @@ fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
 
 /// A group is freed by the thread that unregistered it, never by a reader's
 /// call and never by another thread's ordinary call: after thread A drops
-/// two big groups, thousands of reads, registrations and unregistrations on
-/// this thread leave both allocated; A's next registration of a new group
-/// frees one (its budget is 64 types, and a group is never split), A's next
-/// unregistration the other. Freeing a dart2wasm-sized group takes
+/// two groups of 300 types, thousands of reads, registrations and
+/// unregistrations on this thread leave both allocated; A's next
+/// registration of a new group frees one (A holds more than the 256 retired
+/// types a thread keeps; its budget is the one type it registers, and a
+/// group is never split), A's next unregistration the other (its budget is
+/// the one type it unregistered). Freeing a dart2wasm-sized group takes
 /// milliseconds, which neither a `borrow` nor another tenant's registration
 /// may pay.
 #[test]
@@ -133,8 +135,8 @@ fn a_group_is_freed_by_the_thread_that_unregistered_it() {
     let registry = TypeRegistry::new();
     let kept = registry.register_type(struct_with(1)).unwrap();
     let mut builder = ModuleTypes::builder();
-    builder.rec_group((0..100).map(|i| struct_with(2 + i % 4)));
-    builder.rec_group((0..100).map(|i| struct_with(20 + i % 4)));
+    builder.rec_group((0..300).map(|i| struct_with(2 + i % 4)));
+    builder.rec_group((0..300).map(|i| struct_with(20 + i % 4)));
     let module = builder.build().unwrap();
     let (to_owner, from_main) = mpsc::channel::<&str>();
     let (to_main, from_owner) = mpsc::channel();
@@ -143,7 +145,7 @@ fn a_group_is_freed_by_the_thread_that_unregistered_it() {
         let owner = s.spawn(move || {
             let types = registry.register_module(module).unwrap();
             let weak = |i: usize| Arc::downgrade(&registry.borrow(types.engine_types()[i]).unwrap());
-            to_main.send((weak(0), weak(100))).unwrap();
+            to_main.send((weak(0), weak(300))).unwrap();
             drop(types);
             to_main.send((weak_none(), weak_none())).unwrap();
             assert_eq!(from_main.recv().unwrap(), "register");

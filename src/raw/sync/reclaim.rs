@@ -7,8 +7,11 @@
 //! A value retired into a [`Reclaimer`] is freed
 //! - by the thread that retired it, in a later call of its own that
 //!   [settles](Reclaimer::settle) (the registry settles in every call that
-//!   unregisters something or registers a new group), and within that
-//!   call's budget;
+//!   unregisters something, with a budget of the types it unregistered),
+//!   or [settles the surplus](Reclaimer::settle_surplus) (every
+//!   registration of a new group, with a budget of the types it
+//!   registers, from what the thread holds beyond [`KEPT_WEIGHT`] types),
+//!   and within that call's budget;
 //! - by [`Reclaimer::flush`] and [`Reclaimer::reclaim`], on whatever thread
 //!   the embedder calls them;
 //! - by the reclaimer's drop.
@@ -31,7 +34,9 @@
 //! shared queue. A set flag means the batch's grace period is over: no
 //! reader can hold its values any more. Settling frees ready values from
 //! the front of the thread's own list, up to the call's budget (at least
-//! one value). A value that a reader still holds (a strong reference it
+//! one value). Budgets follow what the calls allocate and retire, so a
+//! thread frees in step with its allocations, which the allocator's
+//! per-thread caches absorb. A value that a reader still holds (a strong reference it
 //! took while pinned, for a closure that may run long) *lingers* in the
 //! list and is retried later: the reader's reference is never the last.
 //!
@@ -47,15 +52,17 @@
 //!   unpinned (crossbeam-epoch's promise for `Guard::defer`), and every
 //!   value of the batch was unlinked before the deferral; so every reader's
 //!   use of a value happens before its free.
-//! - `pending`: a count (`Relaxed`), exact when nothing is being retired
-//!   or freed.
+//! - Each list counts the values retired into it and not yet freed,
+//!   under its mutex: a retirement or a free writes no line that another
+//!   thread's calls write. [`Reclaimer::pending`] sums the lists' counts,
+//!   exact when nothing is being retired or freed.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
-use super::{thread_local, AtomicBool, AtomicUsize, Collector, Guard, Mutex, Ordering};
+use super::{thread_local, AtomicBool, Collector, Guard, Mutex, Ordering};
 use crate::trace::trace;
 
 /// What a [`Reclaimer`] frees: a value whose last reference it may hold.
@@ -71,6 +78,13 @@ pub(crate) const SEAL_WEIGHT: usize = 64;
 
 /// An open batch is sealed once it holds this many values.
 pub(crate) const SEAL_COUNT: usize = 64;
+
+/// Retired types a thread's list keeps before a registration frees any
+/// (see [`Reclaimer::settle_surplus`]): enough that a thread's ready values
+/// rarely run out between the moments its batches become ready (each
+/// needs two epoch advances), so that its unregistrations free at the pace
+/// they retire.
+pub(crate) const KEPT_WEIGHT: usize = 4 * SEAL_WEIGHT;
 
 /// Rounds in a row that may free nothing before [`Reclaimer::flush`] gives
 /// up (yielding between them, so that threads pinned meanwhile can move
@@ -88,6 +102,44 @@ const COLLECTION_STEPS: usize = if cfg!(loom) { 1 } else { 4 };
 struct Item<R> {
     value: R,
     weight: usize,
+}
+
+/// Values taken out of a list to be freed. A writing call usually frees
+/// one, which then needs no allocation.
+struct Taken<R> {
+    first: Option<Item<R>>,
+    rest: Vec<Item<R>>,
+}
+
+impl<R> Taken<R> {
+    /// `lingering`, taken to be retried.
+    fn retrying(lingering: Vec<Item<R>>) -> Self {
+        Taken { first: None, rest: lingering }
+    }
+
+    fn push(&mut self, item: Item<R>) {
+        match self.first {
+            None => self.first = Some(item),
+            Some(_) => self.rest.push(item),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Item<R>> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.rest.is_empty()
+    }
+}
+
+impl<R> IntoIterator for Taken<R> {
+    type Item = Item<R>;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Item<R>>, std::vec::IntoIter<Item<R>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.into_iter().chain(self.rest)
+    }
 }
 
 /// Values sealed together, freed once `ready` is set.
@@ -108,6 +160,10 @@ struct ListState<R> {
     sealed: VecDeque<Batch<R>>,
     /// Past their grace period, but still held by a reader.
     lingering: Vec<Item<R>>,
+    /// Values retired into this list and neither freed nor taken out to
+    /// be freed, and how many types they hold.
+    pending: usize,
+    pending_weight: usize,
 }
 
 /// The list of one thread (or, once that thread has ended, of nobody).
@@ -124,7 +180,14 @@ pub(crate) struct ThreadList<R> {
 
 impl<R> ThreadList<R> {
     fn new() -> Self {
-        let state = ListState { open: Vec::new(), open_weight: 0, sealed: VecDeque::new(), lingering: Vec::new() };
+        let state = ListState {
+            open: Vec::new(),
+            open_weight: 0,
+            sealed: VecDeque::new(),
+            lingering: Vec::new(),
+            pending: 0,
+            pending_weight: 0,
+        };
         let flag = std::sync::atomic::AtomicBool::new;
         ThreadList { state: Mutex::new(state), owned: flag(true), dead: flag(false) }
     }
@@ -137,6 +200,14 @@ impl<R> ThreadList<R> {
 }
 
 impl<R> ListState<R> {
+    /// Takes back values that were taken out to be freed but are still
+    /// held by a reader.
+    fn linger(&mut self, mut values: Vec<Item<R>>) {
+        self.pending += values.len();
+        self.pending_weight += values.iter().map(|item| item.weight).sum::<usize>();
+        self.lingering.append(&mut values);
+    }
+
     fn is_empty(&self) -> bool {
         self.open.is_empty() && self.sealed.is_empty() && self.lingering.is_empty()
     }
@@ -156,13 +227,14 @@ impl<R> ListState<R> {
         Some(std::mem::replace(&mut self.open, Vec::with_capacity(capacity)))
     }
 
-    /// Moves the lingering values and ready values from the front, up to
-    /// `budget` types (at least one value when any is ready), to `out`;
-    /// how many types it moved.
-    fn take_ready(&mut self, budget: usize, out: &mut Vec<Item<R>>) -> usize {
-        out.append(&mut self.lingering);
+    /// Takes out the lingering values and ready values from the front, up
+    /// to `budget` types (at least one value when any is ready) and while
+    /// the list holds more than `keep` types; and how many types it took
+    /// besides the lingering ones.
+    fn take_ready(&mut self, budget: usize, keep: usize) -> (Taken<R>, usize) {
+        let mut out = Taken::retrying(std::mem::take(&mut self.lingering));
         let mut taken = 0;
-        while taken < budget {
+        while taken < budget && self.pending_weight - taken > keep {
             let Some(front) = self.sealed.front_mut() else { break };
             // `Acquire`: pairs with the deferred function's `Release`; the
             // frees that follow happen after every reader's use.
@@ -182,11 +254,17 @@ impl<R> ListState<R> {
         if self.sealed.front().is_some_and(|batch| batch.items.is_empty()) {
             self.sealed.pop_front();
         }
-        taken
+        for item in out.iter() {
+            self.pending -= 1;
+            self.pending_weight -= item.weight;
+        }
+        (out, taken)
     }
 
     /// Everything, ready or not (the reclaimer is being dropped).
     fn take_all(&mut self, out: &mut Vec<Item<R>>) {
+        self.pending = 0;
+        self.pending_weight = 0;
         out.append(&mut self.open);
         self.open_weight = 0;
         out.append(&mut self.lingering);
@@ -202,7 +280,7 @@ trait CachedList: Send + Sync {
     fn is_dead(&self) -> bool;
     /// The thread that held it ended.
     fn release(&self);
-    fn into_any(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn Any + Send + Sync>;
+    fn as_any(&self) -> &dyn Any;
 }
 
 impl<R: Send + 'static> CachedList for ThreadList<R> {
@@ -218,7 +296,7 @@ impl<R: Send + 'static> CachedList for ThreadList<R> {
         self.owned.store(false, std::sync::atomic::Ordering::Release);
     }
 
-    fn into_any(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn Any + Send + Sync> {
+    fn as_any(&self) -> &dyn Any {
         self
     }
 }
@@ -227,6 +305,27 @@ impl<R: Send + 'static> CachedList for ThreadList<R> {
 /// leaves its lists to be adopted once empty.
 #[derive(Default)]
 struct Cache(Vec<(u64, std::sync::Arc<dyn CachedList>)>);
+
+impl Cache {
+    /// The list of reclaimer `id`, moved to the front (a thread that uses
+    /// one registry finds it first); `create`d and put in front if the
+    /// thread has none yet, dropping the lists of reclaimers that are gone.
+    fn front(&mut self, id: u64, create: impl FnOnce() -> std::sync::Arc<dyn CachedList>) -> &dyn CachedList {
+        match self.0.iter().position(|(cached, _)| *cached == id) {
+            Some(0) => {}
+            Some(at) => {
+                let entry = self.0.remove(at);
+                self.0.insert(0, entry);
+            }
+            None => {
+                let list = create();
+                self.0.retain(|(_, list)| !list.is_dead());
+                self.0.insert(0, (id, list));
+            }
+        }
+        &*self.0[0].1
+    }
+}
 
 impl Drop for Cache {
     fn drop(&mut self) {
@@ -251,18 +350,11 @@ pub(crate) struct Reclaimer<R> {
     collector: Collector,
     id: u64,
     lists: Mutex<Vec<std::sync::Arc<ThreadList<R>>>>,
-    /// Values retired and not yet freed.
-    pending: AtomicUsize,
 }
 
 impl<R: Reclaimable> Reclaimer<R> {
     pub(crate) fn new() -> Self {
-        Reclaimer {
-            collector: Collector::new(),
-            id: crate::identity::new_identity(),
-            lists: Mutex::new(Vec::new()),
-            pending: AtomicUsize::new(0),
-        }
+        Reclaimer { collector: Collector::new(), id: crate::identity::new_identity(), lists: Mutex::new(Vec::new()) }
     }
 
     /// Pins the current thread: values unlinked from now on stay allocated
@@ -272,43 +364,64 @@ impl<R: Reclaimable> Reclaimer<R> {
         Guard::new(self.collector.pin())
     }
 
-    /// Values retired and not yet freed.
+    /// Values retired and not yet freed: the sum of every list's count,
+    /// each read under its list's lock (so the call waits for, and holds
+    /// up, each list's thread in turn).
     pub(crate) fn pending(&self) -> usize {
-        // `Relaxed`: a count (see the module's Synchronization section).
-        self.pending.load(Ordering::Relaxed)
+        let lists = self.lists.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        lists.iter().map(|list| list.lock().pending).sum()
     }
 
     /// Takes in `value`, holding `weight` types, which the caller has
     /// unlinked (no reader that pins from now on can reach it), into this
     /// thread's list. Frees nothing.
     pub(crate) fn retire(&self, value: R, weight: usize) {
-        // `Relaxed`: a count.
-        self.pending.fetch_add(1, Ordering::Relaxed);
-        let list = self.own_list();
-        let mut state = list.lock();
-        state.open.push(Item { value, weight });
-        state.open_weight += weight;
+        self.with_own_list(|list| {
+            let mut state = list.lock();
+            state.open.push(Item { value, weight });
+            state.open_weight += weight;
+            state.pending += 1;
+            state.pending_weight += weight;
+        });
     }
 
-    /// The end (or, for a registration, the start) of a writing call:
-    /// seals this thread's open batch if it is due, and frees this thread's
-    /// values whose grace period is over, up to `budget` types and at least
-    /// one value. Nothing when called from inside a value's destructor.
+    /// The end of a call that retired values: seals this thread's open
+    /// batch if it is due, and frees this thread's values whose grace period
+    /// is over, up to `budget` types and at least one value. Nothing when
+    /// called from inside a value's destructor.
+    ///
+    /// A thread whose calls free about what they retire frees in step with
+    /// its allocations, which the allocator's per-thread caches absorb;
+    /// freeing a whole ready batch at once overflows glibc's, and every
+    /// allocation after it pays for that (about 1,000 instructions per
+    /// registration and drop of a type, under callgrind).
     pub(crate) fn settle(&self, budget: usize) {
-        let list = self.own_list();
+        self.settle_within(budget, 0);
+    }
+
+    /// The start of a call that allocates `budget` types' worth: like
+    /// [`settle`](Self::settle), but frees only from what this thread holds
+    /// beyond [`KEPT_WEIGHT`] types. The thread's unregistrations free its
+    /// garbage in step; this drains what piled up while readers held it
+    /// back.
+    pub(crate) fn settle_surplus(&self, budget: usize) {
+        self.settle_within(budget, KEPT_WEIGHT);
+    }
+
+    fn settle_within(&self, budget: usize, keep: usize) {
         let freeing = FREEING.try_with(Cell::get).unwrap_or(true);
-        let mut taken = Vec::new();
-        let to_seal = {
-            let mut state = list.lock();
-            if !freeing {
-                state.take_ready(budget, &mut taken);
+        let taken = self.with_own_list(|list| {
+            let (taken, to_seal) = {
+                let mut state = list.lock();
+                let taken = if freeing { Taken::retrying(Vec::new()) } else { state.take_ready(budget, keep).0 };
+                (taken, state.take_open(false))
+            };
+            if let Some(items) = to_seal {
+                self.seal(&self.collector.pin(), list, items);
             }
-            state.take_open(false)
-        };
-        if let Some(items) = to_seal {
-            self.seal(&self.collector.pin(), &list, items);
-        }
-        self.free(&list, taken);
+            taken
+        });
+        self.free(taken, |lingering| self.with_own_list(|list| list.lock().linger(lingering)));
     }
 
     /// Frees every value retired into this reclaimer, by any thread, live
@@ -375,9 +488,9 @@ impl<R: Reclaimable> Reclaimer<R> {
         }
         let mut left = budget;
         for list in &lists {
-            let mut taken = Vec::new();
-            left = left.saturating_sub(list.lock().take_ready(left.max(1), &mut taken));
-            self.free(list, taken);
+            let (taken, weight) = list.lock().take_ready(left.max(1), 0);
+            left = left.saturating_sub(weight);
+            self.free(taken, |lingering| list.lock().linger(lingering));
         }
     }
 
@@ -394,10 +507,12 @@ impl<R: Reclaimable> Reclaimer<R> {
         list.lock().sealed.push_back(Batch { items, ready });
     }
 
-    /// Frees `items`, outside every lock and pin, each on its own: a value
-    /// still held lingers in `list`, a panicking destructor is contained,
-    /// and the first panic resumes once every value has been dealt with.
-    fn free(&self, list: &ThreadList<R>, items: Vec<Item<R>>) {
+    /// Frees `items` (taken out of their list, and so no longer counted
+    /// there), outside every lock and pin, each on its own: the values
+    /// still held go back to their list through `linger`, a panicking
+    /// destructor is contained, and the first panic resumes once every
+    /// value has been dealt with.
+    fn free(&self, items: Taken<R>, linger: impl FnOnce(Vec<Item<R>>)) {
         if items.is_empty() {
             return;
         }
@@ -406,59 +521,48 @@ impl<R: Reclaimable> Reclaimer<R> {
         let mut panic = None;
         for Item { value, weight } in items {
             match catch_unwind(AssertUnwindSafe(|| value.try_free())) {
-                Ok(Ok(())) => {
-                    // `Relaxed`: a count.
-                    self.pending.fetch_sub(1, Ordering::Relaxed);
-                }
+                Ok(Ok(())) => {}
                 Ok(Err(value)) => lingering.push(Item { value, weight }),
                 Err(payload) => {
-                    self.pending.fetch_sub(1, Ordering::Relaxed);
                     panic.get_or_insert(payload);
                 }
             }
         }
         if !lingering.is_empty() {
-            list.lock().lingering.append(&mut lingering);
+            linger(lingering);
         }
         if let Some(payload) = panic {
             resume_unless_unwinding(payload);
         }
     }
 
-    /// This thread's list, from its cache; on a first retirement, an
-    /// ended thread's empty list adopted, or a new one.
-    fn own_list(&self) -> std::sync::Arc<ThreadList<R>> {
+    /// Runs `f` on this thread's list, found in its cache without touching
+    /// a reference count; on a first retirement, an ended thread's empty
+    /// list adopted, or a new one. `f` runs while the cache is borrowed:
+    /// it must not call into a reclaimer (it takes the list's lock and
+    /// seals; no embedder code runs in it).
+    fn with_own_list<T>(&self, f: impl FnOnce(&ThreadList<R>) -> T) -> T {
+        let mut f = Some(f);
         let cached = LISTS.try_with(|cache| {
-            let mut cache = cache.borrow_mut();
-            let at = cache.0.iter().position(|(id, _)| *id == self.id)?;
-            if at != 0 {
-                let entry = cache.0.remove(at);
-                cache.0.insert(0, entry);
-            }
-            Some(cache.0[0].1.clone())
+            let mut cache = cache.try_borrow_mut().ok()?;
+            let list = cache.front(self.id, || {
+                let list: std::sync::Arc<dyn CachedList> = self.adopt_or_create();
+                list
+            });
+            let list = list
+                .as_any()
+                .downcast_ref::<ThreadList<R>>()
+                .unwrap_or_else(|| unreachable!("a cached list of another type"));
+            f.take().map(|f| f(list))
         });
-        match cached {
-            Ok(Some(list)) => {
-                list.into_any().downcast().unwrap_or_else(|_| unreachable!("a cached list of another type"))
-            }
-            Ok(None) => {
-                let list = self.adopt_or_create();
-                let erased: std::sync::Arc<dyn CachedList> = list.clone();
-                let _ = LISTS.try_with(|cache| {
-                    let mut cache = cache.borrow_mut();
-                    cache.0.retain(|(_, list)| !list.is_dead());
-                    cache.0.insert(0, (self.id, erased));
-                });
-                list
-            }
-            // The thread's locals are being destroyed: a list of nobody's,
-            // left to `flush`, `reclaim` or the reclaimer's drop.
-            Err(_) => {
-                let list = self.adopt_or_create();
-                list.release();
-                list
-            }
+        if let Ok(Some(result)) = cached {
+            return result;
         }
+        // The thread's locals are being destroyed: a list of nobody's,
+        // left to `flush`, `reclaim` or the reclaimer's drop.
+        let list = self.adopt_or_create();
+        list.release();
+        f.take().map(|f| f(&list)).unwrap_or_else(|| unreachable!("`f` ran and returned"))
     }
 
     fn adopt_or_create(&self) -> std::sync::Arc<ThreadList<R>> {
@@ -533,4 +637,67 @@ fn resume_unless_unwinding(payload: Box<dyn Any + Send>) {
         return;
     }
     resume_unwind(payload);
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::{Reclaimable, Reclaimer, KEPT_WEIGHT};
+
+    /// Counts its frees; never held by anyone else.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Reclaimable for Counted {
+        fn try_free(self) -> Result<(), Self> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    /// Waits (at most 30 s: other tests' pins hold epochs back) until this
+    /// thread's oldest sealed batch is ready.
+    fn wait_until_ready(reclaimer: &Reclaimer<Counted>) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let ready = || {
+            reclaimer.with_own_list(|list| {
+                list.lock().sealed.front().is_some_and(|batch| batch.ready.load(super::Ordering::Acquire))
+            })
+        };
+        while !ready() {
+            assert!(std::time::Instant::now() < deadline, "the batch's grace period never ended");
+            reclaimer.collector.pin().flush();
+            std::thread::yield_now();
+        }
+    }
+
+    /// A call that retired values frees ready ones up to its budget; a
+    /// registration's call frees only what its thread holds beyond
+    /// `KEPT_WEIGHT` types.
+    #[test]
+    fn settling_frees_within_the_budget_and_a_registration_only_the_surplus() {
+        let freed = Arc::new(AtomicUsize::new(0));
+        let reclaimer = Reclaimer::new();
+        let retired = KEPT_WEIGHT + 44;
+        for _ in 0..retired {
+            reclaimer.retire(Counted(freed.clone()), 1);
+        }
+        // Seals the open batch (far over its size), frees nothing: nothing
+        // is ready yet.
+        reclaimer.settle_surplus(1);
+        wait_until_ready(&reclaimer);
+        let freed_now = || freed.load(Ordering::Relaxed);
+        reclaimer.settle_surplus(1);
+        assert_eq!(freed_now(), 1, "a budget of one type frees one value of the surplus");
+        reclaimer.settle_surplus(100);
+        assert_eq!(freed_now(), 44, "frees the surplus over the kept types, not the whole budget");
+        reclaimer.settle_surplus(1);
+        assert_eq!(freed_now(), 44, "freed from the kept types");
+        reclaimer.settle(3);
+        assert_eq!(freed_now(), 47, "an unregistration's budget frees from the kept types too");
+        assert_eq!(reclaimer.pending(), retired - 47);
+        reclaimer.flush_until_empty();
+        assert_eq!(freed_now(), retired);
+    }
 }
