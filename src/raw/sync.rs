@@ -32,7 +32,7 @@
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
     atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
-    Arc, Condvar, Mutex,
+    Arc, Condvar, Mutex, MutexGuard,
 };
 #[cfg(not(loom))]
 pub(crate) use std::{thread::current as current_thread, thread_local};
@@ -40,7 +40,7 @@ pub(crate) use std::{thread::current as current_thread, thread_local};
 #[cfg(loom)]
 pub(crate) use loom::sync::{
     atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
-    Arc, Condvar, Mutex,
+    Arc, Condvar, Mutex, MutexGuard,
 };
 #[cfg(loom)]
 pub(crate) use loom::{thread::current as current_thread, thread_local};
@@ -69,7 +69,7 @@ mod give_up;
 mod reclaim;
 
 pub(crate) use give_up::GiveUpCell;
-pub(crate) use reclaim::{Reclaimable, Reclaimer};
+pub(crate) use reclaim::{Reclaimable, Reclaimer, Retiring};
 
 /// What [`ShardedSet::insert_or_reuse`] did.
 pub(crate) enum InsertOutcome<K, R> {

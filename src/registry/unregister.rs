@@ -16,20 +16,21 @@
 
 use super::entry::RecGroupEntry;
 use super::RegistryInner;
-use crate::raw::sync::{Arc, OwnerCell};
+use crate::raw::sync::{Arc, OwnerCell, Retired, Retiring};
 use crate::trace::trace;
 
 impl RegistryInner {
     /// Unregisters `entry`, whose last registration the caller has just
     /// dropped (its `decref` returned `true`), and what only it kept
-    /// registered; then settles this thread's garbage. The caller holds a
+    /// registered; then retires them, which frees some of this thread's
+    /// garbage. The caller holds a
     /// registry reference of its own until the call returns.
     pub(crate) fn unregister_released(&self, entry: &Arc<RecGroupEntry>) {
         let mut worklist = Vec::new();
-        let mut types = entry.len();
-        self.unregister(entry, &mut worklist);
-        types += self.drain(worklist, "referenced by an unregistered group");
-        self.reclaimer.settle(types);
+        let mut retiring = Retiring::new();
+        self.unregister(entry, &mut worklist, &mut retiring);
+        self.drain(worklist, "referenced by an unregistered group", &mut retiring);
+        self.reclaimer.retire(retiring);
     }
 
     /// Drops one registration of each entry; unregisters those whose count
@@ -37,12 +38,11 @@ impl RegistryInner {
     /// the groups that only they kept alive. The caller holds a registry
     /// reference of its own, which outlives the call.
     pub(crate) fn release_all(&self, entries: impl IntoIterator<Item = Arc<RecGroupEntry>>, why: &str) {
-        let types = self.drain(entries.into_iter().collect(), why);
-        // Only a call that unregistered something settles: a module's
-        // second instantiation drops hits, and pays for no garbage.
-        if types > 0 {
-            self.reclaimer.settle(types);
-        }
+        let mut retiring = Retiring::new();
+        self.drain(entries.into_iter().collect(), why, &mut retiring);
+        // Only a call that unregistered something frees: a module's second
+        // instantiation drops hits, and pays for no garbage.
+        self.reclaimer.retire(retiring);
     }
 
     /// Frees what every thread retired, as far as readers allow (see
@@ -51,20 +51,23 @@ impl RegistryInner {
         self.reclaimer.flush();
     }
 
-    /// Releases a worklist of registrations; how many types it unregistered.
-    fn drain(&self, mut worklist: Vec<Arc<RecGroupEntry>>, why: &str) -> usize {
-        let mut types = 0;
+    /// Releases a worklist of registrations, adding the groups it
+    /// unregisters to `retiring`.
+    fn drain(&self, mut worklist: Vec<Arc<RecGroupEntry>>, why: &str, retiring: &mut Retiring<Retired<RecGroupEntry>>) {
         while let Some(entry) = worklist.pop() {
             if entry.decref(why) {
-                types += entry.len();
-                self.unregister(&entry, &mut worklist);
+                self.unregister(&entry, &mut worklist, retiring);
             }
         }
-        types
     }
 
     /// Unregisters an entry whose count just reached zero.
-    fn unregister(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+    fn unregister(
+        &self,
+        entry: &Arc<RecGroupEntry>,
+        worklist: &mut Vec<Arc<RecGroupEntry>>,
+        retiring: &mut Retiring<Retired<RecGroupEntry>>,
+    ) {
         // First of all, readers stop seeing the group: from here on
         // `is_subtype`, `borrow`, `trampoline_type` and `root` answer "not
         // registered" (`root` already did: the count is zero).
@@ -75,7 +78,7 @@ impl RegistryInner {
         let removed = self.groups.remove_if(entry.key(), |k| Arc::ptr_eq(&k.0, entry));
         trace!("{entry:?}: unregistering (removed from map: {})", removed.is_some());
         drop(removed);
-        self.dismantle(entry, worklist);
+        self.dismantle(entry, worklist, retiring);
     }
 
     /// Gives back an entry that lost the insertion race; it was never live.
@@ -83,10 +86,10 @@ impl RegistryInner {
     pub(super) fn abandon(&self, entry: Arc<RecGroupEntry>) {
         self.hide(&entry);
         let mut references = Vec::new();
-        let mut types = entry.len();
-        self.dismantle(&entry, &mut references);
-        types += self.drain(references, "abandoned group's reference");
-        self.reclaimer.settle(types);
+        let mut retiring = Retiring::new();
+        self.dismantle(&entry, &mut references, &mut retiring);
+        self.drain(references, "abandoned group's reference", &mut retiring);
+        self.reclaimer.retire(retiring);
     }
 
     /// Empties the display entry of each of a dead (or never inserted)
@@ -95,10 +98,16 @@ impl RegistryInner {
         self.slots_of(entry).for_each(|slot| slot.display().clear_supertypes());
     }
 
-    /// Retires an entry's slots and frees its indices, queues the groups it
-    /// holds registrations on for release, and drops the entry's registry
+    /// Empties an entry's slots (adding the reference it keeps to
+    /// `retiring`) and frees its indices, queues the groups it holds
+    /// registrations on for release, and drops the entry's registry
     /// reference (the caller holds another).
-    fn dismantle(&self, entry: &Arc<RecGroupEntry>, worklist: &mut Vec<Arc<RecGroupEntry>>) {
+    fn dismantle(
+        &self,
+        entry: &Arc<RecGroupEntry>,
+        worklist: &mut Vec<Arc<RecGroupEntry>>,
+        retiring: &mut Retiring<Retired<RecGroupEntry>>,
+    ) {
         entry.debug_assert_first_dismantle();
         for &reference in entry.references() {
             // The entry holds a registration on it, so it is live.
@@ -112,7 +121,7 @@ impl RegistryInner {
         let (retired, emptied) = OwnerCell::retire_all(self.slots_of(entry).map(|slot| slot.value()), entry);
         debug_assert_eq!(emptied, entry.len(), "{entry:?} had slots emptied already");
         if let Some(retired) = retired {
-            self.reclaimer.retire(retired, entry.len());
+            retiring.push(retired, entry.len());
         }
         // Only once every slot is empty: the next owner of an index
         // publishes into an empty slot.

@@ -198,7 +198,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::{OwnerCell, Retired};
-    use crate::raw::sync::Reclaimer;
+    use crate::raw::sync::{Reclaimer, Retiring};
 
     /// Counts its drops.
     struct Counted(Arc<AtomicUsize>);
@@ -212,7 +212,9 @@ mod tests {
     /// Retires `cells`' object into `reclaimer`, as a dismantle does.
     fn retire(reclaimer: &Reclaimer<Retired<Counted>>, cells: &[OwnerCell<Counted>], owner: &Arc<Counted>) -> usize {
         let (retired, emptied) = OwnerCell::retire_all(cells, owner);
-        reclaimer.retire(retired.expect("a published cell"), emptied);
+        let mut retiring = Retiring::new();
+        retiring.push(retired.expect("a published cell"), emptied);
+        reclaimer.retire(retiring);
         emptied
     }
 
@@ -227,9 +229,12 @@ mod tests {
         cell[0].publish(&owner, 0);
         assert_eq!(retire(&a, &cell, &owner), 1);
         drop(owner);
+        let b_cell = [OwnerCell::default()];
         for _ in 0..1_000 {
+            let b_owner = Arc::new(Counted(Arc::new(AtomicUsize::new(0))));
+            b_cell[0].publish(&b_owner, 0);
+            retire(&b, &b_cell, &b_owner);
             b.flush();
-            b.settle(usize::MAX);
         }
         assert_eq!(drops.load(Ordering::Relaxed), 0, "a call into B freed A's garbage");
         assert_eq!(a.pending(), 1);

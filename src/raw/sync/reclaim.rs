@@ -6,8 +6,8 @@
 //! # The contract
 //! A value retired into a [`Reclaimer`] is freed
 //! - by the thread that retired it, in a later call of its own that
-//!   [settles](Reclaimer::settle) (the registry settles in every call that
-//!   unregisters something, with a budget of the types it unregistered),
+//!   [retires](Reclaimer::retire) values (every call of the registry that
+//!   unregisters something, with a budget of the types it unregistered)
 //!   or [settles the surplus](Reclaimer::settle_surplus) (every
 //!   registration of a new group, with a budget of the types it
 //!   registers, from what the thread holds beyond [`KEPT_WEIGHT`] types),
@@ -104,17 +104,18 @@ struct Item<R> {
     weight: usize,
 }
 
-/// Values taken out of a list to be freed. A writing call usually frees
-/// one, which then needs no allocation.
-struct Taken<R> {
+/// Values on their way into a list (retired by one call) or out of it
+/// (taken to be freed). A writing call usually moves one, which then needs
+/// no allocation.
+struct Items<R> {
     first: Option<Item<R>>,
     rest: Vec<Item<R>>,
 }
 
-impl<R> Taken<R> {
+impl<R> Items<R> {
     /// `lingering`, taken to be retried.
     fn retrying(lingering: Vec<Item<R>>) -> Self {
-        Taken { first: None, rest: lingering }
+        Items { first: None, rest: lingering }
     }
 
     fn push(&mut self, item: Item<R>) {
@@ -133,12 +134,27 @@ impl<R> Taken<R> {
     }
 }
 
-impl<R> IntoIterator for Taken<R> {
+impl<R> IntoIterator for Items<R> {
     type Item = Item<R>;
     type IntoIter = std::iter::Chain<std::option::IntoIter<Item<R>>, std::vec::IntoIter<Item<R>>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.first.into_iter().chain(self.rest)
+    }
+}
+
+/// The values one call retires, handed to [`Reclaimer::retire`] together.
+pub(crate) struct Retiring<R>(Items<R>);
+
+impl<R> Retiring<R> {
+    pub(crate) fn new() -> Self {
+        Retiring(Items::retrying(Vec::new()))
+    }
+
+    /// Adds `value`, which the caller has unlinked (no reader that pins
+    /// from now on can reach it) and which holds `weight` types.
+    pub(crate) fn push(&mut self, value: R, weight: usize) {
+        self.0.push(Item { value, weight });
     }
 }
 
@@ -176,6 +192,11 @@ pub(crate) struct ThreadList<R> {
     owned: std::sync::atomic::AtomicBool,
     /// Whether its reclaimer is gone: caches drop such lists.
     dead: std::sync::atomic::AtomicBool,
+    /// The state's `pending_weight` as of its last change: lets a
+    /// registration that has nothing to free skip the lock. A hint, not
+    /// synchronization (a stale value only delays or brings forward one
+    /// call's freeing), so a plain std atomic that loom need not model.
+    pending_weight_hint: std::sync::atomic::AtomicUsize,
 }
 
 impl<R> ThreadList<R> {
@@ -189,13 +210,53 @@ impl<R> ThreadList<R> {
             pending_weight: 0,
         };
         let flag = std::sync::atomic::AtomicBool::new;
-        ThreadList { state: Mutex::new(state), owned: flag(true), dead: flag(false) }
+        ThreadList {
+            state: Mutex::new(state),
+            owned: flag(true),
+            dead: flag(false),
+            pending_weight_hint: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
-    fn lock(&self) -> impl std::ops::DerefMut<Target = ListState<R>> + '_ {
+    fn lock(&self) -> ListGuard<'_, R> {
         // A panic never unwinds while the lock is held (no embedder code
         // runs under it), but a poisoned lock must not wedge the registry.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        ListGuard { state: self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner), list: self }
+    }
+
+    /// Whether the list may hold more than `keep` types: `false` is exact
+    /// as of the list's last change.
+    fn may_hold_more_than(&self, keep: usize) -> bool {
+        // `Relaxed`: a hint (see the field).
+        self.pending_weight_hint.load(std::sync::atomic::Ordering::Relaxed) > keep
+    }
+}
+
+/// A list's locked state; refreshes the list's hint when unlocked.
+struct ListGuard<'l, R> {
+    state: super::MutexGuard<'l, ListState<R>>,
+    list: &'l ThreadList<R>,
+}
+
+impl<R> std::ops::Deref for ListGuard<'_, R> {
+    type Target = ListState<R>;
+
+    fn deref(&self) -> &ListState<R> {
+        &self.state
+    }
+}
+
+impl<R> std::ops::DerefMut for ListGuard<'_, R> {
+    fn deref_mut(&mut self) -> &mut ListState<R> {
+        &mut self.state
+    }
+}
+
+impl<R> Drop for ListGuard<'_, R> {
+    fn drop(&mut self) {
+        // `Relaxed`: a hint (see the field); a plain store, not a
+        // read-modify-write.
+        self.list.pending_weight_hint.store(self.state.pending_weight, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -231,8 +292,8 @@ impl<R> ListState<R> {
     /// to `budget` types (at least one value when any is ready) and while
     /// the list holds more than `keep` types; and how many types it took
     /// besides the lingering ones.
-    fn take_ready(&mut self, budget: usize, keep: usize) -> (Taken<R>, usize) {
-        let mut out = Taken::retrying(std::mem::take(&mut self.lingering));
+    fn take_ready(&mut self, budget: usize, keep: usize) -> (Items<R>, usize) {
+        let mut out = Items::retrying(std::mem::take(&mut self.lingering));
         let mut taken = 0;
         while taken < budget && self.pending_weight - taken > keep {
             let Some(front) = self.sealed.front_mut() else { break };
@@ -372,48 +433,56 @@ impl<R: Reclaimable> Reclaimer<R> {
         lists.iter().map(|list| list.lock().pending).sum()
     }
 
-    /// Takes in `value`, holding `weight` types, which the caller has
-    /// unlinked (no reader that pins from now on can reach it), into this
-    /// thread's list. Frees nothing.
-    pub(crate) fn retire(&self, value: R, weight: usize) {
-        self.with_own_list(|list| {
-            let mut state = list.lock();
-            state.open.push(Item { value, weight });
-            state.open_weight += weight;
-            state.pending += 1;
-            state.pending_weight += weight;
-        });
-    }
-
-    /// The end of a call that retired values: seals this thread's open
-    /// batch if it is due, and frees this thread's values whose grace period
-    /// is over, up to `budget` types and at least one value. Nothing when
-    /// called from inside a value's destructor.
+    /// The end of a call that unlinked values: takes `retiring` into this
+    /// thread's list, seals its open batch if it is due, and frees this
+    /// thread's values whose grace period is over, up to as many types as
+    /// `retiring` holds and at least one value (nothing when called from
+    /// inside a value's destructor). Does nothing if `retiring` is empty: a
+    /// call that unregistered nothing pays for no garbage.
     ///
     /// A thread whose calls free about what they retire frees in step with
     /// its allocations, which the allocator's per-thread caches absorb;
     /// freeing a whole ready batch at once overflows glibc's, and every
     /// allocation after it pays for that (about 1,000 instructions per
     /// registration and drop of a type, under callgrind).
-    pub(crate) fn settle(&self, budget: usize) {
-        self.settle_within(budget, 0);
+    pub(crate) fn retire(&self, retiring: Retiring<R>) {
+        if retiring.0.is_empty() {
+            return;
+        }
+        let budget = retiring.0.iter().map(|item| item.weight).sum();
+        self.settle_within(retiring.0, budget, 0);
     }
 
     /// The start of a call that allocates `budget` types' worth: like
-    /// [`settle`](Self::settle), but frees only from what this thread holds
+    /// [`retire`](Self::retire) with nothing retired, but frees only from
+    /// what this thread holds
     /// beyond [`KEPT_WEIGHT`] types. The thread's unregistrations free its
     /// garbage in step; this drains what piled up while readers held it
     /// back.
     pub(crate) fn settle_surplus(&self, budget: usize) {
-        self.settle_within(budget, KEPT_WEIGHT);
+        self.settle_within(Items::retrying(Vec::new()), budget, KEPT_WEIGHT);
     }
 
-    fn settle_within(&self, budget: usize, keep: usize) {
+    /// Takes `retiring` in, seals the open batch if due, and frees ready
+    /// values up to `budget` types while the list holds more than `keep`.
+    fn settle_within(&self, retiring: Items<R>, budget: usize, keep: usize) {
         let freeing = FREEING.try_with(Cell::get).unwrap_or(true);
         let taken = self.with_own_list(|list| {
+            // Nothing retired and nothing to free: the open batch is never
+            // due here (every call that retires seals it when it is), so
+            // the lock can be skipped.
+            if retiring.is_empty() && !list.may_hold_more_than(keep) {
+                return Items::retrying(Vec::new());
+            }
             let (taken, to_seal) = {
                 let mut state = list.lock();
-                let taken = if freeing { Taken::retrying(Vec::new()) } else { state.take_ready(budget, keep).0 };
+                for Item { value, weight } in retiring {
+                    state.open.push(Item { value, weight });
+                    state.open_weight += weight;
+                    state.pending += 1;
+                    state.pending_weight += weight;
+                }
+                let taken = if freeing { Items::retrying(Vec::new()) } else { state.take_ready(budget, keep).0 };
                 (taken, state.take_open(false))
             };
             if let Some(items) = to_seal {
@@ -512,7 +581,7 @@ impl<R: Reclaimable> Reclaimer<R> {
     /// still held go back to their list through `linger`, a panicking
     /// destructor is contained, and the first panic resumes once every
     /// value has been dealt with.
-    fn free(&self, items: Taken<R>, linger: impl FnOnce(Vec<Item<R>>)) {
+    fn free(&self, items: Items<R>, linger: impl FnOnce(Vec<Item<R>>)) {
         if items.is_empty() {
             return;
         }
@@ -644,7 +713,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::{Reclaimable, Reclaimer, KEPT_WEIGHT};
+    use super::{Reclaimable, Reclaimer, Retiring, KEPT_WEIGHT};
 
     /// Counts its frees; never held by anyone else.
     struct Counted(Arc<AtomicUsize>);
@@ -672,20 +741,21 @@ mod tests {
         }
     }
 
-    /// A call that retired values frees ready ones up to its budget; a
-    /// registration's call frees only what its thread holds beyond
-    /// `KEPT_WEIGHT` types.
+    /// A call that retires values frees ready ones up to the types it
+    /// retired; a registration's call frees only what its thread holds
+    /// beyond `KEPT_WEIGHT` types.
     #[test]
     fn settling_frees_within_the_budget_and_a_registration_only_the_surplus() {
         let freed = Arc::new(AtomicUsize::new(0));
         let reclaimer = Reclaimer::new();
         let retired = KEPT_WEIGHT + 44;
+        let mut retiring = Retiring::new();
         for _ in 0..retired {
-            reclaimer.retire(Counted(freed.clone()), 1);
+            retiring.push(Counted(freed.clone()), 1);
         }
-        // Seals the open batch (far over its size), frees nothing: nothing
-        // is ready yet.
-        reclaimer.settle_surplus(1);
+        // One batch, sealed at once (far over its size); frees nothing:
+        // nothing is ready yet.
+        reclaimer.retire(retiring);
         wait_until_ready(&reclaimer);
         let freed_now = || freed.load(Ordering::Relaxed);
         reclaimer.settle_surplus(1);
@@ -694,10 +764,12 @@ mod tests {
         assert_eq!(freed_now(), 44, "frees the surplus over the kept types, not the whole budget");
         reclaimer.settle_surplus(1);
         assert_eq!(freed_now(), 44, "freed from the kept types");
-        reclaimer.settle(3);
-        assert_eq!(freed_now(), 47, "an unregistration's budget frees from the kept types too");
-        assert_eq!(reclaimer.pending(), retired - 47);
+        let mut retiring = Retiring::new();
+        retiring.push(Counted(freed.clone()), 3);
+        reclaimer.retire(retiring);
+        assert_eq!(freed_now(), 47, "an unregistration's budget (the types it retired) frees from the kept types too");
+        assert_eq!(reclaimer.pending(), retired + 1 - 47);
         reclaimer.flush_until_empty();
-        assert_eq!(freed_now(), retired);
+        assert_eq!(freed_now(), retired + 1);
     }
 }
