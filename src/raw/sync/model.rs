@@ -439,7 +439,7 @@ mod loom_tests {
             });
             let (retired, emptied) = OwnerCell::retire_all(cells.iter(), &owner);
             assert_eq!(emptied, 2);
-            let mut retiring = super::Retiring::new();
+            let mut retiring = crate::raw::sync::Retiring::new();
             retiring.push(retired.unwrap(), 2);
             reclaimer.retire(retiring);
             reclaimer.flush();
