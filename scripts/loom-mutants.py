@@ -70,9 +70,9 @@ MUTATIONS = {
            'if false && !front.ready.load(Ordering::Acquire) {',
            UNIT + ['a_group_of_cells'], "a batch is freed before the collector declares its grace period over"),
     'S1': ('src/raw/sync/reclaim.rs',
-           '''    pub(crate) fn settle(&self, budget: usize) {
+           '''    fn settle_within(&self, retiring: Items<R>, budget: usize, keep: usize) {
 ''',
-           '''    pub(crate) fn settle(&self, budget: usize) {
+           '''    fn settle_within(&self, retiring: Items<R>, budget: usize, keep: usize) {
         self.round(budget);
 ''',
            RECLAMATION, "a writing call frees other threads' garbage too"),
