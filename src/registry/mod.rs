@@ -323,9 +323,10 @@ impl TypeRegistry {
     ///   up to as many types as it unregistered itself (at least one
     ///   group): a thread frees in step with what it unregisters. A
     ///   registration of a new group frees, before it allocates, up to as
-    ///   many types as it registers (at least one group), but only while
-    ///   this thread holds more than 256 retired types: that drains what
-    ///   piled up while readers held it back, and keeps enough that the
+    ///   many types as it registers or 64, whichever is more (at least one
+    ///   group), but only while this thread holds more than 256 retired
+    ///   types: that drains what piled up (a module dropped at once, or
+    ///   what readers held back), and keeps enough that the
     ///   unregistrations find a ready group to free at each step. Freeing
     ///   in step with allocating is what the allocator's per-thread caches
     ///   absorb; a call that freed a whole ready batch at once would

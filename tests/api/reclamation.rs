@@ -125,9 +125,9 @@ fn dropping_the_registry_after_a_big_group_frees_every_type_without_a_flush() {
 /// two groups of 300 types, thousands of reads, registrations and
 /// unregistrations on this thread leave both allocated; A's next
 /// registration of a new group frees one (A holds more than the 256 retired
-/// types a thread keeps; its budget is the one type it registers, and a
-/// group is never split), A's next unregistration the other (its budget is
-/// the one type it unregistered). Freeing a dart2wasm-sized group takes
+/// types a thread keeps; its budget is 64 types, and a group is never
+/// split), A's next unregistration the other (its budget is the one type
+/// it unregistered). Freeing a dart2wasm-sized group takes
 /// milliseconds, which neither a `borrow` nor another tenant's registration
 /// may pay.
 #[test]
