@@ -217,9 +217,11 @@ impl RecGroupEntry {
         // `Release`: the shard lock publishes this with the entry to readers
         // of the map; a `root` that finds the entry through a slot instead
         // `Acquire`s the count, and must then see the group's slots shown
-        // (done just before, under the same lock).
-        let previous = self.registrations.swap(1, Ordering::Release);
-        debug_assert_eq!(previous, 0, "inserted an entry that was already live");
+        // (done just before, under the same lock). A store, not a swap: a
+        // prepared count has no other writer (`incref_if_live` refuses
+        // zero, and no one holds a registration to drop).
+        debug_assert_eq!(self.registrations.load(Ordering::Relaxed), 0, "inserted an entry that was already live");
+        self.registrations.store(1, Ordering::Release);
     }
 
     /// Adds a registration if the entry is live; `false` if it is prepared

@@ -109,11 +109,14 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
     /// into an empty cell. `Release`: pairs with the `Acquire` in
     /// [`load`](Self::load).
     pub(crate) fn publish(&self, owner: &Arc<T>, position: u32) {
+        // `Relaxed`: a check of the caller's contract (the cell is empty).
+        debug_assert!(self.ptr.load(Ordering::Relaxed).is_null(), "published into an occupied slot");
         // `Relaxed`: ordered before the pointer's `Release` store.
         self.position.store(position, Ordering::Relaxed);
         let ptr = Arc::into_raw(owner.clone()).cast_mut();
-        let previous = self.ptr.swap(ptr, Ordering::Release);
-        debug_assert!(previous.is_null(), "published into an occupied slot");
+        // A store, not a swap: the cell is empty, so a swap would only
+        // return null (a misused cell leaks its old reference either way).
+        self.ptr.store(ptr, Ordering::Release);
     }
 
     /// Empties every cell of `cells`, all of which hold references to
@@ -135,8 +138,11 @@ impl<T: Send + Sync + 'static> OwnerCell<T> {
         let mut kept: Option<Retired<T>> = None;
         let mut emptied = 0;
         for cell in cells {
-            // `AcqRel`: `Acquire` so that the drop happens after the
-            // publication; `Release` as the natural pairing with readers.
+            // A swap, not a load and a store: it is what makes the
+            // reference ours, whatever the caller does (two callers would
+            // leak, not free twice). `AcqRel`: `Acquire` so that the drop
+            // happens after the publication; `Release` as the natural
+            // pairing with readers.
             let old = cell.ptr.swap(std::ptr::null_mut(), Ordering::AcqRel).cast_const();
             if old.is_null() {
                 continue;
