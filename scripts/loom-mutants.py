@@ -65,7 +65,7 @@ MUTATIONS = {
             'self.reclaimer.retire(retired, entry.len());',
             'drop(retired);',
             MODELS + ['model_6'], 'dismantle frees the retired group at once instead of retiring it'),
-    'O1': ('src/raw/sync/reclaim.rs',
+    'O1': ('src/raw/sync/reclaim/list.rs',
            'if !front.ready.load(Ordering::Acquire) {',
            'if false && !front.ready.load(Ordering::Acquire) {',
            UNIT + ['a_group_of_cells'], "a batch is freed before the collector declares its grace period over"),

@@ -37,9 +37,10 @@
 //! the front of the thread's own list, up to the call's budget (at least
 //! one value). Budgets follow what the calls allocate and retire, so a
 //! thread frees in step with its allocations, which the allocator's
-//! per-thread caches absorb. A value that a reader still holds (a strong reference it
-//! took while pinned, for a closure that may run long) *lingers* in the
-//! list and is retried later: the reader's reference is never the last.
+//! per-thread caches absorb. A value that a reader still holds (a strong
+//! reference it took while pinned, for a closure that may run long)
+//! *lingers* in the list and is retried later: the reader's reference is
+//! never the last. The lists themselves are in [`list`].
 //!
 //! # Synchronization
 //! - A list's state is behind its own mutex: its thread takes it in its
@@ -60,8 +61,12 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+
+mod list;
+
+pub(crate) use list::Retiring;
+use list::{Batch, Cache, CachedList, Item, Items, ThreadList};
 
 use super::{thread_local, AtomicBool, Collector, Guard, Mutex, Ordering};
 use crate::trace::trace;
@@ -98,304 +103,6 @@ const STALLED_ROUNDS: usize = 8;
 /// registry's batches share. One under loom, where each step multiplies
 /// the interleavings to explore.
 const COLLECTION_STEPS: usize = if cfg!(loom) { 1 } else { 4 };
-
-/// A retired value and how many types it holds.
-struct Item<R> {
-    value: R,
-    weight: usize,
-}
-
-/// Values on their way into a list (retired by one call) or out of it
-/// (taken to be freed). A writing call usually moves one, which then needs
-/// no allocation.
-struct Items<R> {
-    first: Option<Item<R>>,
-    rest: Vec<Item<R>>,
-}
-
-impl<R> Items<R> {
-    /// `lingering`, taken to be retried.
-    fn retrying(lingering: Vec<Item<R>>) -> Self {
-        Items { first: None, rest: lingering }
-    }
-
-    fn push(&mut self, item: Item<R>) {
-        match self.first {
-            None => self.first = Some(item),
-            Some(_) => self.rest.push(item),
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &Item<R>> {
-        self.first.iter().chain(&self.rest)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.first.is_none() && self.rest.is_empty()
-    }
-}
-
-impl<R> IntoIterator for Items<R> {
-    type Item = Item<R>;
-    type IntoIter = std::iter::Chain<std::option::IntoIter<Item<R>>, std::vec::IntoIter<Item<R>>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.first.into_iter().chain(self.rest)
-    }
-}
-
-/// The values one call retires, handed to [`Reclaimer::retire`] together.
-pub(crate) struct Retiring<R>(Items<R>);
-
-impl<R> Retiring<R> {
-    pub(crate) fn new() -> Self {
-        Retiring(Items::retrying(Vec::new()))
-    }
-
-    /// Adds `value`, which the caller has unlinked (no reader that pins
-    /// from now on can reach it) and which holds `weight` types.
-    pub(crate) fn push(&mut self, value: R, weight: usize) {
-        self.0.push(Item { value, weight });
-    }
-}
-
-/// Values sealed together, freed once `ready` is set.
-struct Batch<R> {
-    items: Vec<Item<R>>,
-    /// A std `Arc` around the (model's) flag: a deferred function that a
-    /// collector never runs (crossbeam's, when a model ends) holds no
-    /// reference loom would report as leaked.
-    ready: std::sync::Arc<AtomicBool>,
-}
-
-/// One thread's retired values in one reclaimer.
-struct ListState<R> {
-    /// Retired, not yet handed to the collector.
-    open: Vec<Item<R>>,
-    open_weight: usize,
-    /// Handed to the collector, oldest first.
-    sealed: VecDeque<Batch<R>>,
-    /// Past their grace period, but still held by a reader.
-    lingering: Vec<Item<R>>,
-    /// Values retired into this list and neither freed nor taken out to
-    /// be freed, and how many types they hold.
-    pending: usize,
-    pending_weight: usize,
-}
-
-/// The list of one thread (or, once that thread has ended, of nobody).
-pub(crate) struct ThreadList<R> {
-    state: Mutex<ListState<R>>,
-    /// Whether a live thread's cache holds the list. A std atomic even
-    /// under loom: the flags change in thread-local destructors, which loom
-    /// runs in no fixed order, and the list's contents are ordered by its
-    /// mutex.
-    owned: std::sync::atomic::AtomicBool,
-    /// Whether its reclaimer is gone: caches drop such lists.
-    dead: std::sync::atomic::AtomicBool,
-    /// The state's `pending_weight` as of its last change: lets a
-    /// registration that has nothing to free skip the lock. A hint, not
-    /// synchronization (a stale value only delays or brings forward one
-    /// call's freeing), so a plain std atomic that loom need not model.
-    pending_weight_hint: std::sync::atomic::AtomicUsize,
-}
-
-impl<R> ThreadList<R> {
-    fn new() -> Self {
-        let state = ListState {
-            open: Vec::new(),
-            open_weight: 0,
-            sealed: VecDeque::new(),
-            lingering: Vec::new(),
-            pending: 0,
-            pending_weight: 0,
-        };
-        let flag = std::sync::atomic::AtomicBool::new;
-        ThreadList {
-            state: Mutex::new(state),
-            owned: flag(true),
-            dead: flag(false),
-            pending_weight_hint: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    fn lock(&self) -> ListGuard<'_, R> {
-        // A panic never unwinds while the lock is held (no embedder code
-        // runs under it), but a poisoned lock must not wedge the registry.
-        ListGuard { state: self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner), list: self }
-    }
-
-    /// Whether the list may hold more than `keep` types: `false` is exact
-    /// as of the list's last change.
-    fn may_hold_more_than(&self, keep: usize) -> bool {
-        // `Relaxed`: a hint (see the field).
-        self.pending_weight_hint.load(std::sync::atomic::Ordering::Relaxed) > keep
-    }
-}
-
-/// A list's locked state; refreshes the list's hint when unlocked.
-struct ListGuard<'l, R> {
-    state: super::MutexGuard<'l, ListState<R>>,
-    list: &'l ThreadList<R>,
-}
-
-impl<R> std::ops::Deref for ListGuard<'_, R> {
-    type Target = ListState<R>;
-
-    fn deref(&self) -> &ListState<R> {
-        &self.state
-    }
-}
-
-impl<R> std::ops::DerefMut for ListGuard<'_, R> {
-    fn deref_mut(&mut self) -> &mut ListState<R> {
-        &mut self.state
-    }
-}
-
-impl<R> Drop for ListGuard<'_, R> {
-    fn drop(&mut self) {
-        // `Relaxed`: a hint (see the field); a plain store, not a
-        // read-modify-write.
-        self.list.pending_weight_hint.store(self.state.pending_weight, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-impl<R> ListState<R> {
-    /// Takes back values that were taken out to be freed but are still
-    /// held by a reader.
-    fn linger(&mut self, mut values: Vec<Item<R>>) {
-        self.pending += values.len();
-        self.pending_weight += values.iter().map(|item| item.weight).sum::<usize>();
-        self.lingering.append(&mut values);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.open.is_empty() && self.sealed.is_empty() && self.lingering.is_empty()
-    }
-
-    /// The open batch, if it is due for sealing (or `always`).
-    fn take_open(&mut self, always: bool) -> Option<Vec<Item<R>>> {
-        let due = self.open_weight >= SEAL_WEIGHT || self.open.len() >= SEAL_COUNT;
-        if self.open.is_empty() || !(due || always) {
-            return None;
-        }
-        self.open_weight = 0;
-        // The next batch starts with room for as many values as this one
-        // held (at most a full batch): a thread that retires steadily then
-        // never reallocates its open batch (growing it from empty cost
-        // each retirement about 200 instructions, under callgrind).
-        let capacity = self.open.len().min(SEAL_COUNT);
-        Some(std::mem::replace(&mut self.open, Vec::with_capacity(capacity)))
-    }
-
-    /// Takes out the lingering values and ready values from the front, up
-    /// to `budget` types (at least one value when any is ready) and while
-    /// the list holds more than `keep` types; and how many types it took
-    /// besides the lingering ones.
-    fn take_ready(&mut self, budget: usize, keep: usize) -> (Items<R>, usize) {
-        let mut out = Items::retrying(std::mem::take(&mut self.lingering));
-        let mut taken = 0;
-        while taken < budget && self.pending_weight - taken > keep {
-            let Some(front) = self.sealed.front_mut() else { break };
-            // `Acquire`: pairs with the deferred function's `Release`; the
-            // frees that follow happen after every reader's use.
-            if !front.ready.load(Ordering::Acquire) {
-                break;
-            }
-            match front.items.pop() {
-                Some(item) => {
-                    taken += item.weight;
-                    out.push(item);
-                }
-                None => {
-                    self.sealed.pop_front();
-                }
-            }
-        }
-        if self.sealed.front().is_some_and(|batch| batch.items.is_empty()) {
-            self.sealed.pop_front();
-        }
-        for item in out.iter() {
-            self.pending -= 1;
-            self.pending_weight -= item.weight;
-        }
-        (out, taken)
-    }
-
-    /// Everything, ready or not (the reclaimer is being dropped).
-    fn take_all(&mut self, out: &mut Vec<Item<R>>) {
-        self.pending = 0;
-        self.pending_weight = 0;
-        out.append(&mut self.open);
-        self.open_weight = 0;
-        out.append(&mut self.lingering);
-        for mut batch in self.sealed.drain(..) {
-            out.append(&mut batch.items);
-        }
-    }
-}
-
-/// A cached list, type-erased: the thread-local cache holds the lists of
-/// every reclaimer the thread retired into, whatever they hold.
-trait CachedList: Send + Sync {
-    fn is_dead(&self) -> bool;
-    /// The thread that held it ended.
-    fn release(&self);
-    fn as_any(&self) -> &dyn Any;
-}
-
-impl<R: Send + 'static> CachedList for ThreadList<R> {
-    fn is_dead(&self) -> bool {
-        // `Relaxed`: a hint for dropping the cache entry; the list itself
-        // is kept alive by the entry until then.
-        self.dead.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn release(&self) {
-        // `Release`: a thread that adopts the list (`Acquire`) sees it
-        // after this thread's last use.
-        self.owned.store(false, std::sync::atomic::Ordering::Release);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-/// A thread's lists, by reclaimer identity; dropped with the thread, which
-/// leaves its lists to be adopted once empty.
-#[derive(Default)]
-struct Cache(Vec<(u64, std::sync::Arc<dyn CachedList>)>);
-
-impl Cache {
-    /// The list of reclaimer `id`, moved to the front (a thread that uses
-    /// one registry finds it first); `create`d and put in front if the
-    /// thread has none yet, dropping the lists of reclaimers that are gone.
-    fn front(&mut self, id: u64, create: impl FnOnce() -> std::sync::Arc<dyn CachedList>) -> &dyn CachedList {
-        match self.0.iter().position(|(cached, _)| *cached == id) {
-            Some(0) => {}
-            Some(at) => {
-                let entry = self.0.remove(at);
-                self.0.insert(0, entry);
-            }
-            None => {
-                let list = create();
-                self.0.retain(|(_, list)| !list.is_dead());
-                self.0.insert(0, (id, list));
-            }
-        }
-        &*self.0[0].1
-    }
-}
-
-impl Drop for Cache {
-    fn drop(&mut self) {
-        for (_, list) in self.0.drain(..) {
-            list.release();
-        }
-    }
-}
 
 thread_local! {
     /// This thread's lists.
@@ -444,7 +151,7 @@ impl<R: Reclaimable> Reclaimer<R> {
     /// A thread whose calls free about what they retire frees in step with
     /// its allocations, which the allocator's per-thread caches absorb;
     /// freeing a whole ready batch at once overflows glibc's, and every
-    /// allocation after it pays for that (about 1,000 instructions per
+    /// allocation after it pays for that (about 500 instructions per
     /// registration and drop of a type, under callgrind).
     pub(crate) fn retire(&self, retiring: Retiring<R>) {
         if retiring.0.is_empty() {
@@ -465,7 +172,7 @@ impl<R: Reclaimable> Reclaimer<R> {
     /// one group between two registrations is a cache miss each time
     /// (`5_singletons_first` on one thread ran 10-20% slower so).
     pub(crate) fn settle_surplus(&self, types: usize) {
-        self.settle_within(Items::retrying(Vec::new()), types.max(SEAL_WEIGHT), KEPT_WEIGHT);
+        self.settle_within(Items::none(), types.max(SEAL_WEIGHT), KEPT_WEIGHT);
     }
 
     /// Takes `retiring` in, seals the open batch if due, and frees ready
@@ -477,7 +184,7 @@ impl<R: Reclaimable> Reclaimer<R> {
             // due here (every call that retires seals it when it is), so
             // the lock can be skipped.
             if retiring.is_empty() && !list.may_hold_more_than(keep) {
-                return Items::retrying(Vec::new());
+                return Items::none();
             }
             let (taken, to_seal) = {
                 let mut state = list.lock();
@@ -487,7 +194,7 @@ impl<R: Reclaimable> Reclaimer<R> {
                     state.pending += 1;
                     state.pending_weight += weight;
                 }
-                let taken = if freeing { Items::retrying(Vec::new()) } else { state.take_ready(budget, keep).0 };
+                let taken = if freeing { Items::none() } else { state.take_ready(budget, keep).0 };
                 (taken, state.take_open(false))
             };
             if let Some(items) = to_seal {
@@ -632,7 +339,8 @@ impl<R: Reclaimable> Reclaimer<R> {
         if let Ok(Some(result)) = cached {
             return result;
         }
-        // The thread's locals are being destroyed: a list of nobody's,
+        // The thread's locals are being destroyed (or, against this
+        // function's contract, `f` called in again): a list of nobody's,
         // left to `flush`, `reclaim` or the reclaimer's drop.
         let list = self.adopt_or_create();
         list.release();
