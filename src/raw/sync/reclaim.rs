@@ -170,7 +170,7 @@ impl<R: Reclaimable> Reclaimer<R> {
     /// readers held back) in runs of a batch: freeing a run of groups
     /// retired one after the other streams through their memory, where
     /// one group between two registrations is a cache miss each time
-    /// (`5_singletons_first` on one thread ran 10-20% slower so).
+    /// (`5_singletons_first` on one thread ran 12% slower so).
     pub(crate) fn settle_surplus(&self, types: usize) {
         self.settle_within(Items::none(), types.max(SEAL_WEIGHT), KEPT_WEIGHT);
     }
