@@ -23,8 +23,8 @@ impl RegistryInner {
     /// Unregisters `entry`, whose last registration the caller has just
     /// dropped (its `decref` returned `true`), and what only it kept
     /// registered; then retires them, which frees some of this thread's
-    /// garbage. The caller holds a
-    /// registry reference of its own until the call returns.
+    /// garbage. The caller holds a registry reference of its own until the
+    /// call returns.
     pub(crate) fn unregister_released(&self, entry: &Arc<RecGroupEntry>) {
         let mut worklist = Vec::new();
         let mut retiring = Retiring::new();

@@ -138,7 +138,7 @@ impl<R: Reclaimable> Reclaimer<R> {
     /// up, each list's thread in turn).
     pub(crate) fn pending(&self) -> usize {
         let lists = self.lists.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        lists.iter().map(|list| list.lock().pending).sum()
+        lists.iter().map(|list| list.lock().pending()).sum()
     }
 
     /// The end of a call that unlinked values: takes `retiring` into this
@@ -188,12 +188,7 @@ impl<R: Reclaimable> Reclaimer<R> {
             }
             let (taken, to_seal) = {
                 let mut state = list.lock();
-                for Item { value, weight } in retiring {
-                    state.open.push(Item { value, weight });
-                    state.open_weight += weight;
-                    state.pending += 1;
-                    state.pending_weight += weight;
-                }
+                state.retire(retiring);
                 let taken = if freeing { Items::none() } else { state.take_ready(budget, keep).0 };
                 (taken, state.take_open(false))
             };

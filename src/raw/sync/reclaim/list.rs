@@ -87,16 +87,17 @@ pub(super) struct Batch<R> {
 /// One thread's retired values in one reclaimer.
 pub(super) struct ListState<R> {
     /// Retired, not yet handed to the collector.
-    pub(super) open: Vec<Item<R>>,
-    pub(super) open_weight: usize,
+    open: Vec<Item<R>>,
+    open_weight: usize,
     /// Handed to the collector, oldest first.
     pub(super) sealed: VecDeque<Batch<R>>,
     /// Past their grace period, but still held by a reader.
     lingering: Vec<Item<R>>,
     /// Values retired into this list and neither freed nor taken out to
-    /// be freed, and how many types they hold.
-    pub(super) pending: usize,
-    pub(super) pending_weight: usize,
+    /// be freed, and how many types they hold: counted up by `retire` and
+    /// `linger`, down by `take_ready` and `take_all`.
+    pending: usize,
+    pending_weight: usize,
 }
 
 /// The list of one thread (or, once that thread has ended, of nobody).
@@ -178,12 +179,33 @@ impl<R> Drop for ListGuard<'_, R> {
 }
 
 impl<R> ListState<R> {
+    /// Values retired into this list and not yet freed.
+    pub(super) fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Takes `items`, just retired, into the open batch.
+    pub(super) fn retire(&mut self, items: Items<R>) {
+        for item in items {
+            self.count_in(&item);
+            self.open_weight += item.weight;
+            self.open.push(item);
+        }
+    }
+
     /// Takes back values that were taken out to be freed but are still
     /// held by a reader.
-    pub(super) fn linger(&mut self, mut values: Vec<Item<R>>) {
-        self.pending += values.len();
-        self.pending_weight += values.iter().map(|item| item.weight).sum::<usize>();
-        self.lingering.append(&mut values);
+    pub(super) fn linger(&mut self, values: Vec<Item<R>>) {
+        for item in &values {
+            self.count_in(item);
+        }
+        self.lingering.extend(values);
+    }
+
+    /// Counts `item` as pending in this list.
+    fn count_in(&mut self, item: &Item<R>) {
+        self.pending += 1;
+        self.pending_weight += item.weight;
     }
 
     pub(super) fn is_empty(&self) -> bool {
